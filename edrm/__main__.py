@@ -1,0 +1,3 @@
+from edrm.cli import main
+
+main()

@@ -1,0 +1,136 @@
+"""Access control: the one place that answers "may this person see / change / administer this".
+
+A person sees a document only if their clearance is at least its marking and the access rule of
+every file-plan node above it admits one of their groups (an empty rule admits all staff).
+Every read path goes through this module; the search engine later receives the same rule as a
+visibility filter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, false, select
+from sqlalchemy.orm import Session
+
+from edrm.documents.models import Document
+from edrm.errors import NotFoundError
+from edrm.fileplan.models import FilePlanNode
+from edrm.markings import Marking, markings_up_to
+from edrm.people.models import ALL_STAFF, User
+from edrm.people.roles import Role
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is asking: a signed-in person, or the system itself (CLI without --as, jobs)."""
+
+    username: str
+    role: Role | None
+    clearance: Marking
+    groups: frozenset[str]
+    user_id: int | None = None
+    is_system: bool = False
+
+    @classmethod
+    def of(cls, user: User) -> Principal:
+        return cls(
+            username=user.username,
+            role=user.role,
+            clearance=user.clearance,
+            groups=frozenset(user.group_names),
+            user_id=user.id,
+        )
+
+    @property
+    def manages_records(self) -> bool:
+        return self.is_system or (self.role is not None and self.role.manages_records)
+
+
+SYSTEM = Principal(
+    username="system",
+    role=None,
+    clearance=Marking.TOP_SECRET,
+    groups=frozenset({ALL_STAFF}),
+    is_system=True,
+)
+
+
+def _rule_admits(node: FilePlanNode, principal: Principal) -> bool:
+    names = node.access_names
+    return not names or ALL_STAFF in names or bool(principal.groups.intersection(names))
+
+
+def may_see_node(principal: Principal, node: FilePlanNode) -> bool:
+    if principal.is_system:
+        return True
+    return all(_rule_admits(n, principal) for n in node.path())
+
+
+def may_see_document(principal: Principal, document: Document) -> bool:
+    if principal.is_system:
+        return True
+    return principal.clearance.admits(document.marking) and may_see_node(principal, document.node)
+
+
+def may_change_document(principal: Principal, document: Document) -> bool:
+    """Records managers, and the person who filed it, may change what they can see."""
+    if not may_see_document(principal, document):
+        return False
+    return principal.manages_records or (
+        principal.user_id is not None and principal.user_id == document.filed_by_id
+    )
+
+
+def may_file_into(principal: Principal, node: FilePlanNode) -> bool:
+    return may_see_node(principal, node)
+
+
+def may_administer_fileplan(principal: Principal) -> bool:
+    return principal.manages_records
+
+
+def may_see_audit_history(principal: Principal) -> bool:
+    return principal.manages_records
+
+
+def visible_node_ids(session: Session, principal: Principal) -> set[int]:
+    """Ids of every file-plan node the person may see (the plan is small; one query)."""
+    nodes = session.scalars(select(FilePlanNode)).all()
+    by_id = {n.id: n for n in nodes}
+    visible: dict[int, bool] = {}
+
+    def check(node: FilePlanNode) -> bool:
+        if node.id not in visible:
+            parent_ok = True if node.parent_id is None else check(by_id[node.parent_id])
+            visible[node.id] = parent_ok and (principal.is_system or _rule_admits(node, principal))
+        return visible[node.id]
+
+    return {n.id for n in nodes if check(n)}
+
+
+def document_filter(session: Session, principal: Principal) -> ColumnElement[bool]:
+    """A SQL condition on Document that keeps only what the person may see."""
+    if principal.is_system:
+        return Document.id.is_not(None)
+    node_ids = visible_node_ids(session, principal)
+    if not node_ids:
+        return false()
+    return Document.marking_value.in_(markings_up_to(principal.clearance)) & Document.node_id.in_(
+        node_ids
+    )
+
+
+def get_visible_document(session: Session, principal: Principal, document_id: int) -> Document:
+    """The document, or NotFoundError whether it is missing or merely hidden from this person."""
+    document = session.get(Document, document_id)
+    if document is None or not may_see_document(principal, document):
+        raise NotFoundError(f"document {document_id} not found")
+    return document
+
+
+def get_visible_node(session: Session, principal: Principal, code: str) -> FilePlanNode:
+    node = session.scalar(select(FilePlanNode).where(FilePlanNode.code == code))
+    if node is None or not may_see_node(principal, node):
+        raise NotFoundError(f"file-plan node {code!r} not found")
+    return node

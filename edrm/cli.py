@@ -1,0 +1,552 @@
+"""The `edrm` command line: a product interface that records managers and administrators script.
+
+Each command opens its own unit of work; errors print as one line (`edrm: error: …`) with a
+non-zero exit code, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from sqlalchemy import select
+from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.orm import Session
+
+from edrm import audit
+from edrm.bootstrap import Runtime, build_runtime
+from edrm.db import current_revision, head_revision, migrate
+from edrm.errors import EdrmError
+from edrm.settings import Settings, SettingsError, ensure_home, load_settings, secret_key
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class CliError(click.ClickException):
+    def show(self, file: Any = None) -> None:
+        click.echo(f"edrm: error: {self.format_message()}", err=True)
+
+
+def friendly_errors(fn: F) -> F:
+    """Turn expected failures into one clear line and exit code 1."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except (EdrmError, SettingsError) as exc:
+            raise CliError(str(exc)) from None
+        except (OperationalError, ProgrammingError) as exc:
+            raise CliError(f"database problem: {str(exc.orig).strip().splitlines()[0]}") from None
+        except OSError as exc:
+            where = f" ({exc.filename})" if exc.filename else ""
+            raise CliError(f"{exc.strerror or exc}{where}") from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        raise CliError(str(exc)) from None
+
+
+@contextmanager
+def runtime(*, need_schema: bool = True) -> Iterator[Runtime]:
+    settings = _settings()
+    rt = build_runtime(settings)
+    try:
+        if need_schema:
+            try:
+                current = current_revision(rt.engine)
+            except OperationalError as exc:
+                raise CliError(f"cannot open the database: {exc.orig}") from None
+            if current is None:
+                raise CliError(
+                    f"the data directory {settings.home} is not initialised: run `edrm init`"
+                )
+            if current != head_revision():
+                raise CliError("the database schema is out of date: run `edrm init` to migrate")
+        yield rt
+    finally:
+        rt.close()
+
+
+def _principal(session: Session, username: str | None) -> Any:
+    from edrm.people.service import principal_for
+
+    return principal_for(session, username)
+
+
+def _json_out(value: Any) -> None:
+    click.echo(json.dumps(value, indent=2, ensure_ascii=False, default=str))
+
+
+as_option = click.option(
+    "--as", "as_user", metavar="USERNAME", help="Act as this person (their access applies)."
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="edrm")
+def main() -> None:
+    """edrm: records and knowledge management. Uses EDRM_HOME (default ./var) for its data."""
+
+
+@main.command()
+@friendly_errors
+def init() -> None:
+    """Create the data directory and bring the database schema up to date."""
+    settings = _settings()
+    if not settings.database_url:
+        ensure_home(settings)
+    else:
+        settings.home.mkdir(parents=True, exist_ok=True)
+        ensure_home(settings)
+    secret_key(settings)
+    with runtime(need_schema=False) as rt:
+        before = current_revision(rt.engine)
+        migrate(rt.engine)
+        after = current_revision(rt.engine)
+    where = settings.db_url if settings.database_url else str(settings.home.resolve())
+    if before == after:
+        click.echo(f"edrm: data directory {where} is up to date (schema {after})")
+    else:
+        click.echo(f"edrm: data directory {where} ready (schema {before or 'none'} -> {after})")
+
+
+@main.command()
+@click.option("--documents", default=160, show_default=True, help="How many demo documents.")
+@friendly_errors
+def demo(documents: int) -> None:
+    """Load the demo (file plan, people of every role, documents) unless already loaded."""
+    from edrm.demo.loader import DEMO_PASSWORD, load_demo
+
+    with runtime() as rt, rt.uow() as session:
+        result = load_demo(session, rt.blobs, rt.settings, documents=documents)
+    if result.already_loaded:
+        click.echo("edrm: the demo is already loaded.")
+    else:
+        click.echo(
+            f"edrm: demo loaded: {result.nodes} file-plan nodes, {result.users} people, "
+            f"{result.documents} documents."
+        )
+    click.echo("")
+    click.echo("Sign in at http://127.0.0.1:5000 with one of these demo accounts")
+    click.echo(f"(password for all: {DEMO_PASSWORD}):")
+    for user in result.sign_in:
+        click.echo(f"  {user.username:<12} {user.role:<16} {user.clearance:<19} {user.full_name}")
+
+
+@main.command()
+@click.option("--host", default=None, help="Address to listen on (setting 'host').")
+@click.option("--port", type=int, default=None, help="Port to listen on (setting 'port').")
+@friendly_errors
+def serve(host: str | None, port: int | None) -> None:
+    """Serve the web application."""
+    import logging
+
+    from waitress import serve as waitress_serve
+
+    from edrm.web.app import create_app
+
+    overrides: dict[str, Any] = {}
+    if host:
+        overrides["host"] = host
+    if port:
+        overrides["port"] = port
+    settings = load_settings(overrides)
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(message)s")
+    with runtime():
+        pass  # refuses to start on an uninitialised or out-of-date database
+    app = create_app(overrides)
+    click.echo(f"edrm: serving on http://{settings.host}:{settings.port} (Ctrl-C stops)")
+    waitress_serve(
+        app, host=settings.host, port=settings.port, threads=settings.server_threads, ident="edrm"
+    )
+
+
+# --- people -----------------------------------------------------------------------------------
+
+
+@main.group()
+def user() -> None:
+    """Manage people's accounts."""
+
+
+@user.command("add")
+@click.argument("username")
+@click.option("--role", required=True, help="civil_servant, records_manager, hr or administrator.")
+@click.option(
+    "--clearance", required=True, help="OFFICIAL, OFFICIAL-SENSITIVE, SECRET, TOP SECRET."
+)
+@click.option(
+    "--group", "groups", multiple=True, help="A group the person belongs to (repeatable)."
+)
+@click.option("--full-name", default="", help="The person's name as shown.")
+@click.option("--email", default="")
+@click.option("--unit", default="", help="Organisational unit.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@friendly_errors
+def user_add(
+    username: str,
+    role: str,
+    clearance: str,
+    groups: tuple[str, ...],
+    full_name: str,
+    email: str,
+    unit: str,
+    password_stdin: bool,
+) -> None:
+    """Add a person who can sign in."""
+    from edrm.people.service import add_user
+
+    if not password_stdin:
+        raise CliError("give the password on standard input with --password-stdin")
+    password = sys.stdin.readline().rstrip("\r\n")
+    with runtime() as rt, rt.uow() as session:
+        created = add_user(
+            session,
+            username,
+            password,
+            role,
+            clearance,
+            groups=groups,
+            full_name=full_name,
+            email=email,
+            unit=unit,
+        )
+        click.echo(
+            f"edrm: added {created.username} ({created.role_value}, {created.clearance_value})"
+        )
+
+
+@user.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@friendly_errors
+def user_list(as_json: bool) -> None:
+    """List people."""
+    from edrm.people.models import User
+
+    with runtime() as rt, rt.uow() as session:
+        users = session.scalars(select(User).order_by(User.username)).all()
+        rows = [
+            {
+                "username": u.username,
+                "full_name": u.full_name,
+                "role": u.role_value,
+                "clearance": u.clearance_value,
+                "groups": sorted(g.name for g in u.groups),
+                "active": u.active,
+            }
+            for u in users
+        ]
+    if as_json:
+        _json_out(rows)
+        return
+    for r in rows:
+        click.echo(f"{r['username']:<14} {r['role']:<16} {r['clearance']:<19} {r['full_name']}")
+
+
+# --- file plan --------------------------------------------------------------------------------
+
+
+@main.group()
+def fileplan() -> None:
+    """Import, export and show the file plan."""
+
+
+@fileplan.command("import")
+@click.argument("file", type=click.Path(path_type=Path))
+@as_option
+@friendly_errors
+def fileplan_import(file: Path, as_user: str | None) -> None:
+    """Create or update nodes from a CSV or TOML file; a bad file changes nothing."""
+    from edrm.fileplan.io import read_file
+    from edrm.fileplan.service import import_rows
+
+    rows = read_file(file)
+    with runtime() as rt, rt.uow() as session:
+        summary = import_rows(session, rows, _principal(session, as_user))
+    click.echo(
+        f"edrm: file plan imported from {file}: {summary.created} created, "
+        f"{summary.updated} updated, {summary.unchanged} unchanged"
+    )
+
+
+@fileplan.command("export")
+@click.option("--format", "fmt", type=click.Choice(["csv", "toml"]), default="csv")
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to a file.")
+@friendly_errors
+def fileplan_export(fmt: str, output: Path | None) -> None:
+    """Write the whole file plan (classes and folders) as CSV or TOML."""
+    from edrm.fileplan.io import write_csv, write_toml
+    from edrm.fileplan.service import export_rows
+
+    with runtime() as rt, rt.uow() as session:
+        rows = export_rows(session)
+    text = write_csv(rows) if fmt == "csv" else write_toml(rows)
+    if output:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"edrm: wrote {len(rows)} nodes to {output}", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+@fileplan.command("show")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--no-folders", is_flag=True, help="Classes only.")
+@as_option
+@friendly_errors
+def fileplan_show(as_json: bool, no_folders: bool, as_user: str | None) -> None:
+    """Show the file plan as a tree (what the person may see)."""
+    from edrm.fileplan.service import TreeNode, tree
+
+    with runtime() as rt, rt.uow() as session:
+        roots = tree(session, _principal(session, as_user), include_folders=not no_folders)
+    if as_json:
+        _json_out([r.as_dict() for r in roots])
+        return
+
+    def show(node: TreeNode, depth: int) -> None:
+        flags = " [closed]" if node.closed else ""
+        marking = "" if node.marking == "OFFICIAL" else f" ({node.marking})"
+        click.echo(f"{'  ' * depth}{node.code}  {node.title}{marking}{flags}")
+        for child in node.children:
+            show(child, depth + 1)
+
+    for root in roots:
+        show(root, 0)
+
+
+@main.group()
+def folder() -> None:
+    """Create and close folders."""
+
+
+@folder.command("create")
+@click.argument("code")
+@click.option("--under", "under", required=True, help="The class the folder sits in.")
+@click.option("--title", required=True)
+@click.option("--marking", default=None)
+@as_option
+@friendly_errors
+def folder_create(
+    code: str, under: str, title: str, marking: str | None, as_user: str | None
+) -> None:
+    """Create a folder under a class."""
+    from edrm.fileplan.service import create_folder
+
+    with runtime() as rt, rt.uow() as session:
+        node = create_folder(
+            session, code, under, title, actor=_principal(session, as_user), marking=marking
+        )
+        click.echo(f"edrm: folder {node.code} created under {under}")
+
+
+@folder.command("close")
+@click.argument("code")
+@as_option
+@friendly_errors
+def folder_close(code: str, as_user: str | None) -> None:
+    """Close a folder: nothing new can be filed in it."""
+    from edrm.fileplan.service import close_folder
+
+    with runtime() as rt, rt.uow() as session:
+        close_folder(session, code, actor=_principal(session, as_user))
+    click.echo(f"edrm: folder {code} closed")
+
+
+# --- documents --------------------------------------------------------------------------------
+
+
+@main.group()
+def doc() -> None:
+    """File, show, declare, move and fetch documents."""
+
+
+@doc.command("add")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--into", "into", required=True, help="Class or folder code.")
+@click.option("--title", default="")
+@click.option("--marking", default=None)
+@click.option("--creator", default="")
+@click.option("--description", default="")
+@click.option("--json", "as_json", is_flag=True)
+@as_option
+@friendly_errors
+def doc_add(
+    file: Path,
+    into: str,
+    title: str,
+    marking: str | None,
+    creator: str,
+    description: str,
+    as_json: bool,
+    as_user: str | None,
+) -> None:
+    """File a document directly (without the ingest pipeline)."""
+    from edrm.documents.service import NewDocument, add_document, document_as_dict
+
+    if not file.is_file():
+        raise CliError(f"{file}: no such file")
+    with runtime() as rt, rt.uow() as session, file.open("rb") as fh:
+        document = add_document(
+            session,
+            rt.blobs,
+            fh,
+            NewDocument(
+                filename=file.name,
+                into_code=into,
+                title=title,
+                marking=marking,
+                creator=creator,
+                description=description,
+            ),
+            actor=_principal(session, as_user),
+        )
+        data = document_as_dict(document)
+    if as_json:
+        _json_out(data)
+    else:
+        click.echo(f"edrm: filed document {data['id']} '{data['title']}' in {into}")
+
+
+@doc.command("show")
+@click.argument("document_id", type=int)
+@click.option("--json", "as_json", is_flag=True)
+@as_option
+@friendly_errors
+def doc_show(document_id: int, as_json: bool, as_user: str | None) -> None:
+    """Show a document's metadata and versions."""
+    from edrm.access import get_visible_document
+    from edrm.documents.service import document_as_dict, note_view
+
+    with runtime() as rt, rt.uow() as session:
+        actor = _principal(session, as_user)
+        document = get_visible_document(session, actor, document_id)
+        note_view(session, document, actor)
+        data = document_as_dict(document)
+    if as_json:
+        _json_out(data)
+        return
+    click.echo(f"{data['id']}: {data['title']}")
+    click.echo(f"  class {data['class_code']}  folder {data['folder_code'] or '-'}")
+    click.echo(f"  marking {data['marking']}  record {'yes' if data['is_record'] else 'no'}")
+    for v in data["versions"]:
+        click.echo(f"  v{v['number']} {v['filename']} {v['size']} bytes {v['sha256'][:12]}")
+
+
+@doc.command("declare")
+@click.argument("document_id", type=int)
+@as_option
+@friendly_errors
+def doc_declare(document_id: int, as_user: str | None) -> None:
+    """Declare a document a record: its content can no longer change."""
+    from edrm.documents.service import declare_record
+
+    with runtime() as rt, rt.uow() as session:
+        declare_record(session, document_id, actor=_principal(session, as_user))
+    click.echo(f"edrm: document {document_id} declared a record")
+
+
+@doc.command("move")
+@click.argument("document_id", type=int)
+@click.option("--to", "to", required=True, help="Target class or folder code.")
+@as_option
+@friendly_errors
+def doc_move(document_id: int, to: str, as_user: str | None) -> None:
+    """Move a document to another class or folder (not into a closed folder)."""
+    from edrm.documents.service import move_document
+
+    with runtime() as rt, rt.uow() as session:
+        move_document(session, document_id, to, actor=_principal(session, as_user))
+    click.echo(f"edrm: document {document_id} moved to {to}")
+
+
+@doc.command("get")
+@click.argument("document_id", type=int)
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True)
+@click.option("--version", "version", type=int, default=None, help="Version number (latest).")
+@as_option
+@friendly_errors
+def doc_get(document_id: int, output: Path, version: int | None, as_user: str | None) -> None:
+    """Write a document's content to a file."""
+    from edrm.documents.service import open_content
+
+    with runtime() as rt, rt.uow() as session:
+        _doc, chosen = open_content(
+            session, rt.blobs, document_id, actor=_principal(session, as_user), version=version
+        )
+        rt.blobs.copy_to(chosen.sha256, output)
+    click.echo(f"edrm: wrote version {chosen.number} ({chosen.size} bytes) to {output}")
+
+
+# --- audit ------------------------------------------------------------------------------------
+
+
+@main.group("audit")
+def audit_group() -> None:
+    """The tamper-evident audit trail."""
+
+
+@audit_group.command("verify")
+@click.option("--json", "as_json", is_flag=True)
+@friendly_errors
+def audit_verify(as_json: bool) -> None:
+    """Check the whole hash chain; exit 1 naming the first bad entry if it was altered."""
+    with runtime() as rt, rt.uow() as session:
+        result = audit.verify(session)
+    if as_json:
+        _json_out(
+            {
+                "ok": result.ok,
+                "checked": result.checked,
+                "first_bad_seq": result.first_bad_seq,
+                "problem": result.problem,
+            }
+        )
+    elif result.ok:
+        click.echo(f"edrm: audit trail intact ({result.checked} entries checked)")
+    else:
+        click.echo(
+            f"edrm: audit trail BROKEN at entry {result.first_bad_seq}: {result.problem}",
+            err=True,
+        )
+    if not result.ok:
+        sys.exit(1)
+
+
+@audit_group.command("log")
+@click.option("--limit", default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@friendly_errors
+def audit_log(limit: int, as_json: bool) -> None:
+    """Show the newest audit entries."""
+    with runtime() as rt, rt.uow() as session:
+        events = session.scalars(
+            select(audit.AuditEvent).order_by(audit.AuditEvent.seq.desc()).limit(limit)
+        ).all()
+        rows = [
+            {
+                "seq": e.seq,
+                "at": e.at,
+                "actor": e.actor,
+                "action": e.action,
+                "object": f"{e.object_type}:{e.object_id}",
+                "details": e.details_dict,
+            }
+            for e in events
+        ]
+    if as_json:
+        _json_out(rows)
+        return
+    for r in rows:
+        click.echo(f"{r['seq']:>6} {r['at'][:19]} {r['actor']:<12} {r['action']:<18} {r['object']}")

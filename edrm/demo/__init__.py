@@ -1,0 +1,1 @@
+"""Demo data: users, folders and a deterministic corpus of realistic government documents."""

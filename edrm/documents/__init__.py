@@ -1,0 +1,1 @@
+"""Documents, their immutable content versions, and records."""

@@ -1,0 +1,41 @@
+"""Making file names safe to keep, show and offer for download, without losing the file."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+MAX_LENGTH = 200
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
+_RESERVED = (
+    {"con", "prn", "aux", "nul"}
+    | {f"com{i}" for i in range(1, 10)}
+    | {f"lpt{i}" for i in range(1, 10)}
+)
+
+
+def safe_filename(name: str, fallback: str = "document") -> str:
+    """A file name with no path, control or reserved characters, at most 200 characters,
+    keeping the extension. Never empty."""
+    name = unicodedata.normalize("NFC", name or "")
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = _UNSAFE.sub("_", name)
+    name = " ".join(name.split()).strip(" .")
+    if not name or set(name) <= {"_", "."}:
+        name = fallback
+    stem, dot, ext = name.rpartition(".")
+    if not dot or not stem:
+        stem, ext = name, ""
+    if stem.lower() in _RESERVED:
+        stem = f"_{stem}"
+    ext = ext[:20]
+    room = MAX_LENGTH - (len(ext) + 1 if ext else 0)
+    stem = stem[:room].rstrip(" .") or fallback
+    return f"{stem}.{ext}" if ext else stem
+
+
+def title_from_filename(name: str) -> str:
+    """A readable title from a file name: no extension, separators as spaces."""
+    stem = name.rsplit(".", 1)[0] if "." in name.strip(".") else name
+    words = re.sub(r"[_]+", " ", stem).strip()
+    return words[:1].upper() + words[1:] if words else "Untitled document"

@@ -1,0 +1,89 @@
+"""Documents and versions. Metadata follows Dublin Core / e-GMS element names."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from edrm.db import Base, UTCDateTime
+from edrm.fileplan.models import FilePlanNode
+from edrm.markings import Marking
+
+
+class Document(Base):
+    __tablename__ = "documents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    node_id: Mapped[int] = mapped_column(ForeignKey("fileplan_nodes.id"), index=True)
+    title: Mapped[str] = mapped_column(String(500))
+    description: Mapped[str] = mapped_column(Text, default="")
+    creator: Mapped[str] = mapped_column(String(200), default="")
+    subject: Mapped[str] = mapped_column(String(500), default="")
+    identifier: Mapped[str] = mapped_column(String(100), default="", index=True)
+    doc_type: Mapped[str] = mapped_column(String(100), default="")
+    format: Mapped[str] = mapped_column(String(200), default="")
+    language: Mapped[str] = mapped_column(String(20), default="en")
+    coverage: Mapped[str] = mapped_column(String(200), default="")
+    marking_value: Mapped[str] = mapped_column("marking", String(30), default="OFFICIAL")
+    relations: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    modified_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    filed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    is_record: Mapped[bool] = mapped_column(Boolean, default=False)
+    declared_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    declared_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+
+    node: Mapped[FilePlanNode] = relationship(lazy="joined")
+    versions: Mapped[list[DocumentVersion]] = relationship(
+        back_populates="document", order_by="DocumentVersion.number", lazy="selectin"
+    )
+
+    @property
+    def marking(self) -> Marking:
+        return Marking(self.marking_value)
+
+    @property
+    def latest(self) -> DocumentVersion:
+        return self.versions[-1]
+
+    @property
+    def class_code(self) -> str:
+        return self.node.class_node().code
+
+    @property
+    def folder_code(self) -> str | None:
+        return self.node.code if self.node.is_folder else None
+
+
+class DocumentVersion(Base):
+    """One immutable content version; the bytes live in the blob store under `sha256`."""
+
+    __tablename__ = "document_versions"
+    __table_args__ = (
+        UniqueConstraint("document_id", "number", name="uq_document_versions_document_number"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    filename: Mapped[str] = mapped_column(String(300))
+    mime: Mapped[str] = mapped_column(String(200), default="application/octet-stream")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(100))
+
+    document: Mapped[Document] = relationship(back_populates="versions")

@@ -1,0 +1,394 @@
+"""Document services: file a document, add versions, declare a record, move, change metadata.
+
+Every change is audited in the same transaction. Content lives in the blob store; the caller
+stores the bytes first (so a crash never leaves a row without its content).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, BinaryIO
+
+import magic
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from edrm import audit, clock
+from edrm.access import (
+    SYSTEM,
+    Principal,
+    document_filter,
+    get_visible_document,
+    may_change_document,
+    may_file_into,
+)
+from edrm.documents.filenames import safe_filename, title_from_filename
+from edrm.documents.models import Document, DocumentVersion
+from edrm.errors import InvalidInputError, NotFoundError, RefusedError
+from edrm.fileplan.models import FilePlanNode
+from edrm.markings import Marking
+from edrm.storage import BlobStore
+
+# Metadata a person may change after filing (Dublin Core / e-GMS element names).
+EDITABLE_FIELDS = {
+    "title",
+    "description",
+    "creator",
+    "subject",
+    "doc_type",
+    "language",
+    "coverage",
+}
+SNIFF_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class NewDocument:
+    """What a person says about a document they file; unset fields get sensible defaults."""
+
+    filename: str
+    into_code: str
+    title: str = ""
+    marking: str | None = None
+    creator: str = ""
+    description: str = ""
+    subject: str = ""
+    doc_type: str = ""
+    language: str = "en"
+    created_at: datetime | None = None
+
+
+def sniff_mime(head: bytes) -> str:
+    """The media type libmagic sees in the first bytes."""
+    return magic.from_buffer(head[:SNIFF_BYTES], mime=True) or "application/octet-stream"
+
+
+def _target_node(session: Session, actor: Principal, code: str) -> FilePlanNode:
+    node = session.scalar(select(FilePlanNode).where(FilePlanNode.code == code))
+    if node is None or not may_file_into(actor, node):
+        raise NotFoundError(f"file-plan node {code!r} not found")
+    if node.is_folder and node.closed:
+        raise RefusedError(f"folder {code!r} is closed; nothing new can be filed in it")
+    if node.kind_value == "function":
+        raise InvalidInputError(
+            f"{code!r} is a function; file into an activity, transaction or folder"
+        )
+    return node
+
+
+def _resolve_marking(actor: Principal, node: FilePlanNode, requested: str | None) -> Marking:
+    default = Marking.highest(*(n.marking for n in node.path()))
+    if requested is None:
+        marking = default
+    else:
+        try:
+            marking = Marking.parse(requested)
+        except ValueError as exc:
+            raise InvalidInputError(str(exc)) from None
+        if marking.rank < default.rank:
+            raise InvalidInputError(
+                f"{node.code!r} holds {default.value} material; "
+                f"a document there cannot be marked lower ({marking.value})"
+            )
+    if not actor.clearance.admits(marking):
+        raise RefusedError(
+            f"you cannot file a {marking.value} document: your clearance is {actor.clearance.value}"
+        )
+    return marking
+
+
+def add_document(
+    session: Session,
+    blobs: BlobStore,
+    content: BinaryIO,
+    new: NewDocument,
+    *,
+    actor: Principal = SYSTEM,
+) -> Document:
+    """Store the bytes, then file a new document with version 1, in the caller's transaction."""
+    node = _target_node(session, actor, new.into_code)
+    marking = _resolve_marking(actor, node, new.marking)
+    filename = safe_filename(new.filename)
+    stored = blobs.put_stream(content)
+    with blobs.open(stored.sha256) as fh:
+        mime = sniff_mime(fh.read(SNIFF_BYTES))
+    now = clock.now()
+    document = Document(
+        node_id=node.id,
+        title=(new.title or title_from_filename(filename)).strip()[:500],
+        description=new.description,
+        creator=new.creator or actor.username,
+        subject=new.subject,
+        identifier="",
+        doc_type=new.doc_type,
+        format=mime,
+        language=new.language or "en",
+        coverage="",
+        marking_value=marking.value,
+        relations=[],
+        extra={"original_filename": new.filename} if new.filename != filename else {},
+        created_at=new.created_at or now,
+        modified_at=now,
+        filed_by_id=actor.user_id,
+        is_record=False,
+    )
+    session.add(document)
+    session.flush()
+    document.identifier = f"EDRM-{document.id:07d}"
+    session.add(
+        DocumentVersion(
+            document_id=document.id,
+            number=1,
+            sha256=stored.sha256,
+            size=stored.size,
+            filename=filename,
+            mime=mime,
+            created_at=now,
+            created_by=actor.username,
+        )
+    )
+    session.flush()
+    session.refresh(document)
+    audit.record(
+        session,
+        actor.username,
+        "document.create",
+        "document",
+        document.id,
+        {
+            "title": document.title,
+            "node": node.code,
+            "marking": marking.value,
+            "sha256": stored.sha256,
+            "filename": filename,
+        },
+    )
+    return document
+
+
+def add_version(
+    session: Session,
+    blobs: BlobStore,
+    document_id: int,
+    content: BinaryIO,
+    filename: str,
+    *,
+    actor: Principal = SYSTEM,
+) -> DocumentVersion:
+    document = get_visible_document(session, actor, document_id)
+    if not may_change_document(actor, document):
+        raise RefusedError(f"you may not change document {document_id}")
+    if document.is_record:
+        raise RefusedError(
+            f"document {document_id} is a declared record; its content can no longer change"
+        )
+    stored = blobs.put_stream(content)
+    with blobs.open(stored.sha256) as fh:
+        mime = sniff_mime(fh.read(SNIFF_BYTES))
+    version = DocumentVersion(
+        document_id=document.id,
+        number=document.latest.number + 1,
+        sha256=stored.sha256,
+        size=stored.size,
+        filename=safe_filename(filename),
+        mime=mime,
+        created_at=clock.now(),
+        created_by=actor.username,
+    )
+    session.add(version)
+    document.modified_at = version.created_at
+    document.format = mime
+    session.flush()
+    session.refresh(document)
+    audit.record(
+        session,
+        actor.username,
+        "document.version",
+        "document",
+        document.id,
+        {"number": version.number, "sha256": stored.sha256},
+    )
+    return version
+
+
+def declare_record(session: Session, document_id: int, *, actor: Principal = SYSTEM) -> Document:
+    document = get_visible_document(session, actor, document_id)
+    if not may_change_document(actor, document):
+        raise RefusedError(f"you may not declare document {document_id} a record")
+    if document.is_record:
+        return document
+    document.is_record = True
+    document.declared_at = clock.now()
+    document.declared_by = actor.username
+    session.flush()
+    audit.record(session, actor.username, "document.declare", "document", document.id)
+    return document
+
+
+def move_document(
+    session: Session, document_id: int, to_code: str, *, actor: Principal = SYSTEM
+) -> Document:
+    document = get_visible_document(session, actor, document_id)
+    if not may_change_document(actor, document):
+        raise RefusedError(f"you may not move document {document_id}")
+    target = _target_node(session, actor, to_code)
+    if target.id == document.node_id:
+        return document
+    floor = Marking.highest(*(n.marking for n in target.path()))
+    if document.marking.rank < floor.rank:
+        raise RefusedError(
+            f"{to_code!r} holds {floor.value} material; raise the document's marking first"
+        )
+    source = document.node.code
+    document.node_id = target.id
+    document.modified_at = clock.now()
+    session.flush()
+    session.expire(document, ["node"])
+    audit.record(
+        session,
+        actor.username,
+        "document.move",
+        "document",
+        document.id,
+        {"from": source, "to": to_code},
+    )
+    return document
+
+
+def update_metadata(
+    session: Session, document_id: int, changes: dict[str, str], *, actor: Principal = SYSTEM
+) -> Document:
+    """Change descriptive metadata; allowed on records too, and always audited."""
+    document = get_visible_document(session, actor, document_id)
+    if not may_change_document(actor, document):
+        raise RefusedError(f"you may not change document {document_id}")
+    unknown = set(changes) - EDITABLE_FIELDS - {"marking"}
+    if unknown:
+        raise InvalidInputError(f"cannot change: {', '.join(sorted(unknown))}")
+    before: dict[str, Any] = {}
+    for key, value in changes.items():
+        if key == "marking":
+            marking = _resolve_marking(actor, document.node, value)
+            if marking != document.marking:
+                before["marking"] = document.marking_value
+                document.marking_value = marking.value
+            continue
+        if key == "title" and not value.strip():
+            raise InvalidInputError("the title cannot be empty")
+        if getattr(document, key) != value:
+            before[key] = getattr(document, key)
+            setattr(document, key, value)
+    if not before:
+        return document
+    document.modified_at = clock.now()
+    session.flush()
+    audit.record(
+        session,
+        actor.username,
+        "document.metadata",
+        "document",
+        document.id,
+        {"before": before, "after": {k: changes[k] for k in before}},
+    )
+    return document
+
+
+def open_content(
+    session: Session,
+    blobs: BlobStore,
+    document_id: int,
+    *,
+    actor: Principal = SYSTEM,
+    version: int | None = None,
+) -> tuple[Document, DocumentVersion]:
+    """The document and version whose bytes the person is about to read (audited)."""
+    document = get_visible_document(session, actor, document_id)
+    chosen = document.latest
+    if version is not None:
+        matches = [v for v in document.versions if v.number == version]
+        if not matches:
+            raise NotFoundError(f"document {document_id} has no version {version}")
+        chosen = matches[0]
+    if not blobs.exists(chosen.sha256):
+        raise NotFoundError(f"the content of document {document_id} is missing from the store")
+    audit.record(
+        session,
+        actor.username,
+        "document.download",
+        "document",
+        document.id,
+        {"version": chosen.number, "marking": document.marking_value},
+    )
+    return document, chosen
+
+
+def note_view(session: Session, document: Document, actor: Principal) -> None:
+    """Record that someone looked at a restricted document (above OFFICIAL)."""
+    if document.marking is not Marking.OFFICIAL:
+        audit.record(
+            session,
+            actor.username,
+            "document.view",
+            "document",
+            document.id,
+            {"marking": document.marking_value},
+        )
+
+
+def list_in_node(
+    session: Session, node: FilePlanNode, actor: Principal, *, page: int = 1, per_page: int = 50
+) -> tuple[list[Document], int]:
+    """The documents filed directly in a node that the person may see, and their total."""
+    condition = (Document.node_id == node.id) & document_filter(session, actor)
+    total = session.scalar(select(func.count()).select_from(Document).where(condition)) or 0
+    docs = session.scalars(
+        select(Document)
+        .where(condition)
+        .order_by(Document.created_at.desc(), Document.id.desc())
+        .limit(per_page)
+        .offset((max(page, 1) - 1) * per_page)
+    ).all()
+    return list(docs), total
+
+
+def document_as_dict(document: Document) -> dict[str, Any]:
+    """The JSON shape of `edrm doc show --json` and the API."""
+    return {
+        "id": document.id,
+        "title": document.title,
+        "class_code": document.class_code,
+        "folder_code": document.folder_code,
+        "marking": document.marking_value,
+        "is_record": document.is_record,
+        "declared_at": document.declared_at.isoformat() if document.declared_at else None,
+        "declared_by": document.declared_by,
+        "versions": [
+            {
+                "number": v.number,
+                "sha256": v.sha256,
+                "size": v.size,
+                "filename": v.filename,
+                "mime": v.mime,
+                "created_at": v.created_at.isoformat(),
+                "created_by": v.created_by,
+            }
+            for v in document.versions
+        ],
+        "metadata": {
+            "identifier": document.identifier,
+            "title": document.title,
+            "creator": document.creator,
+            "subject": document.subject,
+            "description": document.description,
+            "type": document.doc_type,
+            "format": document.format,
+            "language": document.language,
+            "coverage": document.coverage,
+            "rights": document.marking_value,
+            "created": document.created_at.isoformat(),
+            "modified": document.modified_at.isoformat(),
+            "relations": document.relations,
+            **document.extra,
+        },
+    }

@@ -1,0 +1,1 @@
+"""The file plan (business classification scheme): classes and folders."""

@@ -1,0 +1,20 @@
+"""Every table's model, imported in one place so the metadata is complete (migrations, tests)."""
+
+from edrm.audit import AuditEvent, AuditHead
+from edrm.db import Base
+from edrm.documents.models import Document, DocumentVersion
+from edrm.fileplan.models import FilePlanNode
+from edrm.people.models import Group, User
+from edrm.system_state import SystemState
+
+__all__ = [
+    "AuditEvent",
+    "AuditHead",
+    "Base",
+    "Document",
+    "DocumentVersion",
+    "FilePlanNode",
+    "Group",
+    "SystemState",
+    "User",
+]

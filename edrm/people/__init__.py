@@ -1,0 +1,1 @@
+"""People: user accounts, groups and units, roles and clearances."""

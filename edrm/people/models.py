@@ -1,0 +1,62 @@
+"""User accounts and groups (teams and units)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from edrm.db import Base, UTCDateTime
+from edrm.markings import Marking
+from edrm.people.roles import Role
+
+user_groups = Table(
+    "user_groups",
+    Base.metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("group_id", ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True),
+)
+
+ALL_STAFF = "all-staff"
+
+
+class Group(Base):
+    """A named set of people: a team (e.g. 'legal') or an organisational unit."""
+
+    __tablename__ = "groups"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    kind: Mapped[str] = mapped_column(String(20), default="team")  # team | unit
+    description: Mapped[str] = mapped_column(String(500), default="")
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200), default="")
+    email: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role_value: Mapped[str] = mapped_column("role", String(30))
+    clearance_value: Mapped[str] = mapped_column("clearance", String(30))
+    unit: Mapped[str] = mapped_column(String(200), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    groups: Mapped[list[Group]] = relationship(secondary=user_groups, lazy="selectin")
+
+    @property
+    def role(self) -> Role:
+        return Role(self.role_value)
+
+    @property
+    def clearance(self) -> Marking:
+        return Marking(self.clearance_value)
+
+    @property
+    def group_names(self) -> set[str]:
+        return {g.name for g in self.groups} | {ALL_STAFF}

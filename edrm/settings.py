@@ -1,0 +1,178 @@
+"""Settings: defaults from config/edrm.toml, then EDRM_* environment variables, then overrides.
+
+Nothing here runs at import time; `load_settings()` is called by each entry point.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import secrets
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG_DIR = PROJECT_ROOT / "config"
+ENV_PREFIX = "EDRM_"
+# EDRM_* variables that are not settings (read by the test suite or the config locator).
+_NOT_SETTINGS = {"EDRM_CONFIG_DIR"}
+_NOT_SETTING_PREFIXES = ("EDRM_TEST_",)
+
+
+class SettingsError(ValueError):
+    """A setting is unknown or has a bad value; the message names the key."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path = Path("./var")
+    database_url: str = ""
+    sqlite_busy_timeout_ms: int = 15000
+    host: str = "127.0.0.1"
+    port: int = 5000
+    server_threads: int = 8
+    secret_key: str = ""
+    cookie_secure: bool = True
+    session_minutes: int = 480
+    max_upload_mb: int = 200
+    fileplan_file: str = "fileplan.toml"
+    service_name: str = "edrm"
+    log_level: str = "INFO"
+    config_dir: Path = field(default=DEFAULT_CONFIG_DIR)
+
+    @property
+    def db_url(self) -> str:
+        """The database URL in force: the configured one or SQLite in the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.home / 'edrm.db').resolve()}"
+
+    @property
+    def blob_dir(self) -> Path:
+        return self.home / "blobs"
+
+    @property
+    def quarantine_dir(self) -> Path:
+        return self.home / "quarantine"
+
+    def config_path(self, name: str) -> Path:
+        path = Path(name)
+        return path if path.is_absolute() else self.config_dir / path
+
+
+_FIELDS = {f.name: f for f in dataclasses.fields(Settings)}
+_LOG_LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
+
+
+def _coerce(key: str, value: Any, *, from_env: bool) -> Any:
+    """Turn a raw value into the type of setting `key`, or raise naming the key."""
+    default = _FIELDS[key].default
+    kind = type(default)
+    try:
+        if isinstance(default, bool):
+            if isinstance(value, bool):
+                return value
+            if from_env and str(value).strip().lower() in {"1", "true", "yes", "on"}:
+                return True
+            if from_env and str(value).strip().lower() in {"0", "false", "no", "off"}:
+                return False
+            raise ValueError("expected true or false")
+        if isinstance(default, int):
+            if isinstance(value, bool) or not (isinstance(value, int) or from_env):
+                raise ValueError("expected a whole number")
+            return int(value)
+        if isinstance(default, Path):
+            if not isinstance(value, str | Path) or not str(value):
+                raise ValueError("expected a path")
+            return Path(value).expanduser()
+        if not isinstance(value, str):
+            raise ValueError("expected text")
+        return kind(value)
+    except ValueError as exc:
+        source = f"{ENV_PREFIX}{key.upper()}" if from_env else key
+        raise SettingsError(f"setting {source!r}: {exc} (got {value!r})") from None
+
+
+def _validate(values: dict[str, Any]) -> None:
+    for key in ("port",):
+        if not 1 <= values[key] <= 65535:
+            raise SettingsError(f"setting {key!r}: must be between 1 and 65535")
+    for key in ("sqlite_busy_timeout_ms", "server_threads", "session_minutes", "max_upload_mb"):
+        if values[key] <= 0:
+            raise SettingsError(f"setting {key!r}: must be greater than 0")
+    if values["log_level"].upper() not in _LOG_LEVELS:
+        raise SettingsError(f"setting 'log_level': must be one of {', '.join(sorted(_LOG_LEVELS))}")
+    url = values["database_url"]
+    if url and not url.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:")):
+        raise SettingsError("setting 'database_url': only sqlite and postgresql URLs are supported")
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError:
+        raise SettingsError(f"settings file {path} does not exist") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"settings file {path}: {exc}") from None
+    for key in data:
+        if key not in _FIELDS or key == "config_dir":
+            raise SettingsError(f"settings file {path}: unknown setting {key!r}")
+    return data
+
+
+def load_settings(
+    overrides: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Build validated settings: config/edrm.toml < EDRM_* environment < overrides."""
+    env = os.environ if environ is None else environ
+    config_dir = Path(env.get("EDRM_CONFIG_DIR") or DEFAULT_CONFIG_DIR)
+    if overrides and "config_dir" in overrides:
+        config_dir = Path(overrides["config_dir"])
+    values: dict[str, Any] = {name: f.default for name, f in _FIELDS.items()}
+    values["config_dir"] = config_dir
+    for key, raw in _read_toml(config_dir / "edrm.toml").items():
+        values[key] = _coerce(key, raw, from_env=False)
+    for name, raw in env.items():
+        if not name.startswith(ENV_PREFIX) or name in _NOT_SETTINGS:
+            continue
+        if name.startswith(_NOT_SETTING_PREFIXES):
+            continue
+        key = name[len(ENV_PREFIX) :].lower()
+        if key not in _FIELDS or key == "config_dir":
+            raise SettingsError(f"environment variable {name!r} is not an edrm setting")
+        values[key] = _coerce(key, raw, from_env=True)
+    for key, raw in (overrides or {}).items():
+        if key not in _FIELDS:
+            raise SettingsError(f"unknown setting {key!r}")
+        if key != "config_dir":
+            values[key] = _coerce(key, raw, from_env=False)
+    _validate(values)
+    values["log_level"] = values["log_level"].upper()
+    return Settings(**values)
+
+
+def ensure_home(settings: Settings) -> None:
+    """Create the data directory and its parts; readable only by the service's user."""
+    for path in (settings.home, settings.blob_dir, settings.quarantine_dir):
+        path.mkdir(parents=True, exist_ok=True)
+    os.chmod(settings.home, 0o700)
+
+
+def secret_key(settings: Settings) -> str:
+    """The configured secret, or the one kept in the data directory (made on first use)."""
+    if settings.secret_key:
+        return settings.secret_key
+    path = settings.home / "secret_key"
+    if not path.exists():
+        settings.home.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(48))
+        os.replace(tmp, path)
+    return path.read_text().strip()

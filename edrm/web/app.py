@@ -1,0 +1,111 @@
+"""The Flask application factory: settings, runtime, templates, security headers, blueprints."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask, g, render_template, request
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from govuk_frontend_wtf.main import WTFormsHelpers
+from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
+from werkzeug.wrappers import Response
+
+from edrm.bootstrap import build_runtime
+from edrm.errors import NotFoundError, RefusedError
+from edrm.settings import load_settings, secret_key
+from edrm.web import auth, documents, fileplan, health, home
+from edrm.web.runtime import close_request_session, commit_request_session
+
+csrf = CSRFProtect()
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app. `test_config` overrides settings (and may carry Flask keys in 'flask')."""
+    overrides = dict(test_config or {})
+    flask_overrides = overrides.pop("flask", {})
+    settings = load_settings(overrides)
+    runtime = build_runtime(settings)
+
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=secret_key(settings),
+        SESSION_COOKIE_NAME="edrm_session",
+        SESSION_COOKIE_SECURE=settings.cookie_secure,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=timedelta(minutes=settings.session_minutes),
+        MAX_CONTENT_LENGTH=settings.max_upload_mb * 1024 * 1024,
+        WTF_CSRF_TIME_LIMIT=None,
+        WTF_CSRF_SSL_STRICT=False,
+    )
+    app.config.update(flask_overrides)
+    app.extensions["edrm"] = runtime
+
+    app.jinja_loader = ChoiceLoader(
+        [
+            PackageLoader("edrm.web", "templates"),
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                }
+            ),
+        ]
+    )
+    app.jinja_env.globals["service_name"] = settings.service_name
+    WTFormsHelpers(app)
+    csrf.init_app(app)
+
+    for module in (auth, home, fileplan, documents, health):
+        app.register_blueprint(module.bp)
+
+    app.before_request(_before_request)
+    app.before_request(auth.load_current_user)
+    app.after_request(_security_headers)
+    app.after_request(commit_request_session)
+    app.teardown_request(close_request_session)
+    _register_error_pages(app)
+    return app
+
+
+def _before_request() -> None:
+    g.csp_nonce = secrets.token_urlsafe(16)
+
+
+def _security_headers(response: Response) -> Response:
+    nonce = getattr(g, "csp_nonce", "")
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+        f"script-src 'self' 'nonce-{nonce}'; frame-ancestors 'none'; form-action 'self'; "
+        "base-uri 'none'; object-src 'none'",
+    )
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if request.endpoint != "static" and "Cache-Control" not in response.headers:
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _register_error_pages(app: Flask) -> None:
+    @app.errorhandler(404)
+    @app.errorhandler(NotFoundError)
+    def not_found(_exc: Exception) -> tuple[str, int]:
+        return render_template("errors/404.html"), 404
+
+    @app.errorhandler(403)
+    @app.errorhandler(RefusedError)
+    def refused(exc: Exception) -> tuple[str, int]:
+        message = str(exc) if isinstance(exc, RefusedError) else ""
+        return render_template("errors/403.html", message=message), 403
+
+    @app.errorhandler(CSRFError)
+    def csrf_failed(_exc: CSRFError) -> tuple[str, int]:
+        return render_template("errors/400.html"), 400
+
+    @app.errorhandler(500)
+    def server_error(_exc: Exception) -> tuple[str, int]:
+        return render_template("errors/500.html"), 500

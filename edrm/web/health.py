@@ -1,0 +1,37 @@
+"""GET /healthz: the state of the database and the data directory, for people and monitors."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Blueprint, jsonify
+from sqlalchemy import text
+
+from edrm.db import current_revision, head_revision
+from edrm.web.runtime import rt
+
+bp = Blueprint("health", __name__)
+
+
+@bp.route("/healthz")
+def healthz() -> Any:
+    runtime = rt()
+    checks: dict[str, str] = {}
+    try:
+        with runtime.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        revision = current_revision(runtime.engine)
+        checks["database"] = "ok" if revision == head_revision() else f"schema {revision} is old"
+    except Exception as exc:  # any failure is the answer here
+        checks["database"] = f"error: {type(exc).__name__}"
+    home = runtime.settings.home
+    blob_dir = runtime.settings.blob_dir
+    if not home.is_dir() or not blob_dir.is_dir():
+        checks["data_directory"] = "missing"
+    elif not os.access(blob_dir, os.W_OK):
+        checks["data_directory"] = "not writable"
+    else:
+        checks["data_directory"] = "ok"
+    ok = all(v == "ok" for v in checks.values())
+    return jsonify({"status": "ok" if ok else "error", **checks}), 200 if ok else 503

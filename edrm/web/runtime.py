@@ -1,0 +1,41 @@
+"""Per-request access to the runtime and the request's unit of work.
+
+The session is committed before the response leaves (so a failed commit becomes an error
+page, never a false success) and rolled back for error responses.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, g
+from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
+
+from edrm.bootstrap import Runtime
+
+
+def rt() -> Runtime:
+    return current_app.extensions["edrm"]  # type: ignore[no-any-return]
+
+
+def db() -> Session:
+    """The request's session (one unit of work per request)."""
+    if "db" not in g:
+        g.db = rt().sessions()
+    return g.db  # type: ignore[no-any-return]
+
+
+def commit_request_session(response: Response) -> Response:
+    session: Session | None = g.get("db")
+    if session is not None:
+        if response.status_code < 400:
+            session.commit()
+        else:
+            session.rollback()
+    return response
+
+
+def close_request_session(_exc: BaseException | None) -> None:
+    session: Session | None = g.pop("db", None)
+    if session is not None:
+        session.rollback()
+        session.close()

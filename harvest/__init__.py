@@ -1,0 +1,4 @@
+"""Knowledge: the expertise directory, expert search, leavers and harvest interviews.
+
+Uses the edrm core; never imports retention.
+"""

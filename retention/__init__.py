@@ -1,0 +1,1 @@
+"""Retention and disposal: rules, sweep, review, holds, transfer (uses the edrm core)."""

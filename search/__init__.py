@@ -1,0 +1,1 @@
+"""Search: the SearchBackend interface and its engines. Imports nothing else from the project."""
