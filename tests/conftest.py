@@ -34,6 +34,17 @@ DATABASES = ["sqlite", *(["postgresql"] if PG_URL else [])]
 PASSWORD = "correct-horse-battery"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing() -> None:
+    """Real argon2, with the cheapest parameters: hashing dominates fixture time otherwise."""
+    from argon2 import PasswordHasher
+    from argon2.profiles import CHEAPEST
+
+    from edrm.people.service import use_password_hasher
+
+    use_password_hasher(PasswordHasher.from_parameters(CHEAPEST))
+
+
 # --- databases --------------------------------------------------------------------------------
 
 

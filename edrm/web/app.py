@@ -9,7 +9,8 @@ from typing import Any
 from flask import Flask, g, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from govuk_frontend_wtf.main import WTFormsHelpers
-from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
+from jinja2 import BytecodeCache, ChoiceLoader, PackageLoader, PrefixLoader
+from jinja2.bccache import Bucket
 from werkzeug.wrappers import Response
 
 from edrm.bootstrap import build_runtime
@@ -19,6 +20,25 @@ from edrm.web import auth, documents, fileplan, health, home
 from edrm.web.runtime import close_request_session, commit_request_session
 
 csrf = CSRFProtect()
+
+
+class _MemoryBytecodeCache(BytecodeCache):
+    """Compiled templates kept for the life of the process (keyed by source checksum), so
+    every app built in one process (workers, tests) compiles the GOV.UK macros once."""
+
+    def __init__(self) -> None:
+        self._store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        data = self._store.get(bucket.key)
+        if data is not None:
+            bucket.bytecode_from_string(data)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._store[bucket.key] = bucket.bytecode_to_string()
+
+
+_TEMPLATE_CACHE = _MemoryBytecodeCache()
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -43,6 +63,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.update(flask_overrides)
     app.extensions["edrm"] = runtime
 
+    app.jinja_options = {**app.jinja_options, "bytecode_cache": _TEMPLATE_CACHE}
     app.jinja_loader = ChoiceLoader(
         [
             PackageLoader("edrm.web", "templates"),
