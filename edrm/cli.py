@@ -44,6 +44,9 @@ def friendly_errors(fn: F) -> F:
             raise CliError(str(exc)) from None
         except (OperationalError, ProgrammingError) as exc:
             raise CliError(f"database problem: {str(exc.orig).strip().splitlines()[0]}") from None
+        except BrokenPipeError:
+            sys.stderr.close()  # the reader went away (e.g. `| head`): stop quietly
+            sys.exit(0)
         except OSError as exc:
             where = f" ({exc.filename})" if exc.filename else ""
             raise CliError(f"{exc.strerror or exc}{where}") from None
