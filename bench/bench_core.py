@@ -82,7 +82,7 @@ def main() -> None:
             node = get_node(s, "FIN-AP-INV")
             for _ in range(20):
                 start = time.perf_counter()
-                docs, total = list_in_node(s, node, clerk, page=3, per_page=25)
+                _docs, total = list_in_node(s, node, clerk, page=3, per_page=25)
                 timings.append((time.perf_counter() - start) * 1000)
         print(
             f"folder listing (civil servant, page 3 of {total} visible): "

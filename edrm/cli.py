@@ -167,6 +167,7 @@ def serve(host: str | None, port: int | None) -> None:
         overrides["port"] = port
     settings = load_settings(overrides)
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     with runtime():
         pass  # refuses to start on an uninitialised or out-of-date database
     app = create_app(overrides)

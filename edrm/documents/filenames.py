@@ -26,7 +26,9 @@ def safe_filename(name: str, fallback: str = "document") -> str:
     stem, dot, ext = name.rpartition(".")
     if not dot or not stem:
         stem, ext = name, ""
-    if stem.lower() in _RESERVED:
+    # Windows reserves these names before any extension ("con.tar.gz") and ignores trailing
+    # spaces ("CON .txt").
+    if stem.split(".", 1)[0].rstrip(" ").lower() in _RESERVED:
         stem = f"_{stem}"
     ext = ext[:20]
     room = MAX_LENGTH - (len(ext) + 1 if ext else 0)
