@@ -70,7 +70,13 @@ def may_see_node(principal: Principal, node: FilePlanNode) -> bool:
 def may_see_document(principal: Principal, document: Document) -> bool:
     if principal.is_system:
         return True
-    return principal.clearance.admits(document.marking) and may_see_node(principal, document.node)
+    if not principal.clearance.admits(document.marking):
+        return False
+    if document.node is None:  # on its filer's triage list: the filer and records managers
+        return principal.manages_records or (
+            principal.user_id is not None and principal.user_id == document.filed_by_id
+        )
+    return may_see_node(principal, document.node)
 
 
 def may_change_document(principal: Principal, document: Document) -> bool:
@@ -114,11 +120,14 @@ def document_filter(session: Session, principal: Principal) -> ColumnElement[boo
     if principal.is_system:
         return Document.id.is_not(None)
     node_ids = visible_node_ids(session, principal)
-    if not node_ids:
-        return false()
-    return Document.marking_value.in_(markings_up_to(principal.clearance)) & Document.node_id.in_(
-        node_ids
-    )
+    placed = Document.node_id.in_(node_ids) if node_ids else false()
+    if principal.manages_records:
+        in_triage = Document.node_id.is_(None)
+    elif principal.user_id is not None:
+        in_triage = Document.node_id.is_(None) & (Document.filed_by_id == principal.user_id)
+    else:
+        in_triage = false()
+    return Document.marking_value.in_(markings_up_to(principal.clearance)) & (placed | in_triage)
 
 
 def get_visible_document(session: Session, principal: Principal, document_id: int) -> Document:

@@ -4,6 +4,13 @@ from edrm.audit import AuditEvent, AuditHead
 from edrm.db import Base
 from edrm.documents.models import Document, DocumentVersion
 from edrm.fileplan.models import FilePlanNode
+from edrm.ingest.models import (
+    ClassificationCorrection,
+    DocumentSuggestion,
+    DocumentText,
+    IngestJob,
+)
+from edrm.job_lock import JobLock
 from edrm.people.models import Group, User
 from edrm.system_state import SystemState
 
@@ -11,10 +18,15 @@ __all__ = [
     "AuditEvent",
     "AuditHead",
     "Base",
+    "ClassificationCorrection",
     "Document",
+    "DocumentSuggestion",
+    "DocumentText",
     "DocumentVersion",
     "FilePlanNode",
     "Group",
+    "IngestJob",
+    "JobLock",
     "SystemState",
     "User",
 ]

@@ -26,7 +26,11 @@ class Document(Base):
     __tablename__ = "documents"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    node_id: Mapped[int] = mapped_column(ForeignKey("fileplan_nodes.id"), index=True)
+    # None while the document waits on its filer's triage list for a class to be chosen.
+    node_id: Mapped[int | None] = mapped_column(
+        ForeignKey("fileplan_nodes.id"), nullable=True, index=True
+    )
+    status: Mapped[str] = mapped_column(String(20), default="filed", index=True)  # filed|triage
     title: Mapped[str] = mapped_column(String(500))
     description: Mapped[str] = mapped_column(Text, default="")
     creator: Mapped[str] = mapped_column(String(200), default="")
@@ -46,7 +50,7 @@ class Document(Base):
     declared_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     declared_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
 
-    node: Mapped[FilePlanNode] = relationship(lazy="joined")
+    node: Mapped[FilePlanNode | None] = relationship(lazy="joined")
     versions: Mapped[list[DocumentVersion]] = relationship(
         back_populates="document", order_by="DocumentVersion.number", lazy="selectin"
     )
@@ -60,12 +64,16 @@ class Document(Base):
         return self.versions[-1]
 
     @property
-    def class_code(self) -> str:
-        return self.node.class_node().code
+    def in_triage(self) -> bool:
+        return self.node is None
+
+    @property
+    def class_code(self) -> str | None:
+        return self.node.class_node().code if self.node is not None else None
 
     @property
     def folder_code(self) -> str | None:
-        return self.node.code if self.node.is_folder else None
+        return self.node.code if self.node is not None and self.node.is_folder else None
 
 
 class DocumentVersion(Base):

@@ -77,8 +77,16 @@ def _target_node(session: Session, actor: Principal, code: str) -> FilePlanNode:
     return node
 
 
-def _resolve_marking(actor: Principal, node: FilePlanNode, requested: str | None) -> Marking:
-    default = Marking.highest(*(n.marking for n in node.path()))
+def _resolve_marking(
+    actor: Principal,
+    node: FilePlanNode | None,
+    requested: str | None,
+    *,
+    floor: Marking = Marking.OFFICIAL,
+) -> Marking:
+    """The marking a document gets: at least the node's default (and `floor`), never above
+    what the person filing it is cleared for."""
+    default = Marking.highest(floor, *(n.marking for n in node.path())) if node else floor
     if requested is None:
         marking = default
     else:
@@ -87,8 +95,9 @@ def _resolve_marking(actor: Principal, node: FilePlanNode, requested: str | None
         except ValueError as exc:
             raise InvalidInputError(str(exc)) from None
         if marking.rank < default.rank:
+            where = f"{node.code!r} holds" if node else "the document carries"
             raise InvalidInputError(
-                f"{node.code!r} holds {default.value} material; "
+                f"{where} {default.value} material; "
                 f"a document there cannot be marked lower ({marking.value})"
             )
     if not actor.clearance.admits(marking):
@@ -108,14 +117,37 @@ def add_document(
 ) -> Document:
     """Store the bytes, then file a new document with version 1, in the caller's transaction."""
     node = _target_node(session, actor, new.into_code)
-    marking = _resolve_marking(actor, node, new.marking)
-    filename = safe_filename(new.filename)
+    _resolve_marking(actor, node, new.marking)  # refuse before storing anything
     stored = blobs.put_stream(content)
     with blobs.open(stored.sha256) as fh:
         mime = sniff_mime(fh.read(SNIFF_BYTES))
+    return create_document(session, stored.sha256, stored.size, mime, new, actor=actor)
+
+
+def create_document(
+    session: Session,
+    sha256: str,
+    size: int,
+    mime: str,
+    new: NewDocument,
+    *,
+    actor: Principal = SYSTEM,
+    triage: bool = False,
+    marking_floor: Marking = Marking.OFFICIAL,
+    extra: dict[str, Any] | None = None,
+) -> Document:
+    """A new document whose bytes are already in the blob store. With `triage` it waits on
+    the filer's triage list (no class yet) instead of being filed into `new.into_code`."""
+    node = None if triage else _target_node(session, actor, new.into_code)
+    marking = _resolve_marking(actor, node, new.marking, floor=marking_floor)
+    filename = safe_filename(new.filename)
     now = clock.now()
+    details: dict[str, Any] = dict(extra or {})
+    if new.filename != filename:
+        details["original_filename"] = new.filename
     document = Document(
-        node_id=node.id,
+        node_id=node.id if node else None,
+        status="triage" if triage else "filed",
         title=(new.title or title_from_filename(filename)).strip()[:500],
         description=new.description,
         creator=new.creator or actor.username,
@@ -127,7 +159,7 @@ def add_document(
         coverage="",
         marking_value=marking.value,
         relations=[],
-        extra={"original_filename": new.filename} if new.filename != filename else {},
+        extra=details,
         created_at=new.created_at or now,
         modified_at=now,
         filed_by_id=actor.user_id,
@@ -140,8 +172,8 @@ def add_document(
         DocumentVersion(
             document_id=document.id,
             number=1,
-            sha256=stored.sha256,
-            size=stored.size,
+            sha256=sha256,
+            size=size,
             filename=filename,
             mime=mime,
             created_at=now,
@@ -153,16 +185,39 @@ def add_document(
     audit.record(
         session,
         actor.username,
-        "document.create",
+        "document.triage" if triage else "document.create",
         "document",
         document.id,
         {
             "title": document.title,
-            "node": node.code,
+            "node": node.code if node else None,
             "marking": marking.value,
-            "sha256": stored.sha256,
+            "sha256": sha256,
             "filename": filename,
         },
+    )
+    return document
+
+
+def file_from_triage(
+    session: Session, document_id: int, to_code: str, *, actor: Principal = SYSTEM
+) -> Document:
+    """File a document waiting on a triage list into the class or folder the person chose."""
+    document = get_visible_document(session, actor, document_id)
+    if not document.in_triage:
+        raise InvalidInputError(f"document {document_id} is already filed")
+    if not may_change_document(actor, document):
+        raise RefusedError(f"you may not file document {document_id}")
+    target = _target_node(session, actor, to_code)
+    marking = _resolve_marking(actor, target, None, floor=document.marking)
+    document.node_id = target.id
+    document.status = "filed"
+    document.marking_value = marking.value
+    document.modified_at = clock.now()
+    session.flush()
+    session.expire(document, ["node"])
+    audit.record(
+        session, actor.username, "document.file", "document", document.id, {"to": to_code}
     )
     return document
 
@@ -232,6 +287,8 @@ def move_document(
     document = get_visible_document(session, actor, document_id)
     if not may_change_document(actor, document):
         raise RefusedError(f"you may not move document {document_id}")
+    if document.in_triage:
+        return file_from_triage(session, document_id, to_code, actor=actor)
     target = _target_node(session, actor, to_code)
     if target.id == document.node_id:
         return document
@@ -240,7 +297,7 @@ def move_document(
         raise RefusedError(
             f"{to_code!r} holds {floor.value} material; raise the document's marking first"
         )
-    source = document.node.code
+    source = document.node.code if document.node is not None else None
     document.node_id = target.id
     document.modified_at = clock.now()
     session.flush()
@@ -360,6 +417,7 @@ def document_as_dict(document: Document) -> dict[str, Any]:
         "class_code": document.class_code,
         "folder_code": document.folder_code,
         "marking": document.marking_value,
+        "status": document.status,
         "is_record": document.is_record,
         "declared_at": document.declared_at.isoformat() if document.declared_at else None,
         "declared_by": document.declared_by,

@@ -1,0 +1,1 @@
+"""The ingest pipeline: receive → sniff → extract → OCR → metadata → classify → file → index."""

@@ -1,0 +1,211 @@
+"""The plain types that cross the ingest pipeline's steps, and its configuration.
+
+Steps are small modules that take and return these; none of them touches the database.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+from edrm.errors import EdrmError, InvalidInputError
+
+# --- errors -----------------------------------------------------------------------------------
+
+RejectReason = Literal[
+    "empty",  # no bytes
+    "too_large",  # over max_file_mb
+    "not_allowed",  # a format not on the allowlist (executables, random bytes, ...)
+    "encrypted",  # password-protected PDF or office file
+    "corrupt",  # truncated or broken beyond what the library repairs
+    "bomb",  # decompression bomb: too many pixels, too much expanded data, ratio too high
+    "too_many_pages",  # over max_pages
+    "timeout",  # extraction/OCR took longer than max_seconds_per_file
+]
+
+
+class RejectedInputError(EdrmError):
+    """A file the pipeline will not file; `reason` is a code, the message says why in words.
+
+    The message never includes the file name (the caller adds it), e.g.
+    RejectedInputError("encrypted", "the PDF is password-protected").
+    """
+
+    def __init__(self, reason: RejectReason, message: str) -> None:
+        super().__init__(message)
+        self.reason: RejectReason = reason
+
+
+# --- configuration ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IngestLimits:
+    max_file_bytes: int = 200 * 1024 * 1024
+    max_pages: int = 500
+    max_image_pixels: int = 90_000_000
+    max_expanded_bytes: int = 500 * 1024 * 1024
+    max_compression_ratio: int = 200
+    max_seconds_per_file: int = 300
+    max_text_chars: int = 5_000_000
+
+
+@dataclass(frozen=True)
+class OcrSettings:
+    language: str = "eng"
+    dpi: int = 300
+    min_text_layer_chars: int = 50
+    processes: int = 0  # 0 = one per core
+
+
+@dataclass(frozen=True)
+class IngestConfig:
+    limits: IngestLimits = field(default_factory=IngestLimits)
+    ocr: OcrSettings = field(default_factory=OcrSettings)
+    allowed_formats: frozenset[str] = frozenset()
+    default_threshold: float = 0.8
+
+
+def load_ingest_config(path: Path) -> IngestConfig:
+    """Read config/ingest.toml; any unknown key or bad value is an error naming it."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InvalidInputError(f"{path}: the ingest settings file is missing") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InvalidInputError(f"{path}: {exc}") from None
+
+    def section(name: str, known: dict[str, Any]) -> dict[str, Any]:
+        raw = data.get(name, {})
+        if not isinstance(raw, dict):
+            raise InvalidInputError(f"{path}: [{name}] must be a table")
+        values: dict[str, Any] = {}
+        for key, value in raw.items():
+            if key not in known:
+                raise InvalidInputError(f"{path}: unknown setting {name}.{key}")
+            expected = type(known[key])
+            if expected is float and isinstance(value, int) and not isinstance(value, bool):
+                value = float(value)
+            if not isinstance(value, expected) or isinstance(value, bool) != (expected is bool):
+                raise InvalidInputError(
+                    f"{path}: {name}.{key} must be a {expected.__name__} (got {value!r})"
+                )
+            if isinstance(value, int | float) and not isinstance(value, bool) and value < 0:
+                raise InvalidInputError(f"{path}: {name}.{key} cannot be negative")
+            values[key] = value
+        return values
+
+    unknown = set(data) - {"limits", "ocr", "classify", "formats"}
+    if unknown:
+        raise InvalidInputError(f"{path}: unknown section(s) {', '.join(sorted(unknown))}")
+    limits_raw = section(
+        "limits",
+        {
+            "max_file_mb": 1,
+            "max_pages": 1,
+            "max_image_pixels": 1,
+            "max_expanded_mb": 1,
+            "max_compression_ratio": 1,
+            "max_seconds_per_file": 1,
+            "max_text_chars": 1,
+        },
+    )
+    mb = 1024 * 1024
+    defaults = IngestLimits()
+    limits = IngestLimits(
+        max_file_bytes=limits_raw.get("max_file_mb", defaults.max_file_bytes // mb) * mb,
+        max_pages=limits_raw.get("max_pages", defaults.max_pages),
+        max_image_pixels=limits_raw.get("max_image_pixels", defaults.max_image_pixels),
+        max_expanded_bytes=limits_raw.get("max_expanded_mb", defaults.max_expanded_bytes // mb)
+        * mb,
+        max_compression_ratio=limits_raw.get(
+            "max_compression_ratio", defaults.max_compression_ratio
+        ),
+        max_seconds_per_file=limits_raw.get("max_seconds_per_file", defaults.max_seconds_per_file),
+        max_text_chars=limits_raw.get("max_text_chars", defaults.max_text_chars),
+    )
+    ocr = OcrSettings(
+        **section("ocr", {"language": "", "dpi": 1, "min_text_layer_chars": 1, "processes": 1})
+    )
+    classify = section("classify", {"default_threshold": 0.0})
+    threshold = classify.get("default_threshold", 0.8)
+    if not 0.0 < threshold <= 1.0:
+        raise InvalidInputError(f"{path}: classify.default_threshold must be in (0, 1]")
+    formats = section("formats", {"allowed": []})
+    allowed = formats.get("allowed", [])
+    if not allowed or not all(isinstance(f, str) and "/" in f for f in allowed):
+        raise InvalidInputError(f"{path}: formats.allowed must list media types like 'text/plain'")
+    return IngestConfig(limits, ocr, frozenset(allowed), threshold)
+
+
+# --- step results -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sniffed:
+    """What the bytes really are."""
+
+    mime: str  # as libmagic reports it, e.g. "application/pdf"
+    description: str  # libmagic's words, e.g. "PDF document, version 1.7"
+    extension: str  # the file name's extension, lower case, without the dot ("" if none)
+    expected_extensions: tuple[str, ...]  # extensions that fit the type, e.g. ("pdf",)
+    extension_mismatch: bool  # the name's extension does not fit the real type
+
+
+@dataclass
+class ExtractedPage:
+    number: int  # 1-based
+    text: str
+    source: Literal["text", "ocr", "none"]  # from the file itself, from OCR, or nothing found
+    ocr_confidence: float | None = None  # Tesseract's mean word confidence, 0-100
+
+
+@dataclass
+class Attachment:
+    """A file inside another (an email's attachment); ingested as a linked child document."""
+
+    filename: str
+    data: bytes
+
+
+@dataclass
+class Extraction:
+    """Everything extract() found in one file."""
+
+    pages: list[ExtractedPage]  # pages with text from the file itself (OCR fills in the rest)
+    ocr_images: dict[int, Path]  # page number -> page image (PNG in the work dir) to OCR
+    properties: dict[str, str]  # title, author, created, subject, sender, to, sent (ISO)...
+    attachments: list[Attachment]
+    page_count: int
+    preview_png: bytes | None  # a small image of the first page, for the UI
+    warnings: list[str] = field(default_factory=list)  # e.g. "page 3 of the TIFF is corrupt"
+
+
+@dataclass(frozen=True)
+class OcrResult:
+    text: str
+    confidence: float  # mean word confidence 0-100 (-1 when no words were found)
+    rotation: int = 0  # degrees the page was turned before recognition
+    deskew_angle: float = 0.0  # degrees of skew corrected (0 when deskewing did not help)
+
+
+@dataclass(frozen=True)
+class DocumentMetadata:
+    title: str
+    document_date: date | None
+    author: str
+    references: list[str]
+    language: str  # ISO 639-1, e.g. "en"
+    page_count: int
+    marking_found: str | None  # highest protective marking printed in the text, if any
+    pii: dict[str, int]  # {"ni_number": 2, "email": 1, "uk_phone": 0, "postcode": 3}
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    class_code: str
+    confidence: float  # calibrated, 0-1
+    reason: str  # e.g. "rule: keyword 'invoice'; model: terms invoice, vat, supplier"
