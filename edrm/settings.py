@@ -41,6 +41,10 @@ class Settings:
     fileplan_file: str = "fileplan.toml"
     service_name: str = "edrm"
     log_level: str = "INFO"
+    inbox: str = ""
+    service_workers: int = 1
+    worker_stale_seconds: int = 120
+    scheduler: bool = True
     config_dir: Path = field(default=DEFAULT_CONFIG_DIR)
 
     @property
@@ -57,6 +61,14 @@ class Settings:
     @property
     def quarantine_dir(self) -> Path:
         return self.home / "quarantine"
+
+    @property
+    def inbox_dir(self) -> Path:
+        return Path(self.inbox) if self.inbox else self.home / "inbox"
+
+    @property
+    def model_dir(self) -> Path:
+        return self.home / "models"
 
     def config_path(self, name: str) -> Path:
         path = Path(name)
@@ -100,7 +112,13 @@ def _validate(values: dict[str, Any]) -> None:
     for key in ("port",):
         if not 1 <= values[key] <= 65535:
             raise SettingsError(f"setting {key!r}: must be between 1 and 65535")
-    for key in ("sqlite_busy_timeout_ms", "server_threads", "session_minutes", "max_upload_mb"):
+    for key in (
+        "sqlite_busy_timeout_ms",
+        "server_threads",
+        "session_minutes",
+        "max_upload_mb",
+        "worker_stale_seconds",
+    ):
         if values[key] <= 0:
             raise SettingsError(f"setting {key!r}: must be greater than 0")
     if values["log_level"].upper() not in _LOG_LEVELS:
@@ -158,7 +176,13 @@ def load_settings(
 
 def ensure_home(settings: Settings) -> None:
     """Create the data directory and its parts; readable only by the service's user."""
-    for path in (settings.home, settings.blob_dir, settings.quarantine_dir):
+    for path in (
+        settings.home,
+        settings.blob_dir,
+        settings.quarantine_dir,
+        settings.model_dir,
+        settings.inbox_dir,
+    ):
         path.mkdir(parents=True, exist_ok=True)
     os.chmod(settings.home, 0o700)
 

@@ -216,9 +216,7 @@ def file_from_triage(
     document.modified_at = clock.now()
     session.flush()
     session.expire(document, ["node"])
-    audit.record(
-        session, actor.username, "document.file", "document", document.id, {"to": to_code}
-    )
+    audit.record(session, actor.username, "document.file", "document", document.id, {"to": to_code})
     return document
 
 
