@@ -132,15 +132,17 @@ def demo(documents: int) -> None:
     """Load the demo (file plan, people of every role, documents) unless already loaded."""
     from edrm.demo.loader import DEMO_PASSWORD, load_demo
 
-    with runtime() as rt, rt.uow() as session:
-        result = load_demo(session, rt.blobs, rt.settings, documents=documents)
+    with runtime() as rt:
+        result = load_demo(rt, documents=documents, say=lambda m: click.echo(f"edrm: demo: {m}"))
     if result.already_loaded:
         click.echo("edrm: the demo is already loaded.")
     else:
         click.echo(
             f"edrm: demo loaded: {result.nodes} file-plan nodes, {result.users} people, "
-            f"{result.documents} documents."
+            f"{result.documents} documents ({result.filed} filed, {result.triage} on triage "
+            f"lists, {result.failed} rejected; {result.scans} arrived as scans and were OCRed)."
         )
+        click.echo(f"edrm: classifier: {result.model}")
     click.echo("")
     click.echo("Sign in at http://127.0.0.1:5000 with one of these demo accounts")
     click.echo(f"(password for all: {DEMO_PASSWORD}):")
@@ -171,10 +173,20 @@ def serve(host: str | None, port: int | None) -> None:
     with runtime():
         pass  # refuses to start on an uninitialised or out-of-date database
     app = create_app(overrides)
+    from edrm.embedded import start_background
+
+    background = start_background(app.extensions["edrm"])
     click.echo(f"edrm: serving on http://{settings.host}:{settings.port} (Ctrl-C stops)")
-    waitress_serve(
-        app, host=settings.host, port=settings.port, threads=settings.server_threads, ident="edrm"
-    )
+    try:
+        waitress_serve(
+            app,
+            host=settings.host,
+            port=settings.port,
+            threads=settings.server_threads,
+            ident="edrm",
+        )
+    finally:
+        background.shutdown()
 
 
 # --- people -----------------------------------------------------------------------------------
@@ -432,12 +444,14 @@ def doc_show(document_id: int, as_json: bool, as_user: str | None) -> None:
     """Show a document's metadata and versions."""
     from edrm.access import get_visible_document
     from edrm.documents.service import document_as_dict, note_view
+    from edrm.ingest.pipeline import document_ingest_view
 
     with runtime() as rt, rt.uow() as session:
         actor = _principal(session, as_user)
         document = get_visible_document(session, actor, document_id)
         note_view(session, document, actor)
         data = document_as_dict(document)
+        data.update(document_ingest_view(session, document))
     if as_json:
         _json_out(data)
         return
@@ -554,3 +568,328 @@ def audit_log(limit: int, as_json: bool) -> None:
         return
     for r in rows:
         click.echo(f"{r['seq']:>6} {r['at'][:19]} {r['actor']:<12} {r['action']:<18} {r['object']}")
+
+
+# --- ingest -----------------------------------------------------------------------------------
+
+
+def _files_under(paths: tuple[Path, ...]) -> list[tuple[Path, str | None]]:
+    """(file, problem) for every file named or inside a named folder, recursively, in order."""
+    found: list[tuple[Path, str | None]] = []
+    for path in paths:
+        if path.is_dir():
+            for inner in sorted(p for p in path.rglob("*") if p.is_file() and not p.is_symlink()):
+                found.append((inner, None))
+        elif path.is_file():
+            found.append((path, None))
+        else:
+            found.append((path, "no such file or folder"))
+    return found
+
+
+def _job_line(path: Path, job: Any | None, problem: str | None = None) -> dict[str, Any]:
+    if job is None:
+        return {
+            "path": str(path),
+            "status": "failed",
+            "document_id": None,
+            "class_code": None,
+            "confidence": None,
+            "error": f"{path}: {problem}",
+        }
+    return {
+        "path": str(path),
+        "status": job.outcome or job.status,
+        "document_id": job.document_id,
+        "class_code": job.class_code,
+        "confidence": round(job.confidence, 4) if job.confidence is not None else None,
+        "error": job.error if job.outcome == "failed" else None,
+        "job_id": job.id,
+        "error_reason": job.error_reason,
+    }
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--into", "into", default=None, help="File everything into this class or folder.")
+@click.option("--marking", default=None, help="Security marking (raised, never lowered, by text).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per input file.")
+@as_option
+@friendly_errors
+def ingest(
+    paths: tuple[Path, ...],
+    into: str | None,
+    marking: str | None,
+    as_json: bool,
+    as_user: str | None,
+) -> None:
+    """Ingest files and folders (recursively) through the pipeline, and wait for them."""
+    from edrm.ingest import jobs
+    from edrm.ingest.worker import Worker
+
+    files = _files_under(paths)
+    batch = jobs.new_batch()
+    submitted: list[tuple[Path, int | None, str | None]] = []
+    with runtime() as rt:
+        with rt.uow() as session:
+            actor = _principal(session, as_user)
+        for path, problem in files:
+            if problem:
+                submitted.append((path, None, problem))
+                continue
+            with rt.uow() as session, path.open("rb") as fh:
+                job = jobs.submit(
+                    session,
+                    rt.blobs,
+                    fh,
+                    path.name,
+                    jobs.Submission(
+                        submitted_by=actor.username,
+                        source="cli",
+                        batch=batch,
+                        into_code=into,
+                        marking=marking,
+                        source_path=str(path),
+                    ),
+                )
+                submitted.append((path, job.id, None))
+        show_progress = not as_json and sys.stderr.isatty()
+        with Worker(rt) as worker:
+            if show_progress:
+                with click.progressbar(
+                    length=len(submitted), label="Ingesting", file=sys.stderr
+                ) as bar:
+                    state = {"done": 0}
+
+                    def progress(done: int, total: int) -> None:
+                        bar.length = max(total, 1)
+                        bar.update(done - state["done"])
+                        state["done"] = done
+
+                    finished = worker.drain(batch, progress)
+            else:
+                finished = worker.drain(batch)
+    by_id = {j.id: j for j in finished}
+    lines = [
+        _job_line(path, by_id.get(job_id) if job_id else None, problem)
+        for path, job_id, problem in submitted
+    ]
+    children = [j for j in finished if j.source == "attachment"]
+    for line in lines:
+        kids = [
+            _job_line(Path(c.original_name), c)
+            for c in children
+            if line.get("document_id") and c.parent_document_id == line["document_id"]
+        ]
+        if kids:
+            line["attachments"] = kids
+    if as_json:
+        for line in lines:
+            click.echo(json.dumps(line, ensure_ascii=False))
+    else:
+        _ingest_summary(lines)
+    if any(line["status"] == "failed" for line in lines):
+        sys.exit(1)
+
+
+def _ingest_summary(lines: list[dict[str, Any]]) -> None:
+    click.echo(f"{'file':<40} {'status':<9} {'doc':>6} {'class':<16} {'conf':>5}  error")
+    for line in lines:
+        name = Path(line["path"]).name
+        name = name if len(name) <= 40 else name[:37] + "..."
+        conf = f"{line['confidence']:.2f}" if line["confidence"] is not None else ""
+        error = (line["error"] or "").split(": ", 1)[-1]
+        click.echo(
+            f"{name:<40} {line['status']:<9} {line['document_id'] or '':>6} "
+            f"{line['class_code'] or '':<16} {conf:>5}  {error}"
+        )
+    totals: dict[str, int] = {}
+    for line in lines:
+        totals[line["status"]] = totals.get(line["status"], 0) + 1
+    summary = ", ".join(f"{n} {status}" for status, n in sorted(totals.items()))
+    click.echo(f"edrm: {len(lines)} file(s): {summary}")
+
+
+@main.command()
+@click.option("--processes", type=int, default=1, show_default=True, help="Worker processes.")
+@friendly_errors
+def worker(processes: int) -> None:
+    """Run ingest workers until stopped (Ctrl-C)."""
+    import logging
+    import multiprocessing
+    import os
+
+    logging.basicConfig(level=_settings().log_level, format="%(asctime)s %(levelname)s %(message)s")
+    if processes < 1:
+        raise CliError("--processes must be at least 1")
+    ocr_each = max(1, (os.cpu_count() or 1) // processes)
+    if processes == 1:
+        _worker_process(ocr_each)
+        return
+    children = [
+        multiprocessing.get_context("spawn").Process(target=_worker_process, args=(ocr_each,))
+        for _ in range(processes)
+    ]
+    for child in children:
+        child.start()
+    click.echo(f"edrm: {processes} ingest worker processes started (Ctrl-C stops)")
+    try:
+        for child in children:
+            child.join()
+    except KeyboardInterrupt:
+        for child in children:
+            child.terminate()
+
+
+def _worker_process(ocr_processes: int) -> None:
+    import signal
+
+    from edrm.ingest.worker import Worker
+
+    with runtime() as rt, Worker(rt, ocr_processes=ocr_processes) as w:
+        signal.signal(signal.SIGTERM, lambda *_: w.stop_event.set())
+        try:
+            w.run_forever()
+        except KeyboardInterrupt:
+            w.stop_event.set()
+
+
+@main.group()
+def classifier() -> None:
+    """The document classifier."""
+
+
+@classifier.command("train")
+@friendly_errors
+def classifier_train() -> None:
+    """Train the classifier on filed documents and triage corrections (atomic, versioned)."""
+    from edrm.ingest.training import retrain
+
+    with runtime() as rt:
+        result = retrain(rt)
+    click.echo(f"edrm: {result.message}")
+
+
+@main.group(invoke_without_command=True)
+@click.pass_context
+@friendly_errors
+def scheduler(ctx: click.Context) -> None:
+    """Run the scheduler standalone (or `scheduler run JOB` / `scheduler list`)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    import logging
+    import signal
+    import threading
+
+    from edrm.scheduler import start_scheduler
+
+    logging.basicConfig(level=_settings().log_level, format="%(asctime)s %(levelname)s %(message)s")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with runtime() as rt:
+        sched = start_scheduler(rt)
+        click.echo("edrm: scheduler running (Ctrl-C stops)")
+        try:
+            while not stop.wait(1):
+                pass
+        except KeyboardInterrupt:
+            pass
+        sched.shutdown()
+
+
+@scheduler.command("run")
+@click.argument("job_id")
+@friendly_errors
+def scheduler_run(job_id: str) -> None:
+    """Run one scheduled job now (unless another process is running it)."""
+    from edrm.scheduler import run_job
+
+    with runtime() as rt:
+        click.echo(f"edrm: {job_id}: {run_job(rt, job_id)}")
+
+
+@scheduler.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@friendly_errors
+def scheduler_list(as_json: bool) -> None:
+    """The scheduled jobs, their schedule and their last run."""
+    from edrm import job_lock
+    from edrm.scheduler import load_definitions
+
+    with runtime() as rt, rt.uow() as session:
+        definitions = load_definitions(rt.settings.config_path("jobs.toml"))
+        locks = {lock.job_id: lock for lock in job_lock.status(session)}
+        rows = [
+            {
+                "id": d.id,
+                "cron": d.cron,
+                "function": d.function,
+                "description": d.description,
+                "last_started_at": _iso(locks[d.id].last_started_at) if d.id in locks else None,
+                "last_result": locks[d.id].last_result if d.id in locks else None,
+            }
+            for d in definitions
+        ]
+    if as_json:
+        _json_out(rows)
+        return
+    for r in rows:
+        click.echo(f"{r['id']:<22} {r['cron']:<14} {r['last_result'] or 'never run'}")
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+@main.group()
+def triage() -> None:
+    """Documents waiting for a person to choose their class."""
+
+
+@triage.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@as_option
+@friendly_errors
+def triage_list(as_json: bool, as_user: str | None) -> None:
+    """The person's triage list, with suggestions."""
+    from edrm.ingest.triage import triage_items
+
+    with runtime() as rt, rt.uow() as session:
+        items = triage_items(session, _principal(session, as_user))
+    if as_json:
+        _json_out(items)
+        return
+    for item in items:
+        best = item["suggestions"][0] if item["suggestions"] else None
+        hint = f"{best['class_code']} ({best['confidence']:.2f})" if best else "no suggestion"
+        click.echo(f"{item['id']:>6}  {item['title'][:50]:<50}  {hint}")
+
+
+@triage.command("file")
+@click.argument("document_id", type=int)
+@click.option("--to", "to", required=True, help="The class or folder to file it in.")
+@as_option
+@friendly_errors
+def triage_file(document_id: int, to: str, as_user: str | None) -> None:
+    """File a document from the triage list (a correction becomes training data)."""
+    from edrm.ingest.triage import confirm
+
+    with runtime() as rt, rt.uow() as session:
+        confirm(session, document_id, to, actor=_principal(session, as_user))
+    click.echo(f"edrm: document {document_id} filed in {to}")
+
+
+@main.command("quarantine")
+@click.option("--json", "as_json", is_flag=True)
+@friendly_errors
+def quarantine_list(as_json: bool) -> None:
+    """Rejected files kept in quarantine, with the reason."""
+    from edrm.ingest.quarantine import listing
+
+    settings = _settings()
+    notes = listing(settings.quarantine_dir)
+    if as_json:
+        _json_out(notes)
+        return
+    for note in notes:
+        click.echo(f"{note['job']:>6}  {note['reason']:<14} {note['error']}")

@@ -71,6 +71,7 @@ wanted=(
     "tesseract-ocr|OCR engine"
     "tesseract-ocr-eng|English language data for the OCR engine"
     "libmagic1|file type detection"
+    "fonts-dejavu-core|the font the demo's rendered scans are drawn with"
 )
 if ! command -v npm >/dev/null 2>&1; then
     wanted+=("nodejs|JavaScript runtime, to build the UI assets" "npm|JavaScript package manager, to install the UI assets")
@@ -111,6 +112,7 @@ else
         tesseract-ocr) command -v tesseract >/dev/null 2>&1 || missing+=("$entry") ;;
         tesseract-ocr-eng) { command -v tesseract >/dev/null 2>&1 && tesseract --list-langs 2>/dev/null | grep -qx eng; } || missing+=("$entry") ;;
         libmagic1) python3 -c 'import ctypes.util, sys; sys.exit(0 if ctypes.util.find_library("magic") else 1)' 2>/dev/null || missing+=("$entry") ;;
+        fonts-dejavu-core) [[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]] || missing+=("$entry") ;;
         chromium) command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || missing+=("$entry") ;;
         python*-venv) ;;
         *) command -v "${entry%%|*}" >/dev/null 2>&1 || missing+=("$entry") ;;

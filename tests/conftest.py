@@ -161,6 +161,16 @@ SEC-OPS-INC,SEC-OPS,transaction,Security incidents,Incidents,OFFICIAL,,Security,
 """
 
 
+@pytest.fixture
+def world_plan(runtime: Runtime) -> None:
+    """The small file plan, committed (for tests that run real worker processes)."""
+    from edrm.fileplan.io import parse_csv
+    from edrm.fileplan.service import import_rows
+
+    with runtime.uow() as s:
+        import_rows(s, parse_csv(SMALL_PLAN_CSV))
+
+
 @dataclass
 class World:
     """A small populated installation: people of each role, a plan, some documents."""

@@ -29,15 +29,19 @@ def test_demo_people_cover_every_role() -> None:
     assert roles == {r.value for r in Role}
 
 
-def test_the_demo_loads_once_and_keeps_the_audit_trail_intact(runtime: Runtime) -> None:
-    with runtime.uow() as s:
-        result = load_demo(s, runtime.blobs, runtime.settings, documents=60)
+def test_the_demo_loads_once_through_the_pipeline_and_keeps_the_audit_trail_intact(
+    runtime: Runtime,
+) -> None:
+    result = load_demo(runtime, documents=40)
     assert not result.already_loaded
-    assert result.documents == 60
+    assert result.documents == 40
+    assert result.failed == 0
+    assert result.scans >= 1
+    assert result.filed + result.triage == 40
+    again = load_demo(runtime, documents=40)
+    assert again.already_loaded
     with runtime.uow() as s:
-        again = load_demo(s, runtime.blobs, runtime.settings, documents=60)
-        assert again.already_loaded
-        assert s.scalar(select(func.count()).select_from(Document)) == 60
+        assert s.scalar(select(func.count()).select_from(Document)) == 40
         functions = s.scalar(
             select(func.count()).select_from(FilePlanNode).where(FilePlanNode.parent_id.is_(None))
         )
@@ -48,8 +52,7 @@ def test_the_demo_loads_once_and_keeps_the_audit_trail_intact(runtime: Runtime) 
 
 
 def test_demo_accounts_can_sign_in(runtime: Runtime) -> None:
-    with runtime.uow() as s:
-        load_demo(s, runtime.blobs, runtime.settings, documents=10)
+    load_demo(runtime, documents=6)
     with runtime.uow() as s:
         first = demo_users()[0]
         assert authenticate(s, first.username, DEMO_PASSWORD) is not None

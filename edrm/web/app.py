@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 from edrm.bootstrap import build_runtime
 from edrm.errors import NotFoundError, RefusedError
 from edrm.settings import load_settings, secret_key
-from edrm.web import auth, documents, fileplan, health, home
+from edrm.web import api, auth, documents, fileplan, health, home, ingest
 from edrm.web.runtime import close_request_session, commit_request_session
 
 csrf = CSRFProtect()
@@ -78,8 +78,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.globals["service_name"] = settings.service_name
     WTFormsHelpers(app)
     csrf.init_app(app)
+    csrf.exempt(api.bp)  # the API checks the token itself (or uses HTTP Basic)
 
-    for module in (auth, home, fileplan, documents, health):
+    for module in (auth, home, fileplan, documents, health, ingest, api):
         app.register_blueprint(module.bp)
 
     app.before_request(_before_request)

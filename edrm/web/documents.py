@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 from edrm import audit
 from edrm.access import get_visible_document, may_change_document, may_see_audit_history
 from edrm.documents.service import declare_record, note_view, open_content
+from edrm.ingest.pipeline import document_ingest_view
 from edrm.web.auth import login_required, principal
 from edrm.web.forms import ActionForm
 from edrm.web.runtime import db, rt
@@ -30,8 +31,9 @@ def show(document_id: int) -> str:
     return render_template(
         "documents/show.html",
         document=document,
-        breadcrumbs=document.node.path(),
+        breadcrumbs=document.node.path() if document.node else [],
         history=history,
+        ingest=document_ingest_view(session, document),
         can_change=may_change_document(who, document),
         form=ActionForm(),
     )
@@ -65,3 +67,19 @@ def declare(document_id: int) -> Response:
         declare_record(db(), document_id, actor=principal())
         flash("Declared as a record: its content can no longer change.", "success")
     return redirect(url_for("documents.show", document_id=document_id))
+
+
+@bp.route("/<int:document_id>/preview.png")
+@login_required
+def preview(document_id: int) -> Any:
+    """The first-page preview made at ingest (same access as the document)."""
+    from edrm.access import get_visible_document as visible
+    from edrm.errors import NotFoundError
+
+    document = visible(db(), principal(), document_id)
+    sha = (document.extra or {}).get("preview_sha256")
+    if not sha or not rt().blobs.exists(sha):
+        raise NotFoundError("no preview")
+    response = send_file(rt().blobs.path(sha), mimetype="image/png", max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,190 @@
+"""Ingest workers: claim jobs and run them through the pipeline, with a heartbeat.
+
+`Worker.run_forever()` is what `edrm worker` and the service's worker threads run;
+`Worker.drain(batch)` is what `edrm ingest` uses to finish its own batch.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from edrm.bootstrap import Runtime
+from edrm.fileplan.models import FilePlanNode
+from edrm.ingest import jobs
+from edrm.ingest.classify import load_current, load_rules
+from edrm.ingest.metadata import load_metadata_config
+from edrm.ingest.models import FAILED, IngestJob
+from edrm.ingest.ocr import OcrEngine
+from edrm.ingest.pipeline import PipelineContext, process_job
+from edrm.ingest.types import load_ingest_config
+
+log = logging.getLogger(__name__)
+HEARTBEAT_SECONDS = 10.0
+
+
+def build_context(
+    runtime: Runtime, session: Session, *, ocr_processes: int | None = None
+) -> PipelineContext:
+    """Load the ingest, metadata and classification configuration and the current model."""
+    settings = runtime.settings
+    config = load_ingest_config(settings.config_path("ingest.toml"))
+    if ocr_processes is not None:
+        from dataclasses import replace
+
+        config = replace(config, ocr=replace(config.ocr, processes=ocr_processes))
+    known = frozenset(session.scalars(select(FilePlanNode.code)))
+    # Rules may name classes this installation's plan lacks: they are simply never suggested.
+    rules = load_rules(settings.config_path("classification.toml"), None)
+    return PipelineContext(
+        config=config,
+        blobs=runtime.blobs,
+        ocr=OcrEngine(config.ocr),
+        rules=rules,
+        model=load_current(settings.model_dir),
+        reference_patterns=load_metadata_config(settings.config_path("metadata.toml")),
+        quarantine_dir=settings.quarantine_dir,
+        known_codes=known,
+    )
+
+
+class Worker:
+    """One claiming loop. Holds its pipeline context (OCR pool, rules, model)."""
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        *,
+        ocr_processes: int | None = None,
+        poll_seconds: float = 1.0,
+    ) -> None:
+        self.runtime = runtime
+        self.identity = jobs.worker_identity()
+        self.poll_seconds = poll_seconds
+        self.stop_event = threading.Event()
+        self._current: list[int] = []
+        self._sessions: sessionmaker[Session] = runtime.sessions
+        with runtime.uow() as session:
+            self.ctx = build_context(runtime, session, ocr_processes=ocr_processes)
+        self._model_checked = time.monotonic()
+        self._beat = threading.Thread(target=self._heartbeat_loop, daemon=True)
+        self._beat.start()
+
+    def close(self) -> None:
+        self.stop_event.set()
+        self.ctx.ocr.close()
+        self.ctx.isolated.close()
+
+    def __enter__(self) -> Worker:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def _heartbeat_loop(self) -> None:
+        while not self.stop_event.wait(HEARTBEAT_SECONDS):
+            current = list(self._current)
+            if not current:
+                continue
+            try:
+                with self.runtime.uow() as session:
+                    jobs.heartbeat(session, current, self.identity)
+            except Exception:  # a missed beat is harmless; the next one may work
+                log.warning("ingest worker heartbeat failed", exc_info=True)
+
+    def requeue_abandoned(self) -> int:
+        stale = timedelta(seconds=self.runtime.settings.worker_stale_seconds)
+        with self.runtime.uow() as session:
+            return jobs.requeue_abandoned(session, stale)
+
+    def _maybe_reload_model(self) -> None:
+        if time.monotonic() - self._model_checked < 30:
+            return
+        self._model_checked = time.monotonic()
+        from edrm.ingest.classify import load_current as reload
+
+        model = reload(self.runtime.settings.model_dir)
+        if model is not None:
+            self.ctx.model = model
+        with self.runtime.uow() as session:
+            self.ctx.known_codes = frozenset(session.scalars(select(FilePlanNode.code)))
+
+    def run_one(self, batch: str | None = None) -> bool:
+        """Claim and run one job; False when there was nothing to do."""
+        with self.runtime.uow() as session:
+            claimed = jobs.claim(session, self.identity, batch=batch)
+            ids = [j.id for j in claimed]
+        if not ids:
+            return False
+        for job_id in ids:
+            self._current = [job_id]
+            try:
+                process_job(self._sessions, job_id, self.identity, self.ctx)
+            except Exception as exc:  # transient: database busy, disk full, ...
+                log.exception("ingest job %s failed; will retry", job_id)
+                self._retry(job_id, f"{type(exc).__name__}: {exc}")
+            finally:
+                self._current = []
+        return True
+
+    def _retry(self, job_id: int, error: str) -> None:
+        try:
+            with self.runtime.uow() as session:
+                job = jobs.lock_own(session, job_id, self.identity)
+                if job is not None:
+                    jobs.retry_later(job, error)
+        except Exception:
+            log.exception("could not record the failure of ingest job %s", job_id)
+
+    def drain(
+        self, batch: str, progress: Callable[[int, int], None] | None = None
+    ) -> list[IngestJob]:
+        """Run this batch's jobs (including attachments it spawns) until all are finished."""
+        while True:
+            worked = self.run_one(batch=batch)
+            with self.runtime.uow() as session:
+                batch_jobs = jobs.batch_jobs(session, batch)
+                for job in batch_jobs:
+                    session.expunge(job)
+            done = sum(1 for j in batch_jobs if j.finished)
+            if progress:
+                progress(done, len(batch_jobs))
+            if done == len(batch_jobs):
+                return batch_jobs
+            if not worked:
+                self.requeue_abandoned()
+                if self.stop_event.wait(self.poll_seconds):
+                    return batch_jobs
+
+    def run_forever(self) -> None:
+        """Claim and run jobs until stopped; requeue jobs abandoned by dead workers."""
+        log.info("ingest worker %s started", self.identity)
+        last_requeue = 0.0
+        while not self.stop_event.is_set():
+            if time.monotonic() - last_requeue > 15:
+                last_requeue = time.monotonic()
+                try:
+                    moved = self.requeue_abandoned()
+                    if moved:
+                        log.warning("requeued %d job(s) abandoned by a dead worker", moved)
+                except Exception:
+                    log.exception("requeue of abandoned jobs failed")
+            try:
+                worked = self.run_one()
+            except Exception:
+                log.exception("ingest worker loop error")
+                worked = False
+            self._maybe_reload_model()
+            if not worked:
+                self.stop_event.wait(self.poll_seconds)
+        log.info("ingest worker %s stopped", self.identity)
+
+
+def failed(jobs_: list[IngestJob]) -> list[IngestJob]:
+    return [j for j in jobs_ if j.status == FAILED]

@@ -1,0 +1,139 @@
+"""The JSON API (v1): submit documents for ingest, follow jobs, read documents.
+
+Callers authenticate with the signed-in session (and then must send the CSRF token in the
+X-CSRFToken header for changes) or with HTTP Basic credentials (scripts).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, g, jsonify, request
+from flask_wtf.csrf import CSRFError, validate_csrf
+from werkzeug.exceptions import HTTPException
+from wtforms import ValidationError
+
+from edrm.access import Principal, get_visible_document
+from edrm.documents.service import document_as_dict
+from edrm.errors import EdrmError, InvalidInputError, NotFoundError, RefusedError
+from edrm.ingest import jobs
+from edrm.ingest.models import IngestJob
+from edrm.ingest.pipeline import document_ingest_view
+from edrm.people.service import authenticate
+from edrm.web.runtime import db, rt
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def _error(status: int, message: str) -> Any:
+    return jsonify({"error": message}), status
+
+
+@bp.before_request
+def _authenticate() -> Any:
+    auth = request.authorization
+    if auth is not None and auth.type == "basic":
+        user = authenticate(db(), auth.username or "", auth.password or "")
+        if user is None:
+            db().commit()  # keep the audit of the failed attempt
+            return _error(401, "the username or password is not right")
+        g.user, g.principal, g.api_basic = user, Principal.of(user), True
+        return None
+    if g.get("principal") is None:
+        return _error(401, "sign in, or send HTTP Basic credentials")
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        try:
+            validate_csrf(request.headers.get("X-CSRFToken", ""))
+        except (ValidationError, CSRFError):
+            return _error(400, "send the CSRF token in the X-CSRFToken header")
+    return None
+
+
+@bp.errorhandler(EdrmError)
+def _edrm_error(exc: EdrmError) -> Any:
+    if isinstance(exc, NotFoundError):
+        return _error(404, str(exc))
+    if isinstance(exc, RefusedError):
+        return _error(403, str(exc))
+    if isinstance(exc, InvalidInputError):
+        return _error(400, str(exc))
+    return _error(400, str(exc))
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(exc: HTTPException) -> Any:
+    return _error(exc.code or 500, exc.description or exc.name)
+
+
+def job_as_dict(job: IngestJob) -> dict[str, Any]:
+    return {
+        "id": job.id,
+        "status": job.status,
+        "outcome": job.outcome,
+        "filename": job.safe_name,
+        "original_name": job.original_name,
+        "size": job.size,
+        "attempts": job.attempts,
+        "document_id": job.document_id,
+        "class_code": job.class_code,
+        "confidence": job.confidence,
+        "error_reason": job.error_reason,
+        "error": job.error if job.status == "failed" else None,
+        "created_at": job.created_at.isoformat(),
+        "finished_at": job.finished_at.isoformat() if job.finished_at else None,
+    }
+
+
+def submit_uploads(source: str) -> list[IngestJob]:
+    """Store each uploaded file and queue its job (committed before the answer)."""
+    files = [f for f in request.files.getlist("files") + request.files.getlist("file") if f]
+    if not files:
+        raise InvalidInputError("no files: send them as multipart form field 'files'")
+    into = (request.form.get("into") or "").strip() or None
+    marking = (request.form.get("marking") or "").strip() or None
+    batch = jobs.new_batch()
+    session = db()
+    submitted = []
+    for upload in files:
+        job = jobs.submit(
+            session,
+            rt().blobs,
+            upload.stream,
+            upload.filename or "upload",
+            jobs.Submission(
+                submitted_by=g.principal.username,
+                source=source,
+                batch=batch,
+                into_code=into,
+                marking=marking,
+            ),
+        )
+        submitted.append(job)
+    session.commit()
+    return submitted
+
+
+@bp.post("/documents")
+def post_documents() -> Any:
+    submitted = submit_uploads("api")
+    body = {"jobs": [job_as_dict(j) for j in submitted]}
+    if len(submitted) == 1:
+        body["job_id"] = submitted[0].id
+    return jsonify(body), 202
+
+
+@bp.get("/jobs/<int:job_id>")
+def get_job(job_id: int) -> Any:
+    job = db().get(IngestJob, job_id)
+    principal: Principal = g.principal
+    if job is None or (job.submitted_by != principal.username and not principal.manages_records):
+        raise NotFoundError(f"job {job_id} not found")
+    return jsonify(job_as_dict(job))
+
+
+@bp.get("/documents/<int:document_id>")
+def get_document(document_id: int) -> Any:
+    document = get_visible_document(db(), g.principal, document_id)
+    data = document_as_dict(document)
+    data.update(document_ingest_view(db(), document))
+    return jsonify(data)

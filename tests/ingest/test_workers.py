@@ -1,0 +1,143 @@
+"""Workers as real processes: a kill -9 mid-OCR loses nothing and does nothing twice, and two
+workers on one queue take each file exactly once."""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from edrm.audit import AuditEvent
+from edrm.bootstrap import Runtime
+from edrm.demo.scans import scan_as_png
+from edrm.documents.models import Document, DocumentVersion
+from edrm.ingest import jobs
+from edrm.ingest.models import DONE, RUNNING, IngestJob
+from edrm.settings import Settings
+
+pytestmark = pytest.mark.slow
+
+
+def _start_worker(settings: Settings, log: Path) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "EDRM_HOME": str(settings.home),
+        "EDRM_DATABASE_URL": settings.database_url,
+        "EDRM_SECRET_KEY": "test-secret-key",
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "edrm", "worker"],
+        env=env,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def _submit(runtime: Runtime, files: list[tuple[str, bytes]], batch: str) -> None:
+    with runtime.uow() as s:
+        for name, data in files:
+            jobs.submit(
+                s,
+                runtime.blobs,
+                io.BytesIO(data),
+                name,
+                jobs.Submission(
+                    submitted_by="system", source="cli", batch=batch, into_code="FIN-AP-INV"
+                ),
+            )
+
+
+def _wait_for(
+    runtime: Runtime, predicate: Callable[[dict[str, int]], bool], timeout: float
+) -> dict[str, int]:
+    deadline = time.monotonic() + timeout
+    while True:
+        with runtime.uow() as s:
+            counts = jobs.counts(s)
+        if predicate(counts) or time.monotonic() > deadline:
+            return counts
+        time.sleep(0.2)
+
+
+def _assert_each_exactly_once(runtime: Runtime, expected: int) -> None:
+    with runtime.uow() as s:
+        statuses = Counter(s.scalars(select(IngestJob.status)))
+        assert statuses == {DONE: expected}
+        assert s.scalar(select(func.count()).select_from(Document)) == expected
+        shas = list(s.scalars(select(DocumentVersion.sha256)))
+        assert len(shas) == len(set(shas)) == expected
+        filed_events = s.scalar(
+            select(func.count()).where(AuditEvent.action.in_(("ingest.filed", "ingest.triage")))
+        )
+        assert filed_events == expected
+        referenced = set(shas) | set(s.scalars(select(IngestJob.sha256)))
+        for doc in s.scalars(select(Document)):
+            if (doc.extra or {}).get("preview_sha256"):
+                referenced.add(doc.extra["preview_sha256"])
+    stored = {p.name for p in runtime.blobs.root.glob("??/??/*")}
+    assert stored == referenced, "orphan or missing blobs"
+
+
+def test_killing_a_worker_mid_ocr_loses_nothing_and_does_nothing_twice(
+    runtime: Runtime, world_plan: None, tmp_path: Path
+) -> None:
+    pages = [
+        (f"scan-{n}.png", scan_as_png(f"Supplier invoice INV-{7000 + n}\n\nAmount due", seed=n))
+        for n in range(6)
+    ]
+    _submit(runtime, pages, "crash")
+    log = tmp_path / "workers.log"
+    first = _start_worker(runtime.settings, log)
+    try:
+        counts = _wait_for(runtime, lambda c: c[RUNNING] >= 1 and c[DONE] >= 1, 90)
+        assert counts[RUNNING] >= 1, log.read_text()
+        os.killpg(first.pid, signal.SIGKILL)
+        first.wait()
+    finally:
+        _stop(first)
+    second = _start_worker(runtime.settings, log)
+    try:
+        counts = _wait_for(runtime, lambda c: c[DONE] == 6, 120)
+    finally:
+        _stop(second)
+    assert counts["done"] == 6, log.read_text()
+    _assert_each_exactly_once(runtime, 6)
+
+
+def test_two_workers_take_each_file_of_a_batch_exactly_once(
+    runtime: Runtime, world_plan: None, tmp_path: Path
+) -> None:
+    files = [
+        (f"note-{n}.txt", f"Supplier invoice INV-{n}\nAmount £{n}.00\n".encode())
+        for n in range(200)
+    ]
+    _submit(runtime, files, "pair")
+    log = tmp_path / "workers.log"
+    workers = [_start_worker(runtime.settings, log) for _ in range(2)]
+    try:
+        counts = _wait_for(runtime, lambda c: c[DONE] + c["failed"] == 200, 240)
+    finally:
+        for w in workers:
+            _stop(w)
+    assert counts["done"] == 200, log.read_text()
+    _assert_each_exactly_once(runtime, 200)
