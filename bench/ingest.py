@@ -35,6 +35,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import psutil
@@ -42,7 +43,9 @@ from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from edrm.ingest.ocr import OcrEngine
 from edrm.ingest.quality import cer, word_f1
-from edrm.ingest.types import OcrSettings
+from edrm.ingest.types import OcrResult, OcrSettings
+
+T = TypeVar("T")
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".gif", ".webp", ".pgm"}
 FONTS = [
@@ -142,11 +145,12 @@ def degrade(page: Image.Image, rng: random.Random, angle: float) -> Image.Image:
     return Image.open(io.BytesIO(buffer.getvalue()))
 
 
-def _make_page(path: Path, seed: int, dpi: int) -> Path:
+def _make_page(path: Path, seed: int, dpi: int, max_skew: float) -> Path:
     rng = random.Random(seed)
-    page, _ = render_page(rng, dpi)
-    angle = rng.uniform(0.5, 3.0) * rng.choice([-1, 1])
+    page, text = render_page(rng, dpi)
+    angle = rng.uniform(max_skew / 6, max_skew) * rng.choice([-1, 1])
     scan = degrade(page, rng, angle)
+    path.with_suffix(".txt").write_text(text + "\n", encoding="utf-8")
     if path.suffix == ".jpg":
         scan.save(path, "JPEG", quality=35, dpi=(dpi, dpi))
     else:
@@ -154,12 +158,17 @@ def _make_page(path: Path, seed: int, dpi: int) -> Path:
     return path
 
 
-def generate_pages(folder: Path, count: int, dpi: int, fmt: str, seed: int = 7) -> list[Path]:
-    """`count` degraded A4 scans (the same ones for the same seed), made in parallel."""
+def generate_pages(
+    folder: Path, count: int, dpi: int, fmt: str, max_skew: float = 3.0, seed: int = 7
+) -> list[Path]:
+    """`count` degraded A4 scans with their text beside them (the same for the same seed).
+
+    Each is turned by max_skew/6 to max_skew degrees either way.
+    """
     paths = [folder / f"page-{n + 1:03d}.{fmt}" for n in range(count)]
     seeds = [seed * 1000 + n for n in range(count)]
     with ProcessPoolExecutor() as pool:
-        return list(pool.map(_make_page, paths, seeds, [dpi] * count))
+        return list(pool.map(_make_page, paths, seeds, [dpi] * count, [max_skew] * count))
 
 
 # --- runners --------------------------------------------------------------------------------------
@@ -221,34 +230,39 @@ class Run:
     cpu: float  # CPU seconds of this process and its (finished) children
 
 
-def timed(run: Callable[[], object]) -> Run:
+def timed(run: Callable[[], T]) -> tuple[Run, T]:
     def cpu() -> float:
         own = resource.getrusage(resource.RUSAGE_SELF)
         children = resource.getrusage(resource.RUSAGE_CHILDREN)
         return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
     cpu_start, start = cpu(), time.perf_counter()
-    run()
-    return Run(time.perf_counter() - start, cpu() - cpu_start)
+    value = run()
+    return Run(time.perf_counter() - start, cpu() - cpu_start), value
 
 
 # --- benchmarks -----------------------------------------------------------------------------------
 
 
 def bench_throughput(paths: list[Path], processes: int, rounds: int) -> None:
+    """(a), (b), (c); then the accuracy of both on these pages if they have .txt files."""
     pages = len(paths)
     print(f"\nOCR throughput: {pages} pages, {processes} process(es), {rounds} round(s) each")
     raw: list[Run] = []
     engine_runs: list[Run] = []
+    raw_texts: list[str] = []
+    results: list[OcrResult] = []
     with OcrEngine(OcrSettings(processes=processes)) as engine:
         engine.recognise(paths[:1])  # warm up: language check, page cache
         for r in range(rounds):
             order = ["raw", "engine"] if r % 2 == 0 else ["engine", "raw"]
             for which in order:
                 if which == "raw":
-                    raw.append(timed(lambda: raw_tesseract(paths, processes)))
+                    run, raw_texts = timed(lambda: raw_tesseract(paths, processes))
+                    raw.append(run)
                 else:
-                    engine_runs.append(timed(lambda: engine.recognise(paths)))
+                    run, results = timed(lambda: engine.recognise(paths))
+                    engine_runs.append(run)
             print(
                 f"  round {r + 1}: raw {pages / raw[-1].wall:.3f} pages/s "
                 f"({raw[-1].cpu / pages:.2f} CPU s/page), engine {pages / engine_runs[-1].wall:.3f}"
@@ -274,27 +288,25 @@ def bench_throughput(paths: list[Path], processes: int, rounds: int) -> None:
         f"{memory.peak_total / mb:.0f} MB (target < 500 MB); Python alone "
         f"{memory.peak_self / mb:.0f} MB, largest Tesseract process {memory.peak_child / mb:.0f} MB"
     )
+    report_accuracy("Accuracy on the same pages", paths, raw_texts, results)
 
 
-def bench_truth(folder: Path, processes: int) -> None:
-    pairs = [
-        (p, p.with_suffix(".txt"))
-        for p in sorted(folder.iterdir())
-        if p.suffix.lower() in IMAGE_SUFFIXES and p.with_suffix(".txt").exists()
+def report_accuracy(
+    title: str, images: list[Path], raw_texts: list[str], results: list[OcrResult]
+) -> None:
+    """Word F1 and CER of both, per page and on average, for the pages that have a .txt."""
+    rows = [
+        (image, image.with_suffix(".txt").read_text(encoding="utf-8", errors="replace"), raw, res)
+        for image, raw, res in zip(images, raw_texts, results, strict=True)
+        if image.with_suffix(".txt").exists()
     ]
-    if not pairs:
-        print(f"\n--truth {folder}: no images with a .txt beside them")
+    if not rows:
         return
-    images = [image for image, _ in pairs]
-    truths = [text.read_text(encoding="utf-8", errors="replace") for _, text in pairs]
-    raw = raw_tesseract(images, processes)
-    with OcrEngine(OcrSettings(processes=processes)) as engine:
-        results = engine.recognise(images)
-    print(f"\nAccuracy against ground truth in {folder} ({len(pairs)} page(s)):")
+    print(f"\n{title} ({len(rows)} page(s)):")
     print(f"  {'page':<24} {'raw F1':>7} {'raw CER':>8} {'eng F1':>7} {'eng CER':>8}  engine notes")
     totals = np.zeros(4)
-    for image, truth, raw_text, result in zip(images, truths, raw, results, strict=True):
-        row = np.array(
+    for image, truth, raw_text, result in rows:
+        scores = np.array(
             [
                 word_f1(truth, raw_text),
                 cer(truth, raw_text),
@@ -302,15 +314,30 @@ def bench_truth(folder: Path, processes: int) -> None:
                 cer(truth, result.text),
             ]
         )
-        totals += row
+        totals += scores
         notes = f"conf {result.confidence:.1f}, rotation {result.rotation}"
         notes += f", deskew {result.deskew_angle:+.2f}°"
-        print(
-            f"  {image.name:<24} {row[0]:>7.3f} {row[1]:>8.3f} {row[2]:>7.3f} {row[3]:>8.3f}  "
-            + notes
-        )
-    mean = totals / len(pairs)
-    print(f"  {'mean':<24} {mean[0]:>7.3f} {mean[1]:>8.3f} {mean[2]:>7.3f} {mean[3]:>8.3f}")
+        figures = " ".join(f"{v:>{w}.3f}" for v, w in zip(scores, (7, 8, 7, 8), strict=True))
+        print(f"  {image.name:<24} {figures}  {notes}")
+    mean = totals / len(rows)
+    figures = " ".join(f"{v:>{w}.3f}" for v, w in zip(mean, (7, 8, 7, 8), strict=True))
+    print(f"  {'mean':<24} {figures}")
+
+
+def bench_truth(folder: Path, processes: int) -> None:
+    """(d) Accuracy of both over a folder of page images with ground truth beside them."""
+    images = [
+        p
+        for p in sorted(folder.iterdir())
+        if p.suffix.lower() in IMAGE_SUFFIXES and p.with_suffix(".txt").exists()
+    ]
+    if not images:
+        print(f"\n--truth {folder}: no images with a .txt beside them")
+        return
+    raw = raw_tesseract(images, processes)
+    with OcrEngine(OcrSettings(processes=processes)) as engine:
+        results = engine.recognise(images)
+    report_accuracy(f"(d) Accuracy against the ground truth in {folder}", images, raw, results)
 
 
 def bench_born_digital() -> None:
@@ -341,6 +368,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="timed runs of each (default 3)")
     parser.add_argument("--dpi", type=int, default=300)
     parser.add_argument("--format", choices=["png", "jpg"], default="png")
+    parser.add_argument(
+        "--max-skew", type=float, default=3.0, help="generated pages lean up to this (degrees)"
+    )
     args = parser.parse_args()
     processes = args.processes or os.cpu_count() or 1
     version = subprocess.run(
@@ -356,9 +386,10 @@ def main() -> None:
             print(f"pages: {len(paths)} image(s) from {args.pages}")
         else:
             start = time.perf_counter()
-            paths = generate_pages(Path(tmp), args.count, args.dpi, args.format)
+            paths = generate_pages(Path(tmp), args.count, args.dpi, args.format, args.max_skew)
             print(
-                f"pages: {len(paths)} generated A4 scans at {args.dpi} dpi ({args.format}), "
+                f"pages: {len(paths)} generated A4 scans at {args.dpi} dpi ({args.format}, "
+                f"skew up to {args.max_skew:g} degrees), "
                 f"{time.perf_counter() - start:.1f} s to make"
             )
         if paths:
