@@ -28,11 +28,18 @@ def live_server(settings_overrides: dict[str, Any], world: World) -> Iterator[st
     from waitress.server import create_server
 
     # The secure session cookie is on, as in production: browsers accept it on 127.0.0.1.
+    from edrm.ingest.worker import Worker
+
     app = create_app_for_tests({**settings_overrides, "cookie_secure": True})
     server = create_server(app, host="127.0.0.1", port=_free_port(), threads=4)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
+    worker = Worker(app.extensions["edrm"], poll_seconds=0.2)
+    worker_thread = threading.Thread(target=worker.run_forever, daemon=True)
+    worker_thread.start()
     yield f"http://127.0.0.1:{server.effective_port}"
+    worker.close()
+    worker_thread.join(timeout=10)
     server.close()
     thread.join(timeout=5)
     app.extensions["edrm"].close()
@@ -105,3 +112,28 @@ def test_a_secret_document_is_not_found_in_the_browser(
     response = page.goto(f"{live_server}/documents/{world.docs['secret']}")
     assert response is not None and response.status == 404
     assert "Page not found" in page.content()
+
+
+def test_uploading_several_files_shows_each_ones_result(
+    live_server: str, page: Any, world: World, tmp_path: Path
+) -> None:
+    invoice = tmp_path / "invoice.txt"
+    invoice.write_text("Supplier invoice INV-5512 for toner cartridges, VAT included.\n")
+    program = tmp_path / "program.pdf"
+    program.write_bytes(Path("/bin/true").read_bytes()[:4096])
+    page.goto(f"{live_server}/sign-in")
+    page.fill("#username", "clerk")
+    page.fill("#password", PASSWORD)
+    page.click("button:has-text('Sign in')")
+    page.wait_for_url(f"{live_server}/")
+    page.goto(f"{live_server}/upload")
+    page.set_input_files("#files", [str(invoice), str(program)])
+    page.fill("#into", "FIN-AP-INV")
+    page.click("#upload-button")
+    results = page.locator("#upload-results tbody")
+    results.locator("tr:has-text('invoice.txt') >> text=Filed in FIN-AP-INV").wait_for(
+        timeout=60000
+    )
+    rejected = results.locator("tr:has-text('program.pdf')")
+    rejected.locator("text=Rejected").wait_for(timeout=20000)
+    assert "does not accept" in rejected.inner_text()

@@ -21,10 +21,27 @@ T = TypeVar("T")
 _CONTEXT = mp.get_context("fork")
 
 
-def _child(conn: Connection, fn: Callable[..., Any], args: tuple[Any, ...], memory: int) -> None:
+def _close_inherited(keep: int) -> None:
+    """Close every descriptor the fork copied from the parent but our own pipe (and stdio):
+    listening sockets, database connections and other children's pipes must not be held open
+    by the reader, or their owners wait for an end-of-file that never comes."""
+    try:
+        limit = os.sysconf("SC_OPEN_MAX")
+    except (ValueError, OSError):
+        limit = 4096
+    os.closerange(3, keep)
+    os.closerange(keep + 1, limit)
+
+
+def _limit_child(conn: Connection, memory: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _close_inherited(conn.fileno())
     if memory > 0:
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+
+
+def _child(conn: Connection, fn: Callable[..., Any], args: tuple[Any, ...], memory: int) -> None:
+    _limit_child(conn, memory)
     try:
         conn.send(("ok", fn(*args)))
     except RejectedInputError as exc:
@@ -72,9 +89,7 @@ def run_isolated(fn: Callable[..., T], *args: Any, timeout: float, memory_bytes:
 
 def _serve(conn: Connection, memory: int) -> None:
     """The loop of a persistent isolated child: run each task sent, answer, repeat."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if memory > 0:
-        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    _limit_child(conn, memory)
     while True:
         try:
             fn, args = conn.recv()
