@@ -70,6 +70,7 @@ fi
 wanted=(
     "tesseract-ocr|OCR engine"
     "tesseract-ocr-eng|English language data for the OCR engine"
+    "tesseract-ocr-osd|page orientation data for the OCR engine"
     "libmagic1|file type detection"
     "fonts-dejavu-core|the font the demo's rendered scans are drawn with"
 )
@@ -110,6 +111,7 @@ else
     for entry in "${wanted[@]}"; do
         case ${entry%%|*} in
         tesseract-ocr) command -v tesseract >/dev/null 2>&1 || missing+=("$entry") ;;
+        tesseract-ocr-osd) { command -v tesseract >/dev/null 2>&1 && tesseract --list-langs 2>/dev/null | grep -qx osd; } || missing+=("$entry") ;;
         tesseract-ocr-eng) { command -v tesseract >/dev/null 2>&1 && tesseract --list-langs 2>/dev/null | grep -qx eng; } || missing+=("$entry") ;;
         libmagic1) python3 -c 'import ctypes.util, sys; sys.exit(0 if ctypes.util.find_library("magic") else 1)' 2>/dev/null || missing+=("$entry") ;;
         fonts-dejavu-core) [[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]] || missing+=("$entry") ;;

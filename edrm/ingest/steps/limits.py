@@ -89,6 +89,7 @@ def pillow_guard(limits: IngestLimits) -> Iterator[None]:
     Inside the block a DecompressionBombWarning or DecompressionBombError becomes
     RejectedInputError("bomb").
     """
+    previous = Image.MAX_IMAGE_PIXELS
     Image.MAX_IMAGE_PIXELS = limits.max_image_pixels
     try:
         with warnings.catch_warnings():
@@ -101,3 +102,5 @@ def pillow_guard(limits: IngestLimits) -> Iterator[None]:
             "bomb",
             f"the image has {size}, more than the limit of {limits.max_image_pixels:,} pixels",
         ) from None
+    finally:
+        Image.MAX_IMAGE_PIXELS = previous  # the guard is global: leave it as it was
