@@ -145,6 +145,15 @@ def create_document(
     details: dict[str, Any] = dict(extra or {})
     if new.filename != filename:
         details["original_filename"] = new.filename
+    version = DocumentVersion(
+        number=1,
+        sha256=sha256,
+        size=size,
+        filename=filename,
+        mime=mime,
+        created_at=now,
+        created_by=actor.username,
+    )
     document = Document(
         node_id=node.id if node else None,
         status="triage" if triage else "filed",
@@ -164,24 +173,13 @@ def create_document(
         modified_at=now,
         filed_by_id=actor.user_id,
         is_record=False,
+        versions=[version],
     )
+    if node is not None:
+        document.node = node
     session.add(document)
-    session.flush()
+    session.flush()  # the document and its first version, in one go
     document.identifier = f"EDRM-{document.id:07d}"
-    session.add(
-        DocumentVersion(
-            document_id=document.id,
-            number=1,
-            sha256=sha256,
-            size=size,
-            filename=filename,
-            mime=mime,
-            created_at=now,
-            created_by=actor.username,
-        )
-    )
-    session.flush()
-    session.refresh(document)
     audit.record(
         session,
         actor.username,

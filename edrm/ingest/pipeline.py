@@ -340,9 +340,8 @@ def process_job(sessions: Any, job_id: int, worker: str, ctx: PipelineContext) -
         job = session.get(IngestJob, job_id)
         if job is None:
             return FAILED
-        session.expunge(job)
-    with sessions() as session:
         existing = _existing_document(session, job.sha256)
+        session.expunge(job)
     if existing is not None:
         return _finish(sessions, job_id, worker, lambda s, j: mark_duplicate(s, j, existing), ctx)
     try:
