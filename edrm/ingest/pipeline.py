@@ -210,33 +210,28 @@ def file_reading(session: Session, job: IngestJob, reading: Reading, ctx: Pipeli
         language=meta.language if meta.language != "und" else "en",
         created_at=created,
     )
+
+    def create(triage: bool, extra: dict[str, Any]) -> Document:
+        return create_document(
+            session,
+            job.sha256,
+            job.size,
+            reading.sniffed.mime,
+            new,
+            actor=actor,
+            triage=triage,
+            marking_floor=floor,
+            extra=extra,
+        )
+
+    extra = _document_extra(job, reading)
     try:
-        document = create_document(
-            session,
-            job.sha256,
-            job.size,
-            reading.sniffed.mime,
-            new,
-            actor=actor,
-            triage=code is None,
-            marking_floor=floor,
-            extra=_document_extra(job, reading),
-        )
+        document = create(code is None, extra)
     except EdrmError as exc:
-        if code is None or not job.into_code:
+        if code is None:
             raise
-        # The requested destination is refused (closed, unknown, marking): triage instead.
-        document = create_document(
-            session,
-            job.sha256,
-            job.size,
-            reading.sniffed.mime,
-            new,
-            actor=actor,
-            triage=True,
-            marking_floor=floor,
-            extra={**_document_extra(job, reading), "filing_refused": str(exc)},
-        )
+        # The destination refused it (closed, unknown, marking): the filer's triage list instead.
+        document = create(True, {**extra, "filing_refused": str(exc)})
         code = None
     if job.parent_document_id:
         document.relations = [{"type": "attachment_of", "document_id": job.parent_document_id}]

@@ -1,0 +1,443 @@
+"""The embedded search engine: a tantivy index in a local directory (the default backend).
+
+One writer (created on the first write, so read-only processes never take tantivy's writer
+lock); readers reload after each commit, and notice when a rebuild in any process has swapped
+in a new index generation (see `search.tantivy_store`).
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import ClassVar
+
+import tantivy
+from tantivy import Occur, Query
+
+from search.base import (
+    FacetCount,
+    Hit,
+    IndexedDocument,
+    SearchError,
+    SearchQuery,
+    SearchResult,
+    Visibility,
+)
+from search.highlight import mark_bytes
+from search.query import STOP_WORDS, ParsedQuery, Phrase, Term, parse, positive_leaves
+from search.tantivy_compile import Compiler, must
+from search.tantivy_schema import (
+    FACET_FIELDS,
+    SCHEMA_VERSION,
+    build_schema,
+    plain_tokens,
+    stem_tokens,
+    stored_datetime,
+    to_document,
+)
+from search.tantivy_store import (
+    Meta,
+    new_generation,
+    pointer_stamp,
+    read_meta,
+    read_pointer,
+    remove_generations,
+    swap_to,
+    write_meta,
+)
+from search.tantivy_suggest import Speller
+
+HIGHLIGHT_CHARS = 200
+PROGRESS_EVERY = 1000
+AGG_SEGMENT_SIZE = 65_000  # per-segment terms kept before merging: counts stay exact below this
+
+
+@contextmanager
+def _engine(what: str) -> Iterator[None]:
+    """Turn tantivy's errors (ValueError, and Rust panics) into SearchError."""
+    try:
+        yield
+    except SearchError:
+        raise
+    except (ValueError, OSError, RuntimeError) as exc:
+        raise SearchError(f"{what}: {exc}") from exc
+    except BaseException as exc:
+        if type(exc).__name__ == "PanicException":
+            raise SearchError(f"{what}: {exc}") from exc
+        raise
+
+
+class TantivyBackend:
+    """`SearchBackend` on a tantivy index in `directory` (created when missing)."""
+
+    SCHEMA_VERSION: ClassVar[int] = SCHEMA_VERSION
+
+    def __init__(
+        self,
+        directory: Path | str,
+        *,
+        writer_heap_bytes: int = 128_000_000,
+        writer_threads: int = 0,
+        facet_size: int = 50,
+    ) -> None:
+        self._dir = Path(directory)
+        self._dir.mkdir(parents=True, exist_ok=True)
+        self._heap = writer_heap_bytes
+        self._threads = writer_threads
+        self._facet_size = facet_size
+        self._lock = threading.RLock()
+        self._index: tantivy.Index | None = None
+        self._meta: Meta | None = None
+        self._error: str | None = None
+        self._stamp: tuple[int, int] | None = None
+        self._writer: tantivy.IndexWriter | None = None
+        self._dirty = False
+        self._closed = False
+        with self._lock:
+            self._load()
+
+    # ------------------------------------------------------------------- opening the index
+    def _load(self) -> None:
+        """(Re)open the generation `current` points at, creating an empty one if none."""
+        self._drop_writer()
+        name = read_pointer(self._dir)
+        if name is None:
+            generation = new_generation(self._dir)
+            tantivy.Index(build_schema(), path=str(generation))
+            write_meta(generation, Meta(SCHEMA_VERSION, complete=False, documents=0))
+            swap_to(self._dir, generation)
+            name = generation.name
+        self._stamp = pointer_stamp(self._dir)
+        path = self._dir / name
+        self._meta = read_meta(path)
+        self._index, self._error = None, None
+        try:
+            with _engine("opening the index"):
+                index = tantivy.Index.open(str(path))
+                index.config_reader(reload_policy="OnCommit")
+            self._index = index
+        except SearchError as exc:
+            self._error = f"the search index at {path} cannot be opened ({exc}); rebuild it"
+
+    def _reader(self) -> tantivy.Index:
+        if self._closed:
+            raise SearchError("the search backend is closed")
+        if pointer_stamp(self._dir) != self._stamp:
+            with self._lock:
+                if pointer_stamp(self._dir) != self._stamp and not self._dirty:
+                    self._load()
+        if self._index is None:
+            raise SearchError(self._error or "the search index is not available")
+        return self._index
+
+    def _writer_for(self) -> tantivy.IndexWriter:
+        index = self._reader()
+        if self._writer is None:
+            with _engine("opening the index writer (is another process writing?)"):
+                self._writer = index.writer(self._heap, self._threads)
+        return self._writer
+
+    def _drop_writer(self) -> None:
+        writer, self._writer, self._dirty = self._writer, None, False
+        if writer is not None:
+            with _engine("closing the index writer"):
+                writer.rollback()
+            del writer
+
+    # ------------------------------------------------------------------------------ writing
+    def index(self, docs: Iterable[IndexedDocument]) -> None:
+        with self._lock:
+            writer = self._writer_for()
+            with _engine("indexing"):
+                for doc in docs:
+                    writer.delete_documents_by_term("id", doc.id)
+                    writer.add_document(to_document(doc))
+                    self._dirty = True
+
+    def delete(self, ids: Iterable[int]) -> None:
+        with self._lock:
+            writer = self._writer_for()
+            with _engine("deleting"):
+                for doc_id in ids:
+                    writer.delete_documents_by_term("id", int(doc_id))
+                    self._dirty = True
+
+    def commit(self) -> None:
+        with self._lock:
+            if self._writer is None:
+                self._reader()
+                return
+            if pointer_stamp(self._dir) != self._stamp:
+                self._load()  # drops the uncommitted changes, which went to a replaced index
+                raise SearchError("the index was rebuilt meanwhile; apply those changes again")
+            with _engine("committing"):
+                self._writer.commit()
+                self._dirty = False
+                assert self._index is not None
+                self._index.reload()
+
+    def rebuild(
+        self,
+        docs: Iterable[IndexedDocument],
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
+        """Build a new generation from `docs` (ids must be unique) and swap it in when done.
+        Writes by this backend wait meanwhile; searches go on using the old generation."""
+        with self._lock:
+            if self._dirty:
+                self.commit()
+            generation = new_generation(self._dir)
+            try:
+                done = self._build(generation, docs, progress)
+            except BaseException:
+                shutil.rmtree(generation, ignore_errors=True)
+                raise
+            self._drop_writer()
+            swap_to(self._dir, generation)
+            self._load()
+            remove_generations(self._dir, older_than=generation.name)
+            if progress is not None:
+                progress(done)
+
+    def _build(
+        self,
+        generation: Path,
+        docs: Iterable[IndexedDocument],
+        progress: Callable[[int], None] | None,
+    ) -> int:
+        done = 0
+        with _engine("rebuilding the index"):
+            index = tantivy.Index(build_schema(), path=str(generation))
+            writer = index.writer(self._heap, self._threads)
+            for doc in docs:
+                writer.add_document(to_document(doc))
+                done += 1
+                if progress is not None and done % PROGRESS_EVERY == 0:
+                    progress(done)
+            writer.commit()
+            writer.wait_merging_threads()
+        write_meta(generation, Meta(SCHEMA_VERSION, complete=True, documents=done))
+        return done
+
+    # ------------------------------------------------------------------------------ reading
+    def count(self) -> int:
+        index = self._reader()
+        with _engine("counting"):
+            return int(index.searcher().num_docs)
+
+    def schema_version(self) -> int:
+        with suppress(SearchError):
+            self._reader()
+        return self._meta.schema_version if self._meta else 0
+
+    def needs_rebuild(self) -> bool:
+        try:
+            self._reader()
+        except SearchError:
+            return True
+        meta = self._meta
+        return meta is None or meta.schema_version != SCHEMA_VERSION or not meta.complete
+
+    def search(self, query: SearchQuery) -> SearchResult:
+        index = self._reader()
+        parsed = parse(query.text)
+        if query.visibility.sees_nothing:
+            empty = {name: () for name in query.facets}
+            return SearchResult(0, (), empty, None, parsed.warning)
+        with _engine("searching"):
+            return _Search(index, query, self._facet_size).run(parsed)
+
+    def similar(self, doc_id: int, visibility: Visibility, limit: int = 5) -> tuple[Hit, ...]:
+        index = self._reader()
+        if visibility.sees_nothing or limit < 1:
+            return ()
+        with _engine("finding similar documents"):
+            schema = index.schema
+            searcher = index.searcher()
+            restrict = Compiler(schema).visibility(visibility)
+            same = Query.term_query(schema, "id", int(doc_id))
+            source = searcher.search(must(same, *restrict), 1).hits
+            if not source:
+                return ()
+            doc = searcher.doc(source[0][1])
+            fields = {"title": doc.get_all("title"), "body": doc.get_all("body")}
+            mlt = Query.more_like_this_document_fields_query(
+                schema,
+                fields,
+                min_doc_frequency=2,
+                min_term_frequency=1,
+                max_query_terms=25,
+                min_word_length=3,
+                stop_words=sorted(STOP_WORDS),
+            )
+            clauses = [(Occur.Must, mlt), *((Occur.Must, q) for q in restrict)]
+            query = Query.boolean_query([*clauses, (Occur.MustNot, same)])
+            found = searcher.search(query, limit).hits
+            return tuple(_hit(searcher.doc(addr), float(score), ()) for score, addr in found)
+
+    def close(self) -> None:
+        with self._lock:
+            self._drop_writer()
+            self._index = None
+            self._closed = True
+
+    def __enter__(self) -> TantivyBackend:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class _Search:
+    """One search: the main query, facets, highlights and did-you-mean."""
+
+    def __init__(self, index: tantivy.Index, query: SearchQuery, facet_size: int) -> None:
+        self.query = query
+        self.schema = index.schema
+        self.searcher = index.searcher()
+        self.compiler = Compiler(self.schema)
+        self.restrict = self.compiler.visibility(query.visibility)
+        self.filters = self.compiler.filters(query.filters)
+        self.facet_size = facet_size
+
+    def run(self, parsed: ParsedQuery) -> SearchResult:
+        text = self.compiler.text(parsed.node)
+        base = text if text is not None else Query.all_query()
+        main = must(base, *self.restrict, *self.filters.values())
+        by_date = self.query.sort == "date" or text is None
+        found = self.searcher.search(
+            main,
+            limit=self.query.per_page,
+            count=True,
+            offset=self.query.offset,
+            order_by_field="created" if by_date else None,
+        )
+        total = int(found.count or 0)
+        marker = self._highlighter(parsed) if self.query.highlight and found.hits else None
+        hits = []
+        for score, addr in found.hits:
+            doc = self.searcher.doc(addr)
+            highlights = marker(doc) if marker else ()
+            hits.append(_hit(doc, 0.0 if by_date else float(score), highlights))
+        suggestion = None
+        if text is not None:
+            speller = Speller(self.searcher, self.schema, self.restrict)
+            suggestion = speller.suggest(parsed, total, self._count_text)
+        return SearchResult(
+            total=total,
+            hits=tuple(hits),
+            facets=self._facets(base),
+            did_you_mean=suggestion,
+            warning=parsed.warning,
+        )
+
+    def _count_text(self, text: str) -> int:
+        node = self.compiler.text(parse(text).node)
+        base = node if node is not None else Query.all_query()
+        return int(
+            self.searcher.search(must(base, *self.restrict, *self.filters.values()), 1).count
+        )
+
+    # facets: each facet counts the visible matches under every *other* facet's filter
+    def _facets(self, base: Query) -> Mapping[str, tuple[FacetCount, ...]]:
+        wanted = list(self.query.facets)
+        out: dict[str, tuple[FacetCount, ...]] = {}
+        unfiltered = [name for name in wanted if name not in self.filters]
+        if unfiltered:
+            out.update(self._aggregate(base, unfiltered, exclude=None))
+        for name in wanted:
+            if name in self.filters:
+                out.update(self._aggregate(base, [name], exclude=name))
+        return {name: out.get(name, ()) for name in wanted}
+
+    def _aggregate(
+        self, base: Query, names: Sequence[str], exclude: str | None
+    ) -> dict[str, tuple[FacetCount, ...]]:
+        filters = [q for name, q in self.filters.items() if name != exclude]
+        query = must(base, *self.restrict, *filters)
+        request = {
+            name: {
+                "terms": {
+                    "field": FACET_FIELDS[name],
+                    "size": 500 if name == "year" else self.facet_size,
+                    "segment_size": AGG_SEGMENT_SIZE,
+                }
+            }
+            for name in names
+        }
+        result = self.searcher.aggregate(query, request)
+        out = {}
+        for name in names:
+            buckets = result.get(name, {}).get("buckets", [])
+            counts = [
+                FacetCount(_facet_value(b["key"]), int(b["doc_count"]))
+                for b in buckets
+                if int(b["doc_count"]) > 0
+            ]
+            if name == "year":
+                counts.sort(key=lambda c: c.value, reverse=True)
+            else:
+                counts.sort(key=lambda c: (-c.count, c.value))
+            out[name] = tuple(counts)
+        return out
+
+    # highlights: the query's positive words (and what its prefixes and fuzzy words expand
+    # to) marked in the best fragment of the body
+    def _highlighter(
+        self, parsed: ParsedQuery
+    ) -> Callable[[tantivy.Document], tuple[str, ...]] | None:
+        stems: set[str] = set()
+        speller = Speller(self.searcher, self.schema, self.restrict)
+        for leaf in positive_leaves(parsed.node):
+            if leaf.field not in (None, "title"):
+                continue
+            if isinstance(leaf, Phrase) or not (leaf.prefix or leaf.fuzzy):
+                stems.update(stem_tokens(leaf.text))
+                continue
+            assert isinstance(leaf, Term)
+            tokens = plain_tokens(leaf.text)
+            if not tokens:
+                continue
+            stems.update(t for token in tokens[:-1] for t in stem_tokens(token))
+            words = (
+                speller.prefix_words(tokens[-1])
+                if leaf.prefix
+                else speller.fuzzy_words(tokens[-1], leaf.fuzzy)
+            )
+            stems.update(t for word in words for t in stem_tokens(word))
+        if not stems:
+            return None
+        terms = [(Occur.Should, Query.term_query(self.schema, "body", s)) for s in sorted(stems)]
+        generator = tantivy.SnippetGenerator.create(
+            self.searcher, Query.boolean_query(terms), self.schema, "body"
+        )
+        generator.set_max_num_chars(HIGHLIGHT_CHARS)
+
+        def mark(doc: tantivy.Document) -> tuple[str, ...]:
+            snippet = generator.snippet_from_doc(doc)
+            ranges = [(r.start, r.end) for r in snippet.highlighted()]
+            return (mark_bytes(snippet.fragment(), ranges),) if ranges else ()
+
+        return mark
+
+
+def _facet_value(key: object) -> str:
+    if isinstance(key, float) and key.is_integer():
+        return str(int(key))
+    return str(key)
+
+
+def _hit(doc: tantivy.Document, score: float, highlights: tuple[str, ...]) -> Hit:
+    return Hit(
+        id=int(doc.get_first("id") or 0),
+        score=score,
+        title=str(doc.get_first("title") or ""),
+        class_code=str(doc.get_first("class_code") or ""),
+        doc_type=str(doc.get_first("doc_type") or ""),
+        marking=str(doc.get_first("marking") or ""),
+        created=stored_datetime(doc.get_first("created")),
+        highlights=highlights,
+    )
