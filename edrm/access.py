@@ -19,6 +19,7 @@ from edrm.fileplan.models import FilePlanNode
 from edrm.markings import Marking, markings_up_to
 from edrm.people.models import ALL_STAFF, User
 from edrm.people.roles import Role
+from search.base import Visibility
 
 
 @dataclass(frozen=True)
@@ -143,3 +144,17 @@ def get_visible_node(session: Session, principal: Principal, code: str) -> FileP
     if node is None or not may_see_node(principal, node):
         raise NotFoundError(f"file-plan node {code!r} not found")
     return node
+
+
+def visibility_for(session: Session, principal: Principal) -> Visibility:
+    """The person as a search-engine filter: the markings they are cleared for and the access
+    keys of what they may see (every visible file-plan node; their own triage documents; all
+    triage documents for records managers). Matches `may_see_document` exactly."""
+    if principal.is_system:
+        return Visibility.everything()
+    keys = {f"node:{node_id}" for node_id in visible_node_ids(session, principal)}
+    if principal.manages_records:
+        keys.add("triage")
+    if principal.user_id is not None:
+        keys.add(f"owner:{principal.user_id}")
+    return Visibility(markings=frozenset(markings_up_to(principal.clearance)), keys=frozenset(keys))

@@ -13,6 +13,7 @@ from edrm.bootstrap import Runtime
 
 log = logging.getLogger(__name__)
 DROP_FOLDER_POLL_SECONDS = 2.0
+INDEXER_POLL_SECONDS = 0.5
 
 
 @dataclass
@@ -54,6 +55,25 @@ def start_background(runtime: Runtime) -> Background:
                 log.exception("drop folder pass failed")
 
     thread = threading.Thread(target=watch, name="drop-folder", daemon=True)
+    background.threads.append(thread)
+    thread.start()
+
+    def index() -> None:
+        from edrm.search_indexer import apply_outbox, reindex
+
+        try:
+            if runtime.search.needs_rebuild():
+                log.warning("the search index is missing or old: rebuilding it")
+                reindex(runtime.sessions, runtime.search)
+        except Exception:
+            log.exception("search index rebuild failed")
+        while not background.stop.wait(INDEXER_POLL_SECONDS):
+            try:
+                apply_outbox(runtime.sessions, runtime.search)
+            except Exception:
+                log.exception("indexing pass failed")
+
+    thread = threading.Thread(target=index, name="indexer", daemon=True)
     background.threads.append(thread)
     thread.start()
     if runtime.settings.scheduler:

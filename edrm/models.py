@@ -11,6 +11,7 @@ from edrm.ingest.models import (
     IngestJob,
 )
 from edrm.job_lock import JobLock
+from edrm.outbox import OutboxEntry
 from edrm.people.models import Group, User
 from edrm.system_state import SystemState
 
@@ -27,6 +28,7 @@ __all__ = [
     "Group",
     "IngestJob",
     "JobLock",
+    "OutboxEntry",
     "SystemState",
     "User",
 ]

@@ -45,6 +45,8 @@ class Settings:
     service_workers: int = 1
     worker_stale_seconds: int = 120
     scheduler: bool = True
+    search_backend: str = "tantivy"
+    elasticsearch_url: str = ""
     config_dir: Path = field(default=DEFAULT_CONFIG_DIR)
 
     @property
@@ -65,6 +67,10 @@ class Settings:
     @property
     def inbox_dir(self) -> Path:
         return Path(self.inbox) if self.inbox else self.home / "inbox"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.home / "index"
 
     @property
     def model_dir(self) -> Path:
@@ -123,6 +129,10 @@ def _validate(values: dict[str, Any]) -> None:
             raise SettingsError(f"setting {key!r}: must be greater than 0")
     if values["log_level"].upper() not in _LOG_LEVELS:
         raise SettingsError(f"setting 'log_level': must be one of {', '.join(sorted(_LOG_LEVELS))}")
+    if values["search_backend"] not in ("tantivy", "elasticsearch"):
+        raise SettingsError("setting 'search_backend': use 'tantivy' or 'elasticsearch'")
+    if values["search_backend"] == "elasticsearch" and not values["elasticsearch_url"]:
+        raise SettingsError("setting 'elasticsearch_url' is needed for the elasticsearch backend")
     url = values["database_url"]
     if url and not url.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:")):
         raise SettingsError("setting 'database_url': only sqlite and postgresql URLs are supported")

@@ -125,7 +125,8 @@ class SearchQuery:
     """One search. `text` is in the query language of `search.query`.
 
     `filters` maps a name from `FILTERS` to the values wanted: values are OR'ed within a name and
-    names are AND'ed (year values are strings such as "2021"). `page` starts at 1. `facets` names
+    names are AND'ed (year values are strings such as "2021"); a name with no values is ignored.
+    `page` starts at 1. `facets` names
     the facets to count (a subset of `FACETS`); `highlight` asks for snippets.
     """
 
@@ -153,7 +154,9 @@ class SearchQuery:
             raise ValueError(f"per_page must be 1..{MAX_PER_PAGE}, got {self.per_page}")
         if self.page * self.per_page > MAX_PAGE_DEPTH:
             raise ValueError(f"results beyond the first {MAX_PAGE_DEPTH} are not paged")
-        frozen = {name: tuple(str(v) for v in values) for name, values in self.filters.items()}
+        frozen = {
+            name: tuple(str(v) for v in values) for name, values in self.filters.items() if values
+        }
         object.__setattr__(self, "filters", MappingProxyType(frozen))
         object.__setattr__(self, "facets", tuple(self.facets))
 

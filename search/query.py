@@ -282,7 +282,9 @@ class _Parser:
         node = self.parse_atom(tok, fld)
         if node is None:
             return None
-        return Not(node) if negations % 2 else node
+        if negations % 2 == 0:
+            return node
+        return node.child if isinstance(node, Not) else Not(node)
 
     def parse_atom(self, tok: _Tok, fld: str | None) -> Node | None:
         if tok.kind == "(":
@@ -341,6 +343,8 @@ class _Parser:
         return Phrase(" ".join(text.split()), fld, slop)
 
     def word(self, raw: str, start: int, fld: str | None) -> Node | None:
+        stripped = raw.lstrip("+-")  # a sign inside a word (foo:-x) is no operator
+        start, raw = start + len(raw) - len(stripped), stripped
         if fld is None and ":" in raw:
             name, _, value = raw.partition(":")
             if _IDENT.match(name):
@@ -374,7 +378,9 @@ class _Parser:
                     f"Fuzzy search allows at most ~{MAX_FUZZY}: searched '{text}~{MAX_FUZZY}'."
                 )
                 fuzzy = MAX_FUZZY
-        text = text.rstrip("~").lstrip("+-")
+        text = text.rstrip("~")
+        if text in ("AND", "OR", "NOT"):
+            text = text.lower()  # a word here, not an operator
         if "*" in text or "?" in text:
             cut = min(i for i in (text.find("*"), text.find("?")) if i >= 0)
             if text[cut:].strip("*?") or "?" in text:

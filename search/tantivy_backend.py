@@ -143,27 +143,36 @@ class TantivyBackend:
     def _drop_writer(self) -> None:
         writer, self._writer, self._dirty = self._writer, None, False
         if writer is not None:
-            with _engine("closing the index writer"):
-                writer.rollback()
+            with suppress(SearchError), _engine("closing the index writer"):
+                writer.rollback()  # uncommitted changes are discarded
             del writer
 
     # ------------------------------------------------------------------------------ writing
     def index(self, docs: Iterable[IndexedDocument]) -> None:
+        latest = {doc.id: doc for doc in docs}  # the last version of each id wins
+        if not latest:
+            return
         with self._lock:
             writer = self._writer_for()
             with _engine("indexing"):
-                for doc in docs:
-                    writer.delete_documents_by_term("id", doc.id)
+                self._delete_ids(writer, latest)
+                for doc in latest.values():
                     writer.add_document(to_document(doc))
-                    self._dirty = True
 
     def delete(self, ids: Iterable[int]) -> None:
+        wanted = {int(doc_id) for doc_id in ids}
+        if not wanted:
+            return
         with self._lock:
             writer = self._writer_for()
             with _engine("deleting"):
-                for doc_id in ids:
-                    writer.delete_documents_by_term("id", int(doc_id))
-                    self._dirty = True
+                self._delete_ids(writer, wanted)
+
+    def _delete_ids(self, writer: tantivy.IndexWriter, ids: Iterable[int]) -> None:
+        assert self._index is not None
+        query = Query.term_set_query(self._index.schema, "id", sorted(ids))
+        writer.delete_documents_by_query(query)
+        self._dirty = True
 
     def commit(self) -> None:
         with self._lock:
@@ -208,15 +217,19 @@ class TantivyBackend:
         docs: Iterable[IndexedDocument],
         progress: Callable[[int], None] | None,
     ) -> int:
-        done = 0
-        with _engine("rebuilding the index"):
+        with _engine("creating the new index"):
             index = tantivy.Index(build_schema(), path=str(generation))
             writer = index.writer(self._heap, self._threads)
-            for doc in docs:
+        done = 0
+        for doc in docs:  # the caller's errors propagate as they are
+            try:
                 writer.add_document(to_document(doc))
-                done += 1
-                if progress is not None and done % PROGRESS_EVERY == 0:
-                    progress(done)
+            except ValueError as exc:
+                raise SearchError(f"rebuilding the index: {exc}") from exc
+            done += 1
+            if progress is not None and done % PROGRESS_EVERY == 0:
+                progress(done)
+        with _engine("finishing the new index"):
             writer.commit()
             writer.wait_merging_threads()
         write_meta(generation, Meta(SCHEMA_VERSION, complete=True, documents=done))

@@ -123,7 +123,7 @@ class Compiler:
         start = datetime.combine(lower, time(), UTC) if lower else None
         end = datetime.combine(upper + timedelta(days=1), time(), UTC) if upper else None
         return Query.range_query(
-            self.schema, "created", FieldType.Date, start, end, include_upper=False
+            self.schema, "created", FieldType.Date, start, end, include_upper=end is None
         )
 
     # -------------------------------------------------------------------------- leaves

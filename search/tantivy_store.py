@@ -9,6 +9,7 @@ A rebuild writes a new generation, then replaces `current`; until then readers u
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -19,6 +20,7 @@ from pathlib import Path
 POINTER = "current"
 META = "edrm-index.json"
 PREFIX = "gen-"
+WRITER_LOCK = ".tantivy-writer.lock"  # tantivy's
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,10 +79,28 @@ def swap_to(directory: Path, generation: Path) -> None:
 
 def remove_generations(directory: Path, older_than: str) -> None:
     """Delete the generations older than `older_than` (a rebuild started later elsewhere may be
-    writing a newer one). Files still open elsewhere stay readable until closed."""
+    writing a newer one), except one a writer still holds: its process finds out at its next
+    commit, and a later rebuild removes it. Files open for reading stay readable until closed."""
     for path in directory.glob(f"{PREFIX}*"):
-        if path.name < older_than and path.is_dir():
+        if path.name < older_than and path.is_dir() and not writer_locked(path):
             shutil.rmtree(path, ignore_errors=True)
+
+
+def writer_locked(generation: Path) -> bool:
+    """Whether some process holds tantivy's writer lock on `generation`."""
+    try:
+        fd = os.open(generation / WRITER_LOCK, os.O_RDWR)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return False
+    finally:
+        os.close(fd)
 
 
 def _write_atomic(target: Path, text: str) -> None:

@@ -34,7 +34,11 @@ def live_server(settings_overrides: dict[str, Any], world: World) -> Iterator[st
     server = create_server(app, host="127.0.0.1", port=_free_port(), threads=4)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    worker = Worker(app.extensions["edrm"], poll_seconds=0.2)
+    from edrm.search_indexer import apply_outbox
+
+    runtime = app.extensions["edrm"]
+    apply_outbox(runtime.sessions, runtime.search)
+    worker = Worker(runtime, poll_seconds=0.2)
     worker_thread = threading.Thread(target=worker.run_forever, daemon=True)
     worker_thread.start()
     yield f"http://127.0.0.1:{server.effective_port}"
@@ -137,3 +141,23 @@ def test_uploading_several_files_shows_each_ones_result(
     rejected = results.locator("tr:has-text('program.pdf')")
     rejected.locator("text=Rejected").wait_for(timeout=20000)
     assert "does not accept" in rejected.inner_text()
+
+
+def test_a_person_searches_narrows_by_a_facet_and_opens_a_hit(
+    live_server: str, page: Any, world: World
+) -> None:
+    page.goto(f"{live_server}/sign-in")
+    page.fill("#username", "clerk")
+    page.fill("#password", PASSWORD)
+    page.click("button:has-text('Sign in')")
+    page.wait_for_url(f"{live_server}/")
+    page.click("text=Search records >> nth=0")
+    page.fill("#q", "invoice")
+    page.click("button:has-text('Search')")
+    page.wait_for_selector(".edrm-results")
+    assert "Intrusion" not in page.content()
+    page.click("[data-facet=class] a:has-text('FIN-AP-INV')")
+    page.wait_for_selector(".edrm-facet--chosen")
+    assert page.locator(".edrm-result").count() >= 1
+    page.click(".edrm-result h2 a >> nth=0")
+    assert "Invoice" in page.locator("h1").inner_text()

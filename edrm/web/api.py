@@ -137,3 +137,33 @@ def get_document(document_id: int) -> Any:
     data = document_as_dict(document)
     data.update(document_ingest_view(db(), document))
     return jsonify(data)
+
+
+@bp.get("/search")
+def search() -> Any:
+    """?q=…&facet=NAME:VALUE (repeatable)&page=…&per_page=…&sort=relevance|date"""
+    from edrm.search_service import result_as_dict, search_documents
+    from search.base import SearchError
+
+    filters: dict[str, list[str]] = {}
+    for value in request.args.getlist("facet"):
+        name, sep, wanted = value.partition(":")
+        if not sep:
+            raise InvalidInputError(f"facet {value!r}: use NAME:VALUE, e.g. facet=class:FIN-AP-INV")
+        filters.setdefault(name, []).append(wanted)
+    try:
+        result = search_documents(
+            db(),
+            rt(),
+            g.principal,
+            request.args.get("q", ""),
+            filters=filters,
+            page=request.args.get("page", 1, type=int) or 1,
+            per_page=request.args.get("per_page", 20, type=int) or 20,
+            sort="date" if request.args.get("sort") == "date" else "relevance",
+        )
+    except ValueError as exc:
+        raise InvalidInputError(str(exc)) from None
+    except SearchError as exc:
+        return _error(503, str(exc))
+    return jsonify(result_as_dict(result))

@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 from edrm.bootstrap import build_runtime
 from edrm.errors import NotFoundError, RefusedError
 from edrm.settings import load_settings, secret_key
-from edrm.web import api, auth, documents, fileplan, health, home, ingest
+from edrm.web import api, auth, documents, fileplan, health, home, ingest, search
 from edrm.web.runtime import close_request_session, commit_request_session
 
 csrf = CSRFProtect()
@@ -80,7 +80,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     csrf.exempt(api.bp)  # the API checks the token itself (or uses HTTP Basic)
 
-    for module in (auth, home, fileplan, documents, health, ingest, api):
+    for module in (auth, home, fileplan, documents, health, ingest, search, api):
         app.register_blueprint(module.bp)
 
     app.before_request(_before_request)

@@ -34,6 +34,7 @@ def show(document_id: int) -> str:
         breadcrumbs=document.node.path() if document.node else [],
         history=history,
         ingest=document_ingest_view(session, document),
+        similar=_similar(document.id),
         can_change=may_change_document(who, document),
         form=ActionForm(),
     )
@@ -83,3 +84,14 @@ def preview(document_id: int) -> Any:
     response = send_file(rt().blobs.path(sha), mimetype="image/png", max_age=0)
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+def _similar(document_id: int) -> tuple[Any, ...]:
+    """More-like-this, as the viewer (never what they may not see); empty if search is down."""
+    from edrm.search_service import similar_documents
+    from search.base import SearchError
+
+    try:
+        return similar_documents(db(), rt(), principal(), document_id, limit=5)
+    except SearchError:
+        return ()

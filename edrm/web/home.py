@@ -11,7 +11,7 @@ bp = Blueprint("home", __name__)
 # The codification / personalisation matrix, in plain words first.
 WAYS_IN = [
     {
-        "endpoint": "home.search",
+        "endpoint": "search.page",
         "title": "Search records",
         "text": "Find documents by words, titles, dates and file-plan class.",
         "term": "Harvest: directed search of documents",
@@ -41,17 +41,6 @@ WAYS_IN = [
 @login_required
 def index() -> str:
     return render_template("home.html", ways_in=WAYS_IN)
-
-
-@bp.route("/search")
-@login_required
-def search() -> str:
-    return render_template(
-        "coming_soon.html",
-        title="Search records",
-        text="Full-text search with facets and highlights is being built. "
-        "Until then, browse the file plan to find records.",
-    )
 
 
 @bp.route("/experts")

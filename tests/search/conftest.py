@@ -53,10 +53,7 @@ def make_backend(engine: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
     made: list[SearchBackend] = []
 
     def make() -> SearchBackend:
-        if engine == "tantivy":
-            backend = _tantivy(tmp_path_factory.mktemp("index"))
-        else:
-            backend = _elastic()
+        backend = _tantivy(tmp_path_factory.mktemp("index")) if engine == "tantivy" else _elastic()
         made.append(backend)
         return backend
 
