@@ -13,6 +13,7 @@ from edrm.ingest.models import (
 from edrm.job_lock import JobLock
 from edrm.outbox import OutboxEntry
 from edrm.people.models import Group, User
+from edrm.saved_searches import SavedSearch
 from edrm.system_state import SystemState
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "IngestJob",
     "JobLock",
     "OutboxEntry",
+    "SavedSearch",
     "SystemState",
     "User",
 ]

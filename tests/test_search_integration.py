@@ -179,3 +179,39 @@ def test_the_search_page_shows_hits_highlights_and_facets(
     assert "<mark>" in page.text
     assert 'data-facet="class"' in page.text
     assert "Intrusion" not in page.text
+
+
+def _token(client: FlaskClient, path: str) -> str:
+    import re
+
+    match = re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).text)
+    assert match
+    return match.group(1)
+
+
+def test_a_search_is_saved_run_again_and_deleted(
+    client: FlaskClient, world: World, runtime: Runtime
+) -> None:
+    apply_outbox(runtime.sessions, runtime.search)
+    sign_in(client, "clerk")
+    token = _token(client, "/search?q=invoice")
+    client.post(
+        "/search/saved",
+        data={"csrf_token": token, "name": "Acme invoices", "q": "Acme", "class": "FIN-AP-INV"},
+    )
+    listing = client.get("/search/saved")
+    assert "Acme invoices" in listing.text
+    from edrm.saved_searches import SavedSearch
+
+    with runtime.uow() as s:
+        saved = s.scalars(select(SavedSearch)).one()
+        saved_id = saved.id
+    run = client.get(f"/search/saved/{saved_id}")
+    assert run.status_code == 302 and "q=Acme" in run.headers["Location"]
+    sign_in(client, "analyst")
+    assert client.get(f"/search/saved/{saved_id}").status_code == 404, "only the owner's"
+    sign_in(client, "clerk")
+    client.post(
+        f"/search/saved/{saved_id}/delete", data={"csrf_token": _token(client, "/search/saved")}
+    )
+    assert "Acme invoices" not in client.get("/search/saved").text

@@ -61,3 +61,63 @@ def page() -> Any:
         sort=sort,
         labels=FACET_LABELS,
     )
+
+
+@bp.get("/search/saved")
+@login_required
+def saved() -> Any:
+    from edrm.saved_searches import mine
+    from edrm.web.forms import ActionForm
+
+    return render_template("search/saved.html", searches=mine(db(), principal()), form=ActionForm())
+
+
+@bp.post("/search/saved")
+@login_required
+def save() -> Any:
+    from flask import flash, redirect, url_for
+
+    from edrm.errors import InvalidInputError
+    from edrm.saved_searches import save as keep
+    from edrm.web.forms import ActionForm
+
+    if not ActionForm().validate_on_submit():
+        return redirect(url_for("search.saved"))
+    try:
+        keep(
+            db(),
+            principal(),
+            request.form.get("name", ""),
+            request.form.get("q", ""),
+            {n: request.form.getlist(n) for n in FILTERS if request.form.getlist(n)},
+        )
+    except InvalidInputError as exc:
+        db().rollback()
+        flash(str(exc), "error")
+    else:
+        flash("Search saved.", "success")
+    return redirect(url_for("search.saved"))
+
+
+@bp.get("/search/saved/<int:saved_id>")
+@login_required
+def run_saved(saved_id: int) -> Any:
+    from flask import redirect, url_for
+
+    from edrm.saved_searches import get_mine
+
+    found = get_mine(db(), principal(), saved_id)
+    return redirect(url_for("search.page", q=found.query, **found.filters))
+
+
+@bp.post("/search/saved/<int:saved_id>/delete")
+@login_required
+def delete_saved(saved_id: int) -> Any:
+    from flask import redirect, url_for
+
+    from edrm.saved_searches import delete
+    from edrm.web.forms import ActionForm
+
+    if ActionForm().validate_on_submit():
+        delete(db(), principal(), saved_id)
+    return redirect(url_for("search.saved"))
