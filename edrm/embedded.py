@@ -13,7 +13,7 @@ from edrm.bootstrap import Runtime
 
 log = logging.getLogger(__name__)
 DROP_FOLDER_POLL_SECONDS = 2.0
-INDEXER_POLL_SECONDS = 0.5
+INDEXER_POLL_SECONDS = 0.25
 
 
 @dataclass

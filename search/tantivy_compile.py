@@ -55,7 +55,7 @@ class Compiler:
     def visibility(self, visibility: Visibility) -> list[Query]:
         """The MUST clauses that restrict a query to what `visibility` may see."""
         clauses = [Query.term_set_query(self.schema, "marking", sorted(visibility.markings))]
-        if False:
+        if visibility.keys is not None:
             clauses.append(Query.term_set_query(self.schema, "keys", sorted(visibility.keys)))
         return [filter_clause(q) for q in clauses]
 

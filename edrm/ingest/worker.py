@@ -62,7 +62,7 @@ class Worker:
         runtime: Runtime,
         *,
         ocr_processes: int | None = None,
-        poll_seconds: float = 1.0,
+        poll_seconds: float = 0.25,
     ) -> None:
         self.runtime = runtime
         self.identity = jobs.worker_identity()
@@ -73,6 +73,9 @@ class Worker:
         with runtime.uow() as session:
             self.ctx = build_context(runtime, session, ocr_processes=ocr_processes)
         self._model_checked = time.monotonic()
+        from edrm.ingest.classify import current_version_name
+
+        self._model_name = current_version_name(runtime.settings.model_dir)
         self._beat = threading.Thread(target=self._heartbeat_loop, daemon=True)
         self._beat.start()
 
@@ -104,14 +107,17 @@ class Worker:
             return jobs.requeue_abandoned(session, stale)
 
     def _maybe_reload_model(self) -> None:
+        """Every 30 s: pick up a newly trained model (when `current` changed) and new classes."""
         if time.monotonic() - self._model_checked < 30:
             return
         self._model_checked = time.monotonic()
-        from edrm.ingest.classify import load_current as reload
+        from edrm.ingest.classify import current_version_name
 
-        model = reload(self.runtime.settings.model_dir)
-        if model is not None:
-            self.ctx.model = model
+        name = current_version_name(self.runtime.settings.model_dir)
+        if name is not None and name != self._model_name:
+            model = load_current(self.runtime.settings.model_dir)
+            if model is not None:
+                self.ctx.model, self._model_name = model, name
         with self.runtime.uow() as session:
             self.ctx.known_codes = frozenset(session.scalars(select(FilePlanNode.code)))
 
