@@ -1,0 +1,106 @@
+"""A property test: for random people, groups, markings and file-plan rules, the search
+engine's visibility filter admits exactly the documents the access module lets them see."""
+
+from __future__ import annotations
+
+import itertools
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy.orm import Session
+
+from edrm.access import Principal, may_see_document, visibility_for
+from edrm.documents.models import Document
+from edrm.fileplan.io import NodeRow
+from edrm.fileplan.service import import_rows
+from edrm.markings import Marking
+from edrm.people.roles import Role
+from edrm.search_indexer import indexed_document
+from tests.conftest import file_text
+
+GROUPS = ["hr", "legal", "security", "finance"]
+MARKINGS = [m.value for m in Marking]
+_counter = itertools.count()
+
+people = st.lists(
+    st.tuples(
+        st.sampled_from(list(Role)),
+        st.sampled_from(MARKINGS),
+        st.sets(st.sampled_from(GROUPS), max_size=2),
+    ),
+    min_size=1,
+    max_size=4,
+)
+rules = st.lists(st.sets(st.sampled_from(GROUPS), max_size=2), min_size=3, max_size=3)
+documents = st.lists(
+    st.tuples(st.integers(0, 2), st.sampled_from(MARKINGS), st.booleans()),
+    min_size=1,
+    max_size=6,
+)
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(people=people, rules=rules, documents=documents)
+def test_the_engine_filter_admits_exactly_what_the_access_module_does(
+    session: Session, runtime: object, people: list, rules: list, documents: list
+) -> None:
+    from edrm.documents.service import NewDocument, create_document
+
+    run = next(_counter)
+    nested = session.begin_nested()
+    try:
+        codes = [f"P{run}", f"P{run}-A", f"P{run}-A-T"]
+        kinds = ["function", "activity", "transaction"]
+        import_rows(
+            session,
+            [
+                NodeRow(f"row {i}", code, codes[i - 1] if i else "", kind, code, access=tuple(r))
+                for i, (code, kind, r) in enumerate(zip(codes, kinds, rules, strict=True))
+            ],
+        )
+        principals = []
+        for n, (role, clearance, groups) in enumerate(people):
+            from tests.conftest import add_person
+
+            principals.append(
+                add_person(session, f"p{run}x{n}", role.value, clearance, tuple(sorted(groups)))
+            )
+        made: list[Document] = []
+        for n, (_level, marking, in_triage) in enumerate(documents):
+            owner = principals[n % len(principals)]
+            if in_triage:
+                doc = create_document(
+                    session,
+                    "0" * 64,
+                    1,
+                    "text/plain",
+                    NewDocument(filename=f"d{n}.txt", into_code="", marking=marking),
+                    triage=True,
+                )
+                doc.filed_by_id = owner.user_id
+            else:
+                doc_id = file_text(session, runtime, codes[2], f"doc {n}", marking=marking)  # type: ignore[arg-type]
+                doc = session.get(Document, doc_id)
+            session.flush()
+            made.append(doc)  # type: ignore[arg-type]
+        for person in principals:
+            visibility = visibility_for(session, person)
+            for doc in made:
+                assert visibility.allows(indexed_document(doc, "")) == may_see_document(
+                    person, doc
+                ), (person, doc.marking_value, doc.status)
+        for doc in made:
+            assert visibility_for(session, _system()).allows(indexed_document(doc, ""))
+    finally:
+        nested.rollback()
+        session.expunge_all()  # ids are reused after the rollback
+
+
+def _system() -> Principal:
+    from edrm.access import SYSTEM
+
+    return SYSTEM
