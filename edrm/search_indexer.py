@@ -149,12 +149,20 @@ def reindex(
             yield document
 
     backend.rebuild(counting(), progress)
-    if high_water is not None:
-        with sessions() as session, session.begin():
+    with sessions() as session, session.begin():
+        if high_water is not None:
             session.execute(
                 update(OutboxEntry)
                 .where(OutboxEntry.id <= high_water, OutboxEntry.done_at.is_(None))
                 .values(done_at=clock.now())
                 .execution_options(synchronize_session=False)
             )
+        # Changes noted while the rebuild ran may have gone to the old index (another
+        # process's indexer): apply them again to the new one.
+        session.execute(
+            update(OutboxEntry)
+            .where(OutboxEntry.id > (high_water or 0))
+            .values(done_at=None)
+            .execution_options(synchronize_session=False)
+        )
     return count
