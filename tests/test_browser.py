@@ -75,6 +75,14 @@ def page(tmp_path: Path) -> Iterator[Any]:
     shutil.rmtree(tmp_path / "chromium", ignore_errors=True)
 
 
+def _sign_in(page: Any, live_server: str, username: str) -> None:
+    page.goto(f"{live_server}/sign-in")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("button:has-text('Sign in')")
+    page.wait_for_url(f"{live_server}/")
+
+
 def test_a_person_signs_in_browses_and_opens_a_document(
     live_server: str, page: Any, world: World
 ) -> None:
@@ -108,11 +116,7 @@ def test_a_person_signs_in_browses_and_opens_a_document(
 def test_a_secret_document_is_not_found_in_the_browser(
     live_server: str, page: Any, world: World
 ) -> None:
-    page.goto(f"{live_server}/sign-in")
-    page.fill("#username", "clerk")
-    page.fill("#password", PASSWORD)
-    page.click("button:has-text('Sign in')")
-    page.wait_for_url(f"{live_server}/")
+    _sign_in(page, live_server, "clerk")
     response = page.goto(f"{live_server}/documents/{world.docs['secret']}")
     assert response is not None and response.status == 404
     assert "Page not found" in page.content()
@@ -125,11 +129,7 @@ def test_uploading_several_files_shows_each_ones_result(
     invoice.write_text("Supplier invoice INV-5512 for toner cartridges, VAT included.\n")
     program = tmp_path / "program.pdf"
     program.write_bytes(Path("/bin/true").read_bytes()[:4096])
-    page.goto(f"{live_server}/sign-in")
-    page.fill("#username", "clerk")
-    page.fill("#password", PASSWORD)
-    page.click("button:has-text('Sign in')")
-    page.wait_for_url(f"{live_server}/")
+    _sign_in(page, live_server, "clerk")
     page.goto(f"{live_server}/upload")
     page.set_input_files("#files", [str(invoice), str(program)])
     page.fill("#into", "FIN-AP-INV")
@@ -146,11 +146,7 @@ def test_uploading_several_files_shows_each_ones_result(
 def test_a_person_searches_narrows_by_a_facet_and_opens_a_hit(
     live_server: str, page: Any, world: World
 ) -> None:
-    page.goto(f"{live_server}/sign-in")
-    page.fill("#username", "clerk")
-    page.fill("#password", PASSWORD)
-    page.click("button:has-text('Sign in')")
-    page.wait_for_url(f"{live_server}/")
+    _sign_in(page, live_server, "clerk")
     page.click("text=Search records >> nth=0")
     page.fill("#q", "invoice")
     page.click("button:has-text('Search')")
