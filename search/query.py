@@ -11,8 +11,11 @@
     procurment~  procurment~2  fuzzy, edit distance 1 (or 2)
 
 Field semantics (every backend): title, creator and ref match words (analysed like the text);
-class, type and marking match the whole value, case-insensitively, and `class:FIN*` matches a
-class and every code under it.
+an unfielded word matches title, body, references or creator (title weighted highest); a word
+that analyses into several (`FIN-AP-INV`, `e-mail`) matches them in sequence, like a phrase;
+prefix and fuzzy words match the index's terms, so English stems on title and body. class, type
+and marking match the whole value, case-insensitively, and `class:FIN*` matches a class and
+every code under it. A word that analyses to nothing (e.g. `___`) restricts nothing.
 
 Bad syntax never raises: `parse` returns a best-effort AST and plain-English warnings. Common
 English stop words among bare words are dropped (unless nothing else is left), so `health and

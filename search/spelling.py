@@ -51,3 +51,32 @@ def match_case(original: str, replacement: str) -> str:
     if original[:1].isupper():
         return replacement[:1].upper() + replacement[1:]
     return replacement
+
+
+def levenshtein(a: str, b: str) -> int:
+    """Plain Levenshtein distance (a transposition counts 2), bit-parallel (Myers/Hyyrö): fast
+    enough to screen thousands of dictionary words."""
+    m = len(a)
+    if m == 0:
+        return len(b)
+    mask = (1 << m) - 1
+    high = 1 << (m - 1)
+    peq: dict[str, int] = {}
+    for i, c in enumerate(a):
+        peq[c] = peq.get(c, 0) | (1 << i)
+    pv, mv, score = mask, 0, m
+    for c in b:
+        eq = peq.get(c, 0)
+        xv = eq | mv
+        xh = (((eq & pv) + pv) ^ pv) | eq
+        ph = (mv | ~(xh | pv)) & mask
+        mh = pv & xh
+        if ph & high:
+            score += 1
+        elif mh & high:
+            score -= 1
+        ph = ((ph << 1) | 1) & mask
+        mh = (mh << 1) & mask
+        pv = (mh | ~(xv | ph)) & mask
+        mv = ph & xv
+    return score

@@ -26,15 +26,12 @@ from search.base import (
     SearchResult,
     Visibility,
 )
-from search.highlight import mark_bytes
-from search.query import STOP_WORDS, ParsedQuery, Phrase, Term, parse, positive_leaves
-from search.tantivy_compile import Compiler, must
+from search.query import STOP_WORDS, ParsedQuery, parse
+from search.tantivy_compile import Compiler
 from search.tantivy_schema import (
     FACET_FIELDS,
     SCHEMA_VERSION,
     build_schema,
-    plain_tokens,
-    stem_tokens,
     stored_datetime,
     to_document,
 )
@@ -48,7 +45,7 @@ from search.tantivy_store import (
     swap_to,
     write_meta,
 )
-from search.tantivy_suggest import Speller
+from search.tantivy_suggest import Speller, highlight_stems, snippet_marker
 
 HIGHLIGHT_CHARS = 200
 PROGRESS_EVERY = 1000
@@ -180,8 +177,11 @@ class TantivyBackend:
                 self._reader()
                 return
             if pointer_stamp(self._dir) != self._stamp:
-                self._load()  # drops the uncommitted changes, which went to a replaced index
-                raise SearchError("the index was rebuilt meanwhile; apply those changes again")
+                lost = self._dirty
+                self._load()  # drops uncommitted changes: they went to a replaced index
+                if lost:
+                    raise SearchError("the index was rebuilt meanwhile; apply those changes again")
+                return
             with _engine("committing"):
                 self._writer.commit()
                 self._dirty = False
@@ -221,17 +221,23 @@ class TantivyBackend:
             index = tantivy.Index(build_schema(), path=str(generation))
             writer = index.writer(self._heap, self._threads)
         done = 0
-        for doc in docs:  # the caller's errors propagate as they are
-            try:
-                writer.add_document(to_document(doc))
-            except ValueError as exc:
-                raise SearchError(f"rebuilding the index: {exc}") from exc
-            done += 1
-            if progress is not None and done % PROGRESS_EVERY == 0:
-                progress(done)
-        with _engine("finishing the new index"):
-            writer.commit()
-            writer.wait_merging_threads()
+        try:
+            for doc in docs:  # the caller's errors propagate as they are
+                try:
+                    writer.add_document(to_document(doc))
+                except ValueError as exc:
+                    raise SearchError(f"rebuilding the index: {exc}") from exc
+                done += 1
+                if progress is not None and done % PROGRESS_EVERY == 0:
+                    progress(done)
+            with _engine("finishing the new index"):
+                writer.commit()
+                writer.wait_merging_threads()
+        except BaseException:
+            with suppress(Exception):
+                writer.rollback()
+            del writer, index  # stop its threads before the caller deletes the directory
+            raise
         write_meta(generation, Meta(SCHEMA_VERSION, complete=True, documents=done))
         return done
 
@@ -270,9 +276,9 @@ class TantivyBackend:
         with _engine("finding similar documents"):
             schema = index.schema
             searcher = index.searcher()
-            restrict = Compiler(schema).visibility(visibility)
+            restrict = Compiler(schema, searcher).visibility(visibility)
             same = Query.term_query(schema, "id", int(doc_id))
-            source = searcher.search(must(same, *restrict), 1).hits
+            source = searcher.search(Query.boolean_query([(Occur.Must, same), *restrict]), 1).hits
             if not source:
                 return ()
             doc = searcher.doc(source[0][1])
@@ -286,8 +292,7 @@ class TantivyBackend:
                 min_word_length=3,
                 stop_words=sorted(STOP_WORDS),
             )
-            clauses = [(Occur.Must, mlt), *((Occur.Must, q) for q in restrict)]
-            query = Query.boolean_query([*clauses, (Occur.MustNot, same)])
+            query = Query.boolean_query([(Occur.Must, mlt), *restrict, (Occur.MustNot, same)])
             found = searcher.search(query, limit).hits
             return tuple(_hit(searcher.doc(addr), float(score), ()) for score, addr in found)
 
@@ -311,15 +316,20 @@ class _Search:
         self.query = query
         self.schema = index.schema
         self.searcher = index.searcher()
-        self.compiler = Compiler(self.schema)
+        self.compiler = Compiler(self.schema, self.searcher)
         self.restrict = self.compiler.visibility(query.visibility)
         self.filters = self.compiler.filters(query.filters)
         self.facet_size = facet_size
 
+    def restricted(self, base: Query, filters: Sequence[Query]) -> Query:
+        """`base`, within what the person may see, under `filters`."""
+        clauses = [(Occur.Must, base), *self.restrict, *((Occur.Must, f) for f in filters)]
+        return Query.boolean_query(clauses)
+
     def run(self, parsed: ParsedQuery) -> SearchResult:
         text = self.compiler.text(parsed.node)
         base = text if text is not None else Query.all_query()
-        main = must(base, *self.restrict, *self.filters.values())
+        main = self.restricted(base, list(self.filters.values()))
         by_date = self.query.sort == "date" or text is None
         found = self.searcher.search(
             main,
@@ -350,9 +360,8 @@ class _Search:
     def _count_text(self, text: str) -> int:
         node = self.compiler.text(parse(text).node)
         base = node if node is not None else Query.all_query()
-        return int(
-            self.searcher.search(must(base, *self.restrict, *self.filters.values()), 1).count
-        )
+        query = self.restricted(base, list(self.filters.values()))
+        return int(self.searcher.search(query, 1).count or 0)
 
     # facets: each facet counts the visible matches under every *other* facet's filter
     def _facets(self, base: Query) -> Mapping[str, tuple[FacetCount, ...]]:
@@ -370,7 +379,7 @@ class _Search:
         self, base: Query, names: Sequence[str], exclude: str | None
     ) -> dict[str, tuple[FacetCount, ...]]:
         filters = [q for name, q in self.filters.items() if name != exclude]
-        query = must(base, *self.restrict, *filters)
+        query = self.restricted(base, filters)
         request = {
             name: {
                 "terms": {
@@ -397,44 +406,14 @@ class _Search:
             out[name] = tuple(counts)
         return out
 
-    # highlights: the query's positive words (and what its prefixes and fuzzy words expand
-    # to) marked in the best fragment of the body
-    def _highlighter(
-        self, parsed: ParsedQuery
-    ) -> Callable[[tantivy.Document], tuple[str, ...]] | None:
-        stems: set[str] = set()
+    # highlights: the query's positive words (and the stems its prefixes and fuzzy words
+    # expand to) marked in the best fragment of the body
+    def _highlighter(self, parsed: ParsedQuery) -> Callable[[tantivy.Document], tuple[str, ...]]:
         speller = Speller(self.searcher, self.schema, self.restrict)
-        for leaf in positive_leaves(parsed.node):
-            if leaf.field not in (None, "title"):
-                continue
-            if isinstance(leaf, Phrase) or not (leaf.prefix or leaf.fuzzy):
-                stems.update(stem_tokens(leaf.text))
-                continue
-            assert isinstance(leaf, Term)
-            tokens = plain_tokens(leaf.text)
-            if not tokens:
-                continue
-            stems.update(t for token in tokens[:-1] for t in stem_tokens(token))
-            words = (
-                speller.prefix_words(tokens[-1])
-                if leaf.prefix
-                else speller.fuzzy_words(tokens[-1], leaf.fuzzy)
-            )
-            stems.update(t for word in words for t in stem_tokens(word))
+        stems = highlight_stems(speller, parsed)
         if not stems:
-            return None
-        terms = [(Occur.Should, Query.term_query(self.schema, "body", s)) for s in sorted(stems)]
-        generator = tantivy.SnippetGenerator.create(
-            self.searcher, Query.boolean_query(terms), self.schema, "body"
-        )
-        generator.set_max_num_chars(HIGHLIGHT_CHARS)
-
-        def mark(doc: tantivy.Document) -> tuple[str, ...]:
-            snippet = generator.snippet_from_doc(doc)
-            ranges = [(r.start, r.end) for r in snippet.highlighted()]
-            return (mark_bytes(snippet.fragment(), ranges),) if ranges else ()
-
-        return mark
+            return lambda doc: ()
+        return snippet_marker(self.searcher, self.schema, stems, HIGHLIGHT_CHARS)
 
 
 def _facet_value(key: object) -> str:

@@ -1,4 +1,10 @@
-"""Turning the query AST, the visibility and the facet filters into tantivy queries."""
+"""Turning the query AST, the visibility and the facet filters into tantivy queries.
+
+Words are analysed as the index analyses them: English stems for title and body, plain
+lower-cased words for references and creator. Prefix and fuzzy words match stems (as an
+analysed engine does). Keyword fields (class, type, marking) match whole values,
+case-insensitively, through the field's term dictionary.
+"""
 
 from __future__ import annotations
 
@@ -10,16 +16,8 @@ import tantivy
 from tantivy import FieldType, Occur, Query
 
 from search.base import Visibility
-from search.query import (
-    And,
-    DateRange,
-    MatchAll,
-    Node,
-    Not,
-    Phrase,
-    Term,
-    YearRange,
-)
+from search.query import And, DateRange, MatchAll, Node, Not, Phrase, Term, YearRange
+from search.spelling import distance
 from search.tantivy_schema import (
     CREATOR_BOOST,
     FILTER_FIELDS,
@@ -31,6 +29,22 @@ from search.tantivy_schema import (
 )
 
 _PUNCTUATION = set(string.punctuation)
+KEYWORD_SCAN_LIMIT = 100_000
+PREFIX_STEM_SLACK = 2  # "procurem*" also matches the stem "procur" (at most 2 letters shorter)
+MIN_SLACK_STEM = 5
+
+#: (field, boost, analyser) searched by an unfielded word, and by each text field
+TEXT_TARGETS: dict[str | None, list[tuple[str, float, Callable[[str], list[str]]]]] = {
+    None: [
+        ("title", TITLE_BOOST, stem_tokens),
+        ("body", 1.0, stem_tokens),
+        ("refs", REFS_BOOST, plain_tokens),
+        ("creator", CREATOR_BOOST, plain_tokens),
+    ],
+    "title": [("title", 1.0, stem_tokens)],
+    "creator": [("creator", 1.0, plain_tokens)],
+    "ref": [("refs", 1.0, plain_tokens)],
+}
 
 
 def regex_escape(text: str) -> str:
@@ -42,22 +56,42 @@ def must(*queries: Query) -> Query:
     return Query.boolean_query([(Occur.Must, q) for q in queries])
 
 
+def should(queries: Sequence[Query]) -> Query:
+    return (
+        queries[0]
+        if len(queries) == 1
+        else Query.boolean_query([(Occur.Should, q) for q in queries])
+    )
+
+
 def filter_clause(query: Query) -> Query:
     """A clause that restricts without scoring."""
     return Query.const_score_query(query, 0.0)
 
 
 class Compiler:
-    def __init__(self, schema: tantivy.Schema) -> None:
+    def __init__(self, schema: tantivy.Schema, searcher: tantivy.Searcher) -> None:
         self.schema = schema
+        self.searcher = searcher
 
     # ---------------------------------------------------------------- visibility and filters
-    def visibility(self, visibility: Visibility) -> list[Query]:
-        """The MUST clauses that restrict a query to what `visibility` may see."""
-        clauses = [Query.term_set_query(self.schema, "marking", sorted(visibility.markings))]
+    def visibility(self, visibility: Visibility) -> list[tuple[Occur, Query]]:
+        """The clauses that restrict a query to what `visibility` may see.
+
+        Every document has exactly one marking term, so "marking in M" is written as "marking
+        not in (the index's markings - M)": far cheaper when M is most of them."""
+        present = {term for term, _ in self.searcher.terms_with_prefix("marking", "")}
+        hidden = sorted(present - visibility.markings)
+        clauses: list[tuple[Occur, Query]] = []
         if visibility.keys is not None:
-            clauses.append(Query.term_set_query(self.schema, "keys", sorted(visibility.keys)))
-        return [filter_clause(q) for q in clauses]
+            keys = Query.term_set_query(self.schema, "keys", sorted(visibility.keys))
+            clauses.append((Occur.Must, filter_clause(keys)))
+        if hidden:  # plain terms: lazy, unlike a term set (which builds a bitset per segment)
+            terms = [Query.term_query(self.schema, "marking", m) for m in hidden]
+            clauses.append((Occur.MustNot, should(terms)))
+        if not clauses or all(occur is Occur.MustNot for occur, _ in clauses):
+            clauses.insert(0, (Occur.Must, filter_clause(Query.all_query())))
+        return clauses
 
     def filters(self, filters: Mapping[str, Sequence[str]]) -> dict[str, Query]:
         """One MUST clause per filter name: its values OR'ed."""
@@ -111,13 +145,7 @@ class Compiler:
 
     def disjunction(self, children: Sequence[Node]) -> Query | None:
         options = [q for q in (self.text(c) for c in children) if q is not None]
-        if not options:
-            return None
-        return options[0] if len(options) == 1 else self.should(options)
-
-    @staticmethod
-    def should(queries: Sequence[Query]) -> Query:
-        return Query.boolean_query([(Occur.Should, q) for q in queries])
+        return should(options) if options else None
 
     def date_range(self, lower: date | None, upper: date | None) -> Query:
         start = datetime.combine(lower, time(), UTC) if lower else None
@@ -130,10 +158,8 @@ class Compiler:
     def term(self, node: Term) -> Query | None:
         if node.field in KEYWORD_FIELDS:
             return self.keyword(KEYWORD_FIELDS[node.field], node.text, node.prefix, node.fuzzy)
-        if node.prefix:
-            return self.by_token(node, self.prefix)
-        if node.fuzzy:
-            return self.by_token(node, lambda f, t: self.fuzzy(f, t, node.fuzzy))
+        if node.prefix or node.fuzzy:
+            return self.expanded(node)
         return self.words(node.text, node.field, slop=0)
 
     def phrase(self, node: Phrase) -> Query | None:
@@ -143,26 +169,12 @@ class Compiler:
 
     def words(self, text: str, field: str | None, slop: int) -> Query | None:
         """Words in sequence (a term when there is one) in the field, or in every text field."""
-        targets = {
-            None: [
-                ("title", TITLE_BOOST),
-                ("body", 1.0),
-                ("refs", REFS_BOOST),
-                ("creator", CREATOR_BOOST),
-            ],
-            "title": [("title", 1.0)],
-            "creator": [("creator", 1.0)],
-            "ref": [("refs", 1.0)],
-        }[field]
         parts = []
-        for name, boost in targets:
-            tokens = stem_tokens(text) if name in ("title", "body") else plain_tokens(text)
-            query = self.sequence(name, tokens, slop)
+        for name, boost, analyse in TEXT_TARGETS[field]:
+            query = self.sequence(name, analyse(text), slop)
             if query is not None:
                 parts.append(query if boost == 1.0 else Query.boost_query(query, boost))
-        if not parts:
-            return None
-        return parts[0] if len(parts) == 1 else self.should(parts)
+        return should(parts) if parts else None
 
     def sequence(self, field: str, tokens: list[str], slop: int) -> Query | None:
         if not tokens:
@@ -171,35 +183,49 @@ class Compiler:
             return Query.term_query(self.schema, field, tokens[0])
         return Query.phrase_query(self.schema, field, tokens, slop=slop)
 
-    def by_token(self, node: Term, leaf: Callable[[str, str], Query]) -> Query | None:
-        """A prefix or fuzzy word: every token must match, the last one as `leaf` does."""
-        tokens = plain_tokens(node.text)
-        if not tokens:
-            return None
-        fields = {
-            None: [("title_words", TITLE_BOOST), ("words", 1.0)],
-            "title": [("title_words", 1.0)],
-            "creator": [("creator", 1.0)],
-            "ref": [("refs", 1.0)],
-        }[node.field]
+    def expanded(self, node: Term) -> Query | None:
+        """A prefix or fuzzy word: every token of it must match, the last one loosely."""
         parts = []
-        for name, boost in fields:
-            queries = [Query.term_query(self.schema, name, t) for t in tokens[:-1]]
-            queries.append(leaf(name, tokens[-1]))
-            query = queries[0] if len(queries) == 1 else must(*queries)
+        for name, boost, analyse in TEXT_TARGETS[node.field]:
+            tokens = analyse(node.text)
+            if not tokens:
+                continue
+            if node.prefix:
+                last = self.prefix(name, plain_tokens(node.text)[-1], analyse)
+            else:
+                last = Query.fuzzy_term_query(self.schema, name, tokens[-1], distance=node.fuzzy)
+            exact = [Query.term_query(self.schema, name, t) for t in tokens[:-1]]
+            query = must(*exact, last) if exact else last
             parts.append(query if boost == 1.0 else Query.boost_query(query, boost))
-        return parts[0] if len(parts) == 1 else self.should(parts)
+        return should(parts) if parts else None
 
-    def prefix(self, field: str, token: str) -> Query:
-        return Query.regex_query(self.schema, field, regex_escape(token) + ".*")
-
-    def fuzzy(self, field: str, token: str, distance: int) -> Query:
-        return Query.fuzzy_term_query(self.schema, field, token, distance=distance)
+    def prefix(self, field: str, prefix: str, analyse: Callable[[str], list[str]]) -> Query:
+        """Terms starting with `prefix`; on stemmed fields also the stems the prefix's words
+        may have been cut to ("procurem*" -> "procur")."""
+        query = Query.regex_query(self.schema, field, regex_escape(prefix) + ".*")
+        if analyse is not stem_tokens:
+            return query
+        shorter = range(max(MIN_SLACK_STEM, len(prefix) - PREFIX_STEM_SLACK), len(prefix))
+        stems = [prefix[:n] for n in shorter]
+        if not stems:
+            return query
+        return should([query, Query.term_set_query(self.schema, field, stems)])
 
     def keyword(self, field: str, text: str, prefix: bool, fuzzy: int) -> Query:
-        value = text.lower()
-        if prefix:
-            return Query.regex_query(self.schema, field, regex_escape(value) + ".*")
-        if fuzzy:
-            return Query.fuzzy_term_query(self.schema, field, value, distance=fuzzy)
-        return Query.term_query(self.schema, field, value)
+        """Values of a raw field equal to `text` ignoring case (or starting with it, or within
+        `fuzzy` edits of it)."""
+        wanted = text.lower()
+        scan = [""] if fuzzy else sorted({text[:1].lower(), text[:1].upper()})
+        matches: set[str] = set()
+        for start in scan:
+            for value, _ in self.searcher.terms_with_prefix(field, start, limit=KEYWORD_SCAN_LIMIT):
+                low = value.lower()
+                if (
+                    (prefix and low.startswith(wanted))
+                    or (fuzzy and distance(low, wanted, fuzzy) <= fuzzy)
+                    or low == wanted
+                ):
+                    matches.add(value)
+        if not matches:
+            return Query.empty_query()
+        return Query.term_set_query(self.schema, field, sorted(matches))

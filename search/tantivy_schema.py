@@ -12,7 +12,7 @@ import tantivy
 
 from search.base import IndexedDocument
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: no separate unstemmed/lower-cased copies (fuzzy, prefix, spelling on stems)
 
 # Scoring weights for free text: a word in the title counts three times a word in the body.
 TITLE_BOOST = 3.0
@@ -33,8 +33,8 @@ FACET_FIELDS = {
 }
 #: filter name -> raw field (every facet, plus status)
 FILTER_FIELDS = {**FACET_FIELDS, "status": "status"}
-#: query-language keyword field -> lower-cased raw field
-KEYWORD_FIELDS = {"class": "class_lc", "type": "type_lc", "marking": "marking_lc"}
+#: query-language keyword field -> raw field (matched case-insensitively through its dictionary)
+KEYWORD_FIELDS = {"class": "class_code", "type": "doc_type", "marking": "marking"}
 
 
 def _analyzer(stem: bool) -> tantivy.TextAnalyzer:
@@ -58,28 +58,24 @@ def stem_tokens(text: str) -> list[str]:
 
 
 def plain_tokens(text: str) -> list[str]:
-    """The terms `default` makes of `text` (words, title_words, refs, creator)."""
+    """The terms `default` makes of `text` (refs, creator)."""
     return _PLAIN.analyze(text)
 
 
 def build_schema() -> tantivy.Schema:
     sb = tantivy.SchemaBuilder()
     sb.add_unsigned_field("id", stored=True, indexed=True, fast=True)
-    # ranked text
+    # ranked text; the stems of title and body also serve prefix, fuzzy and spelling
     sb.add_text_field("title", stored=True, tokenizer_name=STEMMED)
     sb.add_text_field("body", stored=True, tokenizer_name=STEMMED)
     sb.add_text_field("refs", tokenizer_name=PLAIN)
     sb.add_text_field("creator", tokenizer_name=PLAIN)
-    # unstemmed words: prefix, fuzzy and the spelling dictionary
-    sb.add_text_field("words", tokenizer_name=PLAIN, index_option="basic")
-    sb.add_text_field("title_words", tokenizer_name=PLAIN, index_option="basic")
-    # keywords: exact (facets, filters, visibility) and lower-cased (query language)
+    # keywords, exact: facets, filters, visibility
     for name in ("class_code", "doc_type", "marking"):
         sb.add_text_field(name, stored=True, fast=True, tokenizer_name=RAW, index_option="basic")
     for name in ("creator_kw", "status"):
         sb.add_text_field(name, fast=True, tokenizer_name=RAW, index_option="basic")
-    for name in (*KEYWORD_FIELDS.values(), "keys", "folder"):
-        sb.add_text_field(name, tokenizer_name=RAW, index_option="basic")
+    sb.add_text_field("keys", tokenizer_name=RAW, index_option="basic")
     sb.add_unsigned_field("year", indexed=True, fast=True)
     sb.add_date_field("created", stored=True, indexed=True, fast=True)
     return sb.build()
@@ -90,21 +86,14 @@ def to_document(doc: IndexedDocument) -> tantivy.Document:
     out.add_unsigned("id", doc.id)
     out.add_text("title", doc.title)
     out.add_text("body", doc.body)
-    out.add_text("title_words", doc.title)
-    out.add_text("words", doc.title)
-    out.add_text("words", doc.body)
     for ref in doc.references:
         out.add_text("refs", ref)
     out.add_text("creator", doc.creator)
     out.add_text("creator_kw", doc.creator)
     out.add_text("class_code", doc.class_code)
-    out.add_text("class_lc", doc.class_code.lower())
     out.add_text("doc_type", doc.doc_type)
-    out.add_text("type_lc", doc.doc_type.lower())
-    out.add_text("marking", doc.marking)
-    out.add_text("marking_lc", doc.marking.lower())
+    out.add_text("marking", doc.marking)  # exactly one term per document, even ""
     out.add_text("status", doc.status)
-    out.add_text("folder", doc.folder_code)
     for key in doc.access_keys:
         out.add_text("keys", key)
     out.add_unsigned("year", doc.created.year)

@@ -374,6 +374,7 @@ def test_did_you_mean(corpus: SearchBackend) -> None:
     assert result.did_you_mean == "flood defence"
     assert run(corpus, result.did_you_mean).total > 0
     assert run(corpus, "Apraisal").did_you_mean == "Appraisal"
+    assert run(corpus, "title:apraisal staff").did_you_mean == "title:appraisal staff"
     assert run(corpus, "flood").did_you_mean is None
 
 

@@ -140,6 +140,18 @@ def test_uncommitted_changes_to_a_replaced_index_are_refused(built: Path) -> Non
         assert total(indexer, "alpha") == 1
 
 
+def test_a_commit_with_nothing_pending_after_a_swap_is_harmless(built: Path) -> None:
+    with backend_at(built) as indexer, backend_at(built) as rebuilder:
+        indexer.index([make_doc(100, "Alpha", "alpha only")])
+        indexer.commit()
+        rebuilder.rebuild(CORPUS)
+        indexer.commit()
+        indexer.index([make_doc(101, "Beta", "beta only")])
+        indexer.commit()
+        assert total(indexer, "beta") == 1
+        assert total(indexer, "alpha") == 0  # the rebuild did not have it
+
+
 def test_a_closed_backend_refuses_work(tmp_path: Path) -> None:
     backend = backend_at(tmp_path)
     backend.close()
