@@ -47,6 +47,7 @@ from search.query import (
     parse,
     positive_leaves,
 )
+from search.spelling import correctable_terms
 
 Query = dict[str, Any]
 
@@ -340,22 +341,8 @@ def facet_aggs(
 
 
 def correctable(parsed: ParsedQuery) -> list[Term]:
-    """The words "did you mean" may correct (as tantivy_suggest): plain positive words in the
-    default fields or the title, alphabetic, 3 characters or more."""
-    out = []
-    for leaf in positive_leaves(parsed.node):
-        if (
-            isinstance(leaf, Term)
-            and leaf.field in (None, "title")
-            and not leaf.prefix
-            and not leaf.fuzzy
-            and leaf.span is not None
-            and len(leaf.text) >= 3
-            and leaf.text.isalpha()
-            and len(leaf.text.encode("utf-8")) < 40
-        ):
-            out.append(leaf)
-    return out[:MAX_WORDS]
+    """The words "did you mean" may correct (the shared rule; short enough for a suggester)."""
+    return correctable_terms(parsed, lambda text: len(text.encode("utf-8")) < 40)[:MAX_WORDS]
 
 
 def suggest(terms: Sequence[Term]) -> dict[str, Any]:

@@ -4,6 +4,9 @@ for highlighting fuzzy matches) and a bounded Damerau-Levenshtein distance."""
 from __future__ import annotations
 
 import string
+from collections.abc import Callable
+
+from search.query import ParsedQuery, Term, positive_leaves
 
 _ALPHABET = string.ascii_lowercase + string.digits
 
@@ -80,3 +83,21 @@ def levenshtein(a: str, b: str) -> int:
         pv = (mh | ~(xv | ph)) & mask
         mv = ph & xv
     return score
+
+
+def correctable_terms(parsed: ParsedQuery, accept: Callable[[str], bool]) -> list[Term]:
+    """The words "did you mean" may correct, for every engine: plain positive words in the
+    default fields or the title, alphabetic, 3 characters or more, and `accept`ed by the
+    engine's own tokenisation rule."""
+    return [
+        leaf
+        for leaf in positive_leaves(parsed.node)
+        if isinstance(leaf, Term)
+        and leaf.field in (None, "title")
+        and not leaf.prefix
+        and not leaf.fuzzy
+        and leaf.span is not None
+        and len(leaf.text) >= 3
+        and leaf.text.isalpha()
+        and accept(leaf.text)
+    ]

@@ -16,7 +16,7 @@ from tantivy import Occur, Query
 
 from search.highlight import mark_bytes
 from search.query import ParsedQuery, Term, positive_leaves, replace_spans
-from search.spelling import distance, edits1, levenshtein, match_case
+from search.spelling import correctable_terms, distance, edits1, levenshtein, match_case
 from search.tantivy_compile import MIN_SLACK_STEM, PREFIX_STEM_SLACK, must, should
 from search.tantivy_schema import plain_tokens, stem_tokens
 
@@ -190,17 +190,5 @@ def snippet_marker(
 
 
 def _correctable(parsed: ParsedQuery) -> list[Term]:
-    out = []
-    for leaf in positive_leaves(parsed.node):
-        if (
-            isinstance(leaf, Term)
-            and leaf.field in (None, "title")
-            and not leaf.prefix
-            and not leaf.fuzzy
-            and leaf.span is not None
-            and len(leaf.text) >= 3
-            and leaf.text.isalpha()
-            and plain_tokens(leaf.text) == [leaf.text.lower()]
-        ):
-            out.append(leaf)
-    return out
+    """The shared rule, for words tantivy's plain tokenizer keeps as one token."""
+    return correctable_terms(parsed, lambda text: plain_tokens(text) == [text.lower()])

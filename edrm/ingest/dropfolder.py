@@ -45,27 +45,26 @@ class DropFolder:
         self._move_finished()
         return taken
 
-    def _candidates(self) -> list[tuple[Path, str]]:
-        found: list[tuple[Path, str]] = []
+    def _candidates(self) -> list[Path]:
+        """Files at the top of the inbox and in its sub-folders (hidden files and links aside)."""
+        found: list[Path] = []
         for entry in sorted(self.root.iterdir()):
             if entry.name.startswith(".") or entry.name in _SKIP or entry.is_symlink():
                 continue
             if entry.is_file():
-                found.append((entry, jobs_submitter(None)))
+                found.append(entry)
             elif entry.is_dir():
-                for inner in sorted(entry.rglob("*")):
-                    if (
-                        inner.is_file()
-                        and not inner.is_symlink()
-                        and not inner.name.startswith(".")
-                    ):
-                        found.append((inner, jobs_submitter(entry.name)))
+                found.extend(
+                    inner
+                    for inner in sorted(entry.rglob("*"))
+                    if inner.is_file() and not inner.is_symlink() and not inner.name.startswith(".")
+                )
         return found
 
     def _settled_files(self) -> list[Path]:
         now = time.monotonic()
         settled: list[Path] = []
-        current = {path for path, _ in self._candidates()}
+        current = set(self._candidates())
         for path in current:
             try:
                 st = path.stat()
@@ -150,10 +149,6 @@ class DropFolder:
             name = path.name.split("--", 2)[-1]
             target = _free_name(self.root / folder / name)
             os.replace(path, target)
-
-
-def jobs_submitter(folder: str | None) -> str:
-    return folder.lower() if folder else "system"
 
 
 def _free_name(target: Path) -> Path:
