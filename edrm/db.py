@@ -106,11 +106,24 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
     try:
         yield session
         session.commit()
-    except BaseException:
+    except BaseException as exc:
         session.rollback()
+        note = getattr(exc, "audit", None)
+        if note is not None:
+            _keep_refusal(factory, note)
         raise
     finally:
         session.close()
+
+
+def _keep_refusal(factory: sessionmaker[Session], note: Any) -> None:
+    """Audit a refused change in its own transaction (the change's own one rolled back)."""
+    from edrm import audit
+
+    with factory() as session, session.begin():
+        audit.record(
+            session, note.actor, note.action, note.entity_type, note.entity_id or "", note.details
+        )
 
 
 def alembic_config(url: str) -> Any:

@@ -1,4 +1,7 @@
-"""Every table's model, imported in one place so the metadata is complete (migrations, tests)."""
+"""Every table's model, imported in one place so the metadata is complete (migrations, tests).
+
+Like bootstrap, this is part of the composition root: it may name the retention package.
+"""
 
 from edrm.audit import AuditEvent, AuditHead
 from edrm.db import Base
@@ -15,12 +18,28 @@ from edrm.outbox import OutboxEntry
 from edrm.people.models import Group, User
 from edrm.saved_searches import SavedSearch
 from edrm.system_state import SystemState
+from retention.models import (
+    DisposalBatch,
+    DisposalDecision,
+    DisposalItem,
+    LegalHold,
+    LegalHoldItem,
+    RecordRetention,
+    ResidualStub,
+    RetentionEvent,
+    RetentionRule,
+    Transfer,
+    TransferItem,
+)
 
 __all__ = [
     "AuditEvent",
     "AuditHead",
     "Base",
     "ClassificationCorrection",
+    "DisposalBatch",
+    "DisposalDecision",
+    "DisposalItem",
     "Document",
     "DocumentSuggestion",
     "DocumentText",
@@ -29,8 +48,16 @@ __all__ = [
     "Group",
     "IngestJob",
     "JobLock",
+    "LegalHold",
+    "LegalHoldItem",
     "OutboxEntry",
+    "RecordRetention",
+    "ResidualStub",
+    "RetentionEvent",
+    "RetentionRule",
     "SavedSearch",
     "SystemState",
+    "Transfer",
+    "TransferItem",
     "User",
 ]

@@ -65,8 +65,15 @@ def test_retention_and_harvest_never_import_each_other() -> None:
             assert not bad, f"{module.relative_to(ROOT)} imports {bad}"
 
 
+# The entry points and the composition root sit outside the core (DESIGN.md §3: web and CLI call
+# services; bootstrap names the concrete pieces): they may use retention and harvest.
+OUTER = ("edrm/web/", "edrm/cli/", "edrm/bootstrap.py", "edrm/models.py")
+
+
 def test_the_core_does_not_import_retention_or_harvest() -> None:
     for module in _modules("edrm"):
+        if module.relative_to(ROOT).as_posix().startswith(OUTER):
+            continue
         bad = {n for n in _imports(module) if _top(n) in ("retention", "harvest")}
         assert not bad, f"{module.relative_to(ROOT)} imports {bad}"
 

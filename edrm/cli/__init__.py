@@ -917,3 +917,19 @@ def _reindex() -> None:
         else:
             count = reindex(rt.sessions, rt.search)
     click.echo(f"edrm: search index rebuilt: {count} documents")
+
+
+def _register_areas() -> None:
+    from edrm.cli import disposal, events, holds, retention, transfer
+
+    for command in (
+        retention.retention,
+        events.event,
+        holds.hold,
+        disposal.disposal,
+        transfer.transfer,
+    ):
+        main.add_command(command)
+
+
+_register_areas()

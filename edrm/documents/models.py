@@ -30,7 +30,9 @@ class Document(Base):
     node_id: Mapped[int | None] = mapped_column(
         ForeignKey("fileplan_nodes.id"), nullable=True, index=True
     )
-    status: Mapped[str] = mapped_column(String(20), default="filed", index=True)  # filed|triage
+    status: Mapped[str] = mapped_column(
+        String(20), default="filed", index=True
+    )  # filed | triage | destroyed (only its residual stub remains)
     title: Mapped[str] = mapped_column(String(500))
     description: Mapped[str] = mapped_column(Text, default="")
     creator: Mapped[str] = mapped_column(String(200), default="")
@@ -49,6 +51,8 @@ class Document(Base):
     is_record: Mapped[bool] = mapped_column(Boolean, default=False)
     declared_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     declared_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    # A rule for this record alone (besides its class's); the longest retention wins.
+    retention_rule: Mapped[str | None] = mapped_column(String(100), nullable=True)
 
     node: Mapped[FilePlanNode | None] = relationship(lazy="joined")
     versions: Mapped[list[DocumentVersion]] = relationship(

@@ -23,6 +23,7 @@ from edrm.access import (
     may_change_document,
     may_file_into,
 )
+from edrm.documents import guards
 from edrm.documents.filenames import safe_filename, title_from_filename
 from edrm.documents.models import Document, DocumentVersion
 from edrm.errors import InvalidInputError, NotFoundError, RefusedError
@@ -206,6 +207,7 @@ def file_from_triage(
         raise InvalidInputError(f"document {document_id} is already filed")
     if not may_change_document(actor, document):
         raise RefusedError(f"you may not file document {document_id}")
+    guards.check(session, document, "file", actor)
     target = _target_node(session, actor, to_code)
     marking = _resolve_marking(actor, target, None, floor=document.marking)
     document.node_id = target.id
@@ -234,6 +236,7 @@ def add_version(
         raise RefusedError(
             f"document {document_id} is a declared record; its content can no longer change"
         )
+    guards.check(session, document, "content", actor)
     stored = blobs.put_stream(content)
     with blobs.open(stored.sha256) as fh:
         mime = sniff_mime(fh.read(SNIFF_BYTES))
@@ -263,12 +266,34 @@ def add_version(
     return version
 
 
+def missing_for_declaration(document: Document) -> list[str]:
+    """The mandatory metadata a record must have before it is declared, that this one lacks."""
+    missing = [
+        name
+        for name, value in (
+            ("title", document.title),
+            ("creator", document.creator),
+            ("type", document.doc_type or document.format),
+        )
+        if not (value or "").strip()
+    ]
+    if document.node_id is None:
+        missing.append("file-plan class (it is still on a triage list)")
+    return missing
+
+
 def declare_record(session: Session, document_id: int, *, actor: Principal = SYSTEM) -> Document:
     document = get_visible_document(session, actor, document_id)
     if not may_change_document(actor, document):
         raise RefusedError(f"you may not declare document {document_id} a record")
     if document.is_record:
         return document
+    missing = missing_for_declaration(document)
+    if missing:
+        raise InvalidInputError(
+            f"document {document_id} cannot be declared a record: {', '.join(missing)} missing"
+        )
+    guards.check(session, document, "declare", actor)
     document.is_record = True
     document.declared_at = clock.now()
     document.declared_by = actor.username
@@ -288,6 +313,7 @@ def move_document(
     target = _target_node(session, actor, to_code)
     if target.id == document.node_id:
         return document
+    guards.check(session, document, "move", actor)
     floor = Marking.highest(*(n.marking for n in target.path()))
     if document.marking.rank < floor.rank:
         raise RefusedError(
@@ -334,6 +360,7 @@ def update_metadata(
             setattr(document, key, value)
     if not before:
         return document
+    guards.check(session, document, "metadata", actor)
     document.modified_at = clock.now()
     session.flush()
     audit.record(

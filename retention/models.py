@@ -1,0 +1,223 @@
+"""Retention tables: the schedule's rules, recorded events, each record's computed disposal date,
+legal holds, the disposal queue with its decisions, execution batches, residual stubs and
+transfers to the archive.
+
+The schedule lives in config/retention.toml (and CSV); `retention_rules` is its loaded copy so
+that SQL can join on it. Classes, folders and documents name their rule by `code` (the core's
+`retention_rule` columns); a rule in use cannot be deleted.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from edrm.db import Base, UTCDateTime
+
+
+class RetentionRule(Base):
+    __tablename__ = "retention_rules"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(100), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    # created | declared | last_modified | folder_closed | event:<name>
+    trigger: Mapped[str] = mapped_column(String(120))
+    cutoff: Mapped[str | None] = mapped_column(String(30), nullable=True)  # month_end|year_end|...
+    period_years: Mapped[int] = mapped_column(Integer, default=0)
+    period_months: Mapped[int] = mapped_column(Integer, default=0)
+    period_days: Mapped[int] = mapped_column(Integer, default=0)
+    action: Mapped[str] = mapped_column(String(30))  # destroy|transfer|review|retain_permanently
+    authority: Mapped[str] = mapped_column(Text, default="")
+    review_stages: Mapped[int] = mapped_column(Integer, default=1)
+    description: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class RetentionEvent(Base):
+    """Something that happened (e.g. `employee_left`) to a folder or a record, on a date."""
+
+    __tablename__ = "retention_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), index=True)
+    node_id: Mapped[int | None] = mapped_column(
+        ForeignKey("fileplan_nodes.id"), nullable=True, index=True
+    )
+    document_id: Mapped[int | None] = mapped_column(
+        ForeignKey("documents.id"), nullable=True, index=True
+    )
+    occurred_on: Mapped[date] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text, default="")
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_by: Mapped[str] = mapped_column(String(100))
+
+
+class RecordRetention(Base):
+    """Each record's computed retention: the winning rule, its trigger date and due date.
+
+    `due_on` is None while the trigger has not happened (state `pending`) and for records kept
+    permanently (state `permanent`); `scheduled` records fall due on `due_on`.
+    """
+
+    __tablename__ = "record_retention"
+
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True
+    )
+    rule_code: Mapped[str] = mapped_column(String(100), index=True)
+    action: Mapped[str] = mapped_column(String(30))
+    state: Mapped[str] = mapped_column(String(20))  # pending|scheduled|permanent
+    trigger_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    due_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # A reviewer's new date (reject / extend) that overrides the computed one until it passes.
+    review_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_record_retention_due", "state", "due_on"),)
+
+
+class LegalHold(Base):
+    __tablename__ = "legal_holds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reason: Mapped[str] = mapped_column(Text)
+    authority: Mapped[str] = mapped_column(String(300))
+    scope: Mapped[str] = mapped_column(String(20))  # doc|folder|query
+    target: Mapped[str] = mapped_column(Text)  # document id, node code or query text
+    placed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    placed_by: Mapped[str] = mapped_column(String(100))
+    lifted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
+    lifted_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    lift_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class LegalHoldItem(Base):
+    """What a hold covers: one document, or one node (and everything below it)."""
+
+    __tablename__ = "legal_hold_items"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    hold_id: Mapped[int] = mapped_column(
+        ForeignKey("legal_holds.id", ondelete="CASCADE"), index=True
+    )
+    document_id: Mapped[int | None] = mapped_column(
+        ForeignKey("documents.id"), nullable=True, index=True
+    )
+    node_id: Mapped[int | None] = mapped_column(
+        ForeignKey("fileplan_nodes.id"), nullable=True, index=True
+    )
+
+
+class DisposalItem(Base):
+    """One record in the disposal queue. At most one open item (pending/approved/executing)
+    per record; closed items (rejected/extended/done) are kept as history."""
+
+    __tablename__ = "disposal_queue"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    rule_code: Mapped[str] = mapped_column(String(100), index=True)
+    action: Mapped[str] = mapped_column(String(30))
+    class_code: Mapped[str] = mapped_column(String(100), index=True)
+    due_on: Mapped[date] = mapped_column(Date)
+    stage: Mapped[int] = mapped_column(Integer, default=1)
+    stages: Mapped[int] = mapped_column(Integer, default=1)
+    # pending | approved | executing | done | rejected | extended | transferred
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    queued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    batch_id: Mapped[int | None] = mapped_column(
+        ForeignKey("disposal_batches.id"), nullable=True, index=True
+    )
+    # Parts of execution already finished (idempotent resume): e.g. {"blobs": true, "index": true}
+    progress: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class DisposalDecision(Base):
+    __tablename__ = "disposal_decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("disposal_queue.id"), index=True)
+    stage: Mapped[int] = mapped_column(Integer)
+    decision: Mapped[str] = mapped_column(String(20))  # approve|reject|extend|refer
+    reason: Mapped[str] = mapped_column(Text)
+    new_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    decided_by: Mapped[str] = mapped_column(String(100))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class DisposalBatch(Base):
+    """A run of approved destructions; its certificate is issued only when every item is done."""
+
+    __tablename__ = "disposal_batches"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    action: Mapped[str] = mapped_column(String(30))
+    status: Mapped[str] = mapped_column(String(20), index=True)  # executing|complete
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(100))
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    certificate_document_id: Mapped[int | None] = mapped_column(
+        ForeignKey("documents.id"), nullable=True
+    )
+
+
+class ResidualStub(Base):
+    """What remains of a destroyed record: enough to prove what it was and who disposed of it."""
+
+    __tablename__ = "residual_stubs"
+
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), primary_key=True)
+    identifier: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(500))
+    class_code: Mapped[str] = mapped_column(String(100))
+    folder_code: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    marking: Mapped[str] = mapped_column(String(30))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    declared_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    rule_code: Mapped[str] = mapped_column(String(100))
+    authority: Mapped[str] = mapped_column(Text)
+    approvers: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    destroyed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    destroyed_by: Mapped[str] = mapped_column(String(100))
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("disposal_batches.id"), nullable=True)
+
+
+class Transfer(Base):
+    """A BagIt package of records for the archive; local destruction waits for `confirmed`."""
+
+    __tablename__ = "transfers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bag_id: Mapped[str] = mapped_column(String(100), unique=True)
+    path: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), index=True)  # exported|confirmed|complete
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(100))
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    confirmed_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    receipt: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class TransferItem(Base):
+    __tablename__ = "transfer_items"
+    __table_args__ = (UniqueConstraint("transfer_id", "item_id", name="uq_transfer_items"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    transfer_id: Mapped[int] = mapped_column(ForeignKey("transfers.id"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("disposal_queue.id"), index=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
