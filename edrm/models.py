@@ -1,6 +1,7 @@
 """Every table's model, imported in one place so the metadata is complete (migrations, tests).
 
-Like bootstrap, this is part of the composition root: it may name the retention package.
+Like bootstrap, this is part of the composition root: it may name the retention and harvest
+packages.
 """
 
 from edrm.audit import AuditEvent, AuditHead
@@ -18,6 +19,17 @@ from edrm.outbox import OutboxEntry
 from edrm.people.models import Group, User
 from edrm.saved_searches import SavedSearch
 from edrm.system_state import SystemState
+from harvest.models import (
+    ClassCriticality,
+    Endorsement,
+    HarvestApproval,
+    HarvestPlan,
+    HarvestSession,
+    InferredExpertise,
+    Leaver,
+    Profile,
+    Skill,
+)
 from retention.models import (
     DisposalBatch,
     DisposalDecision,
@@ -36,6 +48,7 @@ __all__ = [
     "AuditEvent",
     "AuditHead",
     "Base",
+    "ClassCriticality",
     "ClassificationCorrection",
     "DisposalBatch",
     "DisposalDecision",
@@ -44,18 +57,26 @@ __all__ = [
     "DocumentSuggestion",
     "DocumentText",
     "DocumentVersion",
+    "Endorsement",
     "FilePlanNode",
     "Group",
+    "HarvestApproval",
+    "HarvestPlan",
+    "HarvestSession",
+    "InferredExpertise",
     "IngestJob",
     "JobLock",
+    "Leaver",
     "LegalHold",
     "LegalHoldItem",
     "OutboxEntry",
+    "Profile",
     "RecordRetention",
     "ResidualStub",
     "RetentionEvent",
     "RetentionRule",
     "SavedSearch",
+    "Skill",
     "SystemState",
     "Transfer",
     "TransferItem",
