@@ -920,7 +920,7 @@ def _reindex() -> None:
 
 
 def _register_areas() -> None:
-    from edrm.cli import disposal, events, holds, retention, transfer
+    from edrm.cli import disposal, events, experts, holds, leavers, people, retention, transfer
 
     for command in (
         retention.retention,
@@ -928,6 +928,9 @@ def _register_areas() -> None:
         holds.hold,
         disposal.disposal,
         transfer.transfer,
+        people.people,
+        experts.expert,
+        leavers.leaver,
     ):
         main.add_command(command)
 

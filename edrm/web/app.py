@@ -82,6 +82,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     for module in (auth, home, fileplan, documents, health, ingest, search, api):
         app.register_blueprint(module.bp)
+    _register_knowledge_pages(app)
 
     app.before_request(_before_request)
     app.before_request(auth.load_current_user)
@@ -90,6 +91,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.teardown_request(close_request_session)
     _register_error_pages(app)
     return app
+
+
+def _register_knowledge_pages(app: Flask) -> None:
+    from harvest import web_directory, web_leavers
+
+    for module in (web_directory, web_leavers):
+        app.register_blueprint(module.bp)
+        app.register_blueprint(module.api)
+    csrf.exempt(web_directory.api)
+    csrf.exempt(web_leavers.api)
 
 
 def _before_request() -> None:
