@@ -7,14 +7,20 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from edrm.access import Principal, visibility_for
+from edrm.access import Principal, document_filter, visibility_for
 from edrm.bootstrap import Runtime
+from edrm.documents.models import Document
+from edrm.fileplan.models import FilePlanNode
 from edrm.search_indexer import apply_outbox
-from search.base import Hit, SearchError, SearchQuery, SearchResult, SortOrder
+from search.base import FACETS, Hit, SearchError, SearchQuery, SearchResult, SortOrder
 
 log = logging.getLogger(__name__)
+
+#: The filters offered when browsing a file-plan class or folder (the class is the page's own).
+BROWSE_FACETS: tuple[str, ...] = ("type", "year", "creator", "marking")
 
 
 def search_documents(
@@ -27,6 +33,8 @@ def search_documents(
     page: int = 1,
     per_page: int = 20,
     sort: SortOrder = "relevance",
+    facets: Sequence[str] = tuple(FACETS),
+    highlight: bool = True,
 ) -> SearchResult:
     query = SearchQuery(
         text=text,
@@ -35,8 +43,61 @@ def search_documents(
         page=page,
         per_page=per_page,
         sort=sort,
+        facets=facets,
+        highlight=highlight,
     )
     return runtime.search.search(query)
+
+
+def browse_filters(node: FilePlanNode, chosen: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
+    """The filters for browsing `node` (a class or a folder): the values chosen for
+    BROWSE_FACETS, within the node's class and, for a folder, the folder."""
+    out = {name: list(chosen[name]) for name in BROWSE_FACETS if chosen.get(name)}
+    out["class"] = [node.class_node().code]
+    if node.is_folder:
+        out["folder"] = [node.code]
+    return out
+
+
+def browse_node(
+    session: Session,
+    runtime: Runtime,
+    principal: Principal,
+    node: FilePlanNode,
+    chosen: Mapping[str, Sequence[str]],
+    *,
+    page: int = 1,
+    per_page: int = 25,
+) -> SearchResult:
+    """The records of a file-plan class (with its folders) or folder that the person may see,
+    newest first, under the filters they chose, with the BROWSE_FACETS counts: a search with
+    no words, trimmed in the engine like every other."""
+    return search_documents(
+        session,
+        runtime,
+        principal,
+        "",
+        filters=browse_filters(node, chosen),
+        page=page,
+        per_page=per_page,
+        sort="date",
+        facets=BROWSE_FACETS,
+        highlight=False,
+    )
+
+
+def hit_documents(session: Session, principal: Principal, hits: Sequence[Hit]) -> list[Document]:
+    """The documents behind `hits`, in their order, as the database has them now (for what the
+    index does not hold, such as whether a document is a record). The index may lag a change
+    by a moment: a document the person may no longer see, or that is gone, is left out."""
+    ids = [h.id for h in hits]
+    if not ids:
+        return []
+    found = session.scalars(
+        select(Document).where(Document.id.in_(ids), document_filter(session, principal))
+    )
+    by_id = {d.id: d for d in found}
+    return [by_id[i] for i in ids if i in by_id]
 
 
 def similar_documents(

@@ -41,12 +41,15 @@ FACETS: Mapping[str, str] = MappingProxyType(
     }
 )
 
-#: Keys a `SearchQuery.filters` mapping may use: every facet, plus the document status.
-FILTERS: tuple[str, ...] = (*FACETS, "status")
+#: Keys a `SearchQuery.filters` mapping may use: every facet, plus the document status and the
+#: folder it is filed in (IndexedDocument.folder_code; "" for none), for browsing the file plan.
+FILTERS: tuple[str, ...] = (*FACETS, "status", "folder")
 
 SortOrder = Literal["relevance", "date"]
 MAX_PER_PAGE = 1000
-MAX_PAGE_DEPTH = 10_000  # page * per_page beyond this is refused (deep paging costs the engine)
+#: page * per_page beyond this is refused: deep paging costs the engine (tantivy collects every
+#: hit before the page; Elasticsearch steps to a page beyond its result window with search_after)
+MAX_PAGE_DEPTH = 100_000
 
 
 class SearchError(Exception):

@@ -14,8 +14,13 @@ set). Request bodies are built in `search.elastic_dsl`, responses read in
   change may become searchable before `commit()`; never later).
 - The visibility filter is a `filter` clause of every query (hits, total, facets,
   more-like-this and the counts that vet "did you mean"); nothing is post-filtered in Python.
-- Paging is from/size: `SearchQuery` refuses pages beyond MAX_PAGE_DEPTH (10,000), which is
-  also the index's `max_result_window`, so `search_after` is never needed for a page.
+- Paging is from/size within the index's result window (`max_result_window`, 10,000 hits).
+  A page beyond it (up to `SearchQuery`'s MAX_PAGE_DEPTH) is reached with `search_after` in a
+  point in time: requests of at most a window's hits each step over the hits before the page
+  (sort values only), then one request asks for the page after the last of them, with the
+  total, facets and highlights as usual. Every sort ends with the `id` tiebreaker, so the
+  order is total and the page is the one from/size would give. The point in time is closed
+  afterwards, whatever happened.
 - Every failure of the cluster (HTTP errors, connection errors, refused bulk items) is raised as
   `SearchError` with what was being done and what Elasticsearch said.
 """
@@ -35,6 +40,7 @@ from search import elastic_dsl as dsl
 from search import elastic_results as results
 from search.base import Hit, IndexedDocument, SearchError, SearchQuery, SearchResult, Visibility
 from search.elastic_schema import (
+    RESULT_WINDOW,
     SCHEMA_VERSION,
     concrete_name,
     concrete_pattern,
@@ -50,6 +56,8 @@ log = logging.getLogger(__name__)
 
 PROGRESS_EVERY = 1000
 BULK_CHUNK = 500
+PIT_KEEP_ALIVE = "1m"  # between two requests of one deep page
+SKIP_FIELDS = "hits.hits.sort,pit_id,_shards,timed_out"  # all a step over hits needs back
 
 
 class ElasticBackend:
@@ -57,7 +65,9 @@ class ElasticBackend:
 
     `index` names the alias explicitly (default `{index_prefix}-documents`); `client` replaces
     the client made from `url` (the backend then does not close it). `shards` and `replicas`
-    apply to the indices it creates (`replicas=None`: the cluster's default).
+    apply to the indices it creates (`replicas=None`: the cluster's default). Pages reaching
+    beyond `result_window` hits (at most the index's `max_result_window`) are fetched with
+    `search_after`.
     """
 
     SCHEMA_VERSION: ClassVar[int] = SCHEMA_VERSION
@@ -73,7 +83,10 @@ class ElasticBackend:
         replicas: int | None = None,
         facet_size: int = 50,
         request_timeout: float = 30.0,
+        result_window: int = RESULT_WINDOW,
     ) -> None:
+        if not 1 <= result_window <= RESULT_WINDOW:
+            raise ValueError(f"result_window must be 1..{RESULT_WINDOW}, got {result_window}")
         self.url = url
         self.alias = index or f"{index_prefix}-documents"
         if self.alias != self.alias.lower() or not self.alias.strip():
@@ -85,6 +98,7 @@ class ElasticBackend:
         self._shards = shards
         self._replicas = replicas
         self._facet_size = facet_size
+        self._window = result_window
         self._lock = threading.RLock()
         self._ready = False
         self._closed = False
@@ -334,7 +348,10 @@ class ElasticBackend:
         self._ensure()
         body = dsl.search_body(query, parsed, self._facet_size)
         with self._cluster("searching"):
-            response = self._search(body)
+            if dsl.deep_page(query, self._window):
+                response = self._deep_page(body, query.offset)
+            else:
+                response = self._search(body)
             has_text = dsl.compile_node(parsed.node) is not None
             total = results.total_of(response)
             suggestion = None
@@ -349,12 +366,48 @@ class ElasticBackend:
             warning=parsed.warning,
         )
 
-    def _search(self, body: dict[str, Any]) -> Mapping[str, Any]:
+    def _search(self, body: dict[str, Any], filter_path: str | None = None) -> Mapping[str, Any]:
+        """Run a search: on the alias, or in the point in time `body` names."""
+        index = None if "pit" in body else self.alias
         response = self.client.search(
-            index=self.alias, body=body, allow_partial_search_results=False
+            index=index, body=body, allow_partial_search_results=False, filter_path=filter_path
         ).body
         _check_shards(response)
         return response
+
+    def _deep_page(self, body: dict[str, Any], offset: int) -> Mapping[str, Any]:
+        """The response to `body` (from `search_body`) for the page at `offset`, reached with
+        `search_after` in a point in time: step over the `offset` hits before it, at most a
+        result window at a time, then ask for the page after the last of them."""
+        opened = self.client.open_point_in_time(index=self.alias, keep_alive=PIT_KEEP_ALIVE)
+        pit = str(opened["id"])
+        try:
+            after: list[Any] | None = None
+            left, empty = offset, False
+            while left > 0 and not empty:
+                size = min(left, self._window)
+                step = dsl.in_pit(dsl.skip_body(body, size, after), pit, PIT_KEEP_ALIVE)
+                response = self._search(step, filter_path=SKIP_FIELDS)
+                pit = str(response.get("pit_id") or pit)
+                hits = response.get("hits", {}).get("hits", [])
+                empty = len(hits) < size  # fewer hits than the offset: an empty page
+                if hits:
+                    after = list(hits[-1]["sort"])
+                left -= size
+            page = dsl.in_pit(dsl.page_after(body, after, empty=empty), pit, PIT_KEEP_ALIVE)
+            response = self._search(page)
+            pit = str(response.get("pit_id") or pit)
+            return response
+        finally:
+            self._close_pit(pit)
+
+    def _close_pit(self, pit: str) -> None:
+        """Free a point in time (it would expire on its own after PIT_KEEP_ALIVE anyway)."""
+        try:
+            with self._cluster("closing a point in time"):
+                self.client.close_point_in_time(id=pit)
+        except SearchError as exc:
+            log.warning("%s", exc)
 
     def _did_you_mean(
         self, query: SearchQuery, parsed: ParsedQuery, response: Mapping[str, Any], total: int

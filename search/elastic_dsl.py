@@ -404,8 +404,8 @@ def sort_for(query: SearchQuery, has_text: bool) -> list[dict[str, Any]]:
 
 
 def search_body(query: SearchQuery, parsed: ParsedQuery, facet_size: int) -> dict[str, Any]:
-    """The one request a search makes: hits (from/size: `SearchQuery` refuses pages beyond
-    MAX_PAGE_DEPTH, which is the index's `max_result_window`), exact total, disjunctive facets,
+    """The request for one page: hits (from/size; a page beyond the index's result window is
+    fetched with `search_after` instead, see `deep_page`), exact total, disjunctive facets,
     highlights and the suggester.
 
     Filters on the facets being counted go in `post_filter` (so each facet's aggregation can
@@ -436,6 +436,57 @@ def search_body(query: SearchQuery, parsed: ParsedQuery, facet_size: int) -> dic
     if terms:
         body["suggest"] = suggest(terms)
     return body
+
+
+# -------------------------------------------------------------------------------- deep pages
+
+
+def deep_page(query: SearchQuery, window: int) -> bool:
+    """Whether the page reaches beyond the first `window` hits (the index's
+    `max_result_window`), where from/size cannot go: it is then reached with `search_after`,
+    stepping over the hits before it (`skip_body`) and asking for the page after the last of
+    them (`page_after`), all in one point in time (`in_pit`)."""
+    return query.offset + query.per_page > window
+
+
+def skip_body(body: Mapping[str, Any], size: int, after: Sequence[Any] | None) -> dict[str, Any]:
+    """A request stepping over the `size` hits of `body`'s search (its query, post filter and
+    sort, which always ends with the `id` tiebreaker) that follow the hit whose sort values
+    are `after` (None: from the first hit). Only their sort values are wanted: no source,
+    total, facets, highlights or suggestions."""
+    out: dict[str, Any] = {
+        "query": body["query"],
+        "size": size,
+        "track_total_hits": False,
+        "sort": body["sort"],
+        "_source": False,
+    }
+    if "post_filter" in body:
+        out["post_filter"] = body["post_filter"]
+    if after is not None:
+        out["search_after"] = list(after)
+    return out
+
+
+def page_after(
+    body: Mapping[str, Any], after: Sequence[Any] | None, *, empty: bool = False
+) -> dict[str, Any]:
+    """`body` (from `search_body`) asking for the page that follows the hit whose sort values
+    are `after` (None: the first page) instead of paging with `from`. `empty`: the search has
+    fewer hits than the page's offset, so no hits are wanted, only the total, facets and
+    suggestions."""
+    out = {key: value for key, value in body.items() if key != "from"}
+    if empty:
+        out["size"] = 0
+    elif after is not None:
+        out["search_after"] = list(after)
+    return out
+
+
+def in_pit(body: Mapping[str, Any], pit_id: str, keep_alive: str) -> dict[str, Any]:
+    """`body` run in a point in time (so every step of a deep page sees the same index); such
+    a request names no index."""
+    return {**body, "pit": {"id": pit_id, "keep_alive": keep_alive}}
 
 
 def count_query(text: str, query: SearchQuery) -> Query:

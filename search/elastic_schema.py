@@ -28,7 +28,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from search.base import MAX_PAGE_DEPTH, IndexedDocument
+from search.base import IndexedDocument
 
 SCHEMA_VERSION = 1
 
@@ -49,8 +49,8 @@ FACET_FIELDS: dict[str, str] = {
     "creator": "creator.keyword",
     "marking": "marking",
 }
-#: filter name -> exact field (every facet, plus status)
-FILTER_FIELDS: dict[str, str] = {**FACET_FIELDS, "status": "status"}
+#: filter name -> exact field (every facet, plus status and folder)
+FILTER_FIELDS: dict[str, str] = {**FACET_FIELDS, "status": "status", "folder": "folder_code"}
 #: query-language keyword field -> lower-cased keyword field
 KEYWORD_FIELDS: dict[str, str] = {
     "class": "class_code.lc",
@@ -63,6 +63,8 @@ HIT_FIELDS: tuple[str, ...] = ("id", "title", "class_code", "doc_type", "marking
 DICTIONARY = "words"
 
 DATE_FORMAT = "strict_date_optional_time"
+#: the index's `max_result_window`: from/size pages end here; deeper pages use `search_after`
+RESULT_WINDOW = 10_000
 
 
 def analysis() -> dict[str, Any]:
@@ -137,7 +139,7 @@ def settings(*, shards: int, replicas: int | None, building: bool = False) -> di
     """Index settings. While `building` (a rebuild fills it) the index is not refreshed."""
     out: dict[str, Any] = {
         "number_of_shards": shards,
-        "max_result_window": MAX_PAGE_DEPTH,
+        "max_result_window": RESULT_WINDOW,
         "analysis": analysis(),
     }
     if replicas is not None:

@@ -12,7 +12,9 @@ import tantivy
 
 from search.base import IndexedDocument
 
-SCHEMA_VERSION = 2  # 2: no separate unstemmed/lower-cased copies (fuzzy, prefix, spelling on stems)
+# 2: no separate unstemmed/lower-cased copies (fuzzy, prefix, spelling on stems)
+# 3: folder_code, for the "folder" filter
+SCHEMA_VERSION = 3
 
 # Scoring weights for free text: a word in the title counts three times a word in the body.
 TITLE_BOOST = 3.0
@@ -31,8 +33,8 @@ FACET_FIELDS = {
     "creator": "creator_kw",
     "marking": "marking",
 }
-#: filter name -> raw field (every facet, plus status)
-FILTER_FIELDS = {**FACET_FIELDS, "status": "status"}
+#: filter name -> raw field (every facet, plus status and folder)
+FILTER_FIELDS = {**FACET_FIELDS, "status": "status", "folder": "folder_code"}
 #: query-language keyword field -> raw field (matched case-insensitively through its dictionary)
 KEYWORD_FIELDS = {"class": "class_code", "type": "doc_type", "marking": "marking"}
 
@@ -75,6 +77,7 @@ def build_schema() -> tantivy.Schema:
         sb.add_text_field(name, stored=True, fast=True, tokenizer_name=RAW, index_option="basic")
     for name in ("creator_kw", "status"):
         sb.add_text_field(name, fast=True, tokenizer_name=RAW, index_option="basic")
+    sb.add_text_field("folder_code", tokenizer_name=RAW, index_option="basic")
     sb.add_text_field("keys", tokenizer_name=RAW, index_option="basic")
     sb.add_unsigned_field("year", indexed=True, fast=True)
     sb.add_date_field("created", stored=True, indexed=True, fast=True)
@@ -94,6 +97,7 @@ def to_document(doc: IndexedDocument) -> tantivy.Document:
     out.add_text("doc_type", doc.doc_type)
     out.add_text("marking", doc.marking)  # exactly one term per document, even ""
     out.add_text("status", doc.status)
+    out.add_text("folder_code", doc.folder_code)
     for key in doc.access_keys:
         out.add_text("keys", key)
     out.add_unsigned("year", doc.created.year)

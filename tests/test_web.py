@@ -94,6 +94,9 @@ def test_the_file_plan_tree_lists_classes_the_person_may_see(
 def test_a_folder_page_lists_only_what_the_person_may_see(
     client: FlaskClient, world: World
 ) -> None:
+    from edrm.search_indexer import apply_outbox
+
+    apply_outbox(world.runtime.sessions, world.runtime.search)  # pages list what is indexed
     sign_in(client, "clerk")
     page = client.get("/fileplan/FIN-AP-INV")
     assert page.status_code == 200

@@ -1,19 +1,28 @@
-"""Browsing the file plan: the tree, and a node's page with what the person may see in it."""
+"""Browsing the file plan: the tree, and a node's page with what the person may see in it.
+
+A class or folder page lists its records through the search service, as the person, with the
+same filters (and counts) as the search page; if the search engine cannot answer, it lists the
+documents filed directly in the node from the database, without filters."""
 
 from __future__ import annotations
 
 from math import ceil
+from typing import Any
 
 from flask import Blueprint, render_template, request
 
 from edrm.access import get_visible_node, visible_node_ids
 from edrm.documents.service import list_in_node
 from edrm.fileplan.service import tree
+from edrm.search_service import BROWSE_FACETS, browse_filters, browse_node, hit_documents
 from edrm.web.auth import login_required, principal
-from edrm.web.runtime import db
+from edrm.web.runtime import db, rt
+from edrm.web.search import FACET_LABELS
+from search.base import MAX_PAGE_DEPTH, SearchError
 
 bp = Blueprint("fileplan", __name__, url_prefix="/fileplan")
 PER_PAGE = 25
+BROWSABLE = ("activity", "transaction", "folder")  # the kinds that hold documents
 
 
 @bp.route("/")
@@ -31,15 +40,30 @@ def node(code: str) -> str:
     current = get_visible_node(session, who, code)
     visible = visible_node_ids(session, who)
     children = [c for c in current.children if c.id in visible]
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
-    documents, total = list_in_node(session, current, who, page=page, per_page=PER_PAGE)
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE_DEPTH // PER_PAGE)
+    chosen = {name: request.args.getlist(name) for name in BROWSE_FACETS}
+    chosen = {name: values for name, values in chosen.items() if values}
+    context: dict[str, Any] = {"result": None, "error": None, "documents": [], "total": 0}
+    if current.kind_value in BROWSABLE:
+        try:
+            result = browse_node(session, rt(), who, current, chosen, page=page, per_page=PER_PAGE)
+        except SearchError as exc:
+            chosen = {}
+            documents, total = list_in_node(session, current, who, page=page, per_page=PER_PAGE)
+            context.update(error=str(exc), documents=documents, total=total)
+        else:
+            documents = hit_documents(session, who, result.hits)
+            context.update(result=result, documents=documents, total=result.total)
+    pages = min(max(ceil(context["total"] / PER_PAGE), 1), MAX_PAGE_DEPTH // PER_PAGE)
     return render_template(
         "fileplan/node.html",
         node=current,
         breadcrumbs=current.path()[:-1],
         children=children,
-        documents=documents,
-        total=total,
+        filters=chosen,
+        search_filters=browse_filters(current, chosen) if current.kind_value in BROWSABLE else {},
+        labels=FACET_LABELS,
         page=page,
-        pages=max(ceil(total / PER_PAGE), 1),
+        pages=pages,
+        **context,
     )

@@ -10,7 +10,7 @@ from flask import Blueprint, render_template, request
 from edrm.search_service import search_documents
 from edrm.web.auth import login_required, principal
 from edrm.web.runtime import db, rt
-from search.base import FILTERS, SearchError
+from search.base import FILTERS, MAX_PAGE_DEPTH, SearchError
 
 bp = Blueprint("search", __name__)
 PER_PAGE = 20
@@ -57,7 +57,7 @@ def page() -> Any:
         result=result,
         error=error,
         page=number,
-        pages=min(pages, 500),
+        pages=min(pages, MAX_PAGE_DEPTH // PER_PAGE),
         sort=sort,
         labels=FACET_LABELS,
     )
