@@ -12,9 +12,17 @@ from sqlalchemy.orm import Session, sessionmaker
 
 import edrm.models  # noqa: F401  (every table, and the outbox's session hook)
 from edrm.db import engine_from_settings, session_factory, unit_of_work
+from edrm.documents import guards
 from edrm.settings import Settings
 from edrm.storage import BlobStore
+from retention.execution import refuse_if_destroyed
+from retention.holds import refuse_if_held
 from search.base import SearchBackend
+
+# While a legal hold covers a document, the document services refuse to change it.
+guards.register(refuse_if_held)
+# A destroyed record is a residual stub: nothing about it may change any more.
+guards.register(refuse_if_destroyed)
 
 
 @dataclass

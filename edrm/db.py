@@ -110,13 +110,13 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
         session.rollback()
         note = getattr(exc, "audit", None)
         if note is not None:
-            _keep_refusal(factory, note)
+            keep_refusal(factory, note)
         raise
     finally:
         session.close()
 
 
-def _keep_refusal(factory: sessionmaker[Session], note: Any) -> None:
+def keep_refusal(factory: sessionmaker[Session], note: Any) -> None:
     """Audit a refused change in its own transaction (the change's own one rolled back)."""
     from edrm import audit
 

@@ -38,3 +38,12 @@ class RefusedError(EdrmError):
 
 class InvalidInputError(EdrmError):
     """The input is wrong; the message says which part and why."""
+
+
+class GoneError(EdrmError):
+    """It existed but has been destroyed (e.g. under its retention rule): only a residual stub
+    remains. Web answers 410 Gone."""
+
+    def __init__(self, message: str, *, document_id: int | None = None) -> None:
+        super().__init__(message)
+        self.document_id = document_id

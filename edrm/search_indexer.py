@@ -57,7 +57,7 @@ def _documents(session: Session, ids: list[int]) -> list[IndexedDocument]:
     rows = session.execute(
         select(Document, DocumentText.text)
         .outerjoin(DocumentText, DocumentText.document_id == Document.id)
-        .where(Document.id.in_(ids))
+        .where(Document.id.in_(ids), Document.status != "destroyed")
     ).all()
     return [indexed_document(doc, text or "") for doc, text in rows]
 

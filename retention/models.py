@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from edrm.db import Base, UTCDateTime
+from edrm.documents.models import Document
 
 
 class RetentionRule(Base):
@@ -77,7 +78,7 @@ class RecordRetention(Base):
     document_id: Mapped[int] = mapped_column(
         ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True
     )
-    rule_code: Mapped[str] = mapped_column(String(100), index=True)
+    rule_code: Mapped[str] = mapped_column(String(100))
     action: Mapped[str] = mapped_column(String(30))
     state: Mapped[str] = mapped_column(String(20))  # pending|scheduled|permanent
     trigger_on: Mapped[date | None] = mapped_column(Date, nullable=True)
@@ -86,7 +87,14 @@ class RecordRetention(Base):
     review_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
-    __table_args__ = (Index("ix_record_retention_due", "state", "due_on"),)
+    # No secondary index on purpose: the sweep and the forecast read the whole table in key
+    # order (a large share of it is due at any time), and every index would slow the sweep's
+    # bulk writes; single records are found by their key.
+
+
+# The sweep finds the records that carry a rule of their own through this index (the column is
+# the core's `documents.retention_rule`; the index serves retention alone, so it is kept here).
+Index("ix_documents_retention_rule", Document.__table__.c.retention_rule)
 
 
 class LegalHold(Base):
@@ -195,6 +203,8 @@ class ResidualStub(Base):
     destroyed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     destroyed_by: Mapped[str] = mapped_column(String(100))
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("disposal_batches.id"), nullable=True)
+    # How it went, e.g. "transferred to the archive in bag X" ("" for plain destruction).
+    note: Mapped[str] = mapped_column(Text, default="")
 
 
 class Transfer(Base):

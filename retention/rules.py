@@ -73,7 +73,7 @@ class Rule:
         return self.action is Action.RETAIN_PERMANENTLY
 
     def describe(self) -> str:
-        """e.g. "destroy 6 years after the end of the financial year the folder was closed in"."""
+        """e.g. "destroy 6 years after the end of the year in which its folder was closed"."""
         if self.permanent:
             return "kept permanently"
         when = {
@@ -81,13 +81,13 @@ class Rule:
             Trigger.DECLARED: "it was declared a record",
             Trigger.LAST_MODIFIED: "it was last changed",
             Trigger.FOLDER_CLOSED: "its folder was closed",
-            Trigger.EVENT: f"the event '{self.event_name}'",
+            Trigger.EVENT: f"the event '{self.event_name}' happened",
         }[self.trigger_kind]
         cut = {
             None: "",
-            Cutoff.MONTH_END: "the end of the month after ",
-            Cutoff.YEAR_END: "the end of the year after ",
-            Cutoff.FINANCIAL_YEAR_END: "the end of the financial year after ",
+            Cutoff.MONTH_END: "the end of the month in which ",
+            Cutoff.YEAR_END: "the end of the year in which ",
+            Cutoff.FINANCIAL_YEAR_END: "the end of the financial year in which ",
         }[self.cutoff]
         return f"{self.action.value} {self.period} after {cut}{when}"
 

@@ -26,7 +26,7 @@ from edrm.access import (
 from edrm.documents import guards
 from edrm.documents.filenames import safe_filename, title_from_filename
 from edrm.documents.models import Document, DocumentVersion
-from edrm.errors import InvalidInputError, NotFoundError, RefusedError
+from edrm.errors import GoneError, InvalidInputError, NotFoundError, RefusedError
 from edrm.fileplan.models import FilePlanNode
 from edrm.markings import Marking
 from edrm.storage import BlobStore
@@ -384,6 +384,12 @@ def open_content(
 ) -> tuple[Document, DocumentVersion]:
     """The document and version whose bytes the person is about to read (audited)."""
     document = get_visible_document(session, actor, document_id)
+    if document.status == "destroyed":
+        raise GoneError(
+            f"document {document_id} ({document.identifier}) has been destroyed under its "
+            "retention rule: only its residual stub remains",
+            document_id=document_id,
+        )
     chosen = document.latest
     if version is not None:
         matches = [v for v in document.versions if v.number == version]

@@ -137,7 +137,10 @@ def read_file(job: IngestJob, ctx: PipelineContext) -> Reading:
 
 def _existing_document(session: Session, sha256: str) -> int | None:
     return session.scalar(
-        select(DocumentVersion.document_id).where(DocumentVersion.sha256 == sha256).limit(1)
+        select(DocumentVersion.document_id)
+        .join(Document, Document.id == DocumentVersion.document_id)
+        .where(DocumentVersion.sha256 == sha256, Document.status != "destroyed")
+        .limit(1)
     )
 
 

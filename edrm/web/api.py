@@ -15,12 +15,12 @@ from wtforms import ValidationError
 
 from edrm.access import Principal, get_visible_document
 from edrm.documents.service import document_as_dict
-from edrm.errors import EdrmError, InvalidInputError, NotFoundError, RefusedError
+from edrm.errors import EdrmError, GoneError, InvalidInputError, NotFoundError, RefusedError
 from edrm.ingest import jobs
 from edrm.ingest.models import IngestJob
 from edrm.ingest.pipeline import document_ingest_view
 from edrm.people.service import authenticate
-from edrm.web.runtime import db, rt
+from edrm.web.runtime import db, keep_refused_change_audit, rt
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -51,13 +51,24 @@ def _authenticate() -> Any:
 
 @bp.errorhandler(EdrmError)
 def _edrm_error(exc: EdrmError) -> Any:
+    if isinstance(exc, GoneError):
+        return _gone(exc)
     if isinstance(exc, NotFoundError):
         return _error(404, str(exc))
     if isinstance(exc, RefusedError):
+        keep_refused_change_audit(exc)
         return _error(403, str(exc))
     if isinstance(exc, InvalidInputError):
         return _error(400, str(exc))
     return _error(400, str(exc))
+
+
+def _gone(exc: GoneError) -> Any:
+    """410 Gone with the residual stub of the destroyed record."""
+    from retention.execution import stub_as_dict, stub_for
+
+    stub = stub_for(db(), exc.document_id) if exc.document_id is not None else None
+    return jsonify({"error": str(exc), "stub": stub_as_dict(stub) if stub else None}), 410
 
 
 @bp.errorhandler(HTTPException)
@@ -146,7 +157,39 @@ def get_document(document_id: int) -> Any:
     document = get_visible_document(db(), g.principal, document_id)
     data = document_as_dict(document)
     data.update(document_ingest_view(db(), document))
+    if document.status == "destroyed":
+        from retention.execution import stub_as_dict, stub_for
+
+        stub = stub_for(db(), document.id)
+        data["stub"] = stub_as_dict(stub) if stub else None
     return jsonify(data)
+
+
+@bp.get("/documents/<int:document_id>/content")
+def get_content(document_id: int) -> Any:
+    """The bytes of the latest version (or ?version=N); 410 Gone once destroyed."""
+    from flask import send_file
+
+    from edrm.documents.service import open_content
+
+    runtime = rt()
+    _doc, chosen = open_content(
+        db(),
+        runtime.blobs,
+        document_id,
+        actor=g.principal,
+        version=request.args.get("version", type=int),
+    )
+    response = send_file(
+        runtime.blobs.path(chosen.sha256),
+        mimetype=chosen.mime or "application/octet-stream",
+        as_attachment=True,
+        download_name=chosen.filename,
+        etag=chosen.sha256,
+        max_age=0,
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.get("/search")

@@ -17,7 +17,11 @@ from edrm.bootstrap import build_runtime
 from edrm.errors import NotFoundError, RefusedError
 from edrm.settings import load_settings, secret_key
 from edrm.web import api, auth, documents, fileplan, health, home, ingest, search
-from edrm.web.runtime import close_request_session, commit_request_session
+from edrm.web.runtime import (
+    close_request_session,
+    commit_request_session,
+    keep_refused_change_audit,
+)
 
 csrf = CSRFProtect()
 
@@ -83,6 +87,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     for module in (auth, home, fileplan, documents, health, ingest, search, api):
         app.register_blueprint(module.bp)
     _register_knowledge_pages(app)
+    _register_retention_pages(app)
 
     app.before_request(_before_request)
     app.before_request(auth.load_current_user)
@@ -101,6 +106,12 @@ def _register_knowledge_pages(app: Flask) -> None:
         app.register_blueprint(module.api)
     csrf.exempt(web_directory.api)
     csrf.exempt(web_leavers.api)
+
+
+def _register_retention_pages(app: Flask) -> None:
+    from retention import web as retention_web
+
+    app.register_blueprint(retention_web.bp)
 
 
 def _before_request() -> None:
@@ -133,6 +144,7 @@ def _register_error_pages(app: Flask) -> None:
     @app.errorhandler(RefusedError)
     def refused(exc: Exception) -> tuple[str, int]:
         message = str(exc) if isinstance(exc, RefusedError) else ""
+        keep_refused_change_audit(exc)
         return render_template("errors/403.html", message=message), 403
 
     @app.errorhandler(CSRFError)

@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 from edrm import audit
 from edrm.access import get_visible_document, may_change_document, may_see_audit_history
 from edrm.documents.service import declare_record, note_view, open_content
+from edrm.errors import GoneError
 from edrm.ingest.pipeline import document_ingest_view
 from edrm.web.auth import login_required, principal
 from edrm.web.forms import ActionForm
@@ -28,6 +29,8 @@ def show(document_id: int) -> str:
     history = (
         audit.history(session, "document", document.id) if may_see_audit_history(who) else None
     )
+    if document.status == "destroyed":
+        return _destroyed_page(document, history=history, status=200)[0]
     return render_template(
         "documents/show.html",
         document=document,
@@ -78,12 +81,35 @@ def preview(document_id: int) -> Any:
     from edrm.errors import NotFoundError
 
     document = visible(db(), principal(), document_id)
+    if document.status == "destroyed":
+        raise GoneError(f"document {document_id} has been destroyed", document_id=document_id)
     sha = (document.extra or {}).get("preview_sha256")
     if not sha or not rt().blobs.exists(sha):
         raise NotFoundError("no preview")
     response = send_file(rt().blobs.path(sha), mimetype="image/png", max_age=0)
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+@bp.errorhandler(GoneError)
+def _gone(exc: GoneError) -> tuple[str, int]:
+    """410 Gone for the content of a destroyed record, with its residual stub."""
+    document = get_visible_document(db(), principal(), exc.document_id or 0)
+    return _destroyed_page(document, history=None, status=410)
+
+
+def _destroyed_page(document: Any, *, history: Any, status: int) -> tuple[str, int]:
+    from retention.execution import stub_for
+
+    page = render_template(
+        "documents/destroyed.html",
+        document=document,
+        stub=stub_for(db(), document.id),
+        breadcrumbs=document.node.path() if document.node else [],
+        history=history,
+        status=status,
+    )
+    return page, status
 
 
 def _similar(document_id: int) -> tuple[Any, ...]:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from edrm.bootstrap import Runtime
+from edrm.db import keep_refusal
 
 
 def rt() -> Runtime:
@@ -22,6 +23,17 @@ def db() -> Session:
     if "db" not in g:
         g.db = rt().sessions()
     return g.db  # type: ignore[no-any-return]
+
+
+def keep_refused_change_audit(exc: BaseException) -> None:
+    """A refusal carrying an audit note is audited even though the request rolls back."""
+    note = getattr(exc, "audit", None)
+    if note is None:
+        return
+    session: Session | None = g.get("db")
+    if session is not None:
+        session.rollback()
+    keep_refusal(rt().sessions, note)
 
 
 def commit_request_session(response: Response) -> Response:

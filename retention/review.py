@@ -1,0 +1,341 @@
+"""Reviewing the disposal queue: list and count the items, and decide them.
+
+Decisions (always with a reason, only by records managers, each stage by a different person):
+- approve: at a stage before the last, the item moves to the next stage (nothing is destroyed);
+  at the last stage it is `approved` and retention.execution carries it out.
+- refer: pass it to a further reviewer (one more stage).
+- reject: the record is kept; the item is closed (`rejected`) and the record gets a new review
+  date (the one given, or a year from today), when the sweep queues it again.
+- extend: the item leaves the queue (`extended`) until the new date, which is required.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from edrm import audit, clock
+from edrm.access import Principal
+from edrm.documents.models import Document
+from edrm.errors import AuditNote, InvalidInputError, NotFoundError, RefusedError
+from retention.models import DisposalDecision, DisposalItem, RecordRetention
+
+DECISIONS = ("approve", "reject", "extend", "refer")
+OPEN = ("pending", "approved", "executing")
+STATUSES = ("pending", "approved", "executing", "done", "rejected", "extended", "transferred")
+
+
+def list_queue(
+    session: Session,
+    *,
+    status: str | Iterable[str] | None = None,
+    class_code: str | None = None,
+    action: str | None = None,
+    stage: int | None = None,
+    limit: int | None = None,
+) -> list[DisposalItem]:
+    """Queue items, oldest due first. `status` None means the open ones (pending, approved,
+    executing); "all" means every item, history included."""
+    stmt = select(DisposalItem)
+    if status is None:
+        stmt = stmt.where(DisposalItem.status.in_(OPEN))
+    elif isinstance(status, str):
+        if status != "all":
+            _check_status(status)
+            stmt = stmt.where(DisposalItem.status == status)
+    else:
+        wanted = list(status)
+        for s in wanted:
+            _check_status(s)
+        stmt = stmt.where(DisposalItem.status.in_(wanted))
+    if class_code:
+        # A class code also selects its sub-classes (FIN-AP gives FIN-AP-INV too).
+        stmt = stmt.where(
+            (DisposalItem.class_code == class_code)
+            | DisposalItem.class_code.startswith(f"{class_code}-", autoescape=True)
+        )
+    if action:
+        stmt = stmt.where(DisposalItem.action == action)
+    if stage is not None:
+        stmt = stmt.where(DisposalItem.stage == stage)
+    stmt = stmt.order_by(DisposalItem.due_on, DisposalItem.id)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return list(session.scalars(stmt))
+
+
+def _check_status(status: str) -> None:
+    if status not in STATUSES:
+        raise InvalidInputError(f"unknown status {status!r}: use one of {', '.join(STATUSES)}")
+
+
+def queue_summary(session: Session, *, status: Iterable[str] = OPEN) -> list[dict[str, Any]]:
+    """The queue's batches for review: counts by class, action, stage and status."""
+    rows = session.execute(
+        select(
+            DisposalItem.class_code,
+            DisposalItem.action,
+            DisposalItem.stage,
+            DisposalItem.stages,
+            DisposalItem.status,
+            func.count(),
+            func.min(DisposalItem.due_on),
+        )
+        .where(DisposalItem.status.in_(list(status)))
+        .group_by(
+            DisposalItem.class_code,
+            DisposalItem.action,
+            DisposalItem.stage,
+            DisposalItem.stages,
+            DisposalItem.status,
+        )
+        .order_by(DisposalItem.class_code, DisposalItem.action, DisposalItem.stage)
+    )
+    return [
+        {
+            "class_code": class_code,
+            "action": action,
+            "stage": stage,
+            "stages": stages,
+            "status": item_status,
+            "count": count,
+            "oldest_due": oldest.isoformat() if oldest else None,
+        }
+        for class_code, action, stage, stages, item_status, count, oldest in rows
+    ]
+
+
+def item_as_dict(item: DisposalItem, *, title: str | None = None) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": item.id,
+        "document_id": item.document_id,
+        "action": item.action,
+        "due": item.due_on.isoformat(),
+        "stage": item.stage,
+        "stages": item.stages,
+        "status": item.status,
+        "class_code": item.class_code,
+        "rule": item.rule_code,
+        "queued_at": item.queued_at.isoformat(),
+        "batch_id": item.batch_id,
+        "last_error": item.last_error,
+        "finished_at": item.finished_at.isoformat() if item.finished_at else None,
+    }
+    if title is not None:
+        data["title"] = title
+    return data
+
+
+def items_as_dicts(session: Session, items: list[DisposalItem]) -> list[dict[str, Any]]:
+    """`item_as_dict` of each, with the record's title (one query)."""
+    titles = dict(
+        session.execute(
+            select(Document.id, Document.title).where(
+                Document.id.in_({i.document_id for i in items})
+            )
+        ).all()
+    )
+    return [item_as_dict(i, title=titles.get(i.document_id, "")) for i in items]
+
+
+def decisions_for(session: Session, item_id: int) -> list[DisposalDecision]:
+    """Every decision on one item, in the order made."""
+    return list(
+        session.scalars(
+            select(DisposalDecision)
+            .where(DisposalDecision.item_id == item_id)
+            .order_by(DisposalDecision.id)
+        )
+    )
+
+
+def decision_as_dict(decision: DisposalDecision) -> dict[str, Any]:
+    return {
+        "item_id": decision.item_id,
+        "stage": decision.stage,
+        "decision": decision.decision,
+        "reason": decision.reason,
+        "new_date": decision.new_date.isoformat() if decision.new_date else None,
+        "decided_by": decision.decided_by,
+        "decided_at": decision.decided_at.isoformat(),
+    }
+
+
+def _refuse(actor: Principal, item: DisposalItem, message: str, **details: Any) -> RefusedError:
+    return RefusedError(
+        message,
+        audit=AuditNote(
+            actor.username,
+            "disposal.decision_refused",
+            "document",
+            item.document_id,
+            {"item": item.id, "stage": item.stage, "why": message, **details},
+        ),
+    )
+
+
+def decide(
+    session: Session,
+    item_id: int,
+    decision: str,
+    *,
+    reason: str,
+    actor: Principal,
+    new_date: date | None = None,
+) -> DisposalItem:
+    """Record one reviewer's decision on one pending item (in the caller's transaction)."""
+    if decision not in DECISIONS:
+        raise InvalidInputError(f"unknown decision {decision!r}: use one of {', '.join(DECISIONS)}")
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInputError(f"a decision needs a reason (item {item_id})")
+    item = session.get(DisposalItem, item_id, with_for_update=True)
+    if item is None:
+        raise NotFoundError(f"disposal item {item_id} not found")
+    if actor.is_system:
+        raise RefusedError("a review decision is a person's: act as a records manager (--as)")
+    if not actor.manages_records:
+        raise _refuse(actor, item, "only records managers decide on disposal")
+    if item.status != "pending":
+        raise RefusedError(f"disposal item {item_id} is {item.status}: it is not awaiting review")
+    earlier = session.scalar(
+        select(DisposalDecision.stage)
+        .where(DisposalDecision.item_id == item.id, DisposalDecision.decided_by == actor.username)
+        .limit(1)
+    )
+    if earlier is not None:
+        raise _refuse(
+            actor,
+            item,
+            f"you decided stage {earlier} of disposal item {item_id}; "
+            f"stage {item.stage} needs a different reviewer",
+        )
+    today = clock.now().date()
+    if decision == "extend" and new_date is None:
+        raise InvalidInputError(f"an extension needs the new date (item {item_id})")
+    if new_date is not None and new_date <= today:
+        raise InvalidInputError(f"the new date {new_date.isoformat()} is not in the future")
+    now = clock.now()
+    stage = item.stage
+    session.add(
+        DisposalDecision(
+            item_id=item.id,
+            stage=stage,
+            decision=decision,
+            reason=reason,
+            new_date=new_date,
+            decided_by=actor.username,
+            decided_at=now,
+        )
+    )
+    if decision == "approve":
+        if item.stage < item.stages:
+            item.stage += 1
+        else:
+            item.status = "approved"
+    elif decision == "refer":
+        item.stages += 1
+        item.stage += 1
+    elif decision == "reject":
+        new_date = new_date or years_later(today)
+        set_review_date(session, item, new_date)
+        item.status = "rejected"
+        item.finished_at = now
+    else:  # extend
+        assert new_date is not None
+        set_review_date(session, item, new_date)
+        item.status = "extended"
+        item.finished_at = now
+    session.flush()
+    audit.record(
+        session,
+        actor.username,
+        "disposal.decide",
+        "document",
+        item.document_id,
+        {
+            "item": item.id,
+            "decision": decision,
+            "stage": stage,
+            "reason": reason,
+            "new_date": new_date.isoformat() if new_date else None,
+            "status": item.status,
+        },
+    )
+    return item
+
+
+def decide_many(
+    session: Session,
+    item_ids: Iterable[int],
+    decision: str,
+    *,
+    reason: str,
+    actor: Principal,
+    new_date: date | None = None,
+) -> list[DisposalItem]:
+    """The same decision on several items (bulk selection); all or nothing."""
+    ids = list(dict.fromkeys(item_ids))
+    if not ids:
+        raise InvalidInputError("choose at least one item")
+    return [
+        decide(session, i, decision, reason=reason, actor=actor, new_date=new_date) for i in ids
+    ]
+
+
+def set_review_date(session: Session, item: DisposalItem, on: date) -> None:
+    """The record's new review date (the sweep queues it again once it has passed)."""
+    row = session.get(RecordRetention, item.document_id)
+    if row is None:
+        session.add(
+            RecordRetention(
+                document_id=item.document_id,
+                rule_code=item.rule_code,
+                action=item.action,
+                state="scheduled",
+                trigger_on=None,
+                due_on=item.due_on,
+                review_on=on,
+                computed_at=clock.now(),
+            )
+        )
+    else:
+        row.review_on = on
+
+
+def years_later(day: date, years: int = 1) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def overdue(session: Session, *, now: datetime | None = None) -> list[dict[str, Any]]:
+    """Pending items by class and stage with how long the oldest has waited (reminders)."""
+    moment = now or clock.now()
+    rows = session.execute(
+        select(
+            DisposalItem.class_code,
+            DisposalItem.stage,
+            func.count(),
+            func.min(DisposalItem.queued_at),
+        )
+        .where(DisposalItem.status == "pending")
+        .group_by(DisposalItem.class_code, DisposalItem.stage)
+        .order_by(DisposalItem.class_code, DisposalItem.stage)
+    )
+    out = []
+    for class_code, stage, count, oldest in rows:
+        out.append(
+            {
+                "class_code": class_code,
+                "stage": stage,
+                "count": count,
+                "waiting_days": (moment - oldest).days if oldest else 0,
+            }
+        )
+    return out
