@@ -1,5 +1,8 @@
 // Uploads each chosen file on its own request, shows its upload progress, then follows its
 // ingest job until it is filed, put on the triage list, found to be a duplicate, or rejected.
+// A filed file also says what its class means for it (retention.js).
+import { consequenceOf } from "./retention.js";
+
 const form = document.getElementById("upload-form");
 const results = document.getElementById("upload-results");
 const tbody = results.querySelector("tbody");
@@ -35,6 +38,15 @@ function showResult(tr, job) {
   link.href = docUrl(job.document_id);
   link.textContent = words[job.outcome] || job.outcome;
   cell.appendChild(link);
+  if (job.outcome === "filed" && job.class_code && form.dataset.consequenceUrl) {
+    consequenceOf(form.dataset.consequenceUrl, job.class_code).then((answer) => {
+      if (!answer.consequence) return;
+      const note = document.createElement("span");
+      note.className = "govuk-body-s edrm-consequence";
+      note.textContent = ` ${answer.consequence}`;
+      cell.appendChild(note);
+    });
+  }
 }
 
 async function follow(tr, id) {
