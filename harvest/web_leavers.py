@@ -1,10 +1,407 @@
-"""Pages and JSON endpoints: the leavers side of the knowledge service."""
+"""Pages and JSON endpoints: the leavers side of the knowledge service.
+
+HR's dashboard (every leaver by date, risk and harvest progress), registering a leaver, the
+leaver and risk pages, and the harvest plan with its sessions, approvals and filing. Anyone not
+entitled to a page gets 404 (the page does not exist for them): HR sees every leaver; the
+leaver, the line manager and the successor see that leaver's harvest plan; the line manager
+also rates the classes' criticality.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from datetime import date
+from typing import Any
 
+from flask import Blueprint, flash, g, jsonify, redirect, render_template, request, url_for
+
+from edrm.errors import EdrmError, InvalidInputError, NotFoundError
+from edrm.markings import Marking
 from edrm.web.api import json_api_blueprint
+from edrm.web.auth import login_required, principal
+from edrm.web.forms import ActionForm
+from edrm.web.runtime import db, rt
+from harvest import interviews, leavers
+from harvest.harvest_config import HarvestConfig, load_harvest_config
+from harvest.risk import assess_leaver
 
 bp = Blueprint("leavers", __name__)
 api = json_api_blueprint("leavers_api", __name__)
+
+CRITICALITY_LABELS = {1: "1 – low", 2: "2", 3: "3 – moderate", 4: "4 – high", 5: "5 – vital"}
+
+
+def _config() -> HarvestConfig:
+    return load_harvest_config(rt().settings.config_dir)
+
+
+def _banks() -> interviews.QuestionBanks:
+    return interviews.load_question_banks(rt().settings.config_dir)
+
+
+def _hr_only() -> None:
+    if not leavers.is_hr(principal()):
+        raise NotFoundError("not found")
+
+
+def _date_field(name: str, label: str, *, required: bool = False) -> date | None:
+    """A GOV.UK date input (NAME-day, NAME-month, NAME-year) or a single ISO field NAME."""
+    parts = [request.form.get(f"{name}-{p}", "").strip() for p in ("day", "month", "year")]
+    if any(parts):
+        try:
+            return date(int(parts[2]), int(parts[1]), int(parts[0]))
+        except ValueError:
+            raise InvalidInputError(f"{label} must be a real date") from None
+    single = request.form.get(name, "").strip()
+    if single:
+        try:
+            return date.fromisoformat(single)
+        except ValueError:
+            raise InvalidInputError(f"{label} must be a real date") from None
+    if required:
+        raise InvalidInputError(f"Enter the {label.lower()}")
+    return None
+
+
+def _lines(name: str) -> list[str]:
+    return [line.strip() for line in request.form.get(name, "").splitlines() if line.strip()]
+
+
+# --- dashboard and leavers ----------------------------------------------------------------------
+
+
+@bp.get("/leavers")
+@login_required
+def dashboard() -> str:
+    _hr_only()
+    rows = leavers.list_leavers(db(), principal(), _config())
+    show = request.args.get("show", "current")
+    if show != "all":
+        rows = [r for r in rows if not r.left]
+    reminders = [r for r in rows if r.reminder_due]
+    return render_template(
+        "harvest/leavers_dashboard.html", rows=rows, reminders=reminders, show=show
+    )
+
+
+@bp.route("/leavers/new", methods=["GET", "POST"])
+@login_required
+def new_leaver() -> Any:
+    _hr_only()
+    form = ActionForm()
+    error = None
+    if request.method == "POST" and form.validate_on_submit():
+        username = request.form.get("username", "").strip()
+        try:
+            if not username:
+                raise InvalidInputError("Enter the leaver's username")
+            leaving = _date_field("leaving_date", "Leaving date", required=True)
+            assert leaving is not None
+            successor = request.form.get("successor", "").strip()
+            if not successor:
+                raise InvalidInputError("Enter the successor's username")
+            leavers.register_leaver(
+                db(),
+                username,
+                leaving,
+                successor=successor,
+                manager=request.form.get("manager", "").strip() or None,
+                reason=request.form.get("reason", ""),
+                actor=principal(),
+            )
+        except EdrmError as exc:
+            db().rollback()
+            error = str(exc)
+        else:
+            flash(f"{username} registered as leaving on {leaving:%-d %B %Y}.", "success")
+            return redirect(url_for("leavers.leaver", username=username.lower()))
+    return render_template(
+        "harvest/leaver_new.html", form=form, error=error, values=request.form
+    ), (400 if error else 200)
+
+
+@bp.get("/leavers/<username>")
+@login_required
+def leaver(username: str) -> str:
+    _hr_only()
+    config = _config()
+    row = leavers.get_leaver(db(), username, principal())
+    summary, risk = leavers.summarise(db(), row, config)
+    return render_template(
+        "harvest/leaver.html",
+        leaver=row,
+        summary=summary,
+        risk=risk,
+        plan=leavers.plan_of(db(), row),
+        templates=_banks().templates,
+        form=ActionForm(),
+    )
+
+
+@bp.get("/leavers/<username>/risk")
+@login_required
+def risk(username: str) -> str:
+    """HR sees the scores; the line manager sees the classes and rates their criticality."""
+    row = leavers.leaver_by_username(db(), username)
+    roles = leavers.involvement(db(), row, principal())
+    if not roles & {"hr", "line_manager"}:
+        raise NotFoundError("not found")
+    result = assess_leaver(db(), row, _config())
+    return render_template(
+        "harvest/leaver_risk.html",
+        username=result.username,
+        risk=result,
+        show_scores="hr" in roles,
+        labels=CRITICALITY_LABELS,
+        form=ActionForm(),
+    )
+
+
+@bp.post("/leavers/<username>/criticality")
+@login_required
+def criticality(username: str) -> Any:
+    form = ActionForm()
+    if form.validate_on_submit():
+        class_code = request.form.get("class_code", "")
+        try:
+            value = int(request.form.get("criticality", "0"))
+            leavers.set_criticality(db(), username, class_code, value, actor=principal())
+        except ValueError:
+            flash("Choose a criticality from 1 to 5.", "error")
+        except InvalidInputError as exc:
+            db().rollback()
+            flash(str(exc), "error")
+        else:
+            flash(f"{class_code} rated {value}.", "success")
+    return redirect(url_for("leavers.risk", username=username))
+
+
+# --- harvest plans --------------------------------------------------------------------------
+
+
+@bp.post("/leavers/<username>/plan")
+@login_required
+def start_plan(username: str) -> Any:
+    _hr_only()
+    form = ActionForm()
+    if form.validate_on_submit():
+        try:
+            interviews.start_plan(
+                db(),
+                username,
+                actor=principal(),
+                config=_config(),
+                banks=_banks(),
+                template=request.form.get("template") or None,
+            )
+        except InvalidInputError as exc:
+            db().rollback()
+            flash(str(exc), "error")
+            return redirect(url_for("leavers.leaver", username=username))
+        flash("Harvest plan started from the question bank.", "success")
+    return redirect(url_for("leavers.plan", username=username))
+
+
+def _plan_context(view: interviews.PlanView, username: str) -> dict[str, Any]:
+    answers = interviews.answers_by_question(view)
+    groups: list[dict[str, Any]] = []
+    for q in view.plan.questions:
+        if not groups or groups[-1]["title"] != q["bank_title"]:
+            groups.append({"title": q["bank_title"], "questions": []})
+        groups[-1]["questions"].append(
+            {
+                **q,
+                "answers": [
+                    {"session": s, "paragraphs": interviews.paragraphs(text)}
+                    for s, text in answers.get(q["id"], [])
+                ],
+            }
+        )
+    return {
+        "view": view,
+        "username": username,
+        "leaver_name": leavers.name_of(db(), view.leaver.profile_id),
+        "successor_name": leavers.name_of(db(), view.leaver.successor_id),
+        "manager_name": leavers.name_of(db(), view.leaver.line_manager_id),
+        "groups": groups,
+        "form": ActionForm(),
+    }
+
+
+@bp.get("/leavers/<username>/plan")
+@login_required
+def plan(username: str) -> str:
+    view = interviews.open_plan(db(), username, principal())
+    return render_template("harvest/plan.html", **_plan_context(view, username))
+
+
+@bp.route("/leavers/<username>/plan/sessions/new", methods=["GET", "POST"])
+@bp.route("/leavers/<username>/plan/sessions/<int:session_id>", methods=["GET", "POST"])
+@login_required
+def plan_session(username: str, session_id: int | None = None) -> Any:
+    view = interviews.open_plan(db(), username, principal(), audited=request.method == "GET")
+    if not view.may_edit:
+        raise NotFoundError("not found")
+    current = None
+    if session_id is not None:
+        current = next((s for s in view.sessions if s.id == session_id), None)
+        if current is None:
+            raise NotFoundError("not found")
+    form = ActionForm()
+    error = None
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            answers = {
+                q["id"]: request.form.get(f"answer-{q['id']}", "") for q in view.plan.questions
+            }
+            interviews.record_session(
+                db(),
+                username,
+                actor=principal(),
+                session_id=session_id,
+                scheduled_for=_date_field("scheduled_for", "Planned date"),
+                held_on=_date_field("held_on", "Date held"),
+                attendees=_lines("attendees"),
+                answers=answers,
+                follow_ups=_lines("follow_ups"),
+            )
+        except EdrmError as exc:
+            db().rollback()
+            error = str(exc)
+        else:
+            flash("Session saved.", "success")
+            return redirect(url_for("leavers.plan", username=username))
+    context = _plan_context(view, username)
+    return render_template(
+        "harvest/plan_session.html",
+        **context,
+        current=current,
+        error=error,
+        values=request.form if request.method == "POST" else None,
+    ), (400 if error else 200)
+
+
+@bp.post("/leavers/<username>/plan/approve")
+@login_required
+def approve(username: str) -> Any:
+    form = ActionForm()
+    if form.validate_on_submit():
+        try:
+            approval = interviews.approve(db(), username, actor=principal())
+        except EdrmError as exc:
+            if isinstance(exc, NotFoundError):
+                raise
+            db().rollback()
+            flash(str(exc), "error")
+        else:
+            flash(f"Approved as {approval.role.replace('_', ' ')}.", "success")
+    return redirect(url_for("leavers.plan", username=username))
+
+
+@bp.route("/leavers/<username>/plan/file", methods=["GET", "POST"])
+@login_required
+def file_plan(username: str) -> Any:
+    view = interviews.open_plan(db(), username, principal(), audited=request.method == "GET")
+    if "hr" not in view.roles:
+        raise NotFoundError("not found")
+    config = _config()
+    form = ActionForm()
+    error = None
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            document = interviews.file_harvest(
+                db(),
+                rt().blobs,
+                username,
+                actor=principal(),
+                config=config,
+                marking=request.form.get("marking") or None,
+                class_code=request.form.get("class_code") or None,
+            )
+        except EdrmError as exc:
+            if isinstance(exc, NotFoundError):
+                raise
+            db().rollback()
+            error = str(exc)
+        else:
+            flash(
+                f"Filed as {document.identifier} in {document.class_code}, owned by the successor.",
+                "success",
+            )
+            return redirect(url_for("leavers.plan", username=username))
+    classes = list(dict.fromkeys([*view.plan.focus_classes, config.knowledge_class]))
+    return render_template(
+        "harvest/plan_file.html",
+        **_plan_context(view, username),
+        markings=[m.value for m in Marking],
+        default_marking=config.default_marking,
+        classes=classes,
+        error=error,
+    ), (400 if error else 200)
+
+
+@bp.get("/harvests")
+@login_required
+def my_harvests() -> str:
+    """The harvest plans the signed-in person takes part in (as leaver, manager, successor)."""
+    rows = interviews.plans_for(db(), principal())
+    return render_template("harvest/my_harvests.html", rows=rows)
+
+
+# --- JSON -------------------------------------------------------------------------------------
+
+
+@api.get("/leavers")
+def api_leavers() -> Any:
+    """HR: every leaver by leaving date with risk and progress (?current=1: not yet left)."""
+    who = g.principal
+    if not leavers.is_hr(who):
+        raise NotFoundError("not found")
+    rows = leavers.list_leavers(
+        db(), who, _config(), include_left=request.args.get("current") not in ("1", "true")
+    )
+    return jsonify({"leavers": [r.as_dict() for r in rows]})
+
+
+@api.get("/leavers/<username>")
+def api_leaver(username: str) -> Any:
+    """HR: one leaver, with the reason."""
+    row = leavers.get_leaver(db(), username, g.principal)
+    summary, _risk = leavers.summarise(db(), row, _config())
+    return jsonify({**summary.as_dict(), "reason": row.reason})
+
+
+@api.get("/leavers/<username>/risk")
+def api_leaver_risk(username: str) -> Any:
+    """HR: the classes where the leaver's knowledge is at risk, highest first."""
+    return jsonify(leavers.leaver_risk(db(), username, g.principal, _config()).as_dict())
+
+
+@api.get("/leavers/<username>/plan")
+def api_leaver_plan(username: str) -> Any:
+    """The harvest plan, for HR, the leaver, the line manager and the successor (audited)."""
+    view = interviews.open_plan(db(), username, g.principal)
+    answers = interviews.answers_by_question(view)
+    return jsonify(
+        {
+            "leaver": username,
+            "status": view.plan.status,
+            "template": view.plan.template,
+            "focus_classes": view.plan.focus_classes,
+            "questions": [
+                {**q, "answers": [text for _s, text in answers.get(q["id"], [])]}
+                for q in view.plan.questions
+            ],
+            "sessions": [
+                {
+                    "id": s.id,
+                    "scheduled_for": s.scheduled_for.isoformat() if s.scheduled_for else None,
+                    "held_on": s.held_on.isoformat() if s.held_on else None,
+                    "attendees": s.attendees,
+                    "follow_ups": s.follow_ups,
+                }
+                for s in view.sessions
+            ],
+            "approved_by": {role: a.approved_by for role, a in view.approvals.items()},
+            "record_document_id": view.plan.record_document_id,
+        }
+    )

@@ -1,8 +1,10 @@
-"""The home page with the four ways in, and placeholders for areas still being built."""
+"""The home page with the four ways in (the codification / personalisation matrix)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from typing import Any
+
+from flask import Blueprint, redirect, render_template, request, url_for
 
 from edrm.web.auth import login_required
 
@@ -19,17 +21,18 @@ WAYS_IN = [
     {
         "endpoint": "fileplan.index",
         "title": "Browse the file plan",
-        "text": "Explore the department's functions, activities and folders.",
+        "text": "Explore the department's functions, activities and folders, and records "
+        "similar to the ones you find.",
         "term": "Hunting: exploring documents",
     },
     {
-        "endpoint": "home.experts",
+        "endpoint": "directory.find_expert",
         "title": "Find an expert",
         "text": "Ask who knows about a topic, and see why.",
         "term": "Harness: directed search for people",
     },
     {
-        "endpoint": "home.communities",
+        "endpoint": "directory.communities",
         "title": "Explore people and communities",
         "text": "See people grouped by shared topics, units and places.",
         "term": "Hypothesise: exploring people",
@@ -45,19 +48,11 @@ def index() -> str:
 
 @bp.route("/experts")
 @login_required
-def experts() -> str:
-    return render_template(
-        "coming_soon.html",
-        title="Find an expert",
-        text="The expertise directory is being built.",
-    )
+def experts() -> Any:
+    return redirect(url_for("directory.find_expert", **request.args))
 
 
 @bp.route("/communities")
 @login_required
-def communities() -> str:
-    return render_template(
-        "coming_soon.html",
-        title="Explore people and communities",
-        text="Communities of interest are being built.",
-    )
+def communities() -> Any:
+    return redirect(url_for("directory.communities"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from math import ceil
 from typing import Any
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, current_app, render_template, request
 
 from edrm.search_service import search_documents
 from edrm.web.auth import login_required, principal
@@ -14,6 +14,8 @@ from search.base import FILTERS, MAX_PAGE_DEPTH, SearchError
 
 bp = Blueprint("search", __name__)
 PER_PAGE = 20
+#: app.extensions key under which the knowledge area offers `people(text)` for the topic
+PEOPLE_PANEL = "edrm.people_for_topic"
 FACET_LABELS = {
     "class": "File-plan class",
     "type": "Document type",
@@ -60,7 +62,14 @@ def page() -> Any:
         pages=min(pages, MAX_PAGE_DEPTH // PER_PAGE),
         sort=sort,
         labels=FACET_LABELS,
+        people=_people_beside(text) if result is not None and number == 1 else None,
     )
+
+
+def _people_beside(text: str) -> Any:
+    """The top people for the topic (the knowledge area offers them when it is installed)."""
+    panel = current_app.extensions.get(PEOPLE_PANEL)
+    return panel(text) if panel is not None and text else None
 
 
 @bp.get("/search/saved")

@@ -1,0 +1,543 @@
+"""Expert search ("who knows about …?"): the document-centred model.
+
+1. The question is reduced to its most informative words (a paragraph becomes a handful).
+2. The records relevant to them are found through the search service AS THE ASKER, so the
+   visibility filter applies in the engine; the hits are checked against the database too.
+3. Each record's relevance is shared among the people associated with it (its creator, the
+   person who filed it, everyone who added a version; the leaver of a filed harvest record),
+   and summed per person: the "inferred" strand. People who opted out get nothing from it.
+4. Declared skills that match the question add to it: "endorsed" once a colleague vouched for
+   the skill, "declared" otherwise.
+
+Each person comes back with the evidence that put them there, and only evidence the asker may
+see; people who have left are marked with their successor and harvest record.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, false, func, or_, select
+from sqlalchemy.orm import Session
+
+from edrm.access import Principal, visibility_for
+from edrm.bootstrap import Runtime
+from edrm.documents.models import Document, DocumentVersion
+from edrm.people.models import User
+from harvest.directory import (
+    Taxonomy,
+    ensure_all_profiles,
+    public_leaver_status,
+    taxonomy_for,
+    visible_harvest_document,
+)
+from harvest.models import Endorsement, HarvestPlan, Leaver, Profile, Skill
+from harvest.terms import stem, term_set, words
+from search.base import Hit, SearchError, SearchQuery, Visibility
+
+#: How many records (best first) are read for one question.
+DEPTH = 100
+#: A question longer than this (in distinct words) is cut down to its most informative words.
+MAX_TERMS = 6
+#: Words of a long question looked up in the index at most (the first ones).
+MAX_CANDIDATES = 40
+#: A skill at level 4 that covers the whole question counts as much as this many top records.
+SKILL_WEIGHT = 2.0
+ENDORSEMENT_BOOST = 0.25
+MAX_ENDORSEMENTS_COUNTED = 4
+#: Records shown as evidence per person (all of them count).
+EVIDENCE_RECORDS = 5
+#: Association weights of a person with a record.
+CREATOR, FILER_ALSO, CONTRIBUTOR, HARVEST = 1.0, 0.5, 0.5, 1.0
+KINDS = ("declared", "endorsed", "inferred")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One strand: a record (inferred) or a skill (declared / endorsed)."""
+
+    kind: str
+    score: float
+    document_id: int | None = None
+    title: str = ""
+    class_code: str = ""
+    via: str = ""  # creator | contributor | filer | harvest
+    skill: str = ""
+    skill_title: str = ""
+    level: int = 0
+    endorsements: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        if self.kind == "inferred":
+            return {
+                "kind": self.kind,
+                "score": round(self.score, 4),
+                "document_id": self.document_id,
+                "title": self.title,
+                "class_code": self.class_code,
+                "via": self.via,
+            }
+        return {
+            "kind": self.kind,
+            "score": round(self.score, 4),
+            "skill": self.skill,
+            "title": self.skill_title,
+            "level": self.level,
+            "endorsements": self.endorsements,
+        }
+
+
+@dataclass(frozen=True)
+class Expert:
+    username: str
+    name: str
+    unit: str
+    location: str
+    role_title: str
+    score: float
+    evidence: tuple[Evidence, ...]
+    records: int  # relevant records (visible to the asker) associated with the person
+    left: bool = False
+    successor: str | None = None
+    successor_name: str | None = None
+    harvest_document_id: int | None = None
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        found = {e.kind for e in self.evidence}
+        return tuple(k for k in KINDS if k in found)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "username": self.username,
+            "name": self.name,
+            "unit": self.unit,
+            "location": self.location,
+            "role": self.role_title,
+            "score": round(self.score, 4),
+            "kinds": list(self.kinds),
+            "records": self.records,
+            "evidence": [e.as_dict() for e in self.evidence],
+            "left": self.left,
+            "successor": self.successor,
+            "successor_name": self.successor_name,
+            "harvest_document_id": self.harvest_document_id,
+        }
+
+
+@dataclass(frozen=True)
+class ExpertResult:
+    query: str
+    terms: tuple[str, ...]  # the words searched for
+    people: tuple[Expert, ...]
+    records: int  # relevant records read
+    warning: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "terms": list(self.terms),
+            "records": self.records,
+            "warning": self.warning,
+            "people": [p.as_dict() for p in self.people],
+        }
+
+
+# --- what the asker may see ---------------------------------------------------------------------
+
+
+def asker_visibility(session: Session, asker: Principal) -> Visibility:
+    """The asker as a search-engine filter (the access module's rule), worked out once per unit
+    of work: a batch of questions in one session asks for it once."""
+    cache: dict[Principal, Visibility] = session.info.setdefault("harvest.visibility", {})
+    if asker not in cache:
+        cache[asker] = visibility_for(session, asker)
+    return cache[asker]
+
+
+def visible_in_database(visibility: Visibility) -> ColumnElement[bool]:
+    """The same rule as a SQL condition on Document, from the keys the indexer gives each
+    document (its node; on a triage list, 'triage' and its filer as 'owner:<id>')."""
+    if visibility.sees_nothing:
+        return false()
+    marked = Document.marking_value.in_(sorted(visibility.markings))
+    if visibility.keys is None:
+        return marked
+    nodes = [int(k[5:]) for k in visibility.keys if k.startswith("node:") and k[5:].isdigit()]
+    owners = [int(k[6:]) for k in visibility.keys if k.startswith("owner:") and k[6:].isdigit()]
+    in_triage = Document.node_id.is_(None)
+    placed = Document.node_id.in_(nodes) if nodes else false()
+    if "triage" in visibility.keys:
+        triage: ColumnElement[bool] = in_triage
+    elif owners:
+        triage = and_(in_triage, Document.filed_by_id.in_(owners))
+    else:
+        triage = false()
+    return and_(marked, or_(placed, triage))
+
+
+def _search(
+    runtime: Runtime, visibility: Visibility, text: str, per_page: int
+) -> tuple[tuple[Hit, ...], int, str | None]:
+    """Records for `text` through the search backend with the asker's visibility filter (as
+    edrm.search_service does), best first: hits, total and any warning."""
+    result = runtime.search.search(
+        SearchQuery(text=text, visibility=visibility, per_page=per_page, facets=(), highlight=False)
+    )
+    return result.hits, result.total, result.warning
+
+
+# --- reducing a question to its informative words ----------------------------------------------
+
+
+@dataclass
+class _FreqCache:
+    """Document frequencies per (engine, visibility, word), kept a few minutes."""
+
+    ttl: float = 300.0
+    size: int = 20_000
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    data: dict[tuple[Any, ...], tuple[float, int]] = field(default_factory=dict)
+
+    def get(self, key: tuple[Any, ...]) -> int | None:
+        with self.lock:
+            found = self.data.get(key)
+        if found is None or time.monotonic() - found[0] > self.ttl:
+            return None
+        return found[1]
+
+    def put(self, key: tuple[Any, ...], value: int) -> None:
+        with self.lock:
+            if len(self.data) >= self.size:
+                self.data.clear()
+            self.data[key] = (time.monotonic(), value)
+
+
+_FREQS = _FreqCache()
+
+
+def _count(runtime: Runtime, visibility: Visibility, text: str) -> int:
+    key = (id(runtime.search), visibility, text)
+    cached = _FREQS.get(key)
+    if cached is not None:
+        return cached
+    total = _search(runtime, visibility, text, 1)[1]
+    _FREQS.put(key, total)
+    return total
+
+
+def query_words(session: Session, runtime: Runtime, asker: Principal, text: str) -> list[str]:
+    """The words to search for: the question's topic words, one per stem; for a long question
+    the most informative ones (rare in what the asker may see, repeated in the question)."""
+    found = words(text)
+    by_stem: dict[str, str] = {}
+    freq: Counter[str] = Counter()
+    for word in found:
+        s = stem(word)
+        by_stem.setdefault(s, word)
+        freq[s] += 1
+    stems = list(by_stem)
+    if len(stems) <= MAX_TERMS:
+        return [by_stem[s] for s in stems]
+    visibility = asker_visibility(session, asker)
+    total = max(_count(runtime, visibility, ""), 1)
+    scored: list[tuple[float, int, str]] = []
+    for position, s in enumerate(stems[:MAX_CANDIDATES]):
+        df = _count(runtime, visibility, by_stem[s])
+        if df == 0:
+            continue  # nothing the asker may see uses it
+        idf = math.log((total + 1) / df)
+        scored.append((-(idf * (1 + math.log(freq[s]))), position, s))
+    scored.sort()
+    chosen = sorted(scored[:MAX_TERMS], key=lambda t: t[1])
+    return [by_stem[s] for _score, _pos, s in chosen]
+
+
+# --- who is associated with which record -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Doc:
+    id: int
+    title: str
+    class_code: str
+    relevance: float
+
+
+def associations(
+    session: Session, doc_ids: Sequence[int]
+) -> dict[int, dict[int, tuple[float, str]]]:
+    """document id -> {profile id: (weight, via)} for the people associated with it."""
+    if not doc_ids:
+        return {}
+    ids = list(doc_ids)
+    docs = session.execute(
+        select(Document.id, Document.creator, Document.filed_by_id).where(Document.id.in_(ids))
+    ).all()
+    versions = session.execute(
+        select(DocumentVersion.document_id, DocumentVersion.created_by).where(
+            DocumentVersion.document_id.in_(ids)
+        )
+    ).all()
+    harvests = session.execute(
+        select(HarvestPlan.record_document_id, Leaver.profile_id)
+        .join(Leaver, Leaver.id == HarvestPlan.leaver_id)
+        .where(HarvestPlan.record_document_id.in_(ids))
+    ).all()
+    creators = {(c or "").strip().lower() for _i, c, _f in docs} - {""}
+    usernames = creators | {(v or "").lower() for _d, v in versions}
+    filer_ids = {f for _i, _c, f in docs if f is not None}
+    profile_of_user: dict[int, int] = {}
+    by_username: dict[str, int] = {}
+    by_name: dict[str, list[int]] = {}
+    if usernames or filer_ids:
+        rows = session.execute(
+            select(Profile.id, Profile.user_id, User.username, Profile.name)
+            .join(User, User.id == Profile.user_id)
+            .where(
+                User.username.in_(usernames)
+                | User.id.in_(filer_ids)
+                | func.lower(Profile.name).in_(creators)
+            )
+        ).all()
+        for pid, uid, username, name in rows:
+            profile_of_user[uid] = pid
+            by_username[username] = pid
+            by_name.setdefault(name.strip().lower(), []).append(pid)
+    out: dict[int, dict[int, tuple[float, str]]] = {i: {} for i in ids}
+
+    def add(doc_id: int, pid: int, weight: float, via: str) -> None:
+        current = out[doc_id].get(pid)
+        if current is None or weight > current[0]:
+            out[doc_id][pid] = (weight, via)
+
+    for doc_id, creator, filer in docs:
+        key = (creator or "").strip().lower()
+        named = by_name.get(key) or ([by_username[key]] if key in by_username else [])
+        for pid in named:
+            add(doc_id, pid, CREATOR, "creator")
+        if filer is not None and filer in profile_of_user:
+            pid = profile_of_user[filer]
+            add(doc_id, pid, FILER_ALSO if named and pid not in named else CREATOR, "filer")
+    for doc_id, username in versions:
+        pid = by_username.get((username or "").lower())
+        if pid is not None:
+            add(doc_id, pid, CONTRIBUTOR, "contributor")
+    for doc_id, pid in harvests:
+        if doc_id in out:
+            out[doc_id][pid] = (HARVEST, "harvest")
+    return out
+
+
+# --- skills that answer the question -----------------------------------------------------------
+
+
+@lru_cache(maxsize=8192)
+def _tag_terms(tag: str) -> frozenset[str]:
+    return term_set([tag])
+
+
+def _matching_skills(
+    session: Session, taxonomy: Taxonomy, stems: frozenset[str]
+) -> dict[str, frozenset[str]]:
+    """Skill name -> the question's stems it shares, for taxonomy skills and free tags."""
+    matched: dict[str, frozenset[str]] = {}
+    for code, skill in taxonomy.skills.items():
+        common = skill.terms & stems
+        if common:
+            matched[code] = common
+    tags = session.scalars(select(Skill.name).where(Skill.is_tag.is_(True)).distinct()).all()
+    for tag in tags:
+        common = _tag_terms(tag) & stems
+        if common:
+            matched[tag] = common
+    return matched
+
+
+def _skill_strands(
+    session: Session, taxonomy: Taxonomy, stems: frozenset[str]
+) -> dict[int, list[Evidence]]:
+    matched = _matching_skills(session, taxonomy, stems)
+    if not matched:
+        return {}
+    skills = session.execute(
+        select(Skill.id, Skill.profile_id, Skill.name, Skill.level).where(
+            Skill.name.in_(list(matched))
+        )
+    ).all()
+    counts: dict[int, int] = {}
+    if skills:
+        counts = {
+            skill_id: n
+            for skill_id, n in session.execute(
+                select(Endorsement.skill_id, func.count())
+                .where(Endorsement.skill_id.in_([s[0] for s in skills]))
+                .group_by(Endorsement.skill_id)
+            )
+        }
+    out: dict[int, list[Evidence]] = {}
+    for skill_id, profile_id, name, level in skills:
+        coverage = len(matched[name]) / max(len(stems), 1)
+        endorsed = counts.get(skill_id, 0)
+        score = SKILL_WEIGHT * (0.5 + 0.5 * coverage) * (level / 4)
+        score *= 1 + ENDORSEMENT_BOOST * min(endorsed, MAX_ENDORSEMENTS_COUNTED)
+        out.setdefault(profile_id, []).append(
+            Evidence(
+                kind="endorsed" if endorsed else "declared",
+                score=score,
+                skill=name,
+                skill_title=taxonomy.title(name),
+                level=level,
+                endorsements=endorsed,
+            )
+        )
+    return out
+
+
+# --- the search ---------------------------------------------------------------------------------
+
+
+def _relevant_records(
+    session: Session, runtime: Runtime, asker: Principal, chosen: Sequence[str], depth: int
+) -> tuple[list[_Doc], str | None]:
+    if not chosen:
+        return [], None
+    visibility = asker_visibility(session, asker)
+    hits, _total, warning = _search(runtime, visibility, " OR ".join(chosen), depth)
+    if not hits:
+        return [], warning
+    # The index may lag the database by a moment: keep only what the asker may see now.
+    visible = set(
+        session.scalars(
+            select(Document.id).where(
+                Document.id.in_([h.id for h in hits]), visible_in_database(visibility)
+            )
+        )
+    )
+    best = max(h.score for h in hits) or 1.0
+    docs = [
+        _Doc(h.id, h.title, h.class_code, h.score / best)
+        for h in hits
+        if h.id in visible and h.score > 0
+    ]
+    return docs, warning
+
+
+def find_experts(
+    session: Session,
+    runtime: Runtime,
+    asker: Principal,
+    text: str,
+    *,
+    limit: int = 10,
+    taxonomy: Taxonomy | None = None,
+    depth: int = DEPTH,
+) -> ExpertResult:
+    """The people who know about `text`, best first, each with their evidence (see the module
+    docstring). Raises SearchError when the search engine cannot answer."""
+    taxonomy = taxonomy if taxonomy is not None else taxonomy_for(runtime.settings)
+    limit = max(1, min(limit, 100))
+    if not session.info.get("harvest.profiles_ensured"):
+        ensure_all_profiles(session)  # everyone with an account can be found
+        session.info["harvest.profiles_ensured"] = True
+    chosen = query_words(session, runtime, asker, text)
+    stems = frozenset(stem(w) for w in chosen)
+    docs, warning = _relevant_records(session, runtime, asker, chosen, depth)
+    links = associations(session, [d.id for d in docs])
+    opted_out = set(session.scalars(select(Profile.id).where(Profile.opted_out.is_(True))))
+    inferred: dict[int, list[Evidence]] = {}
+    for doc in docs:
+        people = links.get(doc.id, {})
+        total = sum(w for w, _via in people.values())
+        for pid, (weight, via) in people.items():
+            if pid in opted_out:
+                continue  # found only through what they declared
+            inferred.setdefault(pid, []).append(
+                Evidence(
+                    kind="inferred",
+                    score=doc.relevance * weight / total,
+                    document_id=doc.id,
+                    title=doc.title,
+                    class_code=doc.class_code,
+                    via=via,
+                )
+            )
+    skilled = _skill_strands(session, taxonomy, stems)
+    scores: dict[int, float] = {}
+    for pid in set(inferred) | set(skilled):
+        scores[pid] = sum(e.score for e in inferred.get(pid, [])) + sum(
+            e.score for e in skilled.get(pid, [])
+        )
+    ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+    people = _describe(session, asker, ranked, inferred, skilled)
+    return ExpertResult(
+        query=text,
+        terms=tuple(chosen),
+        people=tuple(people),
+        records=len(docs),
+        warning=warning,
+    )
+
+
+def _describe(
+    session: Session,
+    asker: Principal,
+    ranked: list[tuple[int, float]],
+    inferred: dict[int, list[Evidence]],
+    skilled: dict[int, list[Evidence]],
+) -> list[Expert]:
+    if not ranked:
+        return []
+    rows = {
+        p.id: (p, username)
+        for p, username in session.execute(
+            select(Profile, User.username)
+            .join(User, User.id == Profile.user_id)
+            .where(Profile.id.in_([pid for pid, _s in ranked]))
+        )
+    }
+    leaving = set(
+        session.scalars(
+            select(Leaver.profile_id).where(Leaver.profile_id.in_([pid for pid, _s in ranked]))
+        )
+    )
+    out: list[Expert] = []
+    for pid, score in ranked:
+        profile, username = rows[pid]
+        records = sorted(inferred.get(pid, []), key=lambda e: -e.score)
+        skills = sorted(skilled.get(pid, []), key=lambda e: -e.score)
+        status = public_leaver_status(session, pid) if pid in leaving else None
+        out.append(
+            Expert(
+                username=username,
+                name=profile.name,
+                unit=profile.unit,
+                location=profile.location,
+                role_title=profile.role_title,
+                score=score,
+                evidence=(*skills, *records[:EVIDENCE_RECORDS]),
+                records=len(records),
+                left=bool(status),
+                successor=status.get("successor") if status else None,
+                successor_name=status.get("successor_name") if status else None,
+                harvest_document_id=visible_harvest_document(session, asker, status),
+            )
+        )
+    return out
+
+
+def find_experts_safely(
+    session: Session, runtime: Runtime, asker: Principal, text: str, *, limit: int = 5
+) -> ExpertResult | None:
+    """For side panels: None instead of an error when the engine cannot answer."""
+    try:
+        return find_experts(session, runtime, asker, text, limit=limit)
+    except (SearchError, ValueError):
+        return None

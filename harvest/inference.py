@@ -1,0 +1,189 @@
+"""Inferred expertise: the topic terms and file-plan classes a person's records point to.
+
+A person's records are the ones they created, filed or added a version to, and the harvest
+records filed from their leaving interviews. Each record's words (title weighted, then the
+description and the start of its text) are weighed against how common they are across all
+records (tf-idf); its class counts once. Nothing is inferred for people who opted out.
+
+What is inferred is shown on profiles and groups people into communities, for everyone to see,
+so it is drawn only from the records every member of staff may see (OFFICIAL, in classes open
+to all staff): expertise never reveals a record its viewer could not open. Expert search does
+not use this table; it reads the records themselves as the asker.
+
+Recomputed by the scheduled job `harvest.inference:scheduled_recompute` and on demand
+(`edrm people infer`, and when someone opts back in).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from edrm import clock
+from edrm.access import Principal, document_filter
+from edrm.bootstrap import Runtime
+from edrm.documents.models import Document
+from edrm.fileplan.models import FilePlanNode
+from edrm.ingest.models import DocumentText
+from edrm.markings import Marking
+from edrm.people.models import ALL_STAFF
+from edrm.people.roles import Role
+from harvest.directory import ensure_all_profiles, get_profile
+from harvest.expert_search import associations
+from harvest.models import InferredExpertise, Profile
+from harvest.terms import stem, words
+
+#: Everyone in the department: what is inferred is drawn only from what this person may see.
+EVERYONE = Principal(
+    username="directory",
+    role=Role.CIVIL_SERVANT,
+    clearance=Marking.OFFICIAL,
+    groups=frozenset({ALL_STAFF}),
+)
+TEXT_CHARS = 4000
+TITLE_WEIGHT = 3
+TOP_TERMS = 15
+TOP_CLASSES = 8
+CHUNK = 1000
+#: A word in more than this share of all records says nothing about anyone.
+MAX_SHARE = 0.3
+
+
+@dataclass(frozen=True)
+class InferenceResult:
+    people: int
+    terms: int
+    classes: int
+    records: int
+
+    @property
+    def message(self) -> str:
+        return (
+            f"inferred expertise for {self.people} people from {self.records} records "
+            f"({self.terms} topic terms, {self.classes} classes)"
+        )
+
+
+def _class_codes(session: Session) -> dict[int, str]:
+    nodes = session.scalars(select(FilePlanNode)).all()
+    return {n.id: n.class_node().code for n in nodes}
+
+
+def _records(session: Session) -> Iterator[list[tuple[int, str, str, str, int | None]]]:
+    """The records everyone may see, in chunks: (id, title, description, text, node id)."""
+    last = 0
+    visible = document_filter(session, EVERYONE)
+    while True:
+        rows = session.execute(
+            select(
+                Document.id,
+                Document.title,
+                Document.description,
+                func.substr(DocumentText.text, 1, TEXT_CHARS),
+                Document.node_id,
+            )
+            .outerjoin(DocumentText, DocumentText.document_id == Document.id)
+            .where(visible, Document.status == "filed", Document.id > last)
+            .order_by(Document.id)
+            .limit(CHUNK)
+        ).all()
+        if not rows:
+            return
+        yield [(i, t or "", d or "", x or "", n) for i, t, d, x, n in rows]
+        last = rows[-1][0]
+
+
+def recompute(session: Session, *, only: str | None = None) -> InferenceResult:
+    """Recompute inferred expertise for everyone (or the person `only`), in the caller's
+    transaction."""
+    ensure_all_profiles(session)
+    target: int | None = None
+    if only:
+        target = get_profile(session, only)[0].id
+    opted_out = set(session.scalars(select(Profile.id).where(Profile.opted_out.is_(True))))
+    classes_of = _class_codes(session)
+    df: Counter[str] = Counter()
+    spelt: dict[str, Counter[str]] = defaultdict(Counter)
+    person_terms: dict[int, Counter[str]] = defaultdict(Counter)
+    person_classes: dict[int, Counter[str]] = defaultdict(Counter)
+    person_records: Counter[int] = Counter()
+    total = 0
+    for chunk in _records(session):
+        links = associations(session, [row[0] for row in chunk])
+        for doc_id, title, description, text, node_id in chunk:
+            total += 1
+            counts: Counter[str] = Counter()
+            for weight, part in ((TITLE_WEIGHT, title), (1, f"{description}\n{text}")):
+                for word in words(part):
+                    term = stem(word)
+                    counts[term] += weight
+                    spelt[term][word] += 1
+            df.update(counts.keys())
+            size = sum(counts.values()) or 1
+            people = {
+                pid: weight
+                for pid, (weight, _via) in links.get(doc_id, {}).items()
+                if pid not in opted_out and (target is None or pid == target)
+            }
+            for pid, weight in people.items():
+                bag = person_terms[pid]
+                for term, n in counts.items():
+                    bag[term] += weight * n / size
+                if node_id is not None and node_id in classes_of:
+                    person_classes[pid][classes_of[node_id]] += weight
+                person_records[pid] += 1
+    now = clock.now()
+    scope = [target] if target is not None else None
+    wipe = delete(InferredExpertise)
+    if scope is not None:
+        wipe = wipe.where(InferredExpertise.profile_id.in_(scope))
+    session.execute(wipe)
+    n_terms = n_classes = 0
+    for pid, bag in person_terms.items():
+        scored = []
+        for term, tf in bag.items():
+            share = df[term] / max(total, 1)
+            if share > MAX_SHARE and total >= 10:
+                continue
+            scored.append((tf * math.log((total + 1) / df[term]), term))
+        scored.sort(key=lambda t: (-t[0], t[1]))
+        best = scored[0][0] if scored else 1.0
+        for weight, term in scored[:TOP_TERMS]:
+            word = spelt[term].most_common(1)[0][0] if spelt[term] else term
+            session.add(
+                InferredExpertise(
+                    profile_id=pid,
+                    kind="term",
+                    key=word[:200],
+                    weight=round(weight / best, 4),
+                    computed_at=now,
+                )
+            )
+            n_terms += 1
+        records = person_records[pid] or 1
+        for code, weight in person_classes[pid].most_common(TOP_CLASSES):
+            session.add(
+                InferredExpertise(
+                    profile_id=pid,
+                    kind="class",
+                    key=code,
+                    weight=round(min(weight / records, 1.0), 4),
+                    computed_at=now,
+                )
+            )
+            n_classes += 1
+    session.flush()
+    return InferenceResult(
+        people=len(person_terms), terms=n_terms, classes=n_classes, records=total
+    )
+
+
+def scheduled_recompute(runtime: Runtime) -> str:
+    """The scheduler's entry point (config/jobs.toml)."""
+    with runtime.uow() as session:
+        return recompute(session).message
