@@ -67,6 +67,7 @@ def demo(documents: int) -> None:
     with runtime() as rt:
         result = load_demo(rt, documents=documents, say=lambda m: click.echo(f"edrm: demo: {m}"))
         catch_up(rt)
+        _load_demo_areas(rt)
     if result.already_loaded:
         click.echo("edrm: the demo is already loaded.")
     else:
@@ -378,6 +379,7 @@ def doc_show(document_id: int, as_json: bool, as_user: str | None) -> None:
     from edrm.access import get_visible_document
     from edrm.documents.service import document_as_dict, note_view
     from edrm.ingest.pipeline import document_ingest_view
+    from retention.schedule import ensure_schedule, retention_of
 
     with runtime() as rt, rt.uow() as session:
         actor = _principal(session, as_user)
@@ -385,12 +387,19 @@ def doc_show(document_id: int, as_json: bool, as_user: str | None) -> None:
         note_view(session, document, actor)
         data = document_as_dict(document)
         data.update(document_ingest_view(session, document))
+        ensure_schedule(session, rt.settings)
+        data["retention"] = retention_of(session, document)
     if as_json:
         _json_out(data)
         return
     click.echo(f"{data['id']}: {data['title']}")
     click.echo(f"  class {data['class_code']}  folder {data['folder_code'] or '-'}")
     click.echo(f"  marking {data['marking']}  record {'yes' if data['is_record'] else 'no'}")
+    kept = data["retention"]
+    if kept["rule"]:
+        due = kept["due"] or ("never" if kept["state"] == "permanent" else "when triggered")
+        held = f"  under hold {', '.join(map(str, kept['holds']))}" if kept["holds"] else ""
+        click.echo(f"  retention {kept['rule']}: {kept['action']} {due}{held}")
     for v in data["versions"]:
         click.echo(f"  v{v['number']} {v['filename']} {v['size']} bytes {v['sha256'][:12]}")
 
@@ -917,6 +926,20 @@ def _reindex() -> None:
         else:
             count = reindex(rt.sessions, rt.search)
     click.echo(f"edrm: search index rebuilt: {count} documents")
+
+
+def _load_demo_areas(rt: Any) -> None:
+    """The demo's retention (schedule, a hold, a first sweep) and knowledge (directory
+    profiles, leavers); each is idempotent."""
+    from edrm.search_service import catch_up
+    from harvest.demo import load_demo_directory
+    from harvest.demo_leavers import load_demo_leavers
+    from retention.demo import load_demo_retention
+
+    click.echo(f"edrm: demo: retention: {load_demo_retention(rt)}")
+    click.echo(f"edrm: demo: directory: {load_demo_directory(rt)}")
+    click.echo(f"edrm: demo: leavers: {load_demo_leavers(rt)} registered")
+    catch_up(rt)
 
 
 def _register_areas() -> None:

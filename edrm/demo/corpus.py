@@ -38,6 +38,7 @@ class DemoFolder:
     parent_code: str  # a transaction-level class in config/fileplan.toml
     title: str
     closed: bool = False
+    closed_on: dt.date | None = None  # when a closed folder was closed (its period's end)
 
 
 @dataclass(frozen=True)
@@ -200,7 +201,10 @@ def _financial_year_folders(cls: str, label: str) -> list[_FolderSpec]:
     for year in range(2018, 2027):
         fy = f"{year}-{(year + 1) % 100:02d}"
         start, end = dt.date(year, 4, 1), dt.date(year + 1, 3, 31)
-        folder = DemoFolder(f"{cls}-{fy}", cls, f"{label} {fy}", closed=end < _CLOSED_BEFORE)
+        closed = end < _CLOSED_BEFORE
+        folder = DemoFolder(
+            f"{cls}-{fy}", cls, f"{label} {fy}", closed=closed, closed_on=end if closed else None
+        )
         specs.append(_FolderSpec(folder, start, end, ref=fy))
     return specs
 
@@ -209,7 +213,14 @@ def _calendar_year_folders(cls: str, label: str) -> list[_FolderSpec]:
     specs = []
     for year in range(2019, 2027):
         start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
-        folder = DemoFolder(f"{cls}-{year}", cls, f"{label} {year}", closed=end < _CLOSED_BEFORE)
+        closed = end < _CLOSED_BEFORE
+        folder = DemoFolder(
+            f"{cls}-{year}",
+            cls,
+            f"{label} {year}",
+            closed=closed,
+            closed_on=end if closed else None,
+        )
         specs.append(_FolderSpec(folder, start, end, ref=str(year)))
     return specs
 
@@ -423,7 +434,7 @@ def _case_folders() -> list[_FolderSpec]:
     specs = []
     for cls, ref, title, subject, start, end, closed, topic in _CASE_FOLDERS:
         code = f"{cls}-{ref.split('-', 1)[-1]}"  # CASE-2024-00123 -> CASE-OPS-GRT-2024-00123
-        folder = DemoFolder(code, cls, title, closed=closed)
+        folder = DemoFolder(code, cls, title, closed=closed, closed_on=end if closed else None)
         specs.append(_FolderSpec(folder, start, end, ref=ref, subject=subject, topic=topic))
     return specs
 

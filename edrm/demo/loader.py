@@ -12,6 +12,7 @@ A run that was interrupted can be run again: what was filed is found as a duplic
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -143,9 +144,15 @@ def _reopen_closed_folders(runtime: Runtime) -> list[str]:
 
 
 def _close_again(runtime: Runtime, codes: list[str]) -> None:
+    """Close the historic folders again, dated when their period ended (retention counts
+    from then)."""
+    closed_on = {f.code: f.closed_on for f in demo_folders() if f.closed}
     with runtime.uow() as session:
         for node in session.scalars(select(FilePlanNode).where(FilePlanNode.code.in_(codes))):
             node.closed = True
+            day = closed_on.get(node.code)
+            if day is not None:
+                node.closed_at = dt.datetime(day.year, day.month, day.day, 17, tzinfo=dt.UTC)
 
 
 def _as_scan(item: DemoDocument, n: int) -> tuple[str, bytes]:
