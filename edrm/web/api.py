@@ -20,7 +20,7 @@ from edrm.ingest import jobs
 from edrm.ingest.models import IngestJob
 from edrm.ingest.pipeline import document_ingest_view
 from edrm.people.service import authenticate
-from edrm.web.runtime import db, keep_refused_change_audit, rt
+from edrm.web.runtime import db, keep_refused_change_audit, rt, send_version
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -168,8 +168,6 @@ def get_document(document_id: int) -> Any:
 @bp.get("/documents/<int:document_id>/content")
 def get_content(document_id: int) -> Any:
     """The bytes of the latest version (or ?version=N); 410 Gone once destroyed."""
-    from flask import send_file
-
     from edrm.documents.service import open_content
 
     runtime = rt()
@@ -180,16 +178,7 @@ def get_content(document_id: int) -> Any:
         actor=g.principal,
         version=request.args.get("version", type=int),
     )
-    response = send_file(
-        runtime.blobs.path(chosen.sha256),
-        mimetype=chosen.mime or "application/octet-stream",
-        as_attachment=True,
-        download_name=chosen.filename,
-        etag=chosen.sha256,
-        max_age=0,
-    )
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return send_version(chosen)
 
 
 @bp.get("/search")

@@ -14,7 +14,7 @@ from edrm.errors import GoneError
 from edrm.ingest.pipeline import document_ingest_view
 from edrm.web.auth import login_required, principal
 from edrm.web.forms import ActionForm
-from edrm.web.runtime import db, rt
+from edrm.web.runtime import db, rt, send_version
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
 
@@ -51,16 +51,7 @@ def download(document_id: int, version: int | None = None) -> Any:
     _doc, chosen = open_content(
         db(), runtime.blobs, document_id, actor=principal(), version=version
     )
-    response = send_file(
-        runtime.blobs.path(chosen.sha256),
-        mimetype=chosen.mime or "application/octet-stream",
-        as_attachment=True,
-        download_name=chosen.filename,
-        etag=chosen.sha256,
-        max_age=0,
-    )
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return send_version(chosen)
 
 
 @bp.route("/<int:document_id>/declare", methods=["POST"])

@@ -6,12 +6,13 @@ page, never a false success) and rolled back for error responses.
 
 from __future__ import annotations
 
-from flask import current_app, g
+from flask import current_app, g, send_file
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from edrm.bootstrap import Runtime
 from edrm.db import keep_refusal
+from edrm.documents.models import DocumentVersion
 
 
 def rt() -> Runtime:
@@ -34,6 +35,20 @@ def keep_refused_change_audit(exc: BaseException) -> None:
     if session is not None:
         session.rollback()
     keep_refusal(rt().sessions, note)
+
+
+def send_version(version: DocumentVersion) -> Response:
+    """A version's bytes as a private, uncached attachment (pages and API alike)."""
+    response = send_file(
+        rt().blobs.path(version.sha256),
+        mimetype=version.mime or "application/octet-stream",
+        as_attachment=True,
+        download_name=version.filename,
+        etag=version.sha256,
+        max_age=0,
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 def commit_request_session(response: Response) -> Response:
