@@ -314,6 +314,21 @@ def cli(settings: Settings) -> Cli:
 # --- report -----------------------------------------------------------------------------------
 
 
+def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
+    """Page and browser tests exercise services whose database behaviour is tested on both
+    engines already: run them on SQLite only, to keep the suite within its time budget."""
+    keep, drop = [], []
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if item.get_closest_marker("sqlite_only") and params.get("database_url") == "postgresql":
+            drop.append(item)
+        else:
+            keep.append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     counts: dict[str, dict[str, int]] = {}
     for outcome in ("passed", "failed", "error", "skipped"):

@@ -13,7 +13,7 @@ import pytest
 
 from tests.conftest import PASSWORD, World, create_app_for_tests
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.sqlite_only]
 CHROMIUM = "/usr/bin/chromium"
 
 

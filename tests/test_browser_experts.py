@@ -12,7 +12,7 @@ from harvest.directory import declare_skill, taxonomy_for
 from tests.conftest import World, add_person, file_text
 from tests.test_browser import _sign_in, live_server, page
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.sqlite_only]
 __all__ = ["live_server", "page"]
 
 
@@ -40,18 +40,22 @@ def test_a_person_finds_an_expert_and_opens_their_profile(
 
     page.click("text=Find an expert >> nth=-1")
     page.fill("#q", "who knows about drainage?")
-    page.click("button:has-text('Find people')")
+    with page.expect_navigation():
+        page.click("button:has-text('Find people')")
     first = page.locator(".edrm-expert").first
+    first.wait_for()
     assert first.get_attribute("data-username") == "xavier"
     assert first.locator("li[data-kind=inferred]").count() == 3
     assert first.locator("li[data-kind=declared]").count() == 1
     assert "Drainage survey" in first.inner_text()
 
-    first.locator("h2 a").click()
+    with page.expect_navigation():
+        first.locator("h2 a").click()
     assert page.locator("h1").inner_text() == "Xavier"
     assert "Flood and coastal risk" in page.locator(".edrm-skills").inner_text()
 
-    page.click("button:has-text('Endorse')")
-    assert "You endorsed the skill." in page.inner_text("body")
+    with page.expect_navigation():
+        page.click("button:has-text('Endorse')")
+    page.get_by_text("You endorsed the skill.").wait_for()
     assert page.locator(".edrm-skills strong[data-kind=endorsed]").count() == 1
     assert errors == []

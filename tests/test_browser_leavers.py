@@ -13,7 +13,7 @@ from edrm import clock
 from tests.conftest import World, add_person, file_text
 from tests.test_browser import _sign_in, live_server, page
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.sqlite_only]
 __all__ = ["live_server", "page"]
 
 ANSWER = "The Hollowmere supplier rebate is claimed by hand every March."

@@ -12,7 +12,7 @@ from tests.retention.disposal_helpers import with_records_management
 from tests.retention.disposal_world import queue_due
 from tests.test_browser import _sign_in, live_server, page
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.sqlite_only]
 __all__ = ["live_server", "page"]
 
 

@@ -8,12 +8,16 @@ import base64
 import re
 from datetime import date
 
+import pytest
 from flask.testing import FlaskClient
 
 from harvest.directory import import_people
 from harvest.inference import recompute
 from tests.conftest import PASSWORD, World, file_text, sign_in
 from tests.harvest.directory_helpers import author, endorse_skill, index, people, skill
+
+# Pages over services tested on both databases (see tests/conftest.py).
+pytestmark = pytest.mark.sqlite_only
 
 
 def _csrf(client: FlaskClient, path: str) -> str:

@@ -20,6 +20,9 @@ from tests.harvest.leaver_support import (
     register,
 )
 
+# Pages over services tested on both databases (see tests/conftest.py).
+pytestmark = pytest.mark.sqlite_only
+
 __all__ = ["fixed_clock", "office"]
 
 REASON = "Relocating abroad Marrowfat"

@@ -20,6 +20,9 @@ from tests.conftest import World, sign_in
 from tests.retention.disposal_helpers import with_records_management
 from tests.retention.disposal_world import queue_due
 
+# Pages over services tested on both databases (see tests/conftest.py).
+pytestmark = pytest.mark.sqlite_only
+
 PAGES = (
     "/records-management/",
     "/records-management/queue",
