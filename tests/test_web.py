@@ -10,7 +10,10 @@ from tests.conftest import World, sign_in
 
 
 def _without_nonce(html: str) -> str:
-    return re.sub(r'nonce="[^"]+"', "", html)
+    """The page without what differs on every response: the CSP nonce and the CSRF token
+    (signed with a timestamp, so two requests a second apart get different tokens)."""
+    html = re.sub(r'nonce="[^"]+"', "", html)
+    return re.sub(r'(name="csrf_token"(?: type="hidden")? value=)"[^"]+"', r"\1", html)
 
 
 def _csrf(client: FlaskClient, path: str) -> str:
