@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, false, select
 from sqlalchemy.orm import Session
 
 from edrm.documents.models import Document
-from edrm.errors import NotFoundError
+from edrm.errors import NotFoundError, RefusedError
 from edrm.fileplan.models import FilePlanNode
 from edrm.markings import Marking, markings_up_to
 from edrm.people.models import ALL_STAFF, User
@@ -87,6 +87,12 @@ def may_change_document(principal: Principal, document: Document) -> bool:
     return principal.manages_records or (
         principal.user_id is not None and principal.user_id == document.filed_by_id
     )
+
+
+def require_records_manager(principal: Principal, what: str) -> None:
+    """Refuse unless the person manages records: "only records managers may <what>"."""
+    if not principal.manages_records:
+        raise RefusedError(f"only records managers may {what}")
 
 
 def may_file_into(principal: Principal, node: FilePlanNode) -> bool:

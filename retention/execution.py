@@ -51,7 +51,7 @@ from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from edrm import audit, clock
-from edrm.access import Principal
+from edrm.access import Principal, require_records_manager
 from edrm.documents import guards
 from edrm.documents.models import Document, DocumentVersion
 from edrm.errors import NotFoundError, RefusedError
@@ -59,7 +59,7 @@ from edrm.fileplan.models import FilePlanNode
 from edrm.ingest.models import DONE, FAILED, DocumentSuggestion, DocumentText, IngestJob
 from edrm.outbox import DELETE, OutboxEntry
 from edrm.settings import Settings
-from retention.holds import held_document_ids
+from retention.holds import held as held_now
 from retention.models import (
     DisposalBatch,
     DisposalDecision,
@@ -149,7 +149,7 @@ def execute_approved(rt: Runtime, *, actor: Principal, limit: int | None = None)
     """Carry out what reviewers approved: destroy approved `destroy` items, resume items left
     `executing`, set new review dates for approved `review` items, and certify every batch
     whose items are all gone. Never touches anything nobody approved."""
-    _require_records_manager(actor)
+    require_records_manager(actor, "carry out disposal")
     result = ExecutionResult()
     result.merge(_review_approved(rt, actor=actor, limit=limit))
     with rt.uow() as session:
@@ -176,7 +176,7 @@ def destroy_items(
     rt: Runtime, item_ids: Iterable[int], *, actor: Principal, note: str = ""
 ) -> ExecutionResult:
     """Destroy these queue items' records, leaving stubs; certify each batch once all done."""
-    _require_records_manager(actor)
+    require_records_manager(actor, "carry out disposal")
     config = load_config(rt.settings)
     result = ExecutionResult()
     wanted = sorted(set(item_ids))
@@ -203,7 +203,7 @@ def destroy_document(
     rt: Runtime, document_id: int, *, actor: Principal, note: str = ""
 ) -> ExecutionResult:
     """Destroy one record through its approved queue item (refused when held or unapproved)."""
-    _require_records_manager(actor)
+    require_records_manager(actor, "carry out disposal")
     with rt.uow() as session:
         document = session.get(Document, document_id)
         if document is None:
@@ -263,11 +263,6 @@ def stub_as_dict(stub: ResidualStub) -> dict[str, Any]:
 # --- claiming ---------------------------------------------------------------------------------
 
 
-def _require_records_manager(actor: Principal) -> None:
-    if not actor.manages_records:
-        raise RefusedError("only records managers may carry out disposal")
-
-
 def _set_items(session: Session, progress: dict[int, dict[str, Any]], **values: Any) -> None:
     """Set each item's progress (and `values`, the same for all): one UPDATE per distinct
     progress value, so a chunk whose items are at the same point costs one statement."""
@@ -281,18 +276,6 @@ def _set_items(session: Session, progress: dict[int, dict[str, Any]], **values: 
             .values(progress=json.loads(key), **values)
             .execution_options(synchronize_session=False)
         )
-
-
-def _held(session: Session, document_ids: Sequence[int]) -> set[int]:
-    if not document_ids:
-        return set()
-    return set(
-        session.scalars(
-            select(Document.id).where(
-                Document.id.in_(document_ids), Document.id.in_(held_document_ids(session))
-            )
-        )
-    )
 
 
 def _receipted(session: Session, item_ids: list[int]) -> set[int]:
@@ -337,7 +320,7 @@ def _claim(
         found = {r.id for r in rows}
         for missing in sorted(set(item_ids) - found):
             result.failed.append((missing, f"disposal item {missing} not found"))
-        held = _held(session, [r.document_id for r in rows])
+        held = held_now(session, [r.document_id for r in rows])
         receipted = _receipted(session, [r.id for r in rows if r.action == "transfer"])
         now = clock.now()
         claimed: list[int] = []

@@ -17,7 +17,13 @@ from sqlalchemy import Select, delete, func, insert, or_, select, union
 from sqlalchemy.orm import Session, aliased
 
 from edrm import audit, clock
-from edrm.access import SYSTEM, Principal, get_visible_document, visibility_for
+from edrm.access import (
+    SYSTEM,
+    Principal,
+    get_visible_document,
+    require_records_manager,
+    visibility_for,
+)
 from edrm.documents.models import Document
 from edrm.errors import AuditNote, InvalidInputError, NotFoundError, RefusedError
 from edrm.fileplan.models import FilePlanNode
@@ -193,11 +199,6 @@ def assert_not_held(session: Session, document_id: int, change: str, actor: Prin
 # --- placing, lifting, deleting ---------------------------------------------------------------
 
 
-def _require_records_manager(actor: Principal, what: str) -> None:
-    if not actor.manages_records:
-        raise RefusedError(f"only records managers may {what} legal holds")
-
-
 def _required(value: str | None, what: str) -> str:
     text = " ".join((value or "").split())
     if not text:
@@ -325,7 +326,7 @@ def place_hold(
     below it, including what is filed there later), or on what a search finds now (`query`:
     words, or "saved:<id or name>" / a saved search's exact name, run as the system through
     `search`, the search engine or the runtime). Exactly one target. Audited."""
-    _require_records_manager(actor, "place")
+    require_records_manager(actor, "place legal holds")
     targets = [t for t in (document_id, folder_code, query) if t is not None]
     if len(targets) != 1:
         raise InvalidInputError(
@@ -375,7 +376,7 @@ def place_hold(
 def lift_hold(session: Session, hold_id: int, *, reason: str, actor: Principal) -> LegalHold:
     """Lift a hold (with a reason). What it covered is free again unless another hold covers
     it too. Audited."""
-    _require_records_manager(actor, "lift")
+    require_records_manager(actor, "lift legal holds")
     reason = _required(reason, "reason for lifting")
     hold = get_hold(session, hold_id)
     if hold.lifted_at is not None:
@@ -410,7 +411,7 @@ def delete_hold(session: Session, hold_id: int, *, actor: Principal) -> None:
     """Delete a hold placed by mistake: refused while it is in use (active and covering at
     least one record); allowed once lifted or when it covers nothing. Audited, with what the
     hold was, so the trail keeps it."""
-    _require_records_manager(actor, "delete")
+    require_records_manager(actor, "delete legal holds")
     hold = get_hold(session, hold_id)
     count = covered_count(session, hold.id)
     if hold.lifted_at is None and count:

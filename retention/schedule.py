@@ -16,7 +16,7 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from edrm import audit, clock
-from edrm.access import Principal
+from edrm.access import Principal, require_records_manager
 from edrm.documents.models import Document
 from edrm.errors import AuditNote, NotFoundError, RefusedError
 from edrm.fileplan.models import FilePlanNode
@@ -192,11 +192,6 @@ def _refuse_in_use(usage: RuleUsage, actor: Principal, doing: str) -> None:
     )
 
 
-def _require_records_manager(actor: Principal, what: str) -> None:
-    if not actor.manages_records:
-        raise RefusedError(f"only records managers may {what}")
-
-
 # --- import and delete --------------------------------------------------------------------------
 
 
@@ -233,7 +228,7 @@ def import_schedule(
     `remove_missing`) remove the rules it no longer lists. A rule still in use cannot be
     removed: the whole import is refused, naming it. Records not yet queued get their due
     dates recomputed under the new rules. Audited."""
-    _require_records_manager(actor, "change the retention schedule")
+    require_records_manager(actor, "change the retention schedule")
     wanted = schedule.by_code()
     existing = {row.code: row for row in session.scalars(select(RetentionRule))}
     removed = sorted(set(existing) - set(wanted)) if remove_missing else []
@@ -304,7 +299,7 @@ def _timing(rule: Rule) -> tuple[Any, ...]:
 def delete_rule(session: Session, code: str, *, actor: Principal) -> None:
     """Remove one rule from the schedule; refused while a node, record or open queue item
     uses it. Audited."""
-    _require_records_manager(actor, "change the retention schedule")
+    require_records_manager(actor, "change the retention schedule")
     row = session.scalar(select(RetentionRule).where(RetentionRule.code == code))
     if row is None:
         raise NotFoundError(f"no retention rule {code!r} in the schedule")

@@ -49,7 +49,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from edrm import audit, clock
-from edrm.access import Principal, may_see_document
+from edrm.access import Principal, may_see_document, require_records_manager
 from edrm.audit import AuditEvent
 from edrm.documents.filenames import safe_filename
 from edrm.documents.models import Document, DocumentVersion
@@ -100,7 +100,7 @@ def export_transfer(
     Three steps, so that no transaction stays open while the bytes are copied: read what goes
     in the bag; write and validate the bag; then, if the items are still approved and unheld,
     record the Transfer (otherwise the bag is removed and nothing has changed)."""
-    _require_records_manager(actor)
+    require_records_manager(actor, "transfer records to the archive")
     wanted = None if item_ids is None else sorted(set(item_ids))
     now = clock.now()
     bag_id = f"edrm-{now:%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
@@ -593,7 +593,7 @@ def confirm_transfer(rt: Runtime, bag_id: str, *, actor: Principal, receipt: str
     new bag."""
     from retention.execution import destroy_items
 
-    _require_records_manager(actor)
+    require_records_manager(actor, "transfer records to the archive")
     with rt.uow() as session:
         transfer = get_transfer(session, bag_id)
         if transfer.status == "exported":
@@ -746,8 +746,3 @@ def transfer_as_dict(session: Session, transfer: Transfer) -> dict[str, Any]:
         "documents": [r.document_id for r in rows],
         "destroyed": sum(1 for r in rows if r.status == "done"),
     }
-
-
-def _require_records_manager(actor: Principal) -> None:
-    if not actor.manages_records:
-        raise RefusedError("only records managers may transfer records to the archive")

@@ -6,6 +6,7 @@ from typing import Any
 
 import click
 
+from edrm.access import require_records_manager
 from edrm.cli.common import CliError, _json_out, _principal, as_option, friendly_errors, runtime
 
 
@@ -99,7 +100,7 @@ def hold_list(show_all: bool, as_json: bool, as_user: str | None) -> None:
     from retention.holds import hold_as_dict, list_holds
 
     with runtime() as rt, rt.uow() as session:
-        _require_records_manager(_principal(session, as_user))
+        require_records_manager(_principal(session, as_user), "see legal holds")
         rows = [hold_as_dict(session, h) for h in list_holds(session, active_only=not show_all)]
     if as_json:
         _json_out(rows)
@@ -121,7 +122,7 @@ def hold_show(hold_id: int, as_json: bool, as_user: str | None) -> None:
     from retention.holds import get_hold, hold_as_dict, hold_document_ids
 
     with runtime() as rt, rt.uow() as session:
-        _require_records_manager(_principal(session, as_user))
+        require_records_manager(_principal(session, as_user), "see legal holds")
         found = get_hold(session, hold_id)
         out = hold_as_dict(session, found)
         out["document_ids"] = sorted(session.scalars(hold_document_ids(session, hold_id)))
@@ -147,11 +148,6 @@ def hold_delete(hold_id: int, as_user: str | None) -> None:
     with runtime() as rt, rt.uow() as session:
         delete_hold(session, hold_id, actor=_principal(session, as_user))
     click.echo(f"edrm: deleted hold {hold_id}")
-
-
-def _require_records_manager(actor: Any) -> None:
-    if not actor.manages_records:
-        raise CliError("only records managers may see legal holds")
 
 
 def _line(row: dict[str, Any]) -> str:
