@@ -19,13 +19,13 @@ from pathlib import Path
 
 from edrm import audit
 from edrm.access import Principal
-from edrm.bootstrap import build_runtime
 from edrm.db import migrate
 from edrm.documents.service import NewDocument, add_document, list_in_node
 from edrm.fileplan.io import parse_csv
 from edrm.fileplan.service import get_node, import_rows
 from edrm.people.service import add_user
 from edrm.settings import ensure_home, load_settings
+from edrm.wiring import build_runtime
 
 PLAN = """code,parent,kind,title
 FIN,,function,Finance

@@ -38,7 +38,6 @@ if str(ROOT) not in sys.path:
 from sqlalchemy import insert, select  # noqa: E402
 
 from edrm.access import Principal  # noqa: E402
-from edrm.bootstrap import build_runtime  # noqa: E402
 from edrm.db import migrate  # noqa: E402
 from edrm.documents.models import Document, DocumentVersion  # noqa: E402
 from edrm.fileplan.io import read_file  # noqa: E402
@@ -49,6 +48,7 @@ from edrm.markings import Marking  # noqa: E402
 from edrm.people.models import ALL_STAFF, User  # noqa: E402
 from edrm.people.roles import Role  # noqa: E402
 from edrm.settings import ensure_home, load_settings  # noqa: E402
+from edrm.wiring import build_runtime  # noqa: E402
 from harvest import expert_search  # noqa: E402
 from harvest.directory import Taxonomy  # noqa: E402
 from harvest.models import Endorsement, Profile, Skill  # noqa: E402

@@ -378,9 +378,9 @@ def _born_digital_files(folder: Path, count: int) -> list[Path]:
 
 
 def _born_digital_worker(home: str, ready: Any, go: Any) -> None:
-    from edrm.bootstrap import build_runtime
     from edrm.ingest.worker import Worker
     from edrm.settings import load_settings
+    from edrm.wiring import build_runtime
 
     runtime = build_runtime(load_settings({"home": home, "database_url": "", "secret_key": "b"}))
     with Worker(runtime, ocr_processes=1, poll_seconds=0.05) as worker:
@@ -400,12 +400,12 @@ def bench_born_digital(processes: int, count: int) -> None:
     Target: at least 50 documents per second per core."""
     import multiprocessing as mp
 
-    from edrm.bootstrap import build_runtime
     from edrm.db import migrate
     from edrm.fileplan.io import read_file
     from edrm.fileplan.service import import_rows
     from edrm.ingest import jobs
     from edrm.settings import ensure_home, load_settings
+    from edrm.wiring import build_runtime
 
     with tempfile.TemporaryDirectory(prefix="edrm-bench-born-") as tmp:
         home = Path(tmp) / "home"

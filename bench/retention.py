@@ -47,7 +47,6 @@ from sqlalchemy.engine import Connection, make_url  # noqa: E402
 
 from edrm import clock  # noqa: E402
 from edrm.access import SYSTEM  # noqa: E402
-from edrm.bootstrap import Runtime, build_runtime  # noqa: E402
 from edrm.db import migrate, normalise_url  # noqa: E402
 from edrm.documents.models import Document, DocumentVersion  # noqa: E402
 from edrm.fileplan.io import read_file  # noqa: E402
@@ -56,6 +55,7 @@ from edrm.fileplan.service import import_rows  # noqa: E402
 from edrm.ingest.models import DocumentText  # noqa: E402
 from edrm.search_indexer import indexed_document  # noqa: E402
 from edrm.settings import PROJECT_ROOT, ensure_home, load_settings  # noqa: E402
+from edrm.wiring import Runtime, build_runtime  # noqa: E402
 from retention.forecast import forecast  # noqa: E402
 from retention.holds import place_hold  # noqa: E402
 from retention.loader import Schedule  # noqa: E402

@@ -11,9 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from edrm.access import Principal, document_filter, visibility_for
-from edrm.bootstrap import Runtime
 from edrm.documents.models import Document
 from edrm.fileplan.models import FilePlanNode
+from edrm.runtime import Runtime
 from edrm.search_indexer import apply_outbox
 from search.base import FACETS, Hit, SearchError, SearchQuery, SearchResult, SortOrder
 

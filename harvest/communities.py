@@ -20,10 +20,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from edrm.access import Principal, visible_node_ids
-from edrm.bootstrap import Runtime
 from edrm.errors import NotFoundError
 from edrm.fileplan.models import FilePlanNode
 from edrm.people.models import User
+from edrm.runtime import Runtime
 from edrm.search_service import search_documents
 from harvest.directory import Taxonomy
 from harvest.models import InferredExpertise, Profile, Skill

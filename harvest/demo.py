@@ -7,8 +7,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from edrm import clock
-from edrm.bootstrap import Runtime
 from edrm.people.models import User
+from edrm.runtime import Runtime
 from harvest.directory import ensure_all_profiles, ensure_profile
 from harvest.inference import recompute
 from harvest.models import Endorsement, Profile, Skill

@@ -8,10 +8,10 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from edrm.access import SYSTEM
-from edrm.bootstrap import Runtime
 from edrm.errors import NotFoundError
 from edrm.people.models import User
 from edrm.people.service import principal_for
+from edrm.runtime import Runtime
 from harvest.harvest_config import load_harvest_config
 from harvest.interviews import load_question_banks, start_plan
 from harvest.leavers import leaver_by_username, register_leaver

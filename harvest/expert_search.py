@@ -28,9 +28,9 @@ from sqlalchemy import ColumnElement, and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from edrm.access import Principal, visibility_for
-from edrm.bootstrap import Runtime
 from edrm.documents.models import Document, DocumentVersion
 from edrm.people.models import User
+from edrm.runtime import Runtime
 from harvest.directory import (
     Taxonomy,
     ensure_all_profiles,

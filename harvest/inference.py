@@ -26,13 +26,13 @@ from sqlalchemy.orm import Session
 
 from edrm import clock
 from edrm.access import Principal, document_filter
-from edrm.bootstrap import Runtime
 from edrm.documents.models import Document
 from edrm.fileplan.models import FilePlanNode
 from edrm.ingest.models import DocumentText
 from edrm.markings import Marking
 from edrm.people.models import ALL_STAFF
 from edrm.people.roles import Role
+from edrm.runtime import Runtime
 from harvest.directory import ensure_all_profiles, get_profile
 from harvest.expert_search import associations
 from harvest.models import InferredExpertise, Profile

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from edrm import audit
 from edrm.audit import SYSTEM_ACTOR, AuditEvent
-from edrm.bootstrap import Runtime
+from edrm.runtime import Runtime
 from harvest.harvest_config import HarvestConfig, load_harvest_config
 from harvest.leavers import interviews_not_held, plan_of, username_of
 from harvest.models import Leaver

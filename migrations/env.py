@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-import edrm.models  # noqa: F401  (registers every table)
+import edrm.wiring.tables  # noqa: F401  (registers every table)
 from edrm.db import Base, make_engine
 
 config = context.config

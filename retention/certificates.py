@@ -29,7 +29,7 @@ from retention.execution import load_config
 from retention.models import DisposalBatch, DisposalItem, ResidualStub, RetentionRule
 
 if TYPE_CHECKING:
-    from edrm.bootstrap import Runtime
+    from edrm.runtime import Runtime
 
 DOC_TYPE = "Certificate of destruction"
 CSV_COLUMNS = (

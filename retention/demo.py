@@ -7,9 +7,9 @@ from sqlalchemy import select
 
 from edrm import clock
 from edrm.access import SYSTEM
-from edrm.bootstrap import Runtime
 from edrm.demo.corpus import demo_folders
 from edrm.fileplan.models import FilePlanNode
+from edrm.runtime import Runtime
 from retention.holds import list_holds, place_hold
 from retention.schedule import ensure_schedule
 from retention.sweep import sweep

@@ -72,7 +72,7 @@ from retention.models import (
 from retention.review import set_review_date, years_later
 
 if TYPE_CHECKING:
-    from edrm.bootstrap import Runtime
+    from edrm.runtime import Runtime
 
 log = logging.getLogger(__name__)
 

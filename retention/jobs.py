@@ -22,7 +22,7 @@ from retention.schedule import ensure_schedule
 from retention.sweep import sweep
 
 if TYPE_CHECKING:
-    from edrm.bootstrap import Runtime
+    from edrm.runtime import Runtime
 
 log = logging.getLogger(__name__)
 

@@ -66,7 +66,7 @@ from retention.models import (
 )
 
 if TYPE_CHECKING:
-    from edrm.bootstrap import Runtime
+    from edrm.runtime import Runtime
 
 #: The one checksum algorithm of our bags (the blob store is SHA-256 addressed too).
 ALGORITHM = "sha256"

@@ -24,10 +24,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from edrm.access import Principal
-from edrm.bootstrap import Runtime, build_runtime
 from edrm.cli import main as cli_main
 from edrm.db import Base, make_engine, migrate, normalise_url
 from edrm.settings import Settings, ensure_home, load_settings
+from edrm.wiring import Runtime, build_runtime
 
 PG_URL = os.environ.get("EDRM_TEST_DATABASE_URL", "")
 DATABASES = ["sqlite", *(["postgresql"] if PG_URL else [])]

@@ -9,9 +9,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import func, select, text
 
-import edrm.models  # noqa: F401  (every table)
-from edrm.bootstrap import Runtime
+import edrm.wiring.tables  # noqa: F401  (every table)
 from edrm.db import Base, current_revision, head_revision, make_engine, unit_of_work
+from edrm.runtime import Runtime
 from edrm.system_state import SystemState, get_state, set_state
 
 

@@ -6,7 +6,6 @@ import pytest
 from sqlalchemy import func, select
 
 from edrm import audit
-from edrm.bootstrap import Runtime
 from edrm.demo.corpus import demo_users, generate_documents
 from edrm.demo.loader import DEMO_PASSWORD, load_demo
 from edrm.documents.models import Document
@@ -14,6 +13,7 @@ from edrm.fileplan.models import FilePlanNode
 from edrm.markings import Marking
 from edrm.people.roles import Role
 from edrm.people.service import authenticate
+from edrm.runtime import Runtime
 
 pytestmark = pytest.mark.slow
 

@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 
 from edrm import audit
 from edrm.access import SYSTEM, Principal
-from edrm.bootstrap import Runtime
 from edrm.documents.models import Document
 from edrm.documents.service import (
     NewDocument,
@@ -27,6 +26,7 @@ from edrm.errors import InvalidInputError, NotFoundError, RefusedError
 from edrm.fileplan.io import parse_csv
 from edrm.fileplan.service import create_folder, import_rows
 from edrm.markings import Marking
+from edrm.runtime import Runtime
 from tests.conftest import SMALL_PLAN_CSV, World
 
 TEXT = b"Invoice 1001 from Acme Ltd\n\nAmount due: 120.00 GBP\n"

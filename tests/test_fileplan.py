@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 
 from edrm import audit
 from edrm.access import SYSTEM, Principal
-from edrm.bootstrap import Runtime
 from edrm.cli import main as cli_main
 from edrm.documents.service import NewDocument, add_document, move_document
 from edrm.errors import InvalidInputError, RefusedError
@@ -29,6 +28,7 @@ from edrm.fileplan.service import (
 )
 from edrm.markings import Marking
 from edrm.people.roles import Role
+from edrm.runtime import Runtime
 from edrm.settings import DEFAULT_CONFIG_DIR
 from tests.conftest import SMALL_PLAN_CSV, Cli, World
 

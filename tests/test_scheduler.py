@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from edrm import job_lock
-from edrm.bootstrap import Runtime
 from edrm.errors import InvalidInputError
-from edrm.scheduler import load_definitions, run_job, start_scheduler
+from edrm.runtime import Runtime
 from edrm.settings import PROJECT_ROOT
+from edrm.wiring.scheduler import load_definitions, run_job, start_scheduler
 
 
 def test_the_shipped_jobs_file_is_valid() -> None:

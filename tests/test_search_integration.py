@@ -11,10 +11,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from edrm.access import may_see_document, visibility_for
-from edrm.bootstrap import Runtime
 from edrm.documents.models import Document
 from edrm.documents.service import move_document, update_metadata
 from edrm.outbox import OutboxEntry
+from edrm.runtime import Runtime
 from edrm.search_indexer import apply_outbox, indexed_document, pending, reindex
 from edrm.search_service import search_documents
 from tests.conftest import PASSWORD, Cli, World, file_text, sign_in

@@ -107,7 +107,7 @@ def serve(host: str | None, port: int | None) -> None:
     with runtime():
         pass  # refuses to start on an uninitialised or out-of-date database
     app = create_app(overrides)
-    from edrm.embedded import start_background
+    from edrm.wiring.embedded import start_background
 
     background = start_background(app.extensions["edrm"])
     click.echo(f"edrm: serving on http://{settings.host}:{settings.port} (Ctrl-C stops)")
@@ -723,7 +723,7 @@ def scheduler(ctx: click.Context) -> None:
     import signal
     import threading
 
-    from edrm.scheduler import start_scheduler
+    from edrm.wiring.scheduler import start_scheduler
 
     logging.basicConfig(level=_settings().log_level, format="%(asctime)s %(levelname)s %(message)s")
     stop = threading.Event()
@@ -744,7 +744,7 @@ def scheduler(ctx: click.Context) -> None:
 @friendly_errors
 def scheduler_run(job_id: str) -> None:
     """Run one scheduled job now (unless another process is running it)."""
-    from edrm.scheduler import run_job
+    from edrm.wiring.scheduler import run_job
 
     with runtime() as rt:
         click.echo(f"edrm: {job_id}: {run_job(rt, job_id)}")
@@ -756,7 +756,7 @@ def scheduler_run(job_id: str) -> None:
 def scheduler_list(as_json: bool) -> None:
     """The scheduled jobs, their schedule and their last run."""
     from edrm import job_lock
-    from edrm.scheduler import load_definitions
+    from edrm.wiring.scheduler import load_definitions
 
     with runtime() as rt, rt.uow() as session:
         definitions = load_definitions(rt.settings.config_path("jobs.toml"))

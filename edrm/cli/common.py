@@ -13,10 +13,10 @@ import click
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
-from edrm.bootstrap import Runtime, build_runtime
 from edrm.db import current_revision, head_revision
 from edrm.errors import EdrmError
 from edrm.settings import Settings, SettingsError, load_settings
+from edrm.wiring import Runtime, build_runtime
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 
 from edrm import clock
 from edrm.access import SYSTEM
-from edrm.bootstrap import Runtime
 from edrm.demo.corpus import DemoDocument, DemoUser, demo_folders, demo_users, generate_documents
 from edrm.demo.scans import scan_as_pdf, scan_as_png
 from edrm.documents.models import Document
@@ -32,6 +31,7 @@ from edrm.ingest import jobs
 from edrm.ingest.models import IngestJob
 from edrm.people.models import User
 from edrm.people.service import add_user
+from edrm.runtime import Runtime
 from edrm.system_state import get_state, set_state
 
 DEMO_PASSWORD = "demo-password-2025"

@@ -17,10 +17,10 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from edrm.bootstrap import Runtime
 from edrm.ingest import jobs
 from edrm.ingest.models import FAILED, IngestJob
 from edrm.people.models import User
+from edrm.runtime import Runtime
 
 RECEIVED, DONE_DIR, FAILED_DIR = ".received", "done", "failed"
 _SKIP = {RECEIVED, DONE_DIR, FAILED_DIR}

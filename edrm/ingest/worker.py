@@ -15,7 +15,6 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from edrm.bootstrap import Runtime
 from edrm.fileplan.models import FilePlanNode
 from edrm.ingest import jobs
 from edrm.ingest.classify import load_current, load_rules
@@ -24,6 +23,7 @@ from edrm.ingest.models import FAILED, IngestJob
 from edrm.ingest.ocr import OcrEngine
 from edrm.ingest.pipeline import PipelineContext, process_job
 from edrm.ingest.types import load_ingest_config
+from edrm.runtime import Runtime
 
 log = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 10.0

@@ -13,7 +13,6 @@ from jinja2 import BytecodeCache, ChoiceLoader, PackageLoader, PrefixLoader
 from jinja2.bccache import Bucket
 from werkzeug.wrappers import Response
 
-from edrm.bootstrap import build_runtime
 from edrm.errors import NotFoundError, RefusedError
 from edrm.settings import load_settings, secret_key
 from edrm.web import api, auth, documents, fileplan, health, home, ingest, search
@@ -22,6 +21,7 @@ from edrm.web.runtime import (
     commit_request_session,
     keep_refused_change_audit,
 )
+from edrm.wiring import build_runtime
 
 csrf = CSRFProtect()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from edrm.access import Principal
-from edrm.bootstrap import Runtime
+from edrm.runtime import Runtime
 from edrm.search_indexer import apply_outbox
 from harvest.directory import Taxonomy, declare_skill, endorse, taxonomy_for
 from tests.conftest import World, add_person, file_text

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from edrm import clock
 from edrm.access import Principal
-from edrm.bootstrap import Runtime
+from edrm.runtime import Runtime
 from harvest.harvest_config import HarvestConfig
 from tests.conftest import add_person, file_text
 

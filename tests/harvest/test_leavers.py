@@ -302,7 +302,7 @@ def test_no_reminder_once_an_interview_was_held(office: Office, settings: Settin
 
 
 def test_the_reminder_job_is_scheduled(settings: Settings) -> None:
-    from edrm.scheduler import load_definitions
+    from edrm.wiring.scheduler import load_definitions
 
     jobs = {d.function: d for d in load_definitions(settings.config_dir / "jobs.toml")}
     assert "harvest.reminders:interview_reminders" in jobs

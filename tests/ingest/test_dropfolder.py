@@ -8,10 +8,10 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import select
 
-from edrm.bootstrap import Runtime
 from edrm.ingest.dropfolder import DropFolder
 from edrm.ingest.models import IngestJob
 from edrm.ingest.worker import Worker
+from edrm.runtime import Runtime
 from tests.ingest import fixtures as fx
 
 

@@ -10,9 +10,9 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from edrm import clock
-from edrm.bootstrap import Runtime
 from edrm.ingest import jobs
 from edrm.ingest.models import FAILED, QUEUED, RUNNING, IngestJob
+from edrm.runtime import Runtime
 
 
 def _submit(runtime: Runtime, name: str = "a.txt", data: bytes = b"hello") -> int:

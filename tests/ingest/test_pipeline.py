@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from edrm.bootstrap import Runtime
 from edrm.documents.models import Document
 from edrm.ingest import jobs
 from edrm.ingest.models import IngestJob
 from edrm.ingest.worker import Worker
+from edrm.runtime import Runtime
 from tests.conftest import Cli
 from tests.ingest import fixtures as fx
 

@@ -7,13 +7,13 @@ import io
 from sqlalchemy import select
 
 from edrm.access import Principal
-from edrm.bootstrap import Runtime
 from edrm.ingest import jobs
 from edrm.ingest.classify import load_current
 from edrm.ingest.models import ClassificationCorrection
 from edrm.ingest.triage import confirm, triage_items
 from edrm.ingest.worker import Worker
-from edrm.scheduler import run_job
+from edrm.runtime import Runtime
+from edrm.wiring.scheduler import run_job
 from tests.conftest import World
 
 

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 import pytest
 from flask.testing import FlaskClient
 
-from edrm.bootstrap import Runtime
 from edrm.ingest.worker import Worker
+from edrm.runtime import Runtime
 from tests.conftest import PASSWORD, World, sign_in
 
 

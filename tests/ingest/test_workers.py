@@ -17,11 +17,11 @@ import pytest
 from sqlalchemy import func, select
 
 from edrm.audit import AuditEvent
-from edrm.bootstrap import Runtime
 from edrm.demo.scans import scan_as_png
 from edrm.documents.models import Document, DocumentVersion
 from edrm.ingest import jobs
 from edrm.ingest.models import DONE, RUNNING, IngestJob
+from edrm.runtime import Runtime
 from edrm.settings import Settings
 
 pytestmark = pytest.mark.slow

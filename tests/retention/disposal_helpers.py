@@ -10,7 +10,7 @@ from typing import Any
 
 from edrm import clock
 from edrm.access import Principal
-from edrm.bootstrap import Runtime
+from edrm.runtime import Runtime
 from retention.models import DisposalItem, RetentionRule
 from retention.review import decide
 from search.base import SearchQuery, Visibility

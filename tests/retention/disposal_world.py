@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from edrm.access import SYSTEM
-from edrm.bootstrap import Runtime
+from edrm.runtime import Runtime
 
 LONG_AFTER = date(2040, 1, 1)  # every invoice (DESTROY-7Y from creation) is due by then
 

@@ -12,11 +12,11 @@ from sqlalchemy import select
 from edrm import clock
 from edrm.access import SYSTEM
 from edrm.audit import AuditEvent
-from edrm.bootstrap import Runtime
 from edrm.documents.models import Document
 from edrm.errors import InvalidInputError, NotFoundError, RefusedError
 from edrm.fileplan.io import parse_csv
 from edrm.fileplan.service import create_folder, import_rows
+from edrm.runtime import Runtime
 from retention.events import record_event
 from retention.loader import Schedule
 from retention.models import RecordRetention, RetentionEvent

@@ -12,11 +12,11 @@ from sqlalchemy import select
 
 from edrm import audit, clock
 from edrm.access import SYSTEM
-from edrm.bootstrap import Runtime
 from edrm.documents.models import Document
 from edrm.documents.service import add_version
 from edrm.errors import RefusedError
 from edrm.ingest.models import DocumentText
+from edrm.runtime import Runtime
 from edrm.search_indexer import apply_outbox
 from retention.certificates import list_certificates
 from retention.execution import destroy_document, destroy_items, execute_approved

@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 
 from edrm import audit, clock
 from edrm.access import SYSTEM, Principal
-from edrm.bootstrap import Runtime
 from edrm.documents.models import Document
 from edrm.documents.service import (
     NewDocument,
@@ -29,6 +28,7 @@ from edrm.documents.service import (
 )
 from edrm.errors import InvalidInputError, NotFoundError, RefusedError
 from edrm.fileplan.service import create_folder
+from edrm.runtime import Runtime
 from edrm.saved_searches import save
 from edrm.search_service import catch_up
 from retention.holds import (

@@ -13,10 +13,10 @@ from sqlalchemy import func, select
 
 from edrm import clock
 from edrm.audit import AuditEvent
-from edrm.bootstrap import Runtime, build_runtime
 from edrm.documents.models import Document, DocumentVersion
-from edrm.scheduler import load_definitions, run_job
 from edrm.settings import PROJECT_ROOT, Settings
+from edrm.wiring import Runtime, build_runtime
+from edrm.wiring.scheduler import load_definitions, run_job
 from retention import jobs
 from retention.models import DisposalBatch, DisposalItem, ResidualStub
 from tests.conftest import World
@@ -108,10 +108,10 @@ def test_the_fixity_check_reports_missing_and_altered_blobs(world: World) -> Non
 def _scheduler_process(
     settings: Settings, start: Any, rival_tried: Any, results: Any
 ) -> None:  # pragma: no cover - runs in a child process
-    """One scheduler process firing the nightly sweep (edrm.scheduler.run_job, as its cron
+    """One scheduler process firing the nightly sweep (edrm.wiring.scheduler.run_job, as its cron
     trigger does). Whichever process wins the job's lock holds it, as a long sweep would,
     until the other process has tried to run the job too; only then does it sweep."""
-    import edrm.scheduler as scheduler_module
+    import edrm.wiring.scheduler as scheduler_module
 
     real_sweep = jobs.nightly_sweep
 

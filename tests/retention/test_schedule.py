@@ -15,11 +15,11 @@ from sqlalchemy import select
 from edrm import clock
 from edrm.access import SYSTEM
 from edrm.audit import AuditEvent
-from edrm.bootstrap import Runtime
 from edrm.documents.models import Document
 from edrm.errors import InvalidInputError, NotFoundError, RefusedError
 from edrm.fileplan.io import parse_csv
 from edrm.fileplan.service import create_folder, get_node, import_rows
+from edrm.runtime import Runtime
 from edrm.settings import PROJECT_ROOT
 from retention.loader import (
     Schedule,

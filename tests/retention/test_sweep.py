@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session
 from edrm import clock
 from edrm.access import SYSTEM
 from edrm.audit import AuditEvent
-from edrm.bootstrap import Runtime
 from edrm.documents.models import Document
 from edrm.fileplan.io import parse_csv
 from edrm.fileplan.service import close_folder, create_folder, get_node, import_rows
+from edrm.runtime import Runtime
 from retention.forecast import ForecastRow, forecast
 from retention.holds import place_hold
 from retention.loader import Schedule

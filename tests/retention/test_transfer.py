@@ -15,10 +15,10 @@ from sqlalchemy import func, select
 
 from edrm import audit, clock
 from edrm.access import SYSTEM, Principal
-from edrm.bootstrap import Runtime
 from edrm.documents.models import Document
 from edrm.documents.service import add_version
 from edrm.errors import InvalidInputError, RefusedError
+from edrm.runtime import Runtime
 from retention import review
 from retention import transfer as transfer_module
 from retention.execution import execute_approved

@@ -46,7 +46,7 @@ BATCH = 3  # outbox rows per batch: the changes below span several batches
 CHILD = r"""
 import json, os, signal, sys
 
-from edrm.bootstrap import build_runtime
+from edrm.wiring import build_runtime
 from edrm.search_indexer import apply_outbox
 from edrm.settings import load_settings
 from search.tantivy_backend import TantivyBackend

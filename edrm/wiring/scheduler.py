@@ -21,8 +21,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from edrm import job_lock
-from edrm.bootstrap import Runtime
 from edrm.errors import InvalidInputError, NotFoundError
+from edrm.runtime import Runtime
 
 log = logging.getLogger(__name__)
 JOBSTORE_TABLE = "apscheduler_jobs"
@@ -138,7 +138,7 @@ def start_scheduler(runtime: Runtime) -> BackgroundScheduler:
         if existing is not None and str(existing.trigger) == str(trigger):
             continue
         scheduler.add_job(
-            "edrm.scheduler:_scheduled_entry",
+            "edrm.wiring.scheduler:_scheduled_entry",
             trigger,
             args=[definition.id],
             id=definition.id,

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from edrm.bootstrap import Runtime
+from edrm.runtime import Runtime
 
 log = logging.getLogger(__name__)
 DROP_FOLDER_POLL_SECONDS = 2.0
@@ -77,7 +77,7 @@ def start_background(runtime: Runtime) -> Background:
     background.threads.append(thread)
     thread.start()
     if runtime.settings.scheduler:
-        from edrm.scheduler import start_scheduler
+        from edrm.wiring.scheduler import start_scheduler
 
         scheduler = start_scheduler(runtime)
         background.closers.append(lambda: scheduler.shutdown(wait=False))

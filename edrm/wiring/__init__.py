@@ -1,0 +1,41 @@
+"""The composition root: the one place that names concrete adapters and the area packages.
+
+Only the entry points (`edrm.web`, `edrm.cli`, tests, bench and migrations) import it.
+`build_runtime` registers every table, installs the change guards (a held or destroyed record
+cannot change, whichever entry point built the runtime) and chooses the search engine.
+"""
+
+from __future__ import annotations
+
+import edrm.wiring.tables  # noqa: F401  (every table, and the outbox's session hook)
+from edrm.db import engine_from_settings, session_factory
+from edrm.runtime import Runtime
+from edrm.settings import Settings
+from edrm.storage import BlobStore
+from edrm.wiring.guards import install_guards
+from search.base import SearchBackend
+
+__all__ = ["Runtime", "build_runtime", "open_search"]
+
+
+def open_search(settings: Settings) -> SearchBackend:
+    """The search engine chosen in settings."""
+    if settings.search_backend == "elasticsearch":
+        from search.elastic_backend import ElasticBackend
+
+        return ElasticBackend(settings.elasticsearch_url)
+    from search.tantivy_backend import TantivyBackend
+
+    return TantivyBackend(settings.index_dir)
+
+
+def build_runtime(settings: Settings) -> Runtime:
+    install_guards()
+    engine = engine_from_settings(settings)
+    return Runtime(
+        settings=settings,
+        engine=engine,
+        sessions=session_factory(engine),
+        blobs=BlobStore(settings.blob_dir),
+        open_search=open_search,
+    )
