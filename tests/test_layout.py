@@ -66,8 +66,24 @@ def test_retention_and_harvest_never_import_each_other() -> None:
 
 
 # The entry points and the composition root sit outside the core (DESIGN.md §3: web and CLI call
-# services; bootstrap names the concrete pieces): they may use retention and harvest.
+# services; the wiring names the concrete pieces): they may use retention and harvest.
 OUTER = ("edrm/web/", "edrm/cli/", "edrm/wiring/")
+ENTRY_POINTS = ("edrm/web/", "edrm/cli/", "edrm/wiring/", "edrm/__main__.py")
+
+
+def _rel(module: Path) -> str:
+    return module.relative_to(ROOT).as_posix()
+
+
+def test_only_the_entry_points_import_the_wiring() -> None:
+    for package in PACKAGES:
+        for module in _modules(package):
+            if _rel(module).startswith(ENTRY_POINTS):
+                continue
+            bad = {
+                n for n in _imports(module) if n == "edrm.wiring" or n.startswith("edrm.wiring.")
+            }
+            assert not bad, f"{_rel(module)} imports the composition root ({bad})"
 
 
 def test_the_core_does_not_import_retention_or_harvest() -> None:
@@ -108,3 +124,115 @@ def test_nothing_reads_configuration_at_import_time() -> None:
                 importlib.import_module(name)
     finally:
         del os.environ["EDRM_PORT"]
+
+
+def _module_name(path: Path) -> str:
+    return ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+
+
+@pytest.mark.parametrize(("package", "other"), [("retention", "harvest"), ("harvest", "retention")])
+def test_retention_and_harvest_do_not_load_each_other_through_anything_they_import(
+    package: str, other: str
+) -> None:
+    """Import every module of one area in a fresh interpreter: the other area is never loaded,
+    whatever the chain of imports in between."""
+    import subprocess
+    import sys
+
+    names = [_module_name(m) for m in _modules(package)]
+    script = (
+        "import importlib, sys\n"
+        f"for name in {names!r}:\n"
+        "    importlib.import_module(name)\n"
+        f"print(sorted(m for m in sys.modules if m.split('.')[0] == {other!r}))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]", f"importing {package} loads {done.stdout.strip()}"
+
+
+def _project_modules() -> dict[str, Path]:
+    return {_module_name(m): m for package in PACKAGES for m in _modules(package)}
+
+
+def _resolved_imports(path: Path, modules: dict[str, Path]) -> set[str]:
+    """The project modules a module imports (anywhere in it, functions included)."""
+    found: set[str] = set()
+    for name in _imports(path):
+        for candidate in (name, name.rsplit(".", 1)[0]):
+            if candidate in modules:
+                found.add(candidate)
+                break
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            for alias in node.names:
+                if f"{node.module}.{alias.name}" in modules:
+                    found.add(f"{node.module}.{alias.name}")
+    return found
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components with more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    out: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in graph[v]:
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                out.append(sorted(component))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return out
+
+
+def _folder(name: str, modules: dict[str, Path]) -> Path:
+    return modules[name].parent
+
+
+def test_no_import_circle_joins_modules_of_different_folders() -> None:
+    """Circles held apart by imports inside functions count too: they are circles all the same."""
+    import sys
+
+    sys.setrecursionlimit(10_000)
+    modules = _project_modules()
+    graph = {name: _resolved_imports(path, modules) - {name} for name, path in modules.items()}
+    # A package's __init__ importing its own modules is not a circle between folders.
+    crossing = [c for c in _cycles(graph) if len({_folder(n, modules) for n in c}) > 1]
+    assert not crossing, "import circles across folders: " + "; ".join(
+        " <-> ".join(c) for c in crossing
+    )
+
+
+def test_no_two_modules_import_each_other_even_inside_functions() -> None:
+    """Within a folder too: a circle hidden in a function is still a circle (issue 10)."""
+    import sys
+
+    sys.setrecursionlimit(10_000)
+    modules = _project_modules()
+    graph = {name: _resolved_imports(path, modules) - {name} for name, path in modules.items()}
+    circles = _cycles(graph)
+    assert not circles, "import circles: " + "; ".join(" <-> ".join(c) for c in circles)
