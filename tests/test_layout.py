@@ -236,3 +236,41 @@ def test_no_two_modules_import_each_other_even_inside_functions() -> None:
     graph = {name: _resolved_imports(path, modules) - {name} for name, path in modules.items()}
     circles = _cycles(graph)
     assert not circles, "import circles: " + "; ".join(" <-> ".join(c) for c in circles)
+
+
+MAX_MODULE_LINES = 600
+MAX_FUNCTION_LINES = 80
+
+
+def _product_modules() -> list[Path]:
+    return [m for package in PACKAGES for m in _modules(package)]
+
+
+def test_no_product_module_is_over_600_lines() -> None:
+    long = {
+        _rel(m): n
+        for m in _product_modules()
+        if (n := len(m.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES
+    }
+    assert not long, f"modules over {MAX_MODULE_LINES} lines: {long}"
+
+
+def _says_why_it_is_long(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """A long function's docstring has a line saying why, e.g. "Long: one SQL statement …"."""
+    doc = ast.get_docstring(node) or ""
+    return any(line.strip().lower().startswith("long:") for line in doc.splitlines())
+
+
+def test_no_function_is_over_80_lines_without_saying_why() -> None:
+    long: list[str] = []
+    for module in _product_modules():
+        tree = ast.parse(module.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            size = (node.end_lineno or node.lineno) - node.lineno + 1
+            if size > MAX_FUNCTION_LINES and not _says_why_it_is_long(node):
+                long.append(f"{_rel(module)}:{node.lineno} {node.name} ({size} lines)")
+    assert not long, "functions over 80 lines with no 'Long:' line in the docstring: " + ", ".join(
+        long
+    )
