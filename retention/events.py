@@ -20,6 +20,8 @@ from edrm.fileplan.models import FilePlanNode
 from edrm.people.roles import Role
 from retention.loader import EVENT_RE
 from retention.models import RetentionEvent
+from retention.schedule import fy_start_month
+from retention.sweep import recompute
 
 MAX_NOTE = 2000
 
@@ -42,19 +44,14 @@ def _subtree_ids(session: Session, root_id: int) -> list[int]:
     return found
 
 
-def record_event(
-    session: Session,
+def _check_event(
     name: str,
-    *,
     occurred_on: date,
-    folder_code: str | None = None,
-    document_id: int | None = None,
+    note: str,
     actor: Principal,
-    note: str = "",
-) -> RetentionEvent:
-    """Record that `name` happened on `occurred_on` to a folder or a record; the records it
-    reaches get their due dates recomputed. Audited."""
-    name = (name or "").strip()
+    folder_code: str | None,
+    document_id: int | None,
+) -> None:
     if not EVENT_RE.match(name):
         raise InvalidInputError(
             f"event name {name!r}: use lower-case letters, digits and underscores, "
@@ -73,24 +70,63 @@ def record_event(
         raise InvalidInputError(f"the note is too long (at most {MAX_NOTE} characters)")
     if not may_record_events(actor):
         raise RefusedError("only records managers and HR may record retention events")
+
+
+def _event_folder(session: Session, actor: Principal, code: str) -> FilePlanNode:
+    node = session.scalar(select(FilePlanNode).where(FilePlanNode.code == code))
+    if node is None or not may_see_node(actor, node):
+        raise NotFoundError(f"file-plan node {code!r} not found")
+    if not node.is_folder:
+        raise InvalidInputError(
+            f"{code!r} is a {node.kind_value}: events are recorded for a folder or a record"
+        )
+    return node
+
+
+def _event_record(session: Session, actor: Principal, document_id: int) -> Document:
+    document = get_visible_document(session, actor, document_id)
+    if document.status != "filed":
+        raise InvalidInputError(
+            f"document {document_id} is {document.status}: events apply to filed records"
+        )
+    return document
+
+
+def _records_reached(
+    session: Session, node: FilePlanNode | None, document: Document | None
+) -> list[int]:
+    """The filed records an event reaches: the record, or everything in the folder's subtree."""
+    if node is None:
+        return [document.id] if document is not None else []
+    node_ids = _subtree_ids(session, node.id)
+    return list(
+        session.scalars(
+            select(Document.id).where(Document.node_id.in_(node_ids), Document.status == "filed")
+        )
+    )
+
+
+def record_event(
+    session: Session,
+    name: str,
+    *,
+    occurred_on: date,
+    folder_code: str | None = None,
+    document_id: int | None = None,
+    actor: Principal,
+    note: str = "",
+) -> RetentionEvent:
+    """Record that `name` happened on `occurred_on` to a folder or a record; the records it
+    reaches get their due dates recomputed. Audited."""
+    name = (name or "").strip()
+    _check_event(name, occurred_on, note, actor, folder_code, document_id)
     node: FilePlanNode | None = None
     document: Document | None = None
     if folder_code is not None and folder_code.strip():
-        code = folder_code.strip()
-        node = session.scalar(select(FilePlanNode).where(FilePlanNode.code == code))
-        if node is None or not may_see_node(actor, node):
-            raise NotFoundError(f"file-plan node {code!r} not found")
-        if not node.is_folder:
-            raise InvalidInputError(
-                f"{code!r} is a {node.kind_value}: events are recorded for a folder or a record"
-            )
+        node = _event_folder(session, actor, folder_code.strip())
     else:
         assert document_id is not None
-        document = get_visible_document(session, actor, document_id)
-        if document.status != "filed":
-            raise InvalidInputError(
-                f"document {document_id} is {document.status}: events apply to filed records"
-            )
+        document = _event_record(session, actor, document_id)
     event = RetentionEvent(
         name=name,
         node_id=node.id if node else None,
@@ -102,20 +138,7 @@ def record_event(
     )
     session.add(event)
     session.flush()
-    if node is not None:
-        node_ids = _subtree_ids(session, node.id)
-        reached = list(
-            session.scalars(
-                select(Document.id).where(
-                    Document.node_id.in_(node_ids), Document.status == "filed"
-                )
-            )
-        )
-    else:
-        reached = [document.id] if document is not None else []
-    from retention.schedule import fy_start_month
-    from retention.sweep import recompute
-
+    reached = _records_reached(session, node, document)
     recompute(session, fy_start_month=fy_start_month(session), document_ids=reached)
     audit.record(
         session,
