@@ -7,6 +7,9 @@ page group add its routes: overview, schedule, forecast, queue, certificates, ho
 events, audit, consequence. Each view turns a request into a service call (the services never
 commit; the request's unit of work does). Execution and transfer run their own transactions
 through the runtime.
+
+The page modules share names with the services (schedule, holds, events …) and a package's
+globals are its attributes, so this file takes services' functions by name, never their modules.
 """
 
 from __future__ import annotations
