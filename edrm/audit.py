@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Integer, String, Text, insert, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from edrm import clock
 from edrm.db import Base
+from edrm.errors import AuditNote
 
 GENESIS_HASH = "0" * 64
 SYSTEM_ACTOR = "system"
@@ -155,6 +156,26 @@ def record_many(
         head.last_seq, head.last_hash = seq, prev
         session.flush()
     return len(rows)
+
+
+def record_refusal(session: Session, error: BaseException) -> bool:
+    """Audit the refusal an error carries (its `AuditNote`), in the caller's transaction.
+    False when the error carries none. The one way a refused change is audited: the unit of
+    work, the web's error pages and bulk decisions all come here."""
+    note: AuditNote | None = getattr(error, "audit", None)
+    if note is None:
+        return False
+    record(session, note.actor, note.action, note.entity_type, note.entity_id or "", note.details)
+    return True
+
+
+def keep_refusal(factory: sessionmaker[Session], error: BaseException) -> None:
+    """Audit the refusal an error carries in a transaction of its own, for when the refused
+    change's transaction has rolled back (or is about to)."""
+    if getattr(error, "audit", None) is None:
+        return
+    with factory() as session, session.begin():
+        record_refusal(session, error)
 
 
 @dataclass(frozen=True)

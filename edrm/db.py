@@ -101,29 +101,17 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 
 @contextmanager
 def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """One transaction: committed when the block ends normally, rolled back otherwise."""
+    """One transaction: committed when the block ends normally, rolled back otherwise.
+    (`Runtime.uow` adds keeping the audit of a refused change.)"""
     session = factory()
     try:
         yield session
         session.commit()
-    except BaseException as exc:
+    except BaseException:
         session.rollback()
-        note = getattr(exc, "audit", None)
-        if note is not None:
-            keep_refusal(factory, note)
         raise
     finally:
         session.close()
-
-
-def keep_refusal(factory: sessionmaker[Session], note: Any) -> None:
-    """Audit a refused change in its own transaction (the change's own one rolled back)."""
-    from edrm import audit
-
-    with factory() as session, session.begin():
-        audit.record(
-            session, note.actor, note.action, note.entity_type, note.entity_id or "", note.details
-        )
 
 
 def alembic_config(url: str) -> Any:

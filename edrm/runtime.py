@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from edrm.audit import keep_refusal
 from edrm.db import unit_of_work
 from edrm.settings import Settings
 from edrm.storage import BlobStore
@@ -37,8 +38,14 @@ class Runtime:
 
     @contextmanager
     def uow(self) -> Iterator[Session]:
-        with unit_of_work(self.sessions) as session:
-            yield session
+        """One unit of work (`edrm.db.unit_of_work`); a refusal that carries an audit note is
+        audited in a transaction of its own after the work rolled back."""
+        try:
+            with unit_of_work(self.sessions) as session:
+                yield session
+        except BaseException as exc:
+            keep_refusal(self.sessions, exc)
+            raise
 
     @property
     def search(self) -> SearchBackend:

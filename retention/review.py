@@ -12,6 +12,7 @@ Decisions (always with a reason, only by records managers, each stage by a diffe
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -21,7 +22,7 @@ from sqlalchemy.orm import Session
 from edrm import audit, clock
 from edrm.access import Principal
 from edrm.documents.models import Document
-from edrm.errors import AuditNote, InvalidInputError, NotFoundError, RefusedError
+from edrm.errors import AuditNote, EdrmError, InvalidInputError, NotFoundError, RefusedError
 from retention.models import DisposalDecision, DisposalItem, RecordRetention
 
 DECISIONS = ("approve", "reject", "extend", "refer")
@@ -196,31 +197,14 @@ def decide(
     item = session.get(DisposalItem, item_id, with_for_update=True)
     if item is None:
         raise NotFoundError(f"disposal item {item_id} not found")
-    if actor.is_system:
-        raise RefusedError("a review decision is a person's: act as a records manager (--as)")
-    if not actor.manages_records:
-        raise _refuse(actor, item, "only records managers decide on disposal")
-    if item.status != "pending":
-        raise RefusedError(f"disposal item {item_id} is {item.status}: it is not awaiting review")
-    earlier = session.scalar(
-        select(DisposalDecision.stage)
-        .where(DisposalDecision.item_id == item.id, DisposalDecision.decided_by == actor.username)
-        .limit(1)
-    )
-    if earlier is not None:
-        raise _refuse(
-            actor,
-            item,
-            f"you decided stage {earlier} of disposal item {item_id}; "
-            f"stage {item.stage} needs a different reviewer",
-        )
+    _check_reviewer(session, item, actor)
     today = clock.now().date()
     if decision == "extend" and new_date is None:
         raise InvalidInputError(f"an extension needs the new date (item {item_id})")
     if new_date is not None and new_date <= today:
         raise InvalidInputError(f"the new date {new_date.isoformat()} is not in the future")
-    now = clock.now()
     stage = item.stage
+    now = clock.now()
     session.add(
         DisposalDecision(
             item_id=item.id,
@@ -232,24 +216,7 @@ def decide(
             decided_at=now,
         )
     )
-    if decision == "approve":
-        if item.stage < item.stages:
-            item.stage += 1
-        else:
-            item.status = "approved"
-    elif decision == "refer":
-        item.stages += 1
-        item.stage += 1
-    elif decision == "reject":
-        new_date = new_date or years_later(today)
-        set_review_date(session, item, new_date)
-        item.status = "rejected"
-        item.finished_at = now
-    else:  # extend
-        assert new_date is not None
-        set_review_date(session, item, new_date)
-        item.status = "extended"
-        item.finished_at = now
+    new_date = _apply(session, item, decision, new_date, today=today, now=now)
     session.flush()
     audit.record(
         session,
@@ -269,6 +236,124 @@ def decide(
     return item
 
 
+def _check_reviewer(session: Session, item: DisposalItem, actor: Principal) -> None:
+    """A person who manages records, deciding a pending item at a stage they have not decided."""
+    if actor.is_system:
+        raise RefusedError("a review decision is a person's: act as a records manager (--as)")
+    if not actor.manages_records:
+        raise _refuse(actor, item, "only records managers decide on disposal")
+    if item.status != "pending":
+        raise RefusedError(f"disposal item {item.id} is {item.status}: it is not awaiting review")
+    earlier = session.scalar(
+        select(DisposalDecision.stage)
+        .where(DisposalDecision.item_id == item.id, DisposalDecision.decided_by == actor.username)
+        .limit(1)
+    )
+    if earlier is not None:
+        raise _refuse(
+            actor,
+            item,
+            f"you decided stage {earlier} of disposal item {item.id}; "
+            f"stage {item.stage} needs a different reviewer",
+        )
+
+
+def _apply(
+    session: Session,
+    item: DisposalItem,
+    decision: str,
+    new_date: date | None,
+    *,
+    today: date,
+    now: datetime,
+) -> date | None:
+    """Move the item on as the decision says; returns the record's new review date, if any."""
+    if decision == "approve":
+        if item.stage < item.stages:
+            item.stage += 1
+        else:
+            item.status = "approved"
+    elif decision == "refer":
+        item.stages += 1
+        item.stage += 1
+    elif decision == "reject":
+        new_date = new_date or years_later(today)
+        set_review_date(session, item, new_date)
+        item.status = "rejected"
+        item.finished_at = now
+    else:  # extend
+        assert new_date is not None
+        set_review_date(session, item, new_date)
+        item.status = "extended"
+        item.finished_at = now
+    return new_date
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """One item a bulk decision could not decide, and why (the error's message)."""
+
+    item_id: int
+    why: str
+    error: EdrmError
+
+
+@dataclass(frozen=True)
+class BulkDecision:
+    """What one decision on several items did: every item decided, or (all or nothing) none,
+    with the items refused and why."""
+
+    decision: str
+    asked: int  # how many different items the decision was for
+    decided: list[DisposalItem] = field(default_factory=list)
+    refused: list[Refusal] = field(default_factory=list)
+
+    @property
+    def held_back(self) -> int:
+        """Items that were not refused but were not decided either, because others were."""
+        return self.asked - len(self.decided) - len(self.refused)
+
+
+def decide_items(
+    session: Session,
+    item_ids: Iterable[int],
+    decision: str,
+    *,
+    reason: str,
+    actor: Principal,
+    new_date: date | None = None,
+) -> BulkDecision:
+    """The same decision on several items (bulk selection, web and CLI alike): all or nothing.
+
+    Each item is tried in its own savepoint, so every refusal is found and reported, not only
+    the first; if any item is refused the whole batch is rolled back and nothing is decided.
+    Refusals that carry an audit note are audited in the caller's transaction, which the caller
+    commits (the decisions themselves are gone by then)."""
+    ids = list(dict.fromkeys(item_ids))
+    if not ids:
+        raise InvalidInputError("choose at least one item")
+    decided: list[DisposalItem] = []
+    refused: list[Refusal] = []
+    batch = session.begin_nested()
+    for item_id in ids:
+        try:
+            with session.begin_nested():
+                decided.append(
+                    decide(
+                        session, item_id, decision, reason=reason, actor=actor, new_date=new_date
+                    )
+                )
+        except EdrmError as exc:
+            refused.append(Refusal(item_id, str(exc), exc))
+    if not refused:
+        batch.commit()
+        return BulkDecision(decision, len(ids), decided=decided)
+    batch.rollback()
+    for refusal in refused:
+        audit.record_refusal(session, refusal.error)
+    return BulkDecision(decision, len(ids), refused=refused)
+
+
 def decide_many(
     session: Session,
     item_ids: Iterable[int],
@@ -278,13 +363,14 @@ def decide_many(
     actor: Principal,
     new_date: date | None = None,
 ) -> list[DisposalItem]:
-    """The same decision on several items (bulk selection); all or nothing."""
-    ids = list(dict.fromkeys(item_ids))
-    if not ids:
-        raise InvalidInputError("choose at least one item")
-    return [
-        decide(session, i, decision, reason=reason, actor=actor, new_date=new_date) for i in ids
-    ]
+    """`decide_items` for callers that want an exception: the items decided, or the first
+    refusal raised (all or nothing; the unit of work keeps the refusal's audit)."""
+    result = decide_items(
+        session, item_ids, decision, reason=reason, actor=actor, new_date=new_date
+    )
+    if result.refused:
+        raise result.refused[0].error
+    return result.decided
 
 
 def set_review_date(session: Session, item: DisposalItem, on: date) -> None:

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import sys
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import click
 
 from edrm.cli.common import CliError, _json_out, _principal, as_option, friendly_errors, runtime
 from edrm.errors import RefusedError
+
+if TYPE_CHECKING:
+    from retention.review import BulkDecision
 
 DATE = click.DateTime(formats=["%Y-%m-%d"])
 
@@ -141,8 +145,9 @@ def disposal_decide(
     as_user: str | None,
     as_json: bool,
 ) -> None:
-    """Decide queue items: --approve, --reject, --extend DATE or --refer, with --reason."""
-    from retention.review import decide_many, items_as_dicts
+    """Decide queue items: --approve, --reject, --extend DATE or --refer, with --reason.
+    All or nothing: if any item is refused, none is decided (and each refusal is named)."""
+    from retention.review import decide_items, items_as_dicts
 
     if extend_to is not None:
         if decision is not None:
@@ -152,12 +157,14 @@ def disposal_decide(
         raise CliError("choose one of --approve, --reject, --extend DATE, --refer")
     if new_date is not None and decision not in ("reject", "extend"):
         raise CliError("--date goes with --reject")
-    with runtime() as rt, rt.uow() as session:
+    with runtime() as rt, rt.uow() as session:  # commits the audit of any refusal
         actor = _principal(session, as_user)
-        items = decide_many(
+        result = decide_items(
             session, item_ids, decision, reason=reason, actor=actor, new_date=_day(new_date)
         )
-        rows = items_as_dicts(session, items)
+        rows = items_as_dicts(session, result.decided)
+    if result.refused:
+        _refused_out(result)
     if as_json:
         _json_out(rows)
         return
@@ -166,6 +173,19 @@ def disposal_decide(
             f"edrm: item {r['id']} (document {r['document_id']}): {decision} -> {r['status']}, "
             f"stage {r['stage']}/{r['stages']}"
         )
+
+
+def _refused_out(result: BulkDecision) -> None:
+    """Each reason a bulk decision was refused, once, as error lines; then exit 1."""
+    for why in dict.fromkeys(r.why for r in result.refused):
+        click.echo(f"edrm: error: {why}", err=True)
+    if result.held_back:
+        click.echo(
+            f"edrm: error: none of the {result.asked} items was decided: a decision on several "
+            "items is all or nothing",
+            err=True,
+        )
+    sys.exit(1)
 
 
 @disposal.command("execute")

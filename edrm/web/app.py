@@ -22,8 +22,12 @@ from edrm.web.runtime import (
     keep_refused_change_audit,
 )
 from edrm.wiring import build_runtime
+from harvest import web_directory, web_leavers
+from retention import web as retention_web
 
 csrf = CSRFProtect()
+#: The areas' web packages and modules: each has a blueprint `bp` and may have a JSON `api`.
+AREA_WEB = (web_directory, web_leavers, retention_web)
 
 
 class _MemoryBytecodeCache(BytecodeCache):
@@ -86,8 +90,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     for module in (auth, home, fileplan, documents, health, ingest, search, api):
         app.register_blueprint(module.bp)
-    _register_knowledge_pages(app)
-    _register_retention_pages(app)
+    _register_area_pages(app)
 
     app.before_request(_before_request)
     app.before_request(auth.load_current_user)
@@ -98,20 +101,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     return app
 
 
-def _register_knowledge_pages(app: Flask) -> None:
-    from harvest import web_directory, web_leavers
-
-    for module in (web_directory, web_leavers):
-        app.register_blueprint(module.bp)
-        app.register_blueprint(module.api)
-    csrf.exempt(web_directory.api)
-    csrf.exempt(web_leavers.api)
-
-
-def _register_retention_pages(app: Flask) -> None:
-    from retention import web as retention_web
-
-    app.register_blueprint(retention_web.bp)
+def _register_area_pages(app: Flask) -> None:
+    """Each area's pages, and the JSON API an area has (it checks its token itself)."""
+    for area in AREA_WEB:
+        app.register_blueprint(area.bp)
+        area_api = getattr(area, "api", None)
+        if area_api is not None:
+            app.register_blueprint(area_api)
+            csrf.exempt(area_api)
 
 
 def _before_request() -> None:

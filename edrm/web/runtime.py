@@ -10,7 +10,7 @@ from flask import current_app, g, send_file
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from edrm.db import keep_refusal
+from edrm.audit import keep_refusal
 from edrm.documents.models import DocumentVersion
 from edrm.runtime import Runtime
 
@@ -28,13 +28,12 @@ def db() -> Session:
 
 def keep_refused_change_audit(exc: BaseException) -> None:
     """A refusal carrying an audit note is audited even though the request rolls back."""
-    note = getattr(exc, "audit", None)
-    if note is None:
+    if getattr(exc, "audit", None) is None:
         return
     session: Session | None = g.get("db")
     if session is not None:
         session.rollback()
-    keep_refusal(rt().sessions, note)
+    keep_refusal(rt().sessions, exc)
 
 
 def send_version(version: DocumentVersion) -> Response:

@@ -241,6 +241,21 @@ def test_the_same_person_cannot_decide_a_second_stage_and_the_refusal_is_audited
     assert _items(rm)[rm.docs["invoice"]].status == "approved"
 
 
+def test_a_decision_on_several_items_with_one_refused_decides_none_and_says_why(
+    client: FlaskClient, rm: World
+) -> None:
+    queue_due(rm.runtime)
+    items = _items(rm)
+    invoice, old = items[rm.docs["invoice"]].id, items[rm.docs["old"]].id
+    sign_in(client, "recman")
+    _decide(client, [invoice], "refer", reason="Needs the finance director's view")
+    response = _decide(client, [invoice, old], "approve", reason="Past its retention period")
+    page = client.get(response.headers["Location"]).text
+    assert f"Item {invoice}: you decided stage 1" in page
+    assert "None of the 2 items was decided" in page
+    assert _items(rm)[rm.docs["old"]].status == "pending"
+
+
 def test_an_items_page_shows_its_decisions_and_takes_a_decision(
     client: FlaskClient, rm: World
 ) -> None:

@@ -17,7 +17,14 @@ from edrm.documents.models import Document
 from edrm.errors import InvalidInputError, RefusedError
 from retention.execution import execute_approved
 from retention.models import DisposalItem, RecordRetention
-from retention.review import decide, decide_many, decisions_for, list_queue, queue_summary
+from retention.review import (
+    decide,
+    decide_items,
+    decide_many,
+    decisions_for,
+    list_queue,
+    queue_summary,
+)
 from tests.conftest import World, file_text
 from tests.retention.disposal_helpers import queue, with_records_management
 
@@ -207,6 +214,52 @@ def test_a_bulk_decision_is_all_or_nothing(rm: World) -> None:
             s, [first, second], "approve", reason="due", actor=rm.people["recman2"]
         )
     assert [i.status for i in decided] == ["approved", "approved"]
+
+
+def test_a_bulk_decision_reports_every_refusal_and_why_and_decides_nothing(rm: World) -> None:
+    rt = rm.runtime
+    with rt.uow() as s:
+        docs = [file_text(s, rt, "FIN-AP-INV", f"Invoice {n}") for n in (83, 84, 85)]
+    ok, staged, gone = queue(rt, docs[0]), queue(rt, docs[1], stages=2), queue(rt, docs[2])
+    _decide(rm, staged, "approve", "recman")
+    _decide(rm, gone, "approve", "recman")
+
+    with rt.uow() as s:
+        result = decide_items(
+            s, [ok, staged, gone, ok], "approve", reason="due", actor=rm.people["recman"]
+        )
+    assert (result.decision, result.asked, result.decided) == ("approve", 3, [])
+    assert [r.item_id for r in result.refused] == [staged, gone]
+    assert "needs a different reviewer" in result.refused[0].why
+    assert "not awaiting review" in result.refused[1].why
+    assert result.held_back == 1
+    assert _item(rm, ok).status == "pending"
+    assert [r["item"] for r in _refusals(rm)] == [staged]  # the refusal with an audit note
+
+    with rt.uow() as s:
+        done = decide_items(s, [ok, staged], "approve", reason="due", actor=rm.people["recman2"])
+    assert [i.id for i in done.decided] == [ok, staged] and done.refused == []
+    assert done.held_back == 0
+    assert {_item(rm, ok).status, _item(rm, staged).status} == {"approved"}
+
+
+def test_the_cli_decides_nothing_when_one_item_is_refused_and_names_it(rm: World, cli: Any) -> None:
+    rt = rm.runtime
+    with rt.uow() as s:
+        a = file_text(s, rt, "FIN-AP-INV", "Invoice 88")
+        b = file_text(s, rt, "FIN-AP-INV", "Invoice 89")
+    first, second = queue(rt, a), queue(rt, b, stages=2)
+    _decide(rm, second, "approve", "recman")
+
+    refused = cli(
+        "disposal", "decide", str(first), str(second), "--approve", "--reason", "due",
+        "--as", "recman", "--json",
+    )  # fmt: skip
+    assert refused.exit_code == 1
+    assert "stage 2 needs a different reviewer" in refused.output
+    assert "none of the 2 items was decided" in refused.output
+    assert _item(rm, first).status == "pending"
+    assert [r["item"] for r in _refusals(rm)] == [second]
 
 
 def test_the_queue_lists_filters_and_counts_by_class_action_and_stage(rm: World) -> None:

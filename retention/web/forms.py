@@ -1,4 +1,5 @@
-"""Forms for the records managers' pages (Flask-WTF for CSRF, GOV.UK widgets for markup)."""
+"""Forms for the records managers' pages (Flask-WTF for CSRF, GOV.UK widgets for markup), and
+the reading of their fields that more than one page shares."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from wtforms import DateField, RadioField, SelectChoice, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from edrm.errors import InvalidInputError
 
 DATE_FORMAT = "%d %m %Y"  # the GOV.UK date input's day, month and year, joined by spaces
 
@@ -184,3 +187,13 @@ class ScheduleImportForm(FlaskForm):
         validators=[FileRequired(message="Choose a CSV file")],
     )
     submit = SubmitField("Import the schedule", widget=GovSubmitInput())
+
+
+def document_number(value: str | None) -> int | None:
+    """A document number as typed ("123" or "#123"); None when left empty."""
+    text = (value or "").strip().lstrip("#")
+    if not text:
+        return None
+    if not text.isdigit():
+        raise InvalidInputError(f"{value!r} is not a document number")
+    return int(text)

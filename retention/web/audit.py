@@ -1,0 +1,63 @@
+"""The audit search page: the audit trail filtered by person, action, object and dates, fifty
+entries at a time, newest first."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, render_template, request, url_for
+
+from edrm import clock
+from edrm.web.runtime import db
+from retention.audit_search import AuditQuery, known_actions, search_audit
+
+PAGE_SIZE = 50
+
+
+def register(bp: Blueprint) -> None:
+    bp.add_url_rule("/audit", view_func=audit_search, methods=["GET"])
+
+
+def audit_search() -> Any:
+    args = request.args
+    errors: dict[str, str] = {}
+    query = AuditQuery(
+        actor=args.get("actor", "").strip(),
+        action=args.get("action", "").strip(),
+        object_type=args.get("object_type", "").strip(),
+        object_id=args.get("object_id", "").strip(),
+        date_from=_date_arg("from", errors),
+        date_to=_date_arg("to", errors),
+        before_seq=int(args["before"]) if args.get("before", "").isdigit() else None,
+    )
+    session = db()
+    entries = [] if errors else search_audit(session, query, limit=PAGE_SIZE + 1)
+    older_url = None
+    if len(entries) > PAGE_SIZE:
+        entries = entries[:PAGE_SIZE]
+        kept: dict[str, Any] = {k: v for k, v in args.items() if k != "before" and v}
+        older_url = url_for("retention.audit_search", **kept, before=entries[-1].seq)
+    return (
+        render_template(
+            "retention/audit.html",
+            entries=entries,
+            older_url=older_url,
+            args=args,
+            errors=errors,
+            error_list=[{"text": m, "href": f"#{k}"} for k, m in errors.items()],
+            actions=known_actions(session),
+        ),
+        400 if errors else 200,
+    )
+
+
+def _date_arg(name: str, errors: dict[str, str]) -> date | None:
+    value = request.args.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        errors[name] = f"Enter the date as year-month-day, for example {clock.now():%Y-%m-%d}"
+        return None

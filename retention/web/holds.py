@@ -1,0 +1,152 @@
+"""The legal hold pages: the holds (active, or all) and placing one on a record, a folder or a
+search; one hold with what it covers, lifting it, and deleting one placed by mistake."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
+
+from edrm.access import may_see_document
+from edrm.documents.models import Document
+from edrm.errors import EdrmError, NotFoundError, RefusedError
+from edrm.fileplan.models import FilePlanNode
+from edrm.web.auth import principal
+from edrm.web.forms import ActionForm
+from edrm.web.runtime import db, rt
+from retention import holds
+from retention.models import LegalHold, LegalHoldItem
+from retention.web.forms import HoldForm, ReasonForm, document_number
+from retention.web.labels import count_words
+
+SHOWN_DOCUMENTS = 200
+
+
+def register(bp: Blueprint) -> None:
+    bp.add_url_rule("/holds", view_func=holds_page, methods=["GET", "POST"])
+    bp.add_url_rule("/holds/<int:hold_id>", view_func=hold, methods=["GET", "POST"])
+    bp.add_url_rule("/holds/<int:hold_id>/delete", view_func=delete_hold, methods=["POST"])
+
+
+def holds_page() -> Any:
+    session = db()
+    form = HoldForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            with session.begin_nested():
+                placed = holds.place_hold(
+                    session,
+                    reason=form.reason.data.strip(),
+                    authority=form.authority.data.strip(),
+                    actor=principal(),
+                    document_id=document_number(form.document_id.data),
+                    folder_code=(form.folder_code.data or "").strip() or None,
+                    query=(form.query.data or "").strip() or None,
+                    search=rt(),
+                )
+        except EdrmError as exc:
+            form.form_errors.append(str(exc))
+            status = 400
+        else:
+            flash(f"Hold {placed.id} placed: {_covered(session, placed)}.", "success")
+            return redirect(url_for("retention.hold", hold_id=placed.id))
+    elif form.is_submitted():
+        status = 400
+    show_all = request.args.get("all") == "1"
+    listed = holds.list_holds(session, active_only=not show_all)
+    return (
+        render_template(
+            "retention/holds.html",
+            holds=listed,
+            coverage={h.id: holds.covered_count(session, h.id) for h in listed},
+            show_all=show_all,
+            form=form,
+        ),
+        status,
+    )
+
+
+def _covered(session: Session, placed: LegalHold) -> str:
+    n = holds.covered_count(session, placed.id)
+    return f"it covers {count_words(n).replace('item', 'record')}"
+
+
+def hold(hold_id: int) -> Any:
+    session = db()
+    found = session.get(LegalHold, hold_id)
+    if found is None:
+        raise NotFoundError(f"hold {hold_id} not found")
+    form = ReasonForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            with session.begin_nested():
+                holds.lift_hold(
+                    session, hold_id, reason=form.reason.data.strip(), actor=principal()
+                )
+        except EdrmError as exc:
+            form.form_errors.append(str(exc))
+            status = 400
+        else:
+            flash(f"Hold {hold_id} lifted.", "success")
+            return redirect(url_for("retention.holds_page"))
+    elif form.is_submitted():
+        status = 400
+    doc_ids, docs, nodes = _coverage(session, hold_id)
+    who = principal()
+    return (
+        render_template(
+            "retention/hold.html",
+            hold=found,
+            docs=[(d, may_see_document(who, d)) for d in docs],
+            doc_count=len(doc_ids),
+            nodes=nodes,
+            form=form,
+            action_form=ActionForm(),
+        ),
+        status,
+    )
+
+
+def _coverage(
+    session: Session, hold_id: int
+) -> tuple[list[int], list[Document], list[FilePlanNode]]:
+    """What a hold names: the numbers of its records, the first of them, and its folders."""
+    item_rows = session.execute(
+        select(LegalHoldItem.document_id, LegalHoldItem.node_id).where(
+            LegalHoldItem.hold_id == hold_id
+        )
+    ).all()
+    doc_ids = [d for d, _n in item_rows if d is not None]
+    node_ids = [n for _d, n in item_rows if n is not None]
+    docs = (
+        list(
+            session.scalars(select(Document).where(Document.id.in_(doc_ids)).limit(SHOWN_DOCUMENTS))
+        )
+        if doc_ids
+        else []
+    )
+    nodes = (
+        list(session.scalars(select(FilePlanNode).where(FilePlanNode.id.in_(node_ids))))
+        if node_ids
+        else []
+    )
+    return doc_ids, docs, nodes
+
+
+def delete_hold(hold_id: int) -> Response:
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    session = db()
+    try:
+        with session.begin_nested():
+            holds.delete_hold(session, hold_id, actor=principal())
+    except RefusedError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("retention.hold", hold_id=hold_id))
+    flash(f"Hold {hold_id} deleted.", "success")
+    return redirect(url_for("retention.holds_page", all="1"))

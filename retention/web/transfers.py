@@ -1,0 +1,90 @@
+"""The transfer pages: transfers to the archive, exporting the approved transfers as a bag, and
+one transfer with its records, where the archive's receipt is confirmed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from sqlalchemy import func, select
+from werkzeug.wrappers import Response
+
+from edrm.documents.models import Document
+from edrm.errors import EdrmError
+from edrm.web.auth import principal
+from edrm.web.forms import ActionForm
+from edrm.web.runtime import db, rt
+from retention import transfer
+from retention.models import DisposalItem, TransferItem
+from retention.web.forms import ConfirmTransferForm
+from retention.web.labels import count_words
+
+SHOWN_DOCUMENTS = 500
+
+
+def register(bp: Blueprint) -> None:
+    bp.add_url_rule("/transfers", view_func=transfers, methods=["GET"])
+    bp.add_url_rule("/transfers/export", view_func=export_transfer, methods=["POST"])
+    bp.add_url_rule("/transfers/<bag_id>", view_func=transfer_page, methods=["GET", "POST"])
+
+
+def transfers() -> str:
+    session = db()
+    listed = [transfer.transfer_as_dict(session, t) for t in transfer.list_transfers(session)]
+    waiting = session.scalar(
+        select(func.count())
+        .select_from(DisposalItem)
+        .where(DisposalItem.action == "transfer", DisposalItem.status == "approved")
+    )
+    return render_template(
+        "retention/transfers.html", transfers=listed, waiting=waiting or 0, form=ActionForm()
+    )
+
+
+def export_transfer() -> Response:
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    db().commit()
+    try:
+        made = transfer.export_transfer(rt(), actor=principal())
+    except EdrmError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("retention.transfers"))
+    flash(f"Bag {made.bag_id} written to {made.path}: send it to the archive.", "success")
+    return redirect(url_for("retention.transfer_page", bag_id=made.bag_id))
+
+
+def transfer_page(bag_id: str) -> Any:
+    session = db()
+    found = transfer.get_transfer(session, bag_id)
+    form = ConfirmTransferForm()
+    status = 200
+    # A confirmed transfer that stopped part-way (e.g. a record held after export) can be
+    # finished by confirming again.
+    if found.status in ("exported", "confirmed") and form.validate_on_submit():
+        session.commit()
+        try:
+            finished = transfer.confirm_transfer(
+                rt(), bag_id, actor=principal(), receipt=form.receipt.data.strip()
+            )
+        except EdrmError as exc:
+            form.form_errors.append(str(exc))
+            status = 400
+        else:
+            flash(f"Receipt recorded; {count_words(len(finished))} destroyed locally.", "success")
+            return redirect(url_for("retention.transfer_page", bag_id=bag_id))
+    elif form.is_submitted():
+        status = 400
+    docs = list(
+        session.scalars(
+            select(Document)
+            .join(TransferItem, TransferItem.document_id == Document.id)
+            .where(TransferItem.transfer_id == found.id)
+            .order_by(Document.id)
+            .limit(SHOWN_DOCUMENTS)
+        )
+    )
+    return (
+        render_template("retention/transfer.html", transfer=found, docs=docs, form=form),
+        status,
+    )
