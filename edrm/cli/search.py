@@ -1,6 +1,9 @@
 """`edrm search`: full-text and faceted search as a person, and `edrm search reindex`, which
 rebuilds the index from the database (the new index is swapped in only when complete, so a
 crash mid-way leaves the old one in place).
+
+The single word `reindex` is the rebuild; `--query TEXT` searches for any words as given,
+`reindex` included.
 """
 
 from __future__ import annotations
@@ -29,16 +32,25 @@ def _parse_facet_filters(values: tuple[str, ...]) -> dict[str, list[str]]:
 
 
 @click.command("search")
-@click.argument("words", nargs=-1, required=True)
+@click.argument("words", nargs=-1)
+@click.option(
+    "--query",
+    default=None,
+    metavar="TEXT",
+    help="Search for TEXT as given, any words (even 'reindex'); WORDS are added to it.",
+)
 @click.option("--limit", type=int, default=20, show_default=True, help="Hits per page.")
 @click.option("--page", type=int, default=1, show_default=True)
 @click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance")
 @click.option("--filter", "filters", multiple=True, help="Facet filter NAME=VALUE (repeatable).")
 @click.option("--json", "as_json", is_flag=True)
 @as_option
+@click.pass_context
 @friendly_errors
 def search(
+    ctx: click.Context,
     words: tuple[str, ...],
+    query: str | None,
     limit: int,
     page: int,
     sort: str,
@@ -46,11 +58,17 @@ def search(
     as_json: bool,
     as_user: str | None,
 ) -> None:
-    """Search the records (`edrm search reindex` rebuilds the index from the database)."""
-    if words == ("reindex",):
+    """Search the records (`edrm search reindex` rebuilds the index from the database).
+
+    Search for WORDS, or for --query TEXT: `edrm search --query reindex` finds the records
+    that contain the word "reindex" instead of rebuilding the index.
+    """
+    if query is None and not words:
+        raise click.MissingParameter(ctx=ctx, param_hint="'WORDS...'", param_type="argument")
+    if query is None and words == ("reindex",):
         _reindex()
         return
-    text = " ".join(words)
+    text = " ".join(words if query is None else (query, *words))
     with runtime() as rt:
         catch_up(rt)
         with rt.uow() as session:
