@@ -143,6 +143,16 @@ def test_edrm_search_reindex_reports_the_count(world: World, cli: Cli) -> None:
     assert "search index rebuilt: 5 documents" in result.stdout
 
 
+def test_edrm_search_query_finds_the_word_reindex(world: World, cli: Cli) -> None:
+    rt = world.runtime
+    with rt.uow() as s:
+        doc_id = file_text(s, rt, "FIN-AP-INV-2024", "How to reindex the ledger")
+    result = cli("search", "--query", "reindex", "--as", "clerk", "--json")
+    assert result.exit_code == 0
+    assert "search index rebuilt" not in result.stdout
+    assert doc_id in [h["id"] for h in json.loads(result.stdout)["hits"]]
+
+
 def _basic(username: str) -> dict[str, str]:
     token = base64.b64encode(f"{username}:{PASSWORD}".encode()).decode()
     return {"Authorization": f"Basic {token}"}

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from edrm.db import current_revision, head_revision
 from edrm.errors import EdrmError
+from edrm.people.service import principal_for
 from edrm.settings import Settings, SettingsError, load_settings
 from edrm.wiring import Runtime, build_runtime
 
@@ -76,8 +77,6 @@ def runtime(*, need_schema: bool = True) -> Iterator[Runtime]:
 
 
 def _principal(session: Session, username: str | None) -> Any:
-    from edrm.people.service import principal_for
-
     return principal_for(session, username)
 
 

@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import sys
 from datetime import date, datetime
-from typing import TYPE_CHECKING
 
 import click
 
 from edrm.cli.common import CliError, _json_out, _principal, as_option, friendly_errors, runtime
-from edrm.errors import RefusedError
-
-if TYPE_CHECKING:
-    from retention.review import BulkDecision
+from edrm.errors import NotFoundError, RefusedError
+from retention.certificates import list_certificates
+from retention.execution import execute_approved
+from retention.models import DisposalItem
+from retention.review import (
+    BulkDecision,
+    decide_items,
+    decision_as_dict,
+    decisions_for,
+    items_as_dicts,
+    list_queue,
+)
 
 DATE = click.DateTime(formats=["%Y-%m-%d"])
 
@@ -48,8 +55,6 @@ def disposal_list(
     as_user: str | None,
 ) -> None:
     """List the disposal queue, oldest due first."""
-    from retention.review import items_as_dicts, list_queue
-
     with runtime() as rt, rt.uow() as session:
         actor = _principal(session, as_user)
         if not actor.manages_records:
@@ -79,10 +84,6 @@ def disposal_list(
 @friendly_errors
 def disposal_show(item_id: int, as_json: bool, as_user: str | None) -> None:
     """One queue item and its decisions."""
-    from edrm.errors import NotFoundError
-    from retention.models import DisposalItem
-    from retention.review import decision_as_dict, decisions_for, items_as_dicts
-
     with runtime() as rt, rt.uow() as session:
         actor = _principal(session, as_user)
         if not actor.manages_records:
@@ -147,8 +148,6 @@ def disposal_decide(
 ) -> None:
     """Decide queue items: --approve, --reject, --extend DATE or --refer, with --reason.
     All or nothing: if any item is refused, none is decided (and each refusal is named)."""
-    from retention.review import decide_items, items_as_dicts
-
     if extend_to is not None:
         if decision is not None:
             raise CliError("choose one of --approve, --reject, --extend DATE, --refer")
@@ -195,8 +194,6 @@ def _refused_out(result: BulkDecision) -> None:
 @friendly_errors
 def disposal_execute(limit: int | None, as_json: bool, as_user: str | None) -> None:
     """Carry out approved disposal (and resume unfinished batches); certify complete batches."""
-    from retention.execution import execute_approved
-
     with runtime() as rt:
         with rt.uow() as session:
             actor = _principal(session, as_user)
@@ -232,8 +229,6 @@ def disposal_execute(limit: int | None, as_json: bool, as_user: str | None) -> N
 @friendly_errors
 def disposal_certificates(as_json: bool, as_user: str | None) -> None:
     """Certificates of destruction, newest first."""
-    from retention.certificates import list_certificates
-
     with runtime() as rt, rt.uow() as session:
         actor = _principal(session, as_user)
         if not actor.manages_records:

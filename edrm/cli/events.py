@@ -7,6 +7,8 @@ from datetime import date
 import click
 
 from edrm.cli.common import CliError, _json_out, _principal, as_option, friendly_errors, runtime
+from retention.events import event_as_dict, list_events, record_event
+from retention.schedule import ensure_schedule
 
 
 @click.group("event")
@@ -33,9 +35,6 @@ def event_record(
     as_user: str | None,
 ) -> None:
     """Record that NAME (e.g. employee_left) happened to a folder or a record on a date."""
-    from retention.events import event_as_dict, record_event
-    from retention.schedule import ensure_schedule
-
     try:
         occurred_on = date.fromisoformat(on.strip())
     except ValueError:
@@ -65,8 +64,6 @@ def event_record(
 @friendly_errors
 def event_list(limit: int, as_json: bool) -> None:
     """The most recently recorded events."""
-    from retention.events import list_events
-
     with runtime() as rt, rt.uow() as session:
         rows = list_events(session, limit=limit)
     if as_json:

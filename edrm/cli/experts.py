@@ -8,6 +8,10 @@ from pathlib import Path
 import click
 
 from edrm.cli.common import CliError, _json_out, _principal, as_option, friendly_errors, runtime
+from edrm.search_service import catch_up
+from harvest.directory import taxonomy_for
+from harvest.expert_search import find_experts
+from search.base import SearchError
 
 
 @click.group("expert")
@@ -56,11 +60,6 @@ def expert_find(
     """Who knows about QUERY? People ranked by the records they created or worked on that match
     (only records the asker may see), and their declared and endorsed skills. With --batch
     --json, one JSON line per query line, in order."""
-    from edrm.search_service import catch_up
-    from harvest.directory import taxonomy_for
-    from harvest.expert_search import find_experts
-    from search.base import SearchError
-
     if batch is None and not query:
         raise CliError("give a QUERY, or --batch FILE")
     if batch is not None and query:

@@ -8,6 +8,17 @@ import click
 
 from edrm.access import require_records_manager
 from edrm.cli.common import CliError, _json_out, _principal, as_option, friendly_errors, runtime
+from edrm.search_service import catch_up
+from retention.holds import (
+    covered_count,
+    delete_hold,
+    get_hold,
+    hold_as_dict,
+    hold_document_ids,
+    lift_hold,
+    list_holds,
+    place_hold,
+)
 
 
 @click.group("hold")
@@ -36,9 +47,6 @@ def hold_place(
     as_user: str | None,
 ) -> None:
     """Place a legal hold on a document, a folder or what a search finds."""
-    from edrm.search_service import catch_up
-    from retention.holds import covered_count, place_hold
-
     if saved_search is not None:
         if query is not None:
             raise CliError("give either --query or --saved-search, not both")
@@ -79,8 +87,6 @@ def hold_place(
 @friendly_errors
 def hold_lift(hold_id: int, reason: str, as_json: bool, as_user: str | None) -> None:
     """Lift a legal hold (records it alone covered may be disposed of again)."""
-    from retention.holds import hold_as_dict, lift_hold
-
     with runtime() as rt, rt.uow() as session:
         lifted = lift_hold(session, hold_id, reason=reason, actor=_principal(session, as_user))
         out = hold_as_dict(session, lifted)
@@ -97,8 +103,6 @@ def hold_lift(hold_id: int, reason: str, as_json: bool, as_user: str | None) -> 
 @friendly_errors
 def hold_list(show_all: bool, as_json: bool, as_user: str | None) -> None:
     """List the legal holds in force (with --all, lifted ones too)."""
-    from retention.holds import hold_as_dict, list_holds
-
     with runtime() as rt, rt.uow() as session:
         require_records_manager(_principal(session, as_user), "see legal holds")
         rows = [hold_as_dict(session, h) for h in list_holds(session, active_only=not show_all)]
@@ -119,8 +123,6 @@ def hold_list(show_all: bool, as_json: bool, as_user: str | None) -> None:
 @friendly_errors
 def hold_show(hold_id: int, as_json: bool, as_user: str | None) -> None:
     """Show one legal hold and the documents it covers."""
-    from retention.holds import get_hold, hold_as_dict, hold_document_ids
-
     with runtime() as rt, rt.uow() as session:
         require_records_manager(_principal(session, as_user), "see legal holds")
         found = get_hold(session, hold_id)
@@ -143,8 +145,6 @@ def hold_show(hold_id: int, as_json: bool, as_user: str | None) -> None:
 @friendly_errors
 def hold_delete(hold_id: int, as_user: str | None) -> None:
     """Delete a hold placed by mistake (refused while it covers records; lift it first)."""
-    from retention.holds import delete_hold
-
     with runtime() as rt, rt.uow() as session:
         delete_hold(session, hold_id, actor=_principal(session, as_user))
     click.echo(f"edrm: deleted hold {hold_id}")

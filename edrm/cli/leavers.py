@@ -12,6 +12,25 @@ from typing import Any
 import click
 
 from edrm.cli.common import CliError, _json_out, _principal, as_option, friendly_errors, runtime
+from edrm.search_service import catch_up
+from harvest.harvest_config import load_harvest_config
+from harvest.interviews import (
+    answers_by_question,
+    approve,
+    file_harvest,
+    load_question_banks,
+    open_plan,
+    record_session,
+    start_plan,
+)
+from harvest.leavers import (
+    leaver_risk,
+    leaver_status,
+    list_leavers,
+    register_leaver,
+    set_criticality,
+    username_of,
+)
 
 
 @click.group("leaver")
@@ -47,8 +66,6 @@ def leaver_add(
     as_json: bool,
 ) -> None:
     """Register a leaver (or change their date, successor or manager)."""
-    from harvest.leavers import leaver_status, register_leaver, username_of
-
     leaving_date = _date(leaving, "--date")
     assert leaving_date is not None
     with runtime() as rt, rt.uow() as session:
@@ -106,9 +123,6 @@ def _risk_lines(risk: dict[str, Any]) -> list[str]:
 @friendly_errors
 def leaver_risk_cmd(username: str, as_user: str | None, as_json: bool) -> None:
     """The classes where the leaver's knowledge is at risk, highest risk first."""
-    from harvest.harvest_config import load_harvest_config
-    from harvest.leavers import leaver_risk
-
     with runtime() as rt, rt.uow() as session:
         config = load_harvest_config(rt.settings.config_dir)
         risk = leaver_risk(session, username, _principal(session, as_user), config).as_dict()
@@ -126,9 +140,6 @@ def leaver_risk_cmd(username: str, as_user: str | None, as_json: bool) -> None:
 @friendly_errors
 def leaver_list(current: bool, as_user: str | None, as_json: bool) -> None:
     """Every leaver by leaving date, with their risk and harvest progress."""
-    from harvest.harvest_config import load_harvest_config
-    from harvest.leavers import list_leavers
-
     with runtime() as rt, rt.uow() as session:
         config = load_harvest_config(rt.settings.config_dir)
         rows = [
@@ -162,8 +173,6 @@ def leaver_criticality(
     username: str, class_code: str, criticality: int, as_user: str | None
 ) -> None:
     """Rate how critical a class is to the leaver's work, 1 (low) to 5 (vital)."""
-    from harvest.leavers import set_criticality
-
     with runtime() as rt, rt.uow() as session:
         set_criticality(
             session, username, class_code, criticality, actor=_principal(session, as_user)
@@ -180,8 +189,6 @@ def plan() -> None:
 
 
 def _plan_dict(view: Any) -> dict[str, Any]:
-    from harvest.interviews import answers_by_question
-
     answers = answers_by_question(view)
     return {
         "status": view.plan.status,
@@ -214,9 +221,6 @@ def _plan_dict(view: Any) -> dict[str, Any]:
 @friendly_errors
 def plan_start(username: str, template: str | None, as_user: str | None, as_json: bool) -> None:
     """Start the leaver's harvest plan from a question template."""
-    from harvest.harvest_config import load_harvest_config
-    from harvest.interviews import load_question_banks, start_plan
-
     with runtime() as rt, rt.uow() as session:
         row = start_plan(
             session,
@@ -248,8 +252,6 @@ def plan_start(username: str, template: str | None, as_user: str | None, as_json
 @friendly_errors
 def plan_show(username: str, as_user: str | None, as_json: bool) -> None:
     """Show the leaver's harvest plan (a view of a draft is audited)."""
-    from harvest.interviews import open_plan
-
     with runtime() as rt, rt.uow() as session:
         data = _plan_dict(open_plan(session, username, _principal(session, as_user)))
     if as_json:
@@ -283,8 +285,6 @@ def plan_session(
     as_user: str | None,
 ) -> None:
     """Record an interview session with its answers."""
-    from harvest.interviews import record_session
-
     parsed: dict[str, str] = {}
     for item in answers:
         qid, sep, text = item.partition("=")
@@ -311,8 +311,6 @@ def plan_session(
 @friendly_errors
 def plan_approve(username: str, as_user: str | None) -> None:
     """Approve the write-up (as the leaver or their line manager)."""
-    from harvest.interviews import approve
-
     with runtime() as rt, rt.uow() as session:
         approval = approve(session, username, actor=_principal(session, as_user))
         click.echo(f"edrm: approved as {approval.role.replace('_', ' ')}")
@@ -329,10 +327,6 @@ def plan_file(
     username: str, marking: str | None, class_code: str | None, as_user: str | None, as_json: bool
 ) -> None:
     """File the approved write-up as a record owned by the successor."""
-    from edrm.search_service import catch_up
-    from harvest.harvest_config import load_harvest_config
-    from harvest.interviews import file_harvest
-
     with runtime() as rt:
         with rt.uow() as session:
             document = file_harvest(

@@ -7,8 +7,21 @@ from pathlib import Path
 from typing import Any
 
 import click
+from sqlalchemy import select
 
 from edrm.cli.common import CliError, _json_out, _principal, as_option, friendly_errors, runtime
+from harvest.directory import (
+    declare_skill,
+    endorse_by_name,
+    import_people,
+    own_profile,
+    profile_as_dict,
+    remove_skill,
+    set_opt_out,
+    taxonomy_for,
+)
+from harvest.inference import recompute
+from harvest.models import Skill
 
 
 @click.group("people")
@@ -24,8 +37,6 @@ def people() -> None:
 def people_import(file: Path, as_user: str | None, as_json: bool) -> None:
     """Import HR data from a CSV file with the columns username, name, unit, location, role,
     manager, start_date, leaving_date (all or nothing; errors name the row)."""
-    from harvest.directory import import_people
-
     try:
         text = file.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
@@ -80,8 +91,6 @@ def _show(data: dict[str, Any]) -> None:
 @friendly_errors
 def people_show(username: str, as_user: str | None, as_json: bool) -> None:
     """Show a person's profile: HR details, skills, endorsements, inferred expertise."""
-    from harvest.directory import profile_as_dict, taxonomy_for
-
     with runtime() as rt, rt.uow() as session:
         data = profile_as_dict(
             session, taxonomy_for(rt.settings), _principal(session, as_user), username
@@ -100,11 +109,6 @@ def people_show(username: str, as_user: str | None, as_json: bool) -> None:
 @friendly_errors
 def people_skill(skill: str, level: int, remove: bool, as_user: str | None) -> None:
     """Declare a skill (taxonomy code or title, or a free tag) on your own profile (--as)."""
-    from sqlalchemy import select
-
-    from harvest.directory import declare_skill, own_profile, remove_skill, taxonomy_for
-    from harvest.models import Skill
-
     with runtime() as rt, rt.uow() as session:
         actor = _principal(session, as_user)
         taxonomy = taxonomy_for(rt.settings)
@@ -131,8 +135,6 @@ def people_skill(skill: str, level: int, remove: bool, as_user: str | None) -> N
 @friendly_errors
 def people_endorse(username: str, skill: str, as_user: str | None) -> None:
     """Endorse a colleague's declared skill (--as yourself)."""
-    from harvest.directory import endorse_by_name, taxonomy_for
-
     with runtime() as rt, rt.uow() as session:
         taxonomy = taxonomy_for(rt.settings)
         endorse_by_name(session, _principal(session, as_user), taxonomy, username, skill)
@@ -145,8 +147,6 @@ def people_endorse(username: str, skill: str, as_user: str | None) -> None:
 @friendly_errors
 def people_opt_out(undo: bool, as_user: str | None) -> None:
     """Opt out of inferred expertise: be found only through the skills you declared."""
-    from harvest.directory import set_opt_out
-
     with runtime() as rt, rt.uow() as session:
         set_opt_out(session, _principal(session, as_user), not undo)
     click.echo("edrm: opted back in" if undo else "edrm: opted out of inferred expertise")
@@ -157,8 +157,6 @@ def people_opt_out(undo: bool, as_user: str | None) -> None:
 @friendly_errors
 def people_infer(username: str | None) -> None:
     """Recompute inferred expertise now (everyone, or one person)."""
-    from harvest.inference import recompute
-
     with runtime() as rt, rt.uow() as session:
         result = recompute(session, only=username)
     click.echo(f"edrm: {result.message}")

@@ -8,7 +8,21 @@ from typing import Any
 
 import click
 
+from edrm import clock
 from edrm.cli.common import CliError, _json_out, _principal, as_option, friendly_errors, runtime
+from retention.forecast import forecast
+from retention.loader import load_schedule, parse_schedule_csv, schedule_to_csv, schedule_to_toml
+from retention.schedule import (
+    current_schedule,
+    delete_rule,
+    ensure_schedule,
+    fy_start_month,
+    import_schedule,
+    rule_as_dict,
+    rules_by_code,
+    show,
+)
+from retention.sweep import recompute, sweep
 
 
 @click.group("retention")
@@ -37,9 +51,6 @@ def _parse_date(value: str | None, what: str) -> date | None:
 @friendly_errors
 def retention_import(file: Path, keep_missing: bool, as_json: bool, as_user: str | None) -> None:
     """Load the retention schedule from a .toml or .csv file (rules in use cannot be removed)."""
-    from retention.loader import load_schedule, parse_schedule_csv
-    from retention.schedule import fy_start_month, import_schedule
-
     if not file.is_file():
         raise CliError(f"{file}: no such file")
     with runtime() as rt, rt.uow() as session:
@@ -79,9 +90,6 @@ def retention_import(file: Path, keep_missing: bool, as_json: bool, as_user: str
 @friendly_errors
 def retention_export(fmt: str, output: Path | None) -> None:
     """Write the retention schedule as CSV (for a spreadsheet) or TOML."""
-    from retention.loader import schedule_to_csv, schedule_to_toml
-    from retention.schedule import current_schedule, ensure_schedule
-
     with runtime() as rt, rt.uow() as session:
         ensure_schedule(session, rt.settings)
         schedule = current_schedule(session)
@@ -98,8 +106,6 @@ def retention_export(fmt: str, output: Path | None) -> None:
 @friendly_errors
 def retention_list(as_json: bool) -> None:
     """The rules of the retention schedule."""
-    from retention.schedule import ensure_schedule, rule_as_dict, rules_by_code
-
     with runtime() as rt, rt.uow() as session:
         ensure_schedule(session, rt.settings)
         rules = [rule_as_dict(r) for r in rules_by_code(session).values()]
@@ -116,8 +122,6 @@ def retention_list(as_json: bool) -> None:
 @friendly_errors
 def retention_show(code: str, as_json: bool) -> None:
     """A rule (and the classes using it) or a class/folder (its rule and where it comes from)."""
-    from retention.schedule import ensure_schedule, show
-
     with runtime() as rt, rt.uow() as session:
         ensure_schedule(session, rt.settings)
         data = show(session, code)
@@ -159,8 +163,6 @@ def _echo_rule(rule: dict[str, Any], indent: str = "") -> None:
 @friendly_errors
 def retention_delete(code: str, as_user: str | None) -> None:
     """Delete a rule from the schedule (refused while anything uses it)."""
-    from retention.schedule import delete_rule
-
     with runtime() as rt, rt.uow() as session:
         delete_rule(session, code, actor=_principal(session, as_user))
     click.echo(f"edrm: retention rule {code} deleted")
@@ -174,10 +176,6 @@ def retention_delete(code: str, as_user: str | None) -> None:
 def retention_sweep(as_of: str | None, as_json: bool, as_user: str | None) -> None:
     """Recompute retention and queue every record due (not held, not already queued).
     Never destroys anything."""
-    from edrm import clock
-    from retention.schedule import ensure_schedule
-    from retention.sweep import sweep
-
     day = _parse_date(as_of, "--as-of") or clock.now().date()
     with runtime() as rt, rt.uow() as session:
         ensure_schedule(session, rt.settings)
@@ -202,11 +200,6 @@ def retention_sweep(as_of: str | None, as_json: bool, as_user: str | None) -> No
 @friendly_errors
 def retention_forecast(months: int, as_json: bool) -> None:
     """What falls due in the coming months, by class and action."""
-    from edrm import clock
-    from retention.forecast import forecast
-    from retention.schedule import ensure_schedule, fy_start_month
-    from retention.sweep import recompute
-
     with runtime() as rt, rt.uow() as session:
         ensure_schedule(session, rt.settings)
         recompute(session, fy_start_month=fy_start_month(session))  # as of now, not last night

@@ -7,6 +7,14 @@ from pathlib import Path
 import click
 
 from edrm.cli.common import _json_out, _principal, as_option, friendly_errors, runtime
+from edrm.errors import RefusedError
+from retention.transfer import (
+    confirm_transfer,
+    export_transfer,
+    get_transfer,
+    list_transfers,
+    transfer_as_dict,
+)
 
 
 @click.group("transfer")
@@ -34,8 +42,6 @@ def transfer_export(
     """Write approved transfer items to a validated BagIt bag for the archive.
 
     Nothing is destroyed until `edrm transfer confirm BAG_ID` records the archive's receipt."""
-    from retention.transfer import export_transfer, transfer_as_dict
-
     with runtime() as rt:
         with rt.uow() as session:
             actor = _principal(session, as_user)
@@ -61,8 +67,6 @@ def transfer_export(
 @friendly_errors
 def transfer_confirm(bag_id: str, receipt: str, as_json: bool, as_user: str | None) -> None:
     """Record the archive's receipt of a bag, then destroy its records here."""
-    from retention.transfer import confirm_transfer, get_transfer, transfer_as_dict
-
     with runtime() as rt:
         with rt.uow() as session:
             actor = _principal(session, as_user)
@@ -86,9 +90,6 @@ def transfer_confirm(bag_id: str, receipt: str, as_json: bool, as_user: str | No
 @friendly_errors
 def transfer_list(as_json: bool, as_user: str | None) -> None:
     """List transfers to the archive, newest first."""
-    from edrm.errors import RefusedError
-    from retention.transfer import list_transfers, transfer_as_dict
-
     with runtime() as rt, rt.uow() as session:
         if not _principal(session, as_user).manages_records:
             raise RefusedError("only records managers see transfers to the archive")

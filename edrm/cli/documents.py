@@ -1,0 +1,142 @@
+"""`edrm doc`: documents filed directly (add), and what a person may do with one: show its
+metadata and retention, declare it a record, move it, fetch a version's content."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from edrm.access import get_visible_document
+from edrm.cli.common import CliError, _json_out, _principal, as_option, friendly_errors, runtime
+from edrm.documents.service import (
+    NewDocument,
+    add_document,
+    declare_record,
+    document_as_dict,
+    move_document,
+    note_view,
+    open_content,
+)
+from retention.schedule import ensure_schedule, retention_of
+
+
+@click.group("doc")
+def doc() -> None:
+    """File, show, declare, move and fetch documents."""
+
+
+@doc.command("add")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--into", "into", required=True, help="Class or folder code.")
+@click.option("--title", default="")
+@click.option("--marking", default=None)
+@click.option("--creator", default="")
+@click.option("--description", default="")
+@click.option("--json", "as_json", is_flag=True)
+@as_option
+@friendly_errors
+def doc_add(
+    file: Path,
+    into: str,
+    title: str,
+    marking: str | None,
+    creator: str,
+    description: str,
+    as_json: bool,
+    as_user: str | None,
+) -> None:
+    """File a document directly (without the ingest pipeline)."""
+    if not file.is_file():
+        raise CliError(f"{file}: no such file")
+    with runtime() as rt, rt.uow() as session, file.open("rb") as fh:
+        document = add_document(
+            session,
+            rt.blobs,
+            fh,
+            NewDocument(
+                filename=file.name,
+                into_code=into,
+                title=title,
+                marking=marking,
+                creator=creator,
+                description=description,
+            ),
+            actor=_principal(session, as_user),
+        )
+        data = document_as_dict(document)
+    if as_json:
+        _json_out(data)
+    else:
+        click.echo(f"edrm: filed document {data['id']} '{data['title']}' in {into}")
+
+
+@doc.command("show")
+@click.argument("document_id", type=int)
+@click.option("--json", "as_json", is_flag=True)
+@as_option
+@friendly_errors
+def doc_show(document_id: int, as_json: bool, as_user: str | None) -> None:
+    """Show a document's metadata and versions."""
+    from edrm.ingest.pipeline import document_ingest_view  # heavy: loads the format readers
+
+    with runtime() as rt, rt.uow() as session:
+        actor = _principal(session, as_user)
+        document = get_visible_document(session, actor, document_id)
+        note_view(session, document, actor)
+        data = document_as_dict(document)
+        data.update(document_ingest_view(session, document))
+        ensure_schedule(session, rt.settings)
+        data["retention"] = retention_of(session, document)
+    if as_json:
+        _json_out(data)
+        return
+    click.echo(f"{data['id']}: {data['title']}")
+    click.echo(f"  class {data['class_code']}  folder {data['folder_code'] or '-'}")
+    click.echo(f"  marking {data['marking']}  record {'yes' if data['is_record'] else 'no'}")
+    kept = data["retention"]
+    if kept["rule"]:
+        due = kept["due"] or ("never" if kept["state"] == "permanent" else "when triggered")
+        held = f"  under hold {', '.join(map(str, kept['holds']))}" if kept["holds"] else ""
+        click.echo(f"  retention {kept['rule']}: {kept['action']} {due}{held}")
+    for v in data["versions"]:
+        click.echo(f"  v{v['number']} {v['filename']} {v['size']} bytes {v['sha256'][:12]}")
+
+
+@doc.command("declare")
+@click.argument("document_id", type=int)
+@as_option
+@friendly_errors
+def doc_declare(document_id: int, as_user: str | None) -> None:
+    """Declare a document a record: its content can no longer change."""
+    with runtime() as rt, rt.uow() as session:
+        declare_record(session, document_id, actor=_principal(session, as_user))
+    click.echo(f"edrm: document {document_id} declared a record")
+
+
+@doc.command("move")
+@click.argument("document_id", type=int)
+@click.option("--to", "to", required=True, help="Target class or folder code.")
+@as_option
+@friendly_errors
+def doc_move(document_id: int, to: str, as_user: str | None) -> None:
+    """Move a document to another class or folder (not into a closed folder)."""
+    with runtime() as rt, rt.uow() as session:
+        move_document(session, document_id, to, actor=_principal(session, as_user))
+    click.echo(f"edrm: document {document_id} moved to {to}")
+
+
+@doc.command("get")
+@click.argument("document_id", type=int)
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True)
+@click.option("--version", "version", type=int, default=None, help="Version number (latest).")
+@as_option
+@friendly_errors
+def doc_get(document_id: int, output: Path, version: int | None, as_user: str | None) -> None:
+    """Write a document's content to a file."""
+    with runtime() as rt, rt.uow() as session:
+        _doc, chosen = open_content(
+            session, rt.blobs, document_id, actor=_principal(session, as_user), version=version
+        )
+        rt.blobs.copy_to(chosen.sha256, output)
+    click.echo(f"edrm: wrote version {chosen.number} ({chosen.size} bytes) to {output}")

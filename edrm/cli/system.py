@@ -1,0 +1,224 @@
+"""The installation and its processes: `edrm init` (data directory and schema), `edrm demo`,
+`edrm serve` (the web application with its embedded workers and scheduler), `edrm worker`
+(ingest workers on their own) and `edrm scheduler` (the scheduled jobs on their own).
+
+A killed `serve`, `worker` or `scheduler` loses nothing: ingest jobs live in the database and a
+dead worker's claims are requeued once their heartbeat goes stale; a scheduled job's lock in the
+database expires, so the next scheduler runs the job again.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import signal
+import threading
+from typing import Any
+
+import click
+from waitress import serve as waitress_serve
+
+from edrm import job_lock
+from edrm.cli.common import CliError, _json_out, _settings, friendly_errors, runtime
+from edrm.db import current_revision, migrate
+from edrm.runtime import Runtime
+from edrm.search_service import catch_up
+from edrm.settings import ensure_home, load_settings, secret_key
+from edrm.wiring.embedded import start_background
+from edrm.wiring.scheduler import load_definitions, run_job, start_scheduler
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(message)s"
+
+
+@click.command("init")
+@friendly_errors
+def init() -> None:
+    """Create the data directory and bring the database schema up to date."""
+    settings = _settings()
+    if not settings.database_url:
+        ensure_home(settings)
+    else:
+        settings.home.mkdir(parents=True, exist_ok=True)
+        ensure_home(settings)
+    secret_key(settings)
+    with runtime(need_schema=False) as rt:
+        before = current_revision(rt.engine)
+        migrate(rt.engine)
+        after = current_revision(rt.engine)
+    where = settings.db_url if settings.database_url else str(settings.home.resolve())
+    if before == after:
+        click.echo(f"edrm: data directory {where} is up to date (schema {after})")
+    else:
+        click.echo(f"edrm: data directory {where} ready (schema {before or 'none'} -> {after})")
+
+
+@click.command("demo")
+@click.option("--documents", default=160, show_default=True, help="How many demo documents.")
+@friendly_errors
+def demo(documents: int) -> None:
+    """Load the demo (file plan, people of every role, documents) unless already loaded."""
+    from edrm.demo.loader import DEMO_PASSWORD, load_demo  # heavy: the demo corpus
+
+    with runtime() as rt:
+        result = load_demo(rt, documents=documents, say=lambda m: click.echo(f"edrm: demo: {m}"))
+        catch_up(rt)
+        _load_demo_areas(rt)
+    if result.already_loaded:
+        click.echo("edrm: the demo is already loaded.")
+    else:
+        click.echo(
+            f"edrm: demo loaded: {result.nodes} file-plan nodes, {result.users} people, "
+            f"{result.documents} documents ({result.filed} filed, {result.triage} on triage "
+            f"lists, {result.failed} rejected; {result.scans} arrived as scans and were OCRed)."
+        )
+        click.echo(f"edrm: classifier: {result.model}")
+    click.echo("")
+    click.echo("Sign in at http://127.0.0.1:5000 with one of these demo accounts")
+    click.echo(f"(password for all: {DEMO_PASSWORD}):")
+    for user in result.sign_in:
+        click.echo(f"  {user.username:<12} {user.role:<16} {user.clearance:<19} {user.full_name}")
+
+
+@click.command("serve")
+@click.option("--host", default=None, help="Address to listen on (setting 'host').")
+@click.option("--port", type=int, default=None, help="Port to listen on (setting 'port').")
+@friendly_errors
+def serve(host: str | None, port: int | None) -> None:
+    """Serve the web application."""
+    from edrm.web.app import create_app  # heavy: Flask and the ingest pipeline
+
+    overrides: dict[str, Any] = {}
+    if host:
+        overrides["host"] = host
+    if port:
+        overrides["port"] = port
+    settings = load_settings(overrides)
+    logging.basicConfig(level=settings.log_level, format=LOG_FORMAT)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    with runtime():
+        pass  # refuses to start on an uninitialised or out-of-date database
+    app = create_app(overrides)
+    background = start_background(app.extensions["edrm"])
+    click.echo(f"edrm: serving on http://{settings.host}:{settings.port} (Ctrl-C stops)")
+    try:
+        waitress_serve(
+            app,
+            host=settings.host,
+            port=settings.port,
+            threads=settings.server_threads,
+            ident="edrm",
+        )
+    finally:
+        background.shutdown()
+
+
+@click.command("worker")
+@click.option("--processes", type=int, default=1, show_default=True, help="Worker processes.")
+@friendly_errors
+def worker(processes: int) -> None:
+    """Run ingest workers until stopped (Ctrl-C)."""
+    logging.basicConfig(level=_settings().log_level, format=LOG_FORMAT)
+    if processes < 1:
+        raise CliError("--processes must be at least 1")
+    ocr_each = max(1, (os.cpu_count() or 1) // processes)
+    if processes == 1:
+        _worker_process(ocr_each)
+        return
+    children = [
+        multiprocessing.get_context("spawn").Process(target=_worker_process, args=(ocr_each,))
+        for _ in range(processes)
+    ]
+    for child in children:
+        child.start()
+    click.echo(f"edrm: {processes} ingest worker processes started (Ctrl-C stops)")
+    try:
+        for child in children:
+            child.join()
+    except KeyboardInterrupt:
+        for child in children:
+            child.terminate()
+
+
+def _worker_process(ocr_processes: int) -> None:
+    from edrm.ingest.worker import Worker  # heavy: loads the format readers and the classifier
+
+    with runtime() as rt, Worker(rt, ocr_processes=ocr_processes) as w:
+        signal.signal(signal.SIGTERM, lambda *_: w.stop_event.set())
+        try:
+            w.run_forever()
+        except KeyboardInterrupt:
+            w.stop_event.set()
+
+
+@click.group("scheduler", invoke_without_command=True)
+@click.pass_context
+@friendly_errors
+def scheduler(ctx: click.Context) -> None:
+    """Run the scheduler standalone (or `scheduler run JOB` / `scheduler list`)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    logging.basicConfig(level=_settings().log_level, format=LOG_FORMAT)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with runtime() as rt:
+        sched = start_scheduler(rt)
+        click.echo("edrm: scheduler running (Ctrl-C stops)")
+        try:
+            while not stop.wait(1):
+                pass
+        except KeyboardInterrupt:
+            pass
+        sched.shutdown()
+
+
+@scheduler.command("run")
+@click.argument("job_id")
+@friendly_errors
+def scheduler_run(job_id: str) -> None:
+    """Run one scheduled job now (unless another process is running it)."""
+    with runtime() as rt:
+        click.echo(f"edrm: {job_id}: {run_job(rt, job_id)}")
+
+
+@scheduler.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@friendly_errors
+def scheduler_list(as_json: bool) -> None:
+    """The scheduled jobs, their schedule and their last run."""
+    with runtime() as rt, rt.uow() as session:
+        definitions = load_definitions(rt.settings.config_path("jobs.toml"))
+        locks = {lock.job_id: lock for lock in job_lock.status(session)}
+        rows = [
+            {
+                "id": d.id,
+                "cron": d.cron,
+                "function": d.function,
+                "description": d.description,
+                "last_started_at": _iso(locks[d.id].last_started_at) if d.id in locks else None,
+                "last_result": locks[d.id].last_result if d.id in locks else None,
+            }
+            for d in definitions
+        ]
+    if as_json:
+        _json_out(rows)
+        return
+    for r in rows:
+        click.echo(f"{r['id']:<22} {r['cron']:<14} {r['last_result'] or 'never run'}")
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _load_demo_areas(rt: Runtime) -> None:
+    """The demo's retention (schedule, a hold, a first sweep) and knowledge (directory
+    profiles, leavers); each is idempotent."""
+    from harvest.demo import load_demo_directory  # heavy: demo data, as above
+    from harvest.demo_leavers import load_demo_leavers
+    from retention.demo import load_demo_retention
+
+    click.echo(f"edrm: demo: retention: {load_demo_retention(rt)}")
+    click.echo(f"edrm: demo: directory: {load_demo_directory(rt)}")
+    click.echo(f"edrm: demo: leavers: {load_demo_leavers(rt)} registered")
+    catch_up(rt)
