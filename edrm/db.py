@@ -1,13 +1,11 @@
-"""Database: the declarative base, engines (SQLite and PostgreSQL), the unit of work, migrations.
+"""Database: the declarative base, engines (SQLite and PostgreSQL), sessions, migrations.
 
-Entry points (web request, CLI command, scheduled job) open a unit of work and pass its session
-down; services never commit.
+Entry points (web request, CLI command, scheduled job) open a unit of work (`edrm.unit_of_work`)
+and pass its session down; services never commit.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -97,33 +95,6 @@ def engine_from_settings(settings: Settings) -> Engine:
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
-
-
-@contextmanager
-def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """One transaction: committed when the block ends normally, rolled back otherwise."""
-    session = factory()
-    try:
-        yield session
-        session.commit()
-    except BaseException as exc:
-        session.rollback()
-        note = getattr(exc, "audit", None)
-        if note is not None:
-            keep_refusal(factory, note)
-        raise
-    finally:
-        session.close()
-
-
-def keep_refusal(factory: sessionmaker[Session], note: Any) -> None:
-    """Audit a refused change in its own transaction (the change's own one rolled back)."""
-    from edrm import audit
-
-    with factory() as session, session.begin():
-        audit.record(
-            session, note.actor, note.action, note.entity_type, note.entity_id or "", note.details
-        )
 
 
 def alembic_config(url: str) -> Any:

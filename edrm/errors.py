@@ -29,7 +29,7 @@ class RefusedError(EdrmError):
     """The person may see it but may not do this to it (or the object's state forbids it).
 
     With `audit`, the unit of work records the refusal in a fresh transaction after rolling
-    back (see `edrm.db.unit_of_work`)."""
+    back (see `edrm.unit_of_work`)."""
 
     def __init__(self, message: str, *, audit: AuditNote | None = None) -> None:
         super().__init__(message)

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from edrm.db import unit_of_work
 from edrm.settings import Settings
 from edrm.storage import BlobStore
+from edrm.unit_of_work import unit_of_work
 from search.base import SearchBackend
 
 SearchOpener = Callable[[Settings], SearchBackend]

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from edrm import audit, clock
 from edrm.access import get_visible_node, may_see_document
+from edrm.audit.search import AuditQuery, known_actions, search_audit
 from edrm.documents.models import Document
 from edrm.errors import EdrmError, InvalidInputError, NotFoundError, RefusedError
 from edrm.fileplan.models import FilePlanNode
@@ -40,7 +41,6 @@ from edrm.web.runtime import db, rt
 from retention import certificates as certificate_service
 from retention import events as retention_events
 from retention import execution, forecast, holds, loader, review, schedule, sweep, transfer
-from retention.audit_search import AuditQuery, known_actions, search_audit
 from retention.models import (
     DisposalBatch,
     DisposalItem,

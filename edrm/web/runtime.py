@@ -10,9 +10,9 @@ from flask import current_app, g, send_file
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from edrm.db import keep_refusal
 from edrm.documents.models import DocumentVersion
 from edrm.runtime import Runtime
+from edrm.unit_of_work import keep_refusal
 
 
 def rt() -> Runtime:
