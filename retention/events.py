@@ -20,6 +20,8 @@ from edrm.fileplan.models import FilePlanNode
 from edrm.people.roles import Role
 from retention.loader import EVENT_RE
 from retention.models import RetentionEvent
+from retention.recompute import recompute
+from retention.schedule import fy_start_month
 
 MAX_NOTE = 2000
 
@@ -113,9 +115,6 @@ def record_event(
         )
     else:
         reached = [document.id] if document is not None else []
-    from retention.schedule import fy_start_month
-    from retention.sweep import recompute
-
     recompute(session, fy_start_month=fy_start_month(session), document_ids=reached)
     audit.record(
         session,

@@ -40,7 +40,17 @@ from edrm.web.forms import ActionForm
 from edrm.web.runtime import db, rt
 from retention import certificates as certificate_service
 from retention import events as retention_events
-from retention import execution, forecast, holds, loader, review, schedule, sweep, transfer
+from retention import (
+    execution,
+    forecast,
+    holds,
+    loader,
+    review,
+    schedule,
+    stored_rules,
+    sweep,
+    transfer,
+)
 from retention.models import (
     DisposalBatch,
     DisposalItem,
@@ -155,7 +165,7 @@ def schedule_page() -> Any:
         else:
             flash(f"Schedule imported: {_summary(result)}.", "success")
             return redirect(url_for("retention.schedule_page"))
-    rules = schedule.rules_by_code(session)
+    rules = stored_rules.rules_by_code(session)
     nodes = list(session.scalars(select(FilePlanNode).order_by(FilePlanNode.code)))
     classes = [n for n in nodes if not n.is_folder]
     rows = []
@@ -188,7 +198,7 @@ def schedule_page() -> Any:
 @bp.get("/schedule.csv")
 def schedule_csv() -> Response:
     session = db()
-    rules = sorted(schedule.rules_by_code(session).values(), key=lambda r: r.code)
+    rules = sorted(stored_rules.rules_by_code(session).values(), key=lambda r: r.code)
     text = loader.schedule_to_csv(loader.Schedule(rules, schedule.fy_start_month(session)))
     return Response(
         text,
@@ -421,7 +431,7 @@ def _render_item(item_id: int, form: DecisionForm, *, status_code: int = 200) ->
         raise NotFoundError(f"queue item {item_id} not found")
     decisions = review.decisions_for(session, item_id)
     row = _item_rows(session, [found])[0]
-    rules = schedule.rules_by_code(session)
+    rules = stored_rules.rules_by_code(session)
     stub = session.get(ResidualStub, found.document_id)
     html = render_template(
         "retention/item.html",

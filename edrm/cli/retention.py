@@ -98,7 +98,8 @@ def retention_export(fmt: str, output: Path | None) -> None:
 @friendly_errors
 def retention_list(as_json: bool) -> None:
     """The rules of the retention schedule."""
-    from retention.schedule import ensure_schedule, rule_as_dict, rules_by_code
+    from retention.schedule import ensure_schedule, rule_as_dict
+    from retention.stored_rules import rules_by_code
 
     with runtime() as rt, rt.uow() as session:
         ensure_schedule(session, rt.settings)
@@ -204,8 +205,8 @@ def retention_forecast(months: int, as_json: bool) -> None:
     """What falls due in the coming months, by class and action."""
     from edrm import clock
     from retention.forecast import forecast
+    from retention.recompute import recompute
     from retention.schedule import ensure_schedule, fy_start_month
-    from retention.sweep import recompute
 
     with runtime() as rt, rt.uow() as session:
         ensure_schedule(session, rt.settings)
