@@ -50,6 +50,7 @@ from retention import (
     stored_rules,
     sweep,
     transfer,
+    transfer_confirmation,
 )
 from retention.models import (
     DisposalBatch,
@@ -668,7 +669,7 @@ def transfer_page(bag_id: str) -> Any:
     if found.status in ("exported", "confirmed") and form.validate_on_submit():
         session.commit()
         try:
-            finished = transfer.confirm_transfer(
+            finished = transfer_confirmation.confirm_transfer(
                 rt(), bag_id, actor=principal(), receipt=form.receipt.data.strip()
             )
         except EdrmError as exc:

@@ -61,7 +61,8 @@ def transfer_export(
 @friendly_errors
 def transfer_confirm(bag_id: str, receipt: str, as_json: bool, as_user: str | None) -> None:
     """Record the archive's receipt of a bag, then destroy its records here."""
-    from retention.transfer import confirm_transfer, get_transfer, transfer_as_dict
+    from retention.transfer import get_transfer, transfer_as_dict
+    from retention.transfer_confirmation import confirm_transfer
 
     with runtime() as rt:
         with rt.uow() as session:
