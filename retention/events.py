@@ -57,6 +57,47 @@ def record_event(
     """Record that `name` happened on `occurred_on` to a folder or a record; the records it
     reaches get their due dates recomputed. Audited."""
     name = (name or "").strip()
+    _check_event(name, occurred_on, folder_code, document_id, note, actor)
+    node, document = _event_target(session, actor, folder_code, document_id)
+    event = RetentionEvent(
+        name=name,
+        node_id=node.id if node else None,
+        document_id=document.id if document else None,
+        occurred_on=occurred_on,
+        note=note.strip(),
+        recorded_at=clock.now(),
+        recorded_by=actor.username,
+    )
+    session.add(event)
+    session.flush()
+    reached = _reached(session, node, document)
+    recompute(session, fy_start_month=fy_start_month(session), document_ids=reached)
+    audit.record(
+        session,
+        actor.username,
+        "retention.event",
+        "folder" if node is not None else "document",
+        node.code if node is not None else str(document_id),
+        {
+            "event_id": event.id,
+            "name": name,
+            "occurred_on": occurred_on.isoformat(),
+            "note": event.note,
+            "records": len(reached),
+        },
+    )
+    return event
+
+
+def _check_event(
+    name: str,
+    occurred_on: date,
+    folder_code: str | None,
+    document_id: int | None,
+    note: str,
+    actor: Principal,
+) -> None:
+    """Refuse a malformed event (name, target, date, note) or one `actor` may not record."""
     if not EVENT_RE.match(name):
         raise InvalidInputError(
             f"event name {name!r}: use lower-case letters, digits and underscores, "
@@ -75,8 +116,12 @@ def record_event(
         raise InvalidInputError(f"the note is too long (at most {MAX_NOTE} characters)")
     if not may_record_events(actor):
         raise RefusedError("only records managers and HR may record retention events")
-    node: FilePlanNode | None = None
-    document: Document | None = None
+
+
+def _event_target(
+    session: Session, actor: Principal, folder_code: str | None, document_id: int | None
+) -> tuple[FilePlanNode | None, Document | None]:
+    """The folder or the filed record the event happened to (as `actor` may see it)."""
     if folder_code is not None and folder_code.strip():
         code = folder_code.strip()
         node = session.scalar(select(FilePlanNode).where(FilePlanNode.code == code))
@@ -86,51 +131,28 @@ def record_event(
             raise InvalidInputError(
                 f"{code!r} is a {node.kind_value}: events are recorded for a folder or a record"
             )
-    else:
-        assert document_id is not None
-        document = get_visible_document(session, actor, document_id)
-        if document.status != "filed":
-            raise InvalidInputError(
-                f"document {document_id} is {document.status}: events apply to filed records"
-            )
-    event = RetentionEvent(
-        name=name,
-        node_id=node.id if node else None,
-        document_id=document.id if document else None,
-        occurred_on=occurred_on,
-        note=note.strip(),
-        recorded_at=clock.now(),
-        recorded_by=actor.username,
-    )
-    session.add(event)
-    session.flush()
+        return node, None
+    assert document_id is not None
+    document = get_visible_document(session, actor, document_id)
+    if document.status != "filed":
+        raise InvalidInputError(
+            f"document {document_id} is {document.status}: events apply to filed records"
+        )
+    return None, document
+
+
+def _reached(session: Session, node: FilePlanNode | None, document: Document | None) -> list[int]:
+    """The filed records an event reaches: everything under its folder, or its one record."""
     if node is not None:
         node_ids = _subtree_ids(session, node.id)
-        reached = list(
+        return list(
             session.scalars(
                 select(Document.id).where(
                     Document.node_id.in_(node_ids), Document.status == "filed"
                 )
             )
         )
-    else:
-        reached = [document.id] if document is not None else []
-    recompute(session, fy_start_month=fy_start_month(session), document_ids=reached)
-    audit.record(
-        session,
-        actor.username,
-        "retention.event",
-        "folder" if node is not None else "document",
-        node.code if node is not None else str(document_id),
-        {
-            "event_id": event.id,
-            "name": name,
-            "occurred_on": occurred_on.isoformat(),
-            "note": event.note,
-            "records": len(reached),
-        },
-    )
-    return event
+    return [document.id] if document is not None else []
 
 
 def event_as_dict(event: RetentionEvent, folder_code: str | None = None) -> dict[str, object]:
