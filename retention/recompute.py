@@ -16,9 +16,10 @@ so that a million records take seconds.
 4. The stored rows of those records are replaced (one DELETE, one INSERT … SELECT joining the
    due dates), keeping a reviewer's `review_on`; rows of records no longer filed are dropped.
 
-Everything happens in the caller's transaction: a crash rolls the whole recomputation back and
-the next sweep does it again. The queueing that follows is retention.sweep; engine-specific
-tuning is retention.sweep_tuning.
+Callers: the sweep (retention.sweep, which then queues what is due), the schedule import (for
+the rules it changed) and a recorded event (for the records it reaches). Everything happens in
+the caller's transaction: a crash rolls the recomputation back with the caller's change, and
+the next sweep recomputes whatever is stale. Engine-specific tuning is retention.sweep_tuning.
 """
 
 from __future__ import annotations

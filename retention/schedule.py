@@ -1,9 +1,11 @@
 """The retention schedule in the database: importing and deleting rules, which rule reaches a
 class or a record, and what that means for a record ("kept until March 2032, then destroyed").
 
-`retention_rules` is the loaded copy of config/retention.toml (or of an imported CSV). When it
-is empty, `ensure_schedule` loads the configured file; the sweep job, the `edrm retention …`
-and `edrm doc show` commands call it, and so should the retention pages.
+`retention_rules` is the loaded copy of config/retention.toml (or of an imported CSV), read and
+written through retention.stored_rules. When it is empty, `ensure_schedule` loads the
+configured file; the sweep job, the `edrm retention …` and `edrm doc show` commands call it, and
+so should the retention pages. An import recomputes the records under the rules it changed
+(retention.recompute).
 """
 
 from __future__ import annotations
