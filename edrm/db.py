@@ -1,13 +1,11 @@
-"""Database: the declarative base, engines (SQLite and PostgreSQL), the unit of work, migrations.
+"""Database: the declarative base, engines (SQLite and PostgreSQL), sessions, migrations.
 
-Entry points (web request, CLI command, scheduled job) open a unit of work and pass its session
-down; services never commit.
+Entry points (web request, CLI command, scheduled job) open a unit of work (`edrm.unit_of_work`)
+and pass its session down; services never commit.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -97,21 +95,6 @@ def engine_from_settings(settings: Settings) -> Engine:
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
-
-
-@contextmanager
-def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """One transaction: committed when the block ends normally, rolled back otherwise.
-    (`Runtime.uow` adds keeping the audit of a refused change.)"""
-    session = factory()
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 def alembic_config(url: str) -> Any:

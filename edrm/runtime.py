@@ -16,9 +16,9 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from edrm.audit import keep_refusal
-from edrm.db import unit_of_work
 from edrm.settings import Settings
 from edrm.storage import BlobStore
+from edrm.unit_of_work import unit_of_work
 from search.base import SearchBackend
 
 SearchOpener = Callable[[Settings], SearchBackend]
@@ -38,7 +38,7 @@ class Runtime:
 
     @contextmanager
     def uow(self) -> Iterator[Session]:
-        """One unit of work (`edrm.db.unit_of_work`); a refusal that carries an audit note is
+        """One unit of work (`edrm.unit_of_work`); a refusal that carries an audit note is
         audited in a transaction of its own after the work rolled back."""
         try:
             with unit_of_work(self.sessions) as session:

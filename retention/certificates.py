@@ -2,8 +2,8 @@
 approved it and when it went; a PDF (or HTML) certificate with a CSV schedule of the records,
 both filed as records in the records-management class (config/disposal.toml).
 
-A certificate is issued only for a batch whose every item is done (retention.execution calls
-`issue_certificate` then); so a certificate never reports a destruction that did not finish.
+A certificate is issued only for a batch whose every item is done (retention.batch_completion
+calls `issue_certificate` then); so a certificate never reports a destruction that did not finish.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import io
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -25,11 +25,9 @@ from edrm.documents.models import Document
 from edrm.documents.service import NewDocument, create_document, declare_record
 from edrm.errors import InvalidInputError, NotFoundError
 from edrm.markings import Marking
-from retention.execution import load_config
+from edrm.runtime import Runtime
+from retention.disposal_config import load_config
 from retention.models import DisposalBatch, DisposalItem, ResidualStub, RetentionRule
-
-if TYPE_CHECKING:
-    from edrm.runtime import Runtime
 
 DOC_TYPE = "Certificate of destruction"
 CSV_COLUMNS = (
@@ -249,7 +247,7 @@ def _pdf_rows(cert: Certificate) -> list[str]:
 
 
 def render_pdf(cert: Certificate) -> bytes:
-    from fpdf import FPDF
+    from fpdf import FPDF  # heavy (about a second to import): loaded only to render a PDF
 
     rows = _pdf_rows(cert)
     heading = _fixed(tuple(name for name, _ in PDF_COLUMNS))

@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session
 
 from edrm.documents.models import Document
 from retention.models import RecordRetention
+from retention.node_facts import node_facts
+from retention.recompute import PERMANENT
 from retention.rules import add_months
-from retention.sweep import PERMANENT, node_facts
 
 
 @dataclass(frozen=True)

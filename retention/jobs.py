@@ -1,35 +1,30 @@
 """Retention's scheduled jobs (config/jobs.toml): plain functions taking the Runtime and
 returning a short text for the scheduler's log.
 
-None of them decides to destroy anything: the sweep only queues, reminders only count, the
-fixity check only reads, and `execute_approved_job` carries out only what people approved.
+None of them decides to destroy anything: the sweep only queues, reminders only count, and
+`execute_approved_job` carries out only what people approved. (The blob fixity check is the
+core's: `edrm.fixity`.)
 """
 
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
 from edrm import audit, clock
 from edrm.access import SYSTEM
-from edrm.documents.models import Document, DocumentVersion
+from edrm.runtime import Runtime
+from retention.execution import execute_approved
 from retention.models import DisposalItem
 from retention.schedule import ensure_schedule
 from retention.sweep import sweep
-
-if TYPE_CHECKING:
-    from edrm.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
 #: A pending queue item waiting longer than this is overdue for review.
 REMINDER_AFTER = timedelta(days=14)
-#: How many blobs of live document versions the fixity check re-hashes each run.
-FIXITY_SAMPLE = 200
 
 
 def nightly_sweep(rt: Runtime) -> str:
@@ -71,57 +66,8 @@ def review_reminders(rt: Runtime) -> str:
     return message
 
 
-def fixity_check(rt: Runtime, *, sample: int = FIXITY_SAMPLE) -> str:
-    """Re-hash a random sample of the blobs of live document versions; report any missing or
-    whose checksum no longer matches. Only reads."""
-    with rt.uow() as session:
-        shas = list(
-            session.scalars(
-                select(DocumentVersion.sha256)
-                .join(Document, Document.id == DocumentVersion.document_id)
-                .where(Document.status != "destroyed")
-                .group_by(DocumentVersion.sha256)
-                .order_by(func.random())
-                .limit(sample)
-            )
-        )
-    problems: Counter[str] = Counter()
-    bad: dict[str, str] = {}
-    for sha in shas:
-        if not rt.blobs.exists(sha):
-            problems["missing"] += 1
-            bad[sha] = "missing"
-        elif not rt.blobs.verify(sha):
-            problems["mismatch"] += 1
-            bad[sha] = "checksum mismatch"
-    with rt.uow() as session:
-        audit.record(
-            session,
-            SYSTEM.username,
-            "blob.fixity",
-            "blob_store",
-            "sample",
-            {
-                "checked": len(shas),
-                "missing": problems["missing"],
-                "mismatch": problems["mismatch"],
-                "bad": dict(sorted(bad.items())[:50]),
-            },
-        )
-    if bad:
-        for sha, why in sorted(bad.items()):
-            log.error("fixity: blob %s: %s", sha, why)
-        return (
-            f"checked {len(shas)} blobs: {problems['missing']} missing, "
-            f"{problems['mismatch']} checksum mismatch(es)"
-        )
-    return f"checked {len(shas)} blobs: all intact"
-
-
 def execute_approved_job(rt: Runtime) -> str:
     """Carry out the disposal decisions people have approved (and nothing else)."""
-    from retention.execution import execute_approved
-
     result = execute_approved(rt, actor=SYSTEM)
     failed = len(result.failed)
     return (

@@ -155,6 +155,11 @@ class DisposalItem(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
+#: Queue statuses in which a record is still on its way out: the sweep neither recomputes nor
+#: re-queues it. ("transferred": exported to the archive, waiting for its receipt.)
+OPEN_STATUSES = ("pending", "approved", "executing", "transferred")
+
+
 class DisposalDecision(Base):
     __tablename__ = "disposal_decisions"
 

@@ -1,9 +1,11 @@
 """The retention schedule in the database: importing and deleting rules, which rule reaches a
 class or a record, and what that means for a record ("kept until March 2032, then destroyed").
 
-`retention_rules` is the loaded copy of config/retention.toml (or of an imported CSV). When it
-is empty, `ensure_schedule` loads the configured file; the sweep job, the `edrm retention …`
-and `edrm doc show` commands call it, and so should the retention pages.
+`retention_rules` is the loaded copy of config/retention.toml (or of an imported CSV), read and
+written through retention.stored_rules. When it is empty, `ensure_schedule` loads the
+configured file; the sweep job, the `edrm retention …` and `edrm doc show` commands call it, and
+so should the retention pages. An import recomputes the records under the rules it changed
+(retention.recompute).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from edrm import audit, clock
-from edrm.access import Principal, require_records_manager
+from edrm.access import SYSTEM, Principal, require_records_manager
 from edrm.documents.models import Document
 from edrm.errors import AuditNote, NotFoundError, RefusedError
 from edrm.fileplan.models import FilePlanNode
@@ -24,25 +26,20 @@ from edrm.settings import Settings
 from edrm.system_state import get_state, set_state
 from retention.holds import holds_covering
 from retention.loader import Schedule, load_schedule
-from retention.models import DisposalItem, RecordRetention, RetentionEvent, RetentionRule
-from retention.rules import (
-    Action,
-    Cutoff,
-    Disposal,
-    Period,
-    RecordDates,
-    Rule,
-    Trigger,
-    decide,
-    due_date,
+from retention.models import (
+    OPEN_STATUSES,
+    DisposalItem,
+    RecordRetention,
+    RetentionEvent,
+    RetentionRule,
 )
+from retention.recompute import recompute
+from retention.rules import Action, Cutoff, Disposal, RecordDates, Rule, Trigger, decide, due_date
+from retention.stored_rules import rule_from_row, rules_by_code, write_row
 
 SCHEDULE_FILE = "retention.toml"
 FY_STATE_KEY = "retention.fy_start_month"
 DEFAULT_FY_START_MONTH = 4
-#: Queue statuses in which a record is still on its way out: the sweep neither recomputes nor
-#: re-queues it. ("transferred": exported to the archive, waiting for its receipt.)
-OPEN_STATUSES = ("pending", "approved", "executing", "transferred")
 ACTION_OUTCOME = {
     Action.DESTROY: "destroyed",
     Action.TRANSFER: "transferred to The National Archives",
@@ -52,39 +49,6 @@ ACTION_OUTCOME = {
 
 
 # --- rules in the database --------------------------------------------------------------------
-
-
-def rule_from_row(row: RetentionRule) -> Rule:
-    return Rule(
-        code=row.code,
-        title=row.title,
-        trigger=row.trigger,
-        period=Period(row.period_years, row.period_months, row.period_days),
-        action=Action(row.action),
-        authority=row.authority,
-        cutoff=Cutoff(row.cutoff) if row.cutoff else None,
-        review_stages=row.review_stages,
-        description=row.description,
-    )
-
-
-def _write_row(row: RetentionRule, rule: Rule) -> None:
-    row.title = rule.title
-    row.trigger = rule.trigger
-    row.cutoff = rule.cutoff.value if rule.cutoff else None
-    row.period_years = rule.period.years
-    row.period_months = rule.period.months
-    row.period_days = rule.period.days
-    row.action = rule.action.value
-    row.authority = rule.authority
-    row.review_stages = rule.review_stages
-    row.description = rule.description
-
-
-def rules_by_code(session: Session) -> dict[str, Rule]:
-    """Every rule of the schedule, by code."""
-    rows = session.scalars(select(RetentionRule).order_by(RetentionRule.code))
-    return {row.code: rule_from_row(row) for row in rows}
 
 
 def get_rule(session: Session, code: str) -> Rule:
@@ -119,8 +83,6 @@ def ensure_schedule(session: Session, settings: Settings) -> bool:
     path = settings.config_path(SCHEDULE_FILE)
     if not path.exists():
         return False
-    from edrm.access import SYSTEM
-
     import_schedule(session, load_schedule(path), actor=SYSTEM, source=str(path))
     return True
 
@@ -246,13 +208,13 @@ def import_schedule(
         row = existing.get(code)
         if row is None:
             row = RetentionRule(code=code, updated_at=now)
-            _write_row(row, rule)
+            write_row(row, rule)
             session.add(row)
             added.append(code)
             continue
         before = rule_from_row(row)
         if before != rule:
-            _write_row(row, rule)
+            write_row(row, rule)
             row.updated_at = now
             updated.append(code)
         else:
@@ -267,8 +229,6 @@ def import_schedule(
     session.flush()
     recomputed = 0
     if recompute_records and (added or recalculate or removed):
-        from retention.sweep import recompute
-
         recomputed = recompute(
             session, fy_start_month=schedule.fy_start_month, rules_changed=recalculate
         )

@@ -10,9 +10,10 @@ from alembic.migration import MigrationContext
 from sqlalchemy import func, select, text
 
 import edrm.wiring.tables  # noqa: F401  (every table)
-from edrm.db import Base, current_revision, head_revision, make_engine, unit_of_work
+from edrm.db import Base, current_revision, head_revision, make_engine
 from edrm.runtime import Runtime
 from edrm.system_state import SystemState, get_state, set_state
+from edrm.unit_of_work import unit_of_work
 
 
 def test_sqlite_uses_wal_foreign_keys_and_a_busy_timeout(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ from edrm import clock
 from edrm.cli.common import CliError, _json_out, _principal, as_option, friendly_errors, runtime
 from retention.forecast import forecast
 from retention.loader import load_schedule, parse_schedule_csv, schedule_to_csv, schedule_to_toml
+from retention.recompute import recompute
 from retention.schedule import (
     current_schedule,
     delete_rule,
@@ -19,10 +20,10 @@ from retention.schedule import (
     fy_start_month,
     import_schedule,
     rule_as_dict,
-    rules_by_code,
     show,
 )
-from retention.sweep import recompute, sweep
+from retention.stored_rules import rules_by_code
+from retention.sweep import sweep
 
 
 @click.group("retention")

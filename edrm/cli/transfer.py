@@ -9,12 +9,12 @@ import click
 from edrm.cli.common import _json_out, _principal, as_option, friendly_errors, runtime
 from edrm.errors import RefusedError
 from retention.transfer import (
-    confirm_transfer,
     export_transfer,
     get_transfer,
     list_transfers,
     transfer_as_dict,
 )
+from retention.transfer_confirmation import confirm_transfer
 
 
 @click.group("transfer")

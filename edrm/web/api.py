@@ -65,7 +65,7 @@ def _edrm_error(exc: EdrmError) -> Any:
 
 def _gone(exc: GoneError) -> Any:
     """410 Gone with the residual stub of the destroyed record."""
-    from retention.execution import stub_as_dict, stub_for
+    from retention.stubs import stub_as_dict, stub_for
 
     stub = stub_for(db(), exc.document_id) if exc.document_id is not None else None
     return jsonify({"error": str(exc), "stub": stub_as_dict(stub) if stub else None}), 410
@@ -158,7 +158,7 @@ def get_document(document_id: int) -> Any:
     data = document_as_dict(document)
     data.update(document_ingest_view(db(), document))
     if document.status == "destroyed":
-        from retention.execution import stub_as_dict, stub_for
+        from retention.stubs import stub_as_dict, stub_for
 
         stub = stub_for(db(), document.id)
         data["stub"] = stub_as_dict(stub) if stub else None

@@ -90,7 +90,7 @@ def _gone(exc: GoneError) -> tuple[str, int]:
 
 
 def _destroyed_page(document: Any, *, history: Any, status: int) -> tuple[str, int]:
-    from retention.execution import stub_for
+    from retention.stubs import stub_for
 
     page = render_template(
         "documents/destroyed.html",

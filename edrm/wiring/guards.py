@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from edrm.documents import guards
-from retention.execution import refuse_if_destroyed
 from retention.holds import refuse_if_held
+from retention.stubs import refuse_if_destroyed
 
 
 def install_guards() -> None:

@@ -10,7 +10,7 @@ from flask import Blueprint, render_template, request, url_for
 
 from edrm import clock
 from edrm.web.runtime import db
-from retention.audit_search import AuditQuery, known_actions, search_audit
+from edrm.audit.search import AuditQuery, known_actions, search_audit
 
 PAGE_SIZE = 50
 

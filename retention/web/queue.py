@@ -23,7 +23,7 @@ from edrm.errors import NotFoundError
 from edrm.web.auth import principal
 from edrm.web.forms import ActionForm
 from edrm.web.runtime import db, rt
-from retention import execution, review, schedule, sweep
+from retention import execution, review, schedule, stored_rules, sweep
 from retention.models import DisposalItem, ResidualStub
 from retention.web.forms import DecisionForm
 from retention.web.labels import DECISION_DONE, STATUS_LABELS, count_words
@@ -151,7 +151,7 @@ def _render_item(item_id: int, form: DecisionForm, *, status_code: int = 200) ->
         raise NotFoundError(f"queue item {item_id} not found")
     decisions = review.decisions_for(session, item_id)
     row = _item_rows(session, [found])[0]
-    rules = schedule.rules_by_code(session)
+    rules = stored_rules.rules_by_code(session)
     stub = session.get(ResidualStub, found.document_id)
     html = render_template(
         "retention/item.html",

@@ -14,7 +14,7 @@ from edrm.errors import EdrmError
 from edrm.fileplan.models import FilePlanNode
 from edrm.web.auth import principal
 from edrm.web.runtime import db
-from retention import loader, schedule
+from retention import loader, schedule, stored_rules
 from retention.web.forms import ScheduleImportForm
 
 
@@ -41,7 +41,7 @@ def schedule_page() -> Any:
         else:
             flash(f"Schedule imported: {_summary(result)}.", "success")
             return redirect(url_for("retention.schedule_page"))
-    rules = schedule.rules_by_code(session)
+    rules = stored_rules.rules_by_code(session)
     nodes = list(session.scalars(select(FilePlanNode).order_by(FilePlanNode.code)))
     used: dict[str, int] = defaultdict(int)
     for node in nodes:
@@ -78,7 +78,7 @@ def _class_rows(session: Session, nodes: list[FilePlanNode]) -> list[dict[str, A
 
 def schedule_csv() -> Response:
     session = db()
-    rules = sorted(schedule.rules_by_code(session).values(), key=lambda r: r.code)
+    rules = sorted(stored_rules.rules_by_code(session).values(), key=lambda r: r.code)
     text = loader.schedule_to_csv(loader.Schedule(rules, schedule.fy_start_month(session)))
     return Response(
         text,

@@ -14,7 +14,7 @@ from edrm.errors import EdrmError
 from edrm.web.auth import principal
 from edrm.web.forms import ActionForm
 from edrm.web.runtime import db, rt
-from retention import transfer
+from retention import transfer, transfer_confirmation
 from retention.models import DisposalItem, TransferItem
 from retention.web.forms import ConfirmTransferForm
 from retention.web.labels import count_words
@@ -64,7 +64,7 @@ def transfer_page(bag_id: str) -> Any:
     if found.status in ("exported", "confirmed") and form.validate_on_submit():
         session.commit()
         try:
-            finished = transfer.confirm_transfer(
+            finished = transfer_confirmation.confirm_transfer(
                 rt(), bag_id, actor=principal(), receipt=form.receipt.data.strip()
             )
         except EdrmError as exc:

@@ -201,17 +201,17 @@ def test_a_failed_blob_deletion_leaves_the_item_executing_and_a_retry_resumes_it
         sha = s.get(Document, doc_id).latest.sha256  # type: ignore[union-attr]
     item = queue(rt, doc_id)
     approve(rt, [item], recman)
-    real = execution._delete_blobs
+    real = execution.delete_blobs
 
     def broken(*_args: Any, **_kwargs: Any) -> None:
         raise PermissionError("blob store is read-only")
 
-    monkeypatch.setattr(execution, "_delete_blobs", broken)
+    monkeypatch.setattr(execution, "delete_blobs", broken)
     first = execute_approved(rt, actor=recman)
     assert first.finished == [] and "blob store" in first.failed[0][1]
     assert rt.blobs.exists(sha) and first.certificates == []
 
-    monkeypatch.setattr(execution, "_delete_blobs", real)
+    monkeypatch.setattr(execution, "delete_blobs", real)
     retry = execute_approved(rt, actor=recman)
     assert retry.finished == [item] and len(retry.certificates) == 1
     assert not rt.blobs.exists(sha)
@@ -381,7 +381,7 @@ def test_scheduled_execution_as_the_system_runs_only_what_people_approved(rm: Wo
 def test_a_destroyed_records_stub_cannot_be_moved_or_edited(rm: World) -> None:
     from edrm.documents import guards
     from edrm.documents.service import move_document, update_metadata
-    from retention.execution import refuse_if_destroyed
+    from retention.stubs import refuse_if_destroyed
 
     guards.register(refuse_if_destroyed)  # as the composition root does
     rt, recman = rm.runtime, rm.people["recman"]

@@ -1,10 +1,10 @@
-"""Retention's scheduled jobs: the nightly sweep, review reminders, the fixity check and the
-execution of approved decisions — none of which destroys anything on its own."""
+"""Retention's scheduled jobs: the nightly sweep, review reminders and the execution of approved
+decisions — none of which destroys anything on its own (nor does the core's fixity check, run
+beside them here; its own test is tests/test_fixity.py)."""
 
 from __future__ import annotations
 
 import multiprocessing
-import os
 from datetime import timedelta
 from typing import Any
 
@@ -81,25 +81,6 @@ def test_review_reminders_count_items_waiting_too_long_by_class_and_stage(world:
     assert "FIN-AP-INV stage 1: 3" in message
     (entry,) = audit_actions(world.runtime, "retention.review_reminder")
     assert entry.details_dict["overdue"] == 3
-
-
-def test_the_fixity_check_reports_missing_and_altered_blobs(world: World) -> None:
-    runtime = world.runtime
-    assert jobs.fixity_check(runtime) == "checked 5 blobs: all intact"
-    with runtime.uow() as s:
-        first, second = list(
-            s.scalars(select(DocumentVersion.sha256).order_by(DocumentVersion.id))
-        )[:2]
-    altered = runtime.blobs.path(first)
-    os.chmod(altered, 0o640)
-    altered.write_bytes(b"tampered with")
-    runtime.blobs.path(second).unlink()
-
-    message = jobs.fixity_check(runtime)
-
-    assert message == "checked 5 blobs: 1 missing, 1 checksum mismatch(es)"
-    last = audit_actions(runtime, "blob.fixity")[-1].details_dict
-    assert last["bad"] == {first: "checksum mismatch", second: "missing"}
 
 
 # --- scenario 14: two scheduler processes, one sweep ---------------------------------------------

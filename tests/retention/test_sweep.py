@@ -293,8 +293,8 @@ def test_edrm_retention_sweep_and_forecast_answer_in_json(cli: Cli, plan: Runtim
 def test_the_sweeps_sql_cutoffs_agree_with_the_rules_day_by_day(session: Session) -> None:
     from sqlalchemy import Column, Date, MetaData, Table, insert, literal, type_coerce
 
+    from retention.recompute import cutoff_day as _cut
     from retention.rules import apply_cutoff
-    from retention.sweep import _cut
 
     days = Table("tmp_days", MetaData(), Column("day", Date), prefixes=["TEMPORARY"])
     conn = session.connection()

@@ -24,7 +24,8 @@ from retention import transfer as transfer_module
 from retention.execution import execute_approved
 from retention.holds import lift_hold, place_hold
 from retention.models import DisposalItem, ResidualStub, RetentionRule, Transfer
-from retention.transfer import confirm_transfer, export_transfer, get_transfer
+from retention.transfer import export_transfer, get_transfer
+from retention.transfer_confirmation import confirm_transfer
 from tests.conftest import Cli, World
 
 DC = "{http://purl.org/dc/elements/1.1/}"
@@ -220,13 +221,13 @@ def test_a_hold_placed_while_the_bag_is_written_cancels_the_export(
 ) -> None:
     world, rt = transferable, transferable.runtime
     items = _approved_transfer(world, "invoice")
-    real = transfer_module._make_and_validate_bag
+    real = transfer_module.make_and_validate_bag
 
     def hold_arrives_meanwhile(*args: object, **kwargs: object) -> None:
         real(*args, **kwargs)  # type: ignore[arg-type]
         _hold(world, world.docs["invoice"])
 
-    monkeypatch.setattr(transfer_module, "_make_and_validate_bag", hold_arrives_meanwhile)
+    monkeypatch.setattr(transfer_module, "make_and_validate_bag", hold_arrives_meanwhile)
 
     with pytest.raises(RefusedError, match=r"now under legal hold\): nothing was transferred"):
         export_transfer(rt, actor=world.people["recman"])

@@ -1,4 +1,4 @@
-"""Searching the audit trail for the records managers' page: by actor, action, object and dates.
+"""Searching the audit trail (for the records managers' page): by actor, action, object and dates.
 
 Read-only: it never changes an entry. Dates compare on the ISO timestamps the trail stores.
 """
@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from edrm.audit import AuditEvent
+from edrm.audit.chain import AuditEvent
 
 
 @dataclass(frozen=True)

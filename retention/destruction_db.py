@@ -1,0 +1,216 @@
+"""Destruction, part 1 of 3 (`db`): for a chunk of claimed items, in one transaction, write each
+record's residual stub, delete its extracted text and classifier suggestions, drop its
+content-derived metadata (preview, personal-data indicators, properties), mark the document
+`destroyed` and note a search-outbox delete. From then on nothing serves its content.
+
+Crash story: the part commits together with the items' progress (`db` done, and the preview
+blobs it took off each document, for the blob part). A crash before the commit leaves nothing
+done and the next run does the part again; after it, the next run skips it (items whose `db`
+part is done are left out) and goes on with the blobs (retention.destruction_blobs) and the
+index (retention.destruction_index). A stub is never written twice for one record.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, bindparam, delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from edrm import audit, clock
+from edrm.access import Principal
+from edrm.documents.models import Document, DocumentVersion
+from edrm.fileplan.models import FilePlanNode
+from edrm.ingest.models import DocumentSuggestion, DocumentText
+from edrm.outbox import DELETE, OutboxEntry
+from edrm.runtime import Runtime
+from retention.models import DisposalItem, ResidualStub, RetentionRule
+from retention.progress import set_progress
+from retention.stubs import approvals, stub_row
+
+#: Metadata that survives destruction on the document row (the rest came from the content).
+KEPT_EXTRA = ("original_filename", "ingest_job", "sniffed_type", "page_count", "document_date")
+
+
+@dataclass(frozen=True)
+class _Facts:
+    """What the chunk's stubs, metadata and audit entries are made of, read once."""
+
+    docs: dict[int, Any]  # document id -> its row
+    nodes: dict[int, Any]  # file-plan node id -> (id, code, kind_value)
+    authorities: dict[str, str]  # rule code -> authority
+    approvers: dict[int, list[dict[str, Any]]]  # item id -> approvals
+    shas: dict[int, set[str]]  # document id -> its versions' checksums
+    have_stub: set[int]  # documents that have a stub already
+
+
+@dataclass
+class _Plan:
+    """The rows the part writes."""
+
+    stubs: list[dict[str, Any]]
+    documents: list[dict[str, Any]]  # {"b_id", "b_extra"}: the metadata kept
+    progress: dict[int, dict[str, Any]]  # item id -> its progress with `db` done
+
+
+def db_part(rt: Runtime, item_ids: list[int], *, actor: Principal, note: str) -> None:
+    """Stubs, text, suggestions, metadata, status and outbox: one transaction for the chunk."""
+    with rt.uow() as session:
+        todo = _not_done(session, item_ids)
+        if not todo:
+            return
+        doc_ids = [r.document_id for r in todo]
+        facts = _read_facts(session, todo)
+        now = clock.now()
+        plan = _plan(todo, facts, now=now, actor=actor, note=note)
+        _write(session, doc_ids, plan, now)
+        set_progress(session, plan.progress)
+        _audit(session, todo, facts, actor=actor, note=note)
+
+
+def _not_done(session: Session, item_ids: list[int]) -> list[Row[Any]]:
+    """The executing items among these whose database part is not done yet (rows locked)."""
+    rows = session.execute(
+        select(
+            DisposalItem.id,
+            DisposalItem.document_id,
+            DisposalItem.progress,
+            DisposalItem.rule_code,
+            DisposalItem.class_code,
+            DisposalItem.batch_id,
+        )
+        .where(DisposalItem.id.in_(item_ids), DisposalItem.status == "executing")
+        .with_for_update()
+    ).all()
+    return [r for r in rows if not (r.progress or {}).get("db")]
+
+
+def _read_facts(session: Session, todo: list[Row[Any]]) -> _Facts:
+    doc_ids = [r.document_id for r in todo]
+    docs = {
+        d.id: d
+        for d in session.execute(
+            select(
+                Document.id,
+                Document.identifier,
+                Document.title,
+                Document.marking_value,
+                Document.created_at,
+                Document.declared_at,
+                Document.node_id,
+                Document.extra,
+                Document.status,
+            ).where(Document.id.in_(doc_ids))
+        )
+    }
+    nodes = {
+        n.id: n
+        for n in session.execute(
+            select(FilePlanNode.id, FilePlanNode.code, FilePlanNode.kind_value).where(
+                FilePlanNode.id.in_({d.node_id for d in docs.values() if d.node_id})
+            )
+        )
+    }
+    authorities = dict(
+        session.execute(
+            select(RetentionRule.code, RetentionRule.authority).where(
+                RetentionRule.code.in_({r.rule_code for r in todo})
+            )
+        ).all()
+    )
+    approvers = approvals(session, [r.id for r in todo])
+    shas: dict[int, set[str]] = {}
+    for doc_id, sha in session.execute(
+        select(DocumentVersion.document_id, DocumentVersion.sha256).where(
+            DocumentVersion.document_id.in_(doc_ids)
+        )
+    ):
+        shas.setdefault(doc_id, set()).add(sha)
+    have_stub = set(
+        session.scalars(
+            select(ResidualStub.document_id).where(ResidualStub.document_id.in_(doc_ids))
+        )
+    )
+    return _Facts(docs, nodes, authorities, approvers, shas, have_stub)
+
+
+def _plan(
+    todo: list[Row[Any]], facts: _Facts, *, now: datetime, actor: Principal, note: str
+) -> _Plan:
+    plan = _Plan(stubs=[], documents=[], progress={})
+    for row in todo:
+        doc = facts.docs[row.document_id]
+        extra = dict(doc.extra or {})
+        previews = [extra["preview_sha256"]] if extra.get("preview_sha256") else []
+        node = facts.nodes.get(doc.node_id) if doc.node_id else None
+        if doc.id not in facts.have_stub:
+            plan.stubs.append(
+                stub_row(
+                    row,
+                    doc,
+                    node.code if node and node.kind_value == "folder" else None,
+                    authority=facts.authorities.get(row.rule_code, ""),
+                    approvers=facts.approvers.get(row.id, []),
+                    destroyed_at=now,
+                    actor=actor,
+                    note=note,
+                )
+            )
+        kept = {k: extra[k] for k in KEPT_EXTRA if k in extra}
+        if kept != extra:
+            plan.documents.append({"b_id": doc.id, "b_extra": kept})
+        plan.progress[row.id] = {**(row.progress or {}), "db": True}
+        if previews:
+            plan.progress[row.id]["previews"] = previews
+    return plan
+
+
+def _write(session: Session, doc_ids: list[int], plan: _Plan, now: datetime) -> None:
+    if plan.stubs:
+        session.execute(insert(ResidualStub.__table__), plan.stubs)
+    session.execute(delete(DocumentText).where(DocumentText.document_id.in_(doc_ids)))
+    session.execute(delete(DocumentSuggestion).where(DocumentSuggestion.document_id.in_(doc_ids)))
+    session.execute(
+        update(Document)
+        .where(Document.id.in_(doc_ids))
+        .values(status="destroyed")
+        .execution_options(synchronize_session=False)
+    )
+    if plan.documents:  # content-derived metadata (preview, personal data found, properties)
+        table = Document.__table__
+        session.execute(
+            update(table).where(table.c.id == bindparam("b_id")).values(extra=bindparam("b_extra")),
+            plan.documents,
+        )
+    session.execute(
+        insert(OutboxEntry.__table__),
+        [{"document_id": i, "op": DELETE, "created_at": now} for i in doc_ids],
+    )
+
+
+def _audit(
+    session: Session, todo: list[Row[Any]], facts: _Facts, *, actor: Principal, note: str
+) -> None:
+    audit.record_many(
+        session,
+        (
+            (
+                actor.username,
+                "disposal.destroy",
+                "document",
+                row.document_id,
+                {
+                    "item": row.id,
+                    "batch": row.batch_id,
+                    "identifier": facts.docs[row.document_id].identifier,
+                    "title": facts.docs[row.document_id].title,
+                    "rule": row.rule_code,
+                    "versions": len(facts.shas.get(row.document_id, ())),
+                    **({"note": note} if note else {}),
+                },
+            )
+            for row in todo
+        ),
+    )

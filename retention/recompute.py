@@ -1,0 +1,411 @@
+"""Computing every record's retention (`record_retention`): a handful of set-based statements,
+so that a million records take seconds.
+
+1. The file plan is small: Python works out, for every node, the rule it inherits, its class,
+   the date its folder was closed and the events recorded for it or above it
+   (retention.node_facts → `tmp_ret_node`).
+2. One INSERT … SELECT over the documents, joined to those nodes and to `record_retention`,
+   copies into a narrow temp table (`tmp_ret_calc`) every filed record whose retention is new or
+   may have changed: another rule, action or trigger date than the stored one, or a rule whose
+   definition the schedule import changed (`rules_changed`), or no rule any more. Records with a
+   rule or events of their own (few) are decided one by one with `retention.rules.decide`.
+   Records in an open queue item are left out.
+3. SQL applies each rule's cutoff (month, year or financial year end: `cutoff_day`, checked against
+   `retention.rules.apply_cutoff` by the tests) and Python computes the due date of each
+   distinct (rule, cut-off date) pair once with `retention.rules.due_date` (`tmp_ret_due`).
+4. The stored rows of those records are replaced (one DELETE, one INSERT … SELECT joining the
+   due dates), keeping a reviewer's `review_on`; rows of records no longer filed are dropped.
+
+Callers: the sweep (retention.sweep, which then queues what is due), the schedule import (for
+the rules it changed) and a recorded event (for the records it reaches). Everything happens in
+the caller's transaction: a crash rolls the recomputation back with the caller's change, and
+the next sweep recomputes whatever is stale. Engine-specific tuning is retention.sweep_tuning.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Iterator, Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import (
+    Connection,
+    Date,
+    Row,
+    String,
+    and_,
+    case,
+    cast,
+    delete,
+    func,
+    insert,
+    literal,
+    null,
+    or_,
+    select,
+    text,
+    type_coerce,
+    union,
+)
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from edrm import clock
+from edrm.db import UTCDateTime
+from edrm.documents.models import Document
+from retention.models import RecordRetention, RetentionEvent
+from retention.node_facts import NodeFacts, node_facts, node_rows
+from retention.rules import Action, Cutoff, Disposal, RecordDates, Rule, Trigger, decide, due_date
+from retention.stored_rules import rules_by_code
+from retention.sweep_sql import (
+    CHUNK,
+    TMP_CALC,
+    TMP_DUE,
+    TMP_NODE,
+    TMP_SCOPE,
+    expire_rewritten,
+    insert_rows,
+    open_item_exists,
+    temp_tables,
+    utc_day,
+)
+from retention.sweep_tuning import analyze, engine_tuned, filed
+
+PERMANENT = Action.RETAIN_PERMANENTLY.value
+RR_COLUMNS = (
+    "document_id",
+    "rule_code",
+    "action",
+    "state",
+    "trigger_on",
+    "due_on",
+    "review_on",
+    "computed_at",
+)
+
+
+def recompute(
+    session: Session,
+    *,
+    fy_start_month: int,
+    document_ids: Sequence[int] | None = None,
+    rules_changed: Collection[str] = (),
+) -> int:
+    """Bring `record_retention` up to date for every filed record (or only `document_ids`):
+    rows are written for records whose retention is new or changed, and dropped for records
+    that no longer have one. Records in an open queue item are left as they are; a reviewer's
+    `review_on` is kept. `rules_changed` names rules whose definition changed (the schedule
+    import passes them): every record under them is recomputed. Returns how many records got a
+    new computed retention."""
+    session.flush()
+    conn = session.connection()
+    scoped = document_ids is not None
+    if scoped and not document_ids:
+        return 0
+    rules = rules_by_code(session)
+    facts = node_facts(session)
+    tables = [TMP_NODE, TMP_CALC, TMP_DUE] + ([TMP_SCOPE] if scoped else [])
+    with engine_tuned(conn), temp_tables(conn, *tables):
+        if document_ids:
+            insert_rows(conn, TMP_SCOPE, ((i,) for i in sorted(set(document_ids))))
+        insert_rows(conn, TMP_NODE, node_rows(facts, rules, rules_changed))
+        analyze(conn, TMP_NODE)
+        _calculate(conn, scoped)
+        _decide_special(conn, scoped, facts, rules, fy_start_month)
+        _drop_unfiled(conn, scoped)
+        conn.execute(delete(TMP_CALC).where(open_item_exists(TMP_CALC.c.document_id)))
+        analyze(conn, TMP_CALC)
+        _fill_due_dates(conn, rules, fy_start_month)
+        written = _write(conn, fy_start_month)
+    expire_rewritten(session, RecordRetention)
+    return written
+
+
+# --- step 2: which records' retention may have changed --------------------------------------------
+def _calculate(conn: Connection, scoped: bool) -> None:
+    """tmp_ret_calc ← every filed record (without a rule or events of its own) whose stored
+    retention is missing, differs in rule, action or trigger date, is under a changed rule, or
+    should no longer exist — one pass over the documents."""
+    dialect = conn.dialect.name
+    d = Document.__table__.alias("d")
+    n = TMP_NODE
+    r = RecordRetention.__table__.alias("r")
+    candidates = filed(d.c.status, scan=not scoped and dialect == "sqlite")
+    if scoped:
+        candidates = and_(candidates, d.c.id.in_(select(TMP_SCOPE.c.document_id)))
+    doc_events = select(RetentionEvent.document_id).where(RetentionEvent.document_id.is_not(None))
+    trigger = case(
+        (n.c.kind == Trigger.CREATED.value, utc_day(d.c.created_at, dialect)),
+        (n.c.kind == Trigger.DECLARED.value, utc_day(d.c.declared_at, dialect)),
+        (n.c.kind == Trigger.LAST_MODIFIED.value, utc_day(d.c.modified_at, dialect)),
+        else_=n.c.fixed_on,
+    )
+    stored = r.c.document_id.is_not(None)
+    changed = or_(
+        ~stored,
+        n.c.forced == 1,
+        r.c.rule_code != n.c.rule_code,
+        r.c.action != n.c.action,
+        r.c.trigger_on.is_distinct_from(trigger),
+    )
+    lost = and_(n.c.node_id.is_(None), stored)
+    conn.execute(
+        insert(TMP_CALC).from_select(
+            ["document_id", "rule_code", "action", "trigger_on", "cutoff", "present", "review_on"],
+            select(
+                d.c.id,
+                n.c.rule_code,
+                n.c.action,
+                trigger,
+                n.c.cutoff,
+                case((stored, 1), else_=0),
+                r.c.review_on,
+            )
+            .select_from(
+                d.outerjoin(n, n.c.node_id == d.c.node_id).outerjoin(r, r.c.document_id == d.c.id)
+            )
+            .where(
+                candidates,
+                d.c.retention_rule.is_(None),
+                d.c.id.not_in(doc_events),
+                or_(and_(n.c.node_id.is_not(None), changed), lost),
+            ),
+        )
+    )
+
+
+# --- step 2, records with a rule or events of their own -------------------------------------------
+
+
+def _decide_special(
+    conn: Connection, scoped: bool, facts: dict[int, NodeFacts], rules: dict[str, Rule], fy: int
+) -> None:
+    """Records with a rule or events of their own (few, found through indexes): decided one by
+    one with `retention.rules.decide` and compared with what is stored."""
+    rows = _special_records(conn, scoped)
+    if not rows:
+        return
+    events = _own_events(conn, [row.id for row in rows])
+
+    def changed() -> Iterator[tuple[Any, ...]]:
+        for row in rows:
+            outcome = _decided(row, facts, rules, events.get(row.id, ()), fy)
+            present = int(row.stored is not None)
+            if outcome is None:
+                if present:
+                    yield (row.id, None, None, None, None, None, 1, None)
+                continue
+            now = (outcome.rule.code, outcome.action.value, outcome.trigger_on, outcome.due_on)
+            if present and now == (row.rule_code, row.action, row.trigger_on, row.due_on):
+                continue
+            code, action, trigger_on, due_on = now
+            yield (row.id, code, action, trigger_on, None, due_on, present, row.review_on)
+
+    insert_rows(conn, TMP_CALC, changed())
+
+
+def _special_records(conn: Connection, scoped: bool) -> Sequence[Row[Any]]:
+    """The filed records with a rule or events of their own, with their dates (as ISO days)
+    and their stored retention, if any."""
+    dialect = conn.dialect.name
+    d = Document.__table__.alias("d")
+    r = RecordRetention.__table__.alias("r")
+    special = union(
+        select(Document.id.label("id")).where(Document.retention_rule.is_not(None)),
+        select(RetentionEvent.document_id.label("id")).where(
+            RetentionEvent.document_id.is_not(None)
+        ),
+    ).subquery("special")
+    condition = and_(d.c.status == "filed", d.c.node_id.is_not(None))
+    if scoped:
+        condition = and_(condition, d.c.id.in_(select(TMP_SCOPE.c.document_id)))
+    days = [
+        type_coerce(utc_day(column, dialect), String).label(name)
+        for name, column in (
+            ("created", d.c.created_at),
+            ("declared", d.c.declared_at),
+            ("modified", d.c.modified_at),
+        )
+    ]
+    return conn.execute(
+        select(
+            d.c.id,
+            d.c.node_id,
+            d.c.retention_rule,
+            *days,
+            r.c.document_id.label("stored"),
+            r.c.rule_code,
+            r.c.action,
+            r.c.trigger_on,
+            r.c.due_on,
+            r.c.review_on,
+        )
+        .select_from(
+            special.join(d, d.c.id == special.c.id).outerjoin(r, r.c.document_id == d.c.id)
+        )
+        .where(condition)
+    ).all()
+
+
+def _own_events(conn: Connection, ids: list[int]) -> dict[int, list[tuple[str, date]]]:
+    """The events recorded for each of these records themselves."""
+    events: dict[int, list[tuple[str, date]]] = defaultdict(list)
+    for start in range(0, len(ids), CHUNK):
+        for doc_id, name, day in conn.execute(
+            select(
+                RetentionEvent.document_id, RetentionEvent.name, RetentionEvent.occurred_on
+            ).where(RetentionEvent.document_id.in_(ids[start : start + CHUNK]))
+        ):
+            events[doc_id].append((name, day))
+    return events
+
+
+def _decided(
+    row: Any,
+    facts: dict[int, NodeFacts],
+    rules: dict[str, Rule],
+    own_events: Sequence[tuple[str, date]],
+    fy: int,
+) -> Disposal | None:
+    """One special record's retention: its class's rule and its own, decided on its dates."""
+    fact = facts.get(row.node_id)
+    if fact is None:
+        return None
+    reaching = [rule for rule in (rules.get(fact.rule_code or ""),) if rule is not None]
+    own = rules.get(row.retention_rule or "")
+    if own is not None and own not in reaching:
+        reaching.append(own)
+    if not reaching:
+        return None
+    dates = RecordDates(
+        created=_as_date(row.created),
+        declared=_as_date(row.declared) if row.declared else None,
+        last_modified=_as_date(row.modified),
+        folder_closed=fact.folder_closed,
+        events=(*fact.events.items(), *own_events),
+    )
+    return decide(reaching, dates, fy)
+
+
+def _as_date(value: Any) -> date:
+    """A day from SQL: a date (PostgreSQL) or its ISO text (SQLite)."""
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+# --- records no longer filed; steps 3 and 4: due dates, the stored rows replaced ------------------
+
+
+def _drop_unfiled(conn: Connection, scoped: bool) -> None:
+    """Rows of records no longer filed (destroyed, or back on a triage list) are to go."""
+    d = Document.__table__
+    r = RecordRetention.__table__
+    # `status < 'filed' OR status > 'filed'`: every other status, through the status index.
+    unfiled = or_(d.c.status < "filed", d.c.status > "filed")
+    query = select(
+        r.c.document_id, null(), null(), null(), null(), null(), literal(1), null()
+    ).join(d, d.c.id == r.c.document_id)
+    if scoped:
+        query = query.join(TMP_SCOPE, TMP_SCOPE.c.document_id == r.c.document_id)
+    conn.execute(insert(TMP_CALC).from_select(list(TMP_CALC.c.keys()), query.where(unfiled)))
+
+
+def cutoff_day(trigger_on: Any, cutoff: Any, fy: int, dialect: str) -> ColumnElement[Any]:
+    """`retention.rules.apply_cutoff` in SQL, so that records sharing a cutoff date share one
+    due-date computation (the test suite checks the two agree day by day)."""
+    if dialect == "postgresql":
+        day = text("interval '1 day'")
+        month_end = cast(
+            func.date_trunc("month", trigger_on) + text("interval '1 month'") - day, Date
+        )
+        year_end = cast(func.date_trunc("year", trigger_on) + text("interval '1 year'") - day, Date)
+        shifted = trigger_on - text(f"interval '{fy - 1} months'")
+        fy_end = cast(
+            func.date_trunc("year", shifted) + text(f"interval '1 year {fy - 1} months'") - day,
+            Date,
+        )
+    else:
+        month_end = func.date(trigger_on, "start of month", "+1 month", "-1 day")
+        year_end = func.date(trigger_on, "start of year", "+1 year", "-1 day")
+        fy_end = func.date(
+            trigger_on,
+            "start of month",
+            f"-{fy - 1} months",
+            "start of year",
+            "+1 year",
+            f"+{fy - 1} months",
+            "-1 day",
+        )
+    return case(
+        (cutoff == Cutoff.MONTH_END.value, month_end),
+        (cutoff == Cutoff.YEAR_END.value, year_end),
+        (cutoff == Cutoff.FINANCIAL_YEAR_END.value, fy_end),
+        else_=trigger_on,
+    )
+
+
+def _fill_due_dates(conn: Connection, rules: dict[str, Rule], fy: int) -> None:
+    """tmp_ret_due ← the due date of each distinct (rule, trigger date after its cutoff) pair,
+    computed once in Python with `retention.rules.due_date`."""
+    c = TMP_CALC
+    cut = cutoff_day(c.c.trigger_on, c.c.cutoff, fy, conn.dialect.name)
+    pairs = conn.execute(
+        select(c.c.rule_code, type_coerce(cut, Date))
+        .where(
+            c.c.rule_code.is_not(None),
+            c.c.due_on.is_(None),
+            c.c.trigger_on.is_not(None),
+            c.c.action != PERMANENT,
+        )
+        .distinct()
+    ).all()
+    insert_rows(
+        conn,
+        TMP_DUE,
+        ((code, day, due_date(rules[code], day, fy)) for code, day in pairs if code in rules),
+    )
+    analyze(conn, TMP_DUE)
+
+
+def _write(conn: Connection, fy: int) -> int:
+    """Replace the stored rows of the records in tmp_ret_calc (keeping `review_on`); returns
+    how many records got a computed retention."""
+    rr = RecordRetention.__table__
+    c = TMP_CALC
+    due = TMP_DUE
+    conn.execute(
+        delete(rr).where(rr.c.document_id.in_(select(c.c.document_id).where(c.c.present == 1)))
+    )
+    coming = int(
+        conn.scalar(select(func.count()).select_from(c).where(c.c.rule_code.is_not(None))) or 0
+    )
+    cut = cutoff_day(c.c.trigger_on, c.c.cutoff, fy, conn.dialect.name)
+    due_on = func.coalesce(c.c.due_on, due.c.due_on)
+    state = case(
+        (c.c.action == PERMANENT, literal("permanent")),
+        (due_on.is_(None), literal("pending")),
+        else_=literal("scheduled"),
+    )
+    conn.execute(
+        insert(rr).from_select(
+            list(RR_COLUMNS),
+            select(
+                c.c.document_id,
+                c.c.rule_code,
+                c.c.action,
+                state,
+                c.c.trigger_on,
+                due_on,
+                c.c.review_on,
+                literal(clock.now(), UTCDateTime()),
+            )
+            .select_from(
+                c.outerjoin(
+                    due,
+                    and_(due.c.rule_code == c.c.rule_code, due.c.cut_on == cut),
+                )
+            )
+            .where(c.c.rule_code.is_not(None)),
+        )
+    )
+    return coming
