@@ -35,7 +35,6 @@ from edrm.fileplan.models import FilePlanNode
 from edrm.ingest.models import DocumentText
 from edrm.markings import Marking
 from edrm.storage import BlobStore
-from harvest.harvest_config import HarvestConfig
 from harvest.leavers import (
     approvals_of,
     find_user,
@@ -46,6 +45,7 @@ from harvest.leavers import (
     plan_of,
     username_of,
 )
+from harvest.loader import HarvestConfig
 from harvest.models import HarvestApproval, HarvestPlan, HarvestSession, Leaver, Profile
 from harvest.risk import (
     assess_leaver,

@@ -24,7 +24,7 @@ from edrm.errors import InvalidInputError, NotFoundError, RefusedError
 from edrm.people.models import User
 from edrm.people.roles import Role
 from harvest.directory import ensure_profile
-from harvest.harvest_config import HarvestConfig
+from harvest.loader import HarvestConfig
 from harvest.models import (
     ClassCriticality,
     HarvestApproval,

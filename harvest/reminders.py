@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 from edrm import audit
 from edrm.audit import SYSTEM_ACTOR, AuditEvent
 from edrm.runtime import Runtime
-from harvest.harvest_config import HarvestConfig, load_harvest_config
 from harvest.leavers import interviews_not_held, plan_of, username_of
+from harvest.loader import HarvestConfig, load_harvest_config
 from harvest.models import Leaver
 from harvest.risk import today_date
 

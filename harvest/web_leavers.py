@@ -21,7 +21,7 @@ from edrm.web.auth import login_required, principal
 from edrm.web.forms import ActionForm
 from edrm.web.runtime import db, rt
 from harvest import interviews, leavers
-from harvest.harvest_config import HarvestConfig, load_harvest_config
+from harvest.loader import HarvestConfig, load_harvest_config
 from harvest.risk import assess_leaver
 
 bp = Blueprint("leavers", __name__)

@@ -106,8 +106,8 @@ def _risk_lines(risk: dict[str, Any]) -> list[str]:
 @friendly_errors
 def leaver_risk_cmd(username: str, as_user: str | None, as_json: bool) -> None:
     """The classes where the leaver's knowledge is at risk, highest risk first."""
-    from harvest.harvest_config import load_harvest_config
     from harvest.leavers import leaver_risk
+    from harvest.loader import load_harvest_config
 
     with runtime() as rt, rt.uow() as session:
         config = load_harvest_config(rt.settings.config_dir)
@@ -126,8 +126,8 @@ def leaver_risk_cmd(username: str, as_user: str | None, as_json: bool) -> None:
 @friendly_errors
 def leaver_list(current: bool, as_user: str | None, as_json: bool) -> None:
     """Every leaver by leaving date, with their risk and harvest progress."""
-    from harvest.harvest_config import load_harvest_config
     from harvest.leavers import list_leavers
+    from harvest.loader import load_harvest_config
 
     with runtime() as rt, rt.uow() as session:
         config = load_harvest_config(rt.settings.config_dir)
@@ -214,8 +214,8 @@ def _plan_dict(view: Any) -> dict[str, Any]:
 @friendly_errors
 def plan_start(username: str, template: str | None, as_user: str | None, as_json: bool) -> None:
     """Start the leaver's harvest plan from a question template."""
-    from harvest.harvest_config import load_harvest_config
     from harvest.interviews import load_question_banks, start_plan
+    from harvest.loader import load_harvest_config
 
     with runtime() as rt, rt.uow() as session:
         row = start_plan(
@@ -330,8 +330,8 @@ def plan_file(
 ) -> None:
     """File the approved write-up as a record owned by the successor."""
     from edrm.search_service import catch_up
-    from harvest.harvest_config import load_harvest_config
     from harvest.interviews import file_harvest
+    from harvest.loader import load_harvest_config
 
     with runtime() as rt:
         with rt.uow() as session:
