@@ -9,7 +9,7 @@ from sqlalchemy import select
 from edrm import clock
 from edrm.people.models import User
 from edrm.runtime import Runtime
-from harvest.directory import ensure_all_profiles, ensure_profile
+from harvest.directory.profiles import ensure_all_profiles, ensure_profile
 from harvest.inference import recompute
 from harvest.models import Endorsement, Profile, Skill
 

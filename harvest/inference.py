@@ -33,7 +33,7 @@ from edrm.markings import Marking
 from edrm.people.models import ALL_STAFF
 from edrm.people.roles import Role
 from edrm.runtime import Runtime
-from harvest.directory import ensure_all_profiles, get_profile
+from harvest.directory.profiles import ensure_all_profiles, get_profile
 from harvest.expert_search import associations
 from harvest.models import InferredExpertise, Profile
 from harvest.terms import stem, words

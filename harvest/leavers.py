@@ -23,7 +23,7 @@ from edrm.access import Principal
 from edrm.errors import InvalidInputError, NotFoundError, RefusedError
 from edrm.people.models import User
 from edrm.people.roles import Role
-from harvest.directory import ensure_profile
+from harvest.directory.profiles import ensure_profile
 from harvest.loader import HarvestConfig
 from harvest.models import (
     ClassCriticality,

@@ -22,21 +22,11 @@ from edrm.web.auth import login_required, principal
 from edrm.web.forms import ActionForm
 from edrm.web.runtime import db, rt
 from harvest import communities as comm
-from harvest.directory import (
-    LEVELS,
-    Taxonomy,
-    declare_skill,
-    endorse,
-    list_people,
-    own_profile,
-    profile_as_dict,
-    remove_skill,
-    set_opt_out,
-    taxonomy_for,
-    units_and_locations,
-    update_about,
-    withdraw_endorsement,
-)
+from harvest.directory.listing import list_people, units_and_locations
+from harvest.directory.profiles import own_profile, set_opt_out, update_about
+from harvest.directory.public_profile import profile_as_dict
+from harvest.directory.skills import declare_skill, endorse, remove_skill, withdraw_endorsement
+from harvest.directory.taxonomy import LEVELS, Taxonomy, taxonomy_for
 from harvest.expert_search import ExpertResult, find_experts, find_experts_safely
 from search.base import SearchError
 

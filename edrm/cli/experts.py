@@ -57,7 +57,7 @@ def expert_find(
     (only records the asker may see), and their declared and endorsed skills. With --batch
     --json, one JSON line per query line, in order."""
     from edrm.search_service import catch_up
-    from harvest.directory import taxonomy_for
+    from harvest.directory.taxonomy import taxonomy_for
     from harvest.expert_search import find_experts
     from search.base import SearchError
 

@@ -24,7 +24,7 @@ def people() -> None:
 def people_import(file: Path, as_user: str | None, as_json: bool) -> None:
     """Import HR data from a CSV file with the columns username, name, unit, location, role,
     manager, start_date, leaving_date (all or nothing; errors name the row)."""
-    from harvest.directory import import_people
+    from harvest.directory.hr_import import import_people
 
     try:
         text = file.read_text(encoding="utf-8-sig")
@@ -80,7 +80,8 @@ def _show(data: dict[str, Any]) -> None:
 @friendly_errors
 def people_show(username: str, as_user: str | None, as_json: bool) -> None:
     """Show a person's profile: HR details, skills, endorsements, inferred expertise."""
-    from harvest.directory import profile_as_dict, taxonomy_for
+    from harvest.directory.public_profile import profile_as_dict
+    from harvest.directory.taxonomy import taxonomy_for
 
     with runtime() as rt, rt.uow() as session:
         data = profile_as_dict(
@@ -102,7 +103,9 @@ def people_skill(skill: str, level: int, remove: bool, as_user: str | None) -> N
     """Declare a skill (taxonomy code or title, or a free tag) on your own profile (--as)."""
     from sqlalchemy import select
 
-    from harvest.directory import declare_skill, own_profile, remove_skill, taxonomy_for
+    from harvest.directory.profiles import own_profile
+    from harvest.directory.skills import declare_skill, remove_skill
+    from harvest.directory.taxonomy import taxonomy_for
     from harvest.models import Skill
 
     with runtime() as rt, rt.uow() as session:
@@ -131,7 +134,8 @@ def people_skill(skill: str, level: int, remove: bool, as_user: str | None) -> N
 @friendly_errors
 def people_endorse(username: str, skill: str, as_user: str | None) -> None:
     """Endorse a colleague's declared skill (--as yourself)."""
-    from harvest.directory import endorse_by_name, taxonomy_for
+    from harvest.directory.skills import endorse_by_name
+    from harvest.directory.taxonomy import taxonomy_for
 
     with runtime() as rt, rt.uow() as session:
         taxonomy = taxonomy_for(rt.settings)
@@ -145,7 +149,7 @@ def people_endorse(username: str, skill: str, as_user: str | None) -> None:
 @friendly_errors
 def people_opt_out(undo: bool, as_user: str | None) -> None:
     """Opt out of inferred expertise: be found only through the skills you declared."""
-    from harvest.directory import set_opt_out
+    from harvest.directory.profiles import set_opt_out
 
     with runtime() as rt, rt.uow() as session:
         set_opt_out(session, _principal(session, as_user), not undo)
