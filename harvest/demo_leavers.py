@@ -12,7 +12,8 @@ from edrm.errors import NotFoundError
 from edrm.people.models import User
 from edrm.people.service import principal_for
 from edrm.runtime import Runtime
-from harvest.interviews import load_question_banks, start_plan
+from harvest.interviews.plans import start_plan
+from harvest.interviews.questions import load_question_banks
 from harvest.leavers import leaver_by_username, register_leaver
 from harvest.loader import load_harvest_config
 from harvest.risk import today_date

@@ -180,7 +180,7 @@ def plan() -> None:
 
 
 def _plan_dict(view: Any) -> dict[str, Any]:
-    from harvest.interviews import answers_by_question
+    from harvest.interviews.sessions import answers_by_question
 
     answers = answers_by_question(view)
     return {
@@ -214,7 +214,8 @@ def _plan_dict(view: Any) -> dict[str, Any]:
 @friendly_errors
 def plan_start(username: str, template: str | None, as_user: str | None, as_json: bool) -> None:
     """Start the leaver's harvest plan from a question template."""
-    from harvest.interviews import load_question_banks, start_plan
+    from harvest.interviews.plans import start_plan
+    from harvest.interviews.questions import load_question_banks
     from harvest.loader import load_harvest_config
 
     with runtime() as rt, rt.uow() as session:
@@ -248,7 +249,7 @@ def plan_start(username: str, template: str | None, as_user: str | None, as_json
 @friendly_errors
 def plan_show(username: str, as_user: str | None, as_json: bool) -> None:
     """Show the leaver's harvest plan (a view of a draft is audited)."""
-    from harvest.interviews import open_plan
+    from harvest.interviews.plans import open_plan
 
     with runtime() as rt, rt.uow() as session:
         data = _plan_dict(open_plan(session, username, _principal(session, as_user)))
@@ -283,7 +284,7 @@ def plan_session(
     as_user: str | None,
 ) -> None:
     """Record an interview session with its answers."""
-    from harvest.interviews import record_session
+    from harvest.interviews.sessions import record_session
 
     parsed: dict[str, str] = {}
     for item in answers:
@@ -311,7 +312,7 @@ def plan_session(
 @friendly_errors
 def plan_approve(username: str, as_user: str | None) -> None:
     """Approve the write-up (as the leaver or their line manager)."""
-    from harvest.interviews import approve
+    from harvest.interviews.filing import approve
 
     with runtime() as rt, rt.uow() as session:
         approval = approve(session, username, actor=_principal(session, as_user))
@@ -330,7 +331,7 @@ def plan_file(
 ) -> None:
     """File the approved write-up as a record owned by the successor."""
     from edrm.search_service import catch_up
-    from harvest.interviews import file_harvest
+    from harvest.interviews.filing import file_harvest
     from harvest.loader import load_harvest_config
 
     with runtime() as rt:

@@ -283,7 +283,9 @@ def test_the_reminder_job_notes_each_leaver_without_an_interview_once_a_day(
 
 
 def test_no_reminder_once_an_interview_was_held(office: Office, settings: Settings) -> None:
-    from harvest.interviews import load_question_banks, record_session, start_plan
+    from harvest.interviews.plans import start_plan
+    from harvest.interviews.questions import load_question_banks
+    from harvest.interviews.sessions import record_session
     from harvest.reminders import interview_reminders
 
     with office.runtime.uow() as s:
