@@ -259,7 +259,7 @@ def test_cli_leaver_list_shows_every_leaver_with_progress(office: Office, cli: C
 def test_the_reminder_job_notes_each_leaver_without_an_interview_once_a_day(
     office: Office,
 ) -> None:
-    from harvest.reminders import interview_reminders
+    from harvest.jobs import interview_reminders
 
     with office.runtime.uow() as s:
         register(s, office, leaving=date(2025, 3, 31))
@@ -286,7 +286,7 @@ def test_no_reminder_once_an_interview_was_held(office: Office, settings: Settin
     from harvest.interviews.plans import start_plan
     from harvest.interviews.questions import load_question_banks
     from harvest.interviews.sessions import record_session
-    from harvest.reminders import interview_reminders
+    from harvest.jobs import interview_reminders
 
     with office.runtime.uow() as s:
         register(s, office, leaving=date(2025, 3, 31))
@@ -307,7 +307,7 @@ def test_the_reminder_job_is_scheduled(settings: Settings) -> None:
     from edrm.wiring.scheduler import load_definitions
 
     jobs = {d.function: d for d in load_definitions(settings.config_dir / "jobs.toml")}
-    assert "harvest.reminders:interview_reminders" in jobs
+    assert "harvest.jobs:interview_reminders" in jobs
 
 
 def test_the_demo_leavers_load_once(office: Office) -> None:
