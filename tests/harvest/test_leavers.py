@@ -311,7 +311,7 @@ def test_the_reminder_job_is_scheduled(settings: Settings) -> None:
 
 
 def test_the_demo_leavers_load_once(office: Office) -> None:
-    from harvest.demo_leavers import load_demo_leavers
+    from harvest.demo import load_demo_leavers
 
     with office.runtime.uow() as s:
         for username in ("dwilliams", "bjones", "jbaker", "gmurray", "ehughes", "asmith"):
