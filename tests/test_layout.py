@@ -95,7 +95,9 @@ def test_the_core_does_not_import_retention_or_harvest() -> None:
 
 
 def _is_area_web_module(module: Path) -> bool:
-    """retention/web.py, harvest/web_directory.py …: an area's pages (DESIGN.md §5)."""
+    """retention/web.py, harvest/web/directory.py …: an area's pages (DESIGN.md §5)."""
+    if module.parent.name == "web" and module.parent.parent.name in ("retention", "harvest"):
+        return True
     return module.parent.name in ("retention", "harvest") and module.name.startswith("web")
 
 

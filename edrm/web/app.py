@@ -99,7 +99,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def _register_knowledge_pages(app: Flask) -> None:
-    from harvest import web_directory, web_leavers
+    from harvest.web import directory as web_directory
+    from harvest.web import leavers as web_leavers
 
     for module in (web_directory, web_leavers):
         app.register_blueprint(module.bp)

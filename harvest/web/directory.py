@@ -28,6 +28,7 @@ from harvest.directory.public_profile import profile_as_dict
 from harvest.directory.skills import declare_skill, endorse, remove_skill, withdraw_endorsement
 from harvest.directory.taxonomy import LEVELS, Taxonomy, taxonomy_for
 from harvest.expert_search import ExpertResult, find_experts, find_experts_safely
+from harvest.inference import recompute
 from search.base import SearchError
 
 bp = Blueprint("directory", __name__)
@@ -170,8 +171,6 @@ def opt_out() -> Any:
         choice = request.form.get("opted_out") == "yes"
         set_opt_out(db(), principal(), choice)
         if not choice:
-            from harvest.inference import recompute
-
             recompute(db(), only=principal().username)
         _done(
             "You are found only through the skills you declared."
