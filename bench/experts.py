@@ -50,7 +50,7 @@ from edrm.people.roles import Role  # noqa: E402
 from edrm.settings import ensure_home, load_settings  # noqa: E402
 from edrm.wiring import build_runtime  # noqa: E402
 from harvest import expert_search  # noqa: E402
-from harvest.directory import Taxonomy  # noqa: E402
+from harvest.directory.taxonomy import Taxonomy  # noqa: E402
 from harvest.models import Endorsement, Profile, Skill  # noqa: E402
 from search.base import IndexedDocument  # noqa: E402
 

@@ -25,7 +25,7 @@ from edrm.fileplan.models import FilePlanNode
 from edrm.people.models import User
 from edrm.runtime import Runtime
 from edrm.search_service import search_documents
-from harvest.directory import Taxonomy
+from harvest.directory.taxonomy import Taxonomy
 from harvest.models import InferredExpertise, Profile, Skill
 from search.base import Hit, SearchError
 

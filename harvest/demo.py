@@ -1,17 +1,32 @@
-"""The demo's directory: profiles for the demo people (job titles, locations, managers),
-declared skills with levels, a few endorsements, and expertise inferred from the demo records.
-Called by `edrm demo` after the records are loaded; running it again changes nothing."""
+"""The demo's knowledge data, loaded by `edrm demo` after the records (each part idempotent:
+running it again changes nothing).
+
+- The directory: profiles for the demo people (job titles, locations, managers), declared
+  skills with levels, a few endorsements, and expertise inferred from the demo records.
+- Leavers, so HR's dashboard shows something: one person leaving soon with a harvest plan
+  started, one leaving later, and one who has left.
+"""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from sqlalchemy import select
 
 from edrm import clock
+from edrm.access import SYSTEM
+from edrm.errors import NotFoundError
 from edrm.people.models import User
+from edrm.people.service import principal_for
 from edrm.runtime import Runtime
-from harvest.directory import ensure_all_profiles, ensure_profile
+from harvest.directory.profiles import ensure_all_profiles, ensure_profile
 from harvest.inference import recompute
+from harvest.interviews.plans import start_plan
+from harvest.interviews.questions import load_question_banks
+from harvest.leavers import leaver_by_username, register_leaver
+from harvest.loader import load_harvest_config
 from harvest.models import Endorsement, Profile, Skill
+from harvest.risk import today_date
 
 # username -> (job title, location, manager, [(skill, level)])
 PEOPLE: dict[str, tuple[str, str, str, list[tuple[str, int]]]] = {
@@ -151,3 +166,46 @@ def load_demo_directory(runtime: Runtime) -> str:
                 count += 1
         inferred = recompute(session)
     return f"{len(skills)} skills, {count} endorsements; {inferred.message}"
+
+
+# username, days from today, successor, line manager, reason, start a plan
+DEMO_LEAVERS = (
+    ("dwilliams", 45, "bjones", "jbaker", "Secondment to another department", True),
+    ("gmurray", 150, "bjones", "jbaker", "Retirement", False),
+    ("ehughes", -30, "asmith", "jbaker", "Moved to a new employer", False),
+)
+
+
+def load_demo_leavers(runtime: Runtime) -> int:
+    """Register the demo leavers that are not registered yet; returns how many were added."""
+    config = load_harvest_config(runtime.settings.config_dir)
+    banks = load_question_banks(runtime.settings.config_dir)
+    added = 0
+    with runtime.uow() as session:
+        known = set(session.scalars(select(User.username)))
+        try:
+            hr = principal_for(session, "hpatel")
+        except NotFoundError:
+            hr = SYSTEM
+        today = today_date()
+        for username, days, successor, manager, reason, plan in DEMO_LEAVERS:
+            if not {username, successor, manager} <= known:
+                continue
+            try:
+                leaver_by_username(session, username)
+                continue
+            except NotFoundError:
+                pass
+            register_leaver(
+                session,
+                username,
+                today + timedelta(days=days),
+                successor=successor,
+                manager=manager,
+                reason=reason,
+                actor=hr,
+            )
+            if plan:
+                start_plan(session, username, actor=hr, config=config, banks=banks)
+            added += 1
+    return added

@@ -31,13 +31,9 @@ from edrm.access import Principal, visibility_for
 from edrm.documents.models import Document, DocumentVersion
 from edrm.people.models import User
 from edrm.runtime import Runtime
-from harvest.directory import (
-    Taxonomy,
-    ensure_all_profiles,
-    public_leaver_status,
-    taxonomy_for,
-    visible_harvest_document,
-)
+from harvest.directory.profiles import ensure_all_profiles
+from harvest.directory.public_profile import public_leaver_status, visible_harvest_document
+from harvest.directory.taxonomy import Taxonomy, taxonomy_for
 from harvest.models import Endorsement, HarvestPlan, Leaver, Profile, Skill
 from harvest.terms import stem, term_set, words
 from search.base import Hit, SearchError, SearchQuery, Visibility

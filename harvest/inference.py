@@ -10,7 +10,7 @@ so it is drawn only from the records every member of staff may see (OFFICIAL, in
 to all staff): expertise never reveals a record its viewer could not open. Expert search does
 not use this table; it reads the records themselves as the asker.
 
-Recomputed by the scheduled job `harvest.inference:scheduled_recompute` and on demand
+Recomputed by the scheduled job `harvest.jobs:scheduled_recompute` and on demand
 (`edrm people infer`, and when someone opts back in).
 """
 
@@ -19,7 +19,8 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -32,8 +33,7 @@ from edrm.ingest.models import DocumentText
 from edrm.markings import Marking
 from edrm.people.models import ALL_STAFF
 from edrm.people.roles import Role
-from edrm.runtime import Runtime
-from harvest.directory import ensure_all_profiles, get_profile
+from harvest.directory.profiles import ensure_all_profiles, get_profile
 from harvest.expert_search import associations
 from harvest.models import InferredExpertise, Profile
 from harvest.terms import stem, words
@@ -98,6 +98,19 @@ def _records(session: Session) -> Iterator[list[tuple[int, str, str, str, int | 
         last = rows[-1][0]
 
 
+@dataclass
+class _Tally:
+    """What the records say, read once: each term's document frequency and spellings, and for
+    each person their weighted terms, classes and number of records."""
+
+    df: Counter[str] = field(default_factory=Counter)
+    spelt: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    person_terms: dict[int, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    person_classes: dict[int, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    person_records: Counter[int] = field(default_factory=Counter)
+    total: int = 0
+
+
 def recompute(session: Session, *, only: str | None = None) -> InferenceResult:
     """Recompute inferred expertise for everyone (or the person `only`), in the caller's
     transaction."""
@@ -105,25 +118,30 @@ def recompute(session: Session, *, only: str | None = None) -> InferenceResult:
     target: int | None = None
     if only:
         target = get_profile(session, only)[0].id
+    tally = _tally(session, target)
+    now = clock.now()
+    _wipe(session, target)
+    n_terms = n_classes = 0
+    for pid, bag in tally.person_terms.items():
+        n_terms += _store_terms(session, pid, bag, tally, now)
+        n_classes += _store_classes(session, pid, tally, now)
+    session.flush()
+    return InferenceResult(
+        people=len(tally.person_terms), terms=n_terms, classes=n_classes, records=tally.total
+    )
+
+
+def _tally(session: Session, target: int | None) -> _Tally:
+    """Read every record everyone may see and credit its words and class to its people (all,
+    or only `target`), leaving out people who opted out."""
     opted_out = set(session.scalars(select(Profile.id).where(Profile.opted_out.is_(True))))
     classes_of = _class_codes(session)
-    df: Counter[str] = Counter()
-    spelt: dict[str, Counter[str]] = defaultdict(Counter)
-    person_terms: dict[int, Counter[str]] = defaultdict(Counter)
-    person_classes: dict[int, Counter[str]] = defaultdict(Counter)
-    person_records: Counter[int] = Counter()
-    total = 0
+    tally = _Tally()
     for chunk in _records(session):
         links = associations(session, [row[0] for row in chunk])
         for doc_id, title, description, text, node_id in chunk:
-            total += 1
-            counts: Counter[str] = Counter()
-            for weight, part in ((TITLE_WEIGHT, title), (1, f"{description}\n{text}")):
-                for word in words(part):
-                    term = stem(word)
-                    counts[term] += weight
-                    spelt[term][word] += 1
-            df.update(counts.keys())
+            tally.total += 1
+            counts = _term_counts(tally, title, f"{description}\n{text}")
             size = sum(counts.values()) or 1
             people = {
                 pid: weight
@@ -131,59 +149,81 @@ def recompute(session: Session, *, only: str | None = None) -> InferenceResult:
                 if pid not in opted_out and (target is None or pid == target)
             }
             for pid, weight in people.items():
-                bag = person_terms[pid]
+                bag = tally.person_terms[pid]
                 for term, n in counts.items():
                     bag[term] += weight * n / size
                 if node_id is not None and node_id in classes_of:
-                    person_classes[pid][classes_of[node_id]] += weight
-                person_records[pid] += 1
-    now = clock.now()
+                    tally.person_classes[pid][classes_of[node_id]] += weight
+                tally.person_records[pid] += 1
+    return tally
+
+
+def _term_counts(tally: _Tally, title: str, body: str) -> Counter[str]:
+    """One record's stems (title words weigh more), noting their spellings and document
+    frequency in the tally."""
+    counts: Counter[str] = Counter()
+    for weight, part in ((TITLE_WEIGHT, title), (1, body)):
+        for word in words(part):
+            term = stem(word)
+            counts[term] += weight
+            tally.spelt[term][word] += 1
+    tally.df.update(counts.keys())
+    return counts
+
+
+def _wipe(session: Session, target: int | None) -> None:
+    """Forget what was inferred before (for everyone, or for `target`)."""
     scope = [target] if target is not None else None
     wipe = delete(InferredExpertise)
     if scope is not None:
         wipe = wipe.where(InferredExpertise.profile_id.in_(scope))
     session.execute(wipe)
-    n_terms = n_classes = 0
-    for pid, bag in person_terms.items():
-        scored = []
-        for term, tf in bag.items():
-            share = df[term] / max(total, 1)
-            if share > MAX_SHARE and total >= 10:
-                continue
-            scored.append((tf * math.log((total + 1) / df[term]), term))
-        scored.sort(key=lambda t: (-t[0], t[1]))
-        best = scored[0][0] if scored else 1.0
-        for weight, term in scored[:TOP_TERMS]:
-            word = spelt[term].most_common(1)[0][0] if spelt[term] else term
-            session.add(
-                InferredExpertise(
-                    profile_id=pid,
-                    kind="term",
-                    key=word[:200],
-                    weight=round(weight / best, 4),
-                    computed_at=now,
-                )
-            )
-            n_terms += 1
-        records = person_records[pid] or 1
-        for code, weight in person_classes[pid].most_common(TOP_CLASSES):
-            session.add(
-                InferredExpertise(
-                    profile_id=pid,
-                    kind="class",
-                    key=code,
-                    weight=round(min(weight / records, 1.0), 4),
-                    computed_at=now,
-                )
-            )
-            n_classes += 1
-    session.flush()
-    return InferenceResult(
-        people=len(person_terms), terms=n_terms, classes=n_classes, records=total
-    )
 
 
-def scheduled_recompute(runtime: Runtime) -> str:
-    """The scheduler's entry point (config/jobs.toml)."""
-    with runtime.uow() as session:
-        return recompute(session).message
+def _store_terms(
+    session: Session, pid: int, bag: Counter[str], tally: _Tally, now: datetime
+) -> int:
+    """A person's top topic terms by tf-idf (too common words left out), weighed against
+    their best; returns how many were stored."""
+    df, total, spelt = tally.df, tally.total, tally.spelt
+    scored = []
+    for term, tf in bag.items():
+        share = df[term] / max(total, 1)
+        if share > MAX_SHARE and total >= 10:
+            continue
+        scored.append((tf * math.log((total + 1) / df[term]), term))
+    scored.sort(key=lambda t: (-t[0], t[1]))
+    best = scored[0][0] if scored else 1.0
+    stored = 0
+    for weight, term in scored[:TOP_TERMS]:
+        word = spelt[term].most_common(1)[0][0] if spelt[term] else term
+        session.add(
+            InferredExpertise(
+                profile_id=pid,
+                kind="term",
+                key=word[:200],
+                weight=round(weight / best, 4),
+                computed_at=now,
+            )
+        )
+        stored += 1
+    return stored
+
+
+def _store_classes(session: Session, pid: int, tally: _Tally, now: datetime) -> int:
+    """A person's top classes by the share of their records filed there; returns how many
+    were stored."""
+    records = tally.person_records[pid] or 1
+    stored = 0
+    for code, weight in tally.person_classes[pid].most_common(TOP_CLASSES):
+        session.add(
+            InferredExpertise(
+                profile_id=pid,
+                kind="class",
+                key=code,
+                weight=round(min(weight / records, 1.0), 4),
+                computed_at=now,
+            )
+        )
+        stored += 1
+    return stored

@@ -21,10 +21,11 @@ from sqlalchemy.orm import Session
 from edrm import audit, clock
 from edrm.access import Principal
 from edrm.errors import InvalidInputError, NotFoundError, RefusedError
+from edrm.fileplan.models import FilePlanNode
 from edrm.people.models import User
 from edrm.people.roles import Role
-from harvest.directory import ensure_profile
-from harvest.harvest_config import HarvestConfig
+from harvest.directory.profiles import ensure_profile
+from harvest.loader import HarvestConfig
 from harvest.models import (
     ClassCriticality,
     HarvestApproval,
@@ -202,8 +203,6 @@ def set_criticality(
         raise NotFoundError(f"leaver {username!r}: not found")
     if isinstance(criticality, bool) or not 1 <= int(criticality) <= 5:
         raise InvalidInputError("criticality: give a whole number from 1 (low) to 5 (vital)")
-    from edrm.fileplan.models import FilePlanNode
-
     node = session.scalar(select(FilePlanNode).where(FilePlanNode.code == class_code))
     if node is None or node.is_folder:
         raise InvalidInputError(f"class {class_code!r}: no such file-plan class")

@@ -1,6 +1,6 @@
 """Reminding HR of harvest interviews not yet held as a leaving date nears.
 
-The scheduled job (config/jobs.toml: `harvest.reminders:interview_reminders`) notes each such
+The scheduled job (config/jobs.toml: `harvest.jobs:interview_reminders`) notes each such
 leaver once a day in the audit trail (action `harvest.reminder`, with no HR-only detail) and
 returns a one-line summary; HR's leavers dashboard shows the same list live.
 """
@@ -15,9 +15,8 @@ from sqlalchemy.orm import Session
 
 from edrm import audit
 from edrm.audit import SYSTEM_ACTOR, AuditEvent
-from edrm.runtime import Runtime
-from harvest.harvest_config import HarvestConfig, load_harvest_config
 from harvest.leavers import interviews_not_held, plan_of, username_of
+from harvest.loader import HarvestConfig
 from harvest.models import Leaver
 from harvest.risk import today_date
 
@@ -89,9 +88,3 @@ def send_reminders(session: Session, config: HarvestConfig, *, today: date | Non
         for r in due
     )
     return f"{len(due)} leaver(s) with no harvest interview held yet: {listed}"
-
-
-def interview_reminders(runtime: Runtime) -> str:
-    """The scheduler's entry point."""
-    with runtime.uow() as session:
-        return send_reminders(session, load_harvest_config(runtime.settings.config_dir))

@@ -26,7 +26,7 @@ from edrm import clock
 from edrm.documents.models import Document, DocumentVersion
 from edrm.fileplan.models import FilePlanNode
 from edrm.people.models import User
-from harvest.harvest_config import HarvestConfig
+from harvest.loader import HarvestConfig
 from harvest.models import ClassCriticality, Leaver, Profile
 
 # --- pure functions ---------------------------------------------------------------------------

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from edrm.search_indexer import apply_outbox
-from harvest.directory import declare_skill, taxonomy_for
+from harvest.directory.skills import declare_skill
+from harvest.directory.taxonomy import taxonomy_for
 from tests.conftest import World, add_person, file_text
 from tests.test_browser import _sign_in, live_server, page
 

@@ -95,10 +95,8 @@ def test_the_core_does_not_import_retention_or_harvest() -> None:
 
 
 def _is_area_web_module(module: Path) -> bool:
-    """retention/web/queue.py, harvest/web_directory.py …: an area's pages (DESIGN.md §5)."""
-    areas = ("retention", "harvest")
-    in_web_package = module.parent.name == "web" and module.parent.parent.name in areas
-    return in_web_package or (module.parent.name in areas and module.name.startswith("web"))
+    """retention/web/queue.py, harvest/web/directory.py …: an area's pages (DESIGN.md §5)."""
+    return module.parent.name == "web" and module.parent.parent.name in ("retention", "harvest")
 
 
 def test_only_web_modules_import_flask() -> None:

@@ -9,7 +9,7 @@ import click
 
 from edrm.cli.common import CliError, _json_out, _principal, as_option, friendly_errors, runtime
 from edrm.search_service import catch_up
-from harvest.directory import taxonomy_for
+from harvest.directory.taxonomy import taxonomy_for
 from harvest.expert_search import find_experts
 from search.base import SearchError
 

@@ -13,16 +13,10 @@ import click
 
 from edrm.cli.common import CliError, _json_out, _principal, as_option, friendly_errors, runtime
 from edrm.search_service import catch_up
-from harvest.harvest_config import load_harvest_config
-from harvest.interviews import (
-    answers_by_question,
-    approve,
-    file_harvest,
-    load_question_banks,
-    open_plan,
-    record_session,
-    start_plan,
-)
+from harvest.interviews.filing import approve, file_harvest
+from harvest.interviews.plans import open_plan, start_plan
+from harvest.interviews.questions import load_question_banks
+from harvest.interviews.sessions import answers_by_question, record_session
 from harvest.leavers import (
     leaver_risk,
     leaver_status,
@@ -31,6 +25,7 @@ from harvest.leavers import (
     set_criticality,
     username_of,
 )
+from harvest.loader import load_harvest_config
 
 
 @click.group("leaver")

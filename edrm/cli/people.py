@@ -10,16 +10,11 @@ import click
 from sqlalchemy import select
 
 from edrm.cli.common import CliError, _json_out, _principal, as_option, friendly_errors, runtime
-from harvest.directory import (
-    declare_skill,
-    endorse_by_name,
-    import_people,
-    own_profile,
-    profile_as_dict,
-    remove_skill,
-    set_opt_out,
-    taxonomy_for,
-)
+from harvest.directory.hr_import import import_people
+from harvest.directory.profiles import own_profile, set_opt_out
+from harvest.directory.public_profile import profile_as_dict
+from harvest.directory.skills import declare_skill, endorse_by_name, remove_skill
+from harvest.directory.taxonomy import taxonomy_for
 from harvest.inference import recompute
 from harvest.models import Skill
 

@@ -214,8 +214,10 @@ def _iso(value: Any) -> str | None:
 def _load_demo_areas(rt: Runtime) -> None:
     """The demo's retention (schedule, a hold, a first sweep) and knowledge (directory
     profiles, leavers); each is idempotent."""
-    from harvest.demo import load_demo_directory  # heavy: demo data, as above
-    from harvest.demo_leavers import load_demo_leavers
+    from harvest.demo import (
+        load_demo_directory,  # heavy: demo data, as above
+        load_demo_leavers,
+    )
     from retention.demo import load_demo_retention
 
     click.echo(f"edrm: demo: retention: {load_demo_retention(rt)}")

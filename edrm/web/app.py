@@ -22,7 +22,8 @@ from edrm.web.runtime import (
     keep_refused_change_audit,
 )
 from edrm.wiring import build_runtime
-from harvest import web_directory, web_leavers
+from harvest.web import directory as web_directory
+from harvest.web import leavers as web_leavers
 from retention import web as retention_web
 
 csrf = CSRFProtect()

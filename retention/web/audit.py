@@ -9,8 +9,8 @@ from typing import Any
 from flask import Blueprint, render_template, request, url_for
 
 from edrm import clock
-from edrm.web.runtime import db
 from edrm.audit.search import AuditQuery, known_actions, search_audit
+from edrm.web.runtime import db
 
 PAGE_SIZE = 50
 

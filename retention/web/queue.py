@@ -23,7 +23,7 @@ from edrm.errors import NotFoundError
 from edrm.web.auth import principal
 from edrm.web.forms import ActionForm
 from edrm.web.runtime import db, rt
-from retention import execution, review, schedule, stored_rules, sweep
+from retention import execution, review, stored_rules, sweep
 from retention.models import DisposalItem, ResidualStub
 from retention.web.forms import DecisionForm
 from retention.web.labels import DECISION_DONE, STATUS_LABELS, count_words

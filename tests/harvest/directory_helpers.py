@@ -7,7 +7,8 @@ from sqlalchemy.orm import Session
 from edrm.access import Principal
 from edrm.runtime import Runtime
 from edrm.search_indexer import apply_outbox
-from harvest.directory import Taxonomy, declare_skill, endorse, taxonomy_for
+from harvest.directory.skills import declare_skill, endorse
+from harvest.directory.taxonomy import Taxonomy, taxonomy_for
 from tests.conftest import World, add_person, file_text
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from edrm import clock
 from edrm.access import Principal
 from edrm.runtime import Runtime
-from harvest.harvest_config import HarvestConfig
+from harvest.loader import HarvestConfig
 from tests.conftest import add_person, file_text
 
 TODAY = date(2025, 3, 10)

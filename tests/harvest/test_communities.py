@@ -14,8 +14,10 @@ from harvest.communities import (
     skill_communities,
     topic_communities,
 )
-from harvest.directory import get_profile, inferred_of, set_opt_out
-from harvest.inference import recompute, scheduled_recompute
+from harvest.directory.profiles import get_profile, set_opt_out
+from harvest.directory.public_profile import inferred_of
+from harvest.inference import recompute
+from harvest.jobs import scheduled_recompute
 from tests.conftest import Cli, World, file_text
 from tests.harvest.directory_helpers import author, index, people, skill, taxonomy
 

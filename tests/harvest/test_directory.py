@@ -12,15 +12,11 @@ from sqlalchemy import select
 
 from edrm.audit import AuditEvent
 from edrm.errors import InvalidInputError, NotFoundError, RefusedError
-from harvest.directory import (
-    declare_skill,
-    endorse,
-    get_profile,
-    import_people,
-    load_taxonomy,
-    profile_as_dict,
-    set_opt_out,
-)
+from harvest.directory.hr_import import import_people
+from harvest.directory.profiles import get_profile, set_opt_out
+from harvest.directory.public_profile import profile_as_dict
+from harvest.directory.skills import declare_skill, endorse
+from harvest.directory.taxonomy import load_taxonomy
 from harvest.inference import recompute
 from harvest.models import InferredExpertise, Skill
 from tests.conftest import Cli, World

@@ -11,7 +11,7 @@ from datetime import date
 import pytest
 from flask.testing import FlaskClient
 
-from harvest.directory import import_people
+from harvest.directory.hr_import import import_people
 from harvest.inference import recompute
 from tests.conftest import PASSWORD, World, file_text, sign_in
 from tests.harvest.directory_helpers import author, endorse_skill, index, people, skill

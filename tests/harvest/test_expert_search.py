@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from edrm.access import Principal
-from harvest.directory import set_opt_out
+from harvest.directory.profiles import set_opt_out
 from harvest.expert_search import ExpertResult, find_experts, query_words
 from tests.conftest import Cli, World, file_text
 from tests.harvest.directory_helpers import author, endorse_skill, index, people, skill, taxonomy

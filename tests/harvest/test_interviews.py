@@ -15,17 +15,15 @@ from edrm.errors import InvalidInputError, NotFoundError, RefusedError
 from edrm.ingest.models import DocumentText
 from edrm.search_service import catch_up, search_documents
 from edrm.settings import Settings
-from harvest.interviews import (
+from harvest.interviews.filing import approve, file_harvest
+from harvest.interviews.plans import open_plan, start_plan
+from harvest.interviews.questions import (
     QuestionBanks,
-    approve,
-    file_harvest,
     load_question_banks,
-    open_plan,
     parse_question_banks,
     plan_questions,
-    record_session,
-    start_plan,
 )
+from harvest.interviews.sessions import record_session
 from tests.conftest import Cli
 from tests.harvest.leaver_support import (
     CONFIG,

@@ -9,7 +9,10 @@ import pytest
 from flask.testing import FlaskClient
 
 from edrm.settings import Settings
-from harvest.interviews import approve, load_question_banks, record_session, start_plan
+from harvest.interviews.filing import approve
+from harvest.interviews.plans import start_plan
+from harvest.interviews.questions import load_question_banks
+from harvest.interviews.sessions import record_session
 from tests.conftest import sign_in
 from tests.harvest.leaver_support import (
     CONFIG,

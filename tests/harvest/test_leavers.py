@@ -259,7 +259,7 @@ def test_cli_leaver_list_shows_every_leaver_with_progress(office: Office, cli: C
 def test_the_reminder_job_notes_each_leaver_without_an_interview_once_a_day(
     office: Office,
 ) -> None:
-    from harvest.reminders import interview_reminders
+    from harvest.jobs import interview_reminders
 
     with office.runtime.uow() as s:
         register(s, office, leaving=date(2025, 3, 31))
@@ -283,8 +283,10 @@ def test_the_reminder_job_notes_each_leaver_without_an_interview_once_a_day(
 
 
 def test_no_reminder_once_an_interview_was_held(office: Office, settings: Settings) -> None:
-    from harvest.interviews import load_question_banks, record_session, start_plan
-    from harvest.reminders import interview_reminders
+    from harvest.interviews.plans import start_plan
+    from harvest.interviews.questions import load_question_banks
+    from harvest.interviews.sessions import record_session
+    from harvest.jobs import interview_reminders
 
     with office.runtime.uow() as s:
         register(s, office, leaving=date(2025, 3, 31))
@@ -305,11 +307,11 @@ def test_the_reminder_job_is_scheduled(settings: Settings) -> None:
     from edrm.wiring.scheduler import load_definitions
 
     jobs = {d.function: d for d in load_definitions(settings.config_dir / "jobs.toml")}
-    assert "harvest.reminders:interview_reminders" in jobs
+    assert "harvest.jobs:interview_reminders" in jobs
 
 
 def test_the_demo_leavers_load_once(office: Office) -> None:
-    from harvest.demo_leavers import load_demo_leavers
+    from harvest.demo import load_demo_leavers
 
     with office.runtime.uow() as s:
         for username in ("dwilliams", "bjones", "jbaker", "gmurray", "ehughes", "asmith"):

@@ -8,8 +8,8 @@ import pytest
 
 from edrm.documents.models import Document, DocumentVersion
 from edrm.settings import Settings
-from harvest.harvest_config import HarvestConfig, load_harvest_config, parse_harvest_config
 from harvest.leavers import leaver_by_username, leaver_risk, register_leaver, set_criticality
+from harvest.loader import HarvestConfig, load_harvest_config, parse_harvest_config
 from harvest.risk import (
     ClassCount,
     assess_classes,

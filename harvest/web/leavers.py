@@ -20,8 +20,9 @@ from edrm.web.api import json_api_blueprint
 from edrm.web.auth import login_required, principal
 from edrm.web.forms import ActionForm
 from edrm.web.runtime import db, rt
-from harvest import interviews, leavers
-from harvest.harvest_config import HarvestConfig, load_harvest_config
+from harvest import leavers
+from harvest.interviews import filing, plans, questions, sessions
+from harvest.loader import HarvestConfig, load_harvest_config
 from harvest.risk import assess_leaver
 
 bp = Blueprint("leavers", __name__)
@@ -34,8 +35,8 @@ def _config() -> HarvestConfig:
     return load_harvest_config(rt().settings.config_dir)
 
 
-def _banks() -> interviews.QuestionBanks:
-    return interviews.load_question_banks(rt().settings.config_dir)
+def _banks() -> questions.QuestionBanks:
+    return questions.load_question_banks(rt().settings.config_dir)
 
 
 def _hr_only() -> None:
@@ -185,7 +186,7 @@ def start_plan(username: str) -> Any:
     form = ActionForm()
     if form.validate_on_submit():
         try:
-            interviews.start_plan(
+            plans.start_plan(
                 db(),
                 username,
                 actor=principal(),
@@ -201,8 +202,8 @@ def start_plan(username: str) -> Any:
     return redirect(url_for("leavers.plan", username=username))
 
 
-def _plan_context(view: interviews.PlanView, username: str) -> dict[str, Any]:
-    answers = interviews.answers_by_question(view)
+def _plan_context(view: plans.PlanView, username: str) -> dict[str, Any]:
+    answers = sessions.answers_by_question(view)
     groups: list[dict[str, Any]] = []
     for q in view.plan.questions:
         if not groups or groups[-1]["title"] != q["bank_title"]:
@@ -211,7 +212,7 @@ def _plan_context(view: interviews.PlanView, username: str) -> dict[str, Any]:
             {
                 **q,
                 "answers": [
-                    {"session": s, "paragraphs": interviews.paragraphs(text)}
+                    {"session": s, "paragraphs": sessions.paragraphs(text)}
                     for s, text in answers.get(q["id"], [])
                 ],
             }
@@ -230,7 +231,7 @@ def _plan_context(view: interviews.PlanView, username: str) -> dict[str, Any]:
 @bp.get("/leavers/<username>/plan")
 @login_required
 def plan(username: str) -> str:
-    view = interviews.open_plan(db(), username, principal())
+    view = plans.open_plan(db(), username, principal())
     return render_template("harvest/plan.html", **_plan_context(view, username))
 
 
@@ -238,7 +239,7 @@ def plan(username: str) -> str:
 @bp.route("/leavers/<username>/plan/sessions/<int:session_id>", methods=["GET", "POST"])
 @login_required
 def plan_session(username: str, session_id: int | None = None) -> Any:
-    view = interviews.open_plan(db(), username, principal(), audited=request.method == "GET")
+    view = plans.open_plan(db(), username, principal(), audited=request.method == "GET")
     if not view.may_edit:
         raise NotFoundError("not found")
     current = None
@@ -253,7 +254,7 @@ def plan_session(username: str, session_id: int | None = None) -> Any:
             answers = {
                 q["id"]: request.form.get(f"answer-{q['id']}", "") for q in view.plan.questions
             }
-            interviews.record_session(
+            sessions.record_session(
                 db(),
                 username,
                 actor=principal(),
@@ -286,7 +287,7 @@ def approve(username: str) -> Any:
     form = ActionForm()
     if form.validate_on_submit():
         try:
-            approval = interviews.approve(db(), username, actor=principal())
+            approval = filing.approve(db(), username, actor=principal())
         except EdrmError as exc:
             if isinstance(exc, NotFoundError):
                 raise
@@ -300,7 +301,7 @@ def approve(username: str) -> Any:
 @bp.route("/leavers/<username>/plan/file", methods=["GET", "POST"])
 @login_required
 def file_plan(username: str) -> Any:
-    view = interviews.open_plan(db(), username, principal(), audited=request.method == "GET")
+    view = plans.open_plan(db(), username, principal(), audited=request.method == "GET")
     if "hr" not in view.roles:
         raise NotFoundError("not found")
     config = _config()
@@ -308,7 +309,7 @@ def file_plan(username: str) -> Any:
     error = None
     if request.method == "POST" and form.validate_on_submit():
         try:
-            document = interviews.file_harvest(
+            document = filing.file_harvest(
                 db(),
                 rt().blobs,
                 username,
@@ -343,7 +344,7 @@ def file_plan(username: str) -> Any:
 @login_required
 def my_harvests() -> str:
     """The harvest plans the signed-in person takes part in (as leaver, manager, successor)."""
-    rows = interviews.plans_for(db(), principal())
+    rows = plans.plans_for(db(), principal())
     return render_template("harvest/my_harvests.html", rows=rows)
 
 
@@ -379,8 +380,8 @@ def api_leaver_risk(username: str) -> Any:
 @api.get("/leavers/<username>/plan")
 def api_leaver_plan(username: str) -> Any:
     """The harvest plan, for HR, the leaver, the line manager and the successor (audited)."""
-    view = interviews.open_plan(db(), username, g.principal)
-    answers = interviews.answers_by_question(view)
+    view = plans.open_plan(db(), username, g.principal)
+    answers = sessions.answers_by_question(view)
     return jsonify(
         {
             "leaver": username,

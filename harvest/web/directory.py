@@ -22,22 +22,13 @@ from edrm.web.auth import login_required, principal
 from edrm.web.forms import ActionForm
 from edrm.web.runtime import db, rt
 from harvest import communities as comm
-from harvest.directory import (
-    LEVELS,
-    Taxonomy,
-    declare_skill,
-    endorse,
-    list_people,
-    own_profile,
-    profile_as_dict,
-    remove_skill,
-    set_opt_out,
-    taxonomy_for,
-    units_and_locations,
-    update_about,
-    withdraw_endorsement,
-)
+from harvest.directory.listing import list_people, units_and_locations
+from harvest.directory.profiles import own_profile, set_opt_out, update_about
+from harvest.directory.public_profile import profile_as_dict
+from harvest.directory.skills import declare_skill, endorse, remove_skill, withdraw_endorsement
+from harvest.directory.taxonomy import LEVELS, Taxonomy, taxonomy_for
 from harvest.expert_search import ExpertResult, find_experts, find_experts_safely
+from harvest.inference import recompute
 from search.base import SearchError
 
 bp = Blueprint("directory", __name__)
@@ -180,8 +171,6 @@ def opt_out() -> Any:
         choice = request.form.get("opted_out") == "yes"
         set_opt_out(db(), principal(), choice)
         if not choice:
-            from harvest.inference import recompute
-
             recompute(db(), only=principal().username)
         _done(
             "You are found only through the skills you declared."

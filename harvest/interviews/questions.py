@@ -1,0 +1,146 @@
+"""Question banks and templates from config/interviews.toml, and the questions a harvest plan
+starts with (the template's banks, then focus questions for each at-risk class).
+
+Pure once read: nothing here touches the database.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from edrm.errors import InvalidInputError
+
+
+@dataclass(frozen=True)
+class BankQuestion:
+    id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Bank:
+    id: str
+    title: str
+    questions: tuple[BankQuestion, ...]
+
+
+@dataclass(frozen=True)
+class Template:
+    id: str
+    title: str
+    banks: tuple[str, ...]
+    roles: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class QuestionBanks:
+    banks: dict[str, Bank]
+    templates: dict[str, Template]
+    focus: Bank
+
+    def template_for_role(self, role_title: str) -> str:
+        """The first template whose role words appear in the job title; else "default"."""
+        title = role_title.lower()
+        for template in self.templates.values():
+            if any(word in title for word in template.roles):
+                return template.id
+        return "default"
+
+
+def _questions(where: str, raw: Any) -> tuple[BankQuestion, ...]:
+    if not isinstance(raw, list) or not raw:
+        raise InvalidInputError(f"{where}: questions: give a list of {{ id, text }}")
+    seen: set[str] = set()
+    out = []
+    for n, q in enumerate(raw, start=1):
+        if not isinstance(q, dict) or not str(q.get("id", "")).strip() or not q.get("text"):
+            raise InvalidInputError(f"{where}: question {n}: needs an id and a text")
+        qid = str(q["id"]).strip()
+        if qid in seen:
+            raise InvalidInputError(f"{where}: question {n}: duplicate id {qid!r}")
+        seen.add(qid)
+        out.append(BankQuestion(qid, str(q["text"]).strip()))
+    return tuple(out)
+
+
+def parse_question_banks(data: dict[str, Any], *, source: str = "interviews.toml") -> QuestionBanks:
+    banks = {
+        bid: Bank(
+            bid,
+            str(raw.get("title", bid)),
+            _questions(f"{source}: banks.{bid}", raw.get("questions")),
+        )
+        for bid, raw in (data.get("banks") or {}).items()
+    }
+    templates: dict[str, Template] = {}
+    for tid, raw in (data.get("templates") or {}).items():
+        chosen = tuple(str(b) for b in raw.get("banks", []))
+        unknown = [b for b in chosen if b not in banks]
+        if not chosen or unknown:
+            raise InvalidInputError(
+                f"{source}: templates.{tid}: "
+                + (f"unknown bank(s) {', '.join(unknown)}" if unknown else "name its banks")
+            )
+        roles = tuple(str(r).lower() for r in raw.get("roles", []))
+        templates[tid] = Template(tid, str(raw.get("title", tid)), chosen, roles)
+    if "default" not in templates:
+        raise InvalidInputError(f"{source}: a template named 'default' is required")
+    focus_raw = data.get("focus") or {}
+    focus = Bank(
+        "focus",
+        str(focus_raw.get("title", "Knowledge at risk")),
+        _questions(f"{source}: focus", focus_raw.get("questions")),
+    )
+    return QuestionBanks(banks, templates, focus)
+
+
+def load_question_banks(config_dir: Path) -> QuestionBanks:
+    path = config_dir / "interviews.toml"
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InvalidInputError(f"{path}: the question banks are missing") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InvalidInputError(f"{path}: {exc}") from None
+    return parse_question_banks(data, source=str(path))
+
+
+def plan_questions(
+    banks: QuestionBanks, template_id: str, focus: Sequence[tuple[str, str]]
+) -> list[dict[str, Any]]:
+    """The template's questions, bank by bank, then the focus questions for each (code, title)
+    at-risk class. Each: id (unique in the plan), bank, bank_title, text, class_code."""
+    template = banks.templates.get(template_id)
+    if template is None:
+        raise InvalidInputError(
+            f"template {template_id!r}: use one of {', '.join(sorted(banks.templates))}"
+        )
+    out: list[dict[str, Any]] = []
+    for bank_id in template.banks:
+        bank = banks.banks[bank_id]
+        for q in bank.questions:
+            out.append(
+                {
+                    "id": f"{bank.id}.{q.id}",
+                    "bank": bank.id,
+                    "bank_title": bank.title,
+                    "text": q.text,
+                    "class_code": None,
+                }
+            )
+    for code, title in focus:
+        for q in banks.focus.questions:
+            out.append(
+                {
+                    "id": f"focus.{code}.{q.id}",
+                    "bank": "focus",
+                    "bank_title": f"{banks.focus.title}: {code} {title}",
+                    "text": q.text.replace("{code}", code).replace("{title}", title),
+                    "class_code": code,
+                }
+            )
+    return out

@@ -1,0 +1,15 @@
+"""Harvest's pages and JSON endpoints, one module per page group:
+
+- `directory`: the directory and profiles, find an expert, communities, and the people panel
+  beside record search results (blueprints `directory` and `directory_api`);
+- `leavers`: HR's leavers dashboard, the leaver and risk pages, and harvest plans with their
+  sessions, approvals and filing (blueprints `leavers` and `leavers_api`).
+
+Forms are edrm.web.forms.ActionForm (CSRF only); harvest has no form classes of its own.
+"""
+
+from harvest.web import directory, leavers
+
+#: The page blueprints, and the JSON API blueprints (which check their token themselves).
+PAGES = (directory.bp, leavers.bp)
+APIS = (directory.api, leavers.api)
