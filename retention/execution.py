@@ -41,17 +41,18 @@ from __future__ import annotations
 
 import json
 import logging
-import tomllib
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
+from pydantic import Field
 from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from edrm import audit, clock
 from edrm.access import Principal, require_records_manager
+from edrm.configfile import ConfigModel, load_toml
 from edrm.documents import guards
 from edrm.documents.models import Document, DocumentVersion
 from edrm.errors import NotFoundError, RefusedError
@@ -97,20 +98,21 @@ class DisposalConfig:
     review_years: int = 1  # an approved `review` item's next review date, if none was given
 
 
+class _DisposalFile(ConfigModel):
+    """config/disposal.toml."""
+
+    certificate_class: str = DisposalConfig.certificate_class
+    certificate_format: Literal["pdf", "html"] = "pdf"
+    chunk_size: int = Field(DisposalConfig.chunk_size, ge=1)
+    batch_size: int = Field(DisposalConfig.batch_size, ge=1)
+    review_years: int = Field(DisposalConfig.review_years, ge=0)
+
+
 def load_config(settings: Settings) -> DisposalConfig:
     path = settings.config_path("disposal.toml")
     if not path.is_file():
         return DisposalConfig()
-    with path.open("rb") as fh:
-        data = tomllib.load(fh)
-    known = DisposalConfig.__dataclass_fields__
-    values = {k: v for k, v in data.items() if k in known}
-    config = DisposalConfig(**values)
-    if config.certificate_format not in ("pdf", "html"):
-        from edrm.errors import InvalidInputError
-
-        raise InvalidInputError(f"{path}: certificate_format must be 'pdf' or 'html'")
-    return config
+    return DisposalConfig(**load_toml(path, _DisposalFile).model_dump())
 
 
 @dataclass
