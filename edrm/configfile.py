@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic_core import ErrorDetails
 
 from edrm.errors import InvalidInputError
 
@@ -162,7 +163,7 @@ def _problems(
     exc: ValidationError,
     lines: _KeyLines | None,
 ) -> list[ConfigProblem]:
-    found: dict[tuple[Loc, str], tuple[_Place, list[dict[str, Any]]]] = {}
+    found: dict[tuple[Loc, str], tuple[_Place, list[ErrorDetails]]] = {}
     for error in exc.errors(include_url=False):
         place = _place(tuple(error["loc"]), data, model.entry_names)
         kind = _kind(error["type"])
@@ -202,7 +203,7 @@ def _place(loc: Loc, data: Any, names: Mapping[str, str]) -> _Place:
     """Where `loc` points in the data, in a person's words: the entry of an array of tables it
     is in ("rule 2 (FIN-AP-INV)") and the dotted key inside it."""
     kept: list[str | int] = []
-    entry, keys, item = "", [], None
+    entry, keys, item = "", list[str](), None
     current: Any = data
     for segment in loc:
         if isinstance(current, Mapping) and isinstance(segment, str):
@@ -235,7 +236,7 @@ def _entry_label(
     return f"{outer}.{label}" if outer else label
 
 
-def _describe(kind: str, place: _Place, errors: list[dict[str, Any]]) -> str:
+def _describe(kind: str, place: _Place, errors: list[ErrorDetails]) -> str:
     what = f"'{place.key}'" + (f" item {place.item}" if place.item is not None else "")
     if not place.key:
         what = f"item {place.item}" if place.item is not None else "the file"
@@ -286,7 +287,7 @@ def _syntax_problem(file: str, text: str, exc: tomllib.TOMLDecodeError) -> Confi
 
 def _place_of_path(path: Loc) -> tuple[str, str]:
     """(entry, dotted key) of a path the text scanner found (its numbers are entries)."""
-    entry, keys = "", []
+    entry, keys = "", list[str]()
     for segment in path:
         if isinstance(segment, int):
             label = ".".join(keys) + f" {segment + 1}"

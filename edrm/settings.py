@@ -147,15 +147,12 @@ def _file_type(default: Any) -> Any:
 
 
 # config/edrm.toml: every setting but config_dir (the folder the file itself is in).
-_SettingsFile = create_model(
-    "_SettingsFile",
-    __base__=ConfigModel,
-    **{
-        name: (_file_type(f.default) | None, None)
-        for name, f in _FIELDS.items()
-        if name != "config_dir"
-    },
-)
+_FILE_FIELDS: dict[str, Any] = {
+    name: (_file_type(f.default) | None, None)
+    for name, f in _FIELDS.items()
+    if name != "config_dir"
+}
+_SettingsFile = create_model("_SettingsFile", __base__=ConfigModel, **_FILE_FIELDS)
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

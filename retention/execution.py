@@ -103,9 +103,9 @@ class _DisposalFile(ConfigModel):
 
     certificate_class: str = DisposalConfig.certificate_class
     certificate_format: Literal["pdf", "html"] = "pdf"
-    chunk_size: int = Field(DisposalConfig.chunk_size, ge=1)
-    batch_size: int = Field(DisposalConfig.batch_size, ge=1)
-    review_years: int = Field(DisposalConfig.review_years, ge=0)
+    chunk_size: int = Field(default=DisposalConfig.chunk_size, ge=1)
+    batch_size: int = Field(default=DisposalConfig.batch_size, ge=1)
+    review_years: int = Field(default=DisposalConfig.review_years, ge=0)
 
 
 def load_config(settings: Settings) -> DisposalConfig:

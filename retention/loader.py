@@ -246,7 +246,7 @@ def parse_schedule_toml(text: str, source: str) -> Schedule:
         file = parse_toml(text, source, _ScheduleFile)
     except ConfigError as exc:
         raise InvalidInputError("; ".join(_problem_text(p) for p in exc.problems)) from None
-    entries = [
+    entries: list[tuple[str, Mapping[str, Any]]] = [
         (f"rule {n}", raw.model_dump(exclude_unset=True))
         for n, raw in enumerate(file.rule, start=1)
     ]

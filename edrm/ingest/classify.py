@@ -112,7 +112,7 @@ class RuleSet:
 class _RuleTable(ConfigModel):
     """One [[rule]] table of config/classification.toml."""
 
-    class_code: str = Field("", alias="class")
+    class_code: str = Field(default="", alias="class")
     threshold: float | None = None
     keywords: list[str] = []
     phrases: list[str] = []
@@ -122,8 +122,8 @@ class _RuleTable(ConfigModel):
 
 
 class _SettingsTable(ConfigModel):
-    evidence_scale: float = Field(RuleSet.evidence_scale, gt=0)
-    rule_smoothing: float = Field(RuleSet.rule_smoothing, gt=0)
+    evidence_scale: float = Field(default=RuleSet.evidence_scale, gt=0)
+    rule_smoothing: float = Field(default=RuleSet.rule_smoothing, gt=0)
 
 
 class _RulesFile(ConfigModel):

@@ -93,7 +93,7 @@ class _OcrTable(ConfigModel):
 
 
 class _ClassifyTable(ConfigModel):
-    default_threshold: float = Field(IngestConfig.default_threshold, gt=0.0, le=1.0)
+    default_threshold: float = Field(default=IngestConfig.default_threshold, gt=0.0, le=1.0)
 
 
 class _FormatsTable(ConfigModel):
