@@ -12,8 +12,8 @@ Every problem becomes a `ConfigError` (an `InvalidInputError`) whose message is 
 the file, the line and the key, e.g.
 
     config/ingest.toml, line 6: 'limits.max_pages' must be a whole number (got '500')
-    config/classification.toml, line 40: rule 2 (FIN-AP-INV): unknown key(s) colour
-    config/jobs.toml, line 9: 'cron': not valid TOML: invalid value (column 8)
+    config/jobs.toml, line 9: job 1 (classifier-retrain): unknown key(s) colour
+    config/jobs.toml, line 8: job 1: 'cron': not valid TOML: invalid value (column 8)
 
 The line is found by locating the key in the file's text (its table header, then `key =`; the
 n-th `[[table]]` for the n-th entry of an array of tables); a key the file does not spell out (a
