@@ -8,11 +8,14 @@ from __future__ import annotations
 import dataclasses
 import os
 import secrets
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from pydantic import create_model
+
+from edrm.configfile import ConfigError, ConfigModel, load_toml
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG_DIR = PROJECT_ROOT / "config"
@@ -138,18 +141,35 @@ def _validate(values: dict[str, Any]) -> None:
         raise SettingsError("setting 'database_url': only sqlite and postgresql URLs are supported")
 
 
+def _file_type(default: Any) -> Any:
+    """What edrm.toml may hold for a setting with this default (a path is written as text)."""
+    return str if isinstance(default, Path) else type(default)
+
+
+# config/edrm.toml: every setting but config_dir (the folder the file itself is in).
+_FILE_FIELDS: dict[str, Any] = {
+    name: (_file_type(f.default) | None, None)
+    for name, f in _FIELDS.items()
+    if name != "config_dir"
+}
+_SettingsFile = create_model("_SettingsFile", __base__=ConfigModel, **_FILE_FIELDS)
+
+
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
+        values = load_toml(path, _SettingsFile)
     except FileNotFoundError:
         raise SettingsError(f"settings file {path} does not exist") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise SettingsError(f"settings file {path}: {exc}") from None
-    for key in data:
-        if key not in _FIELDS or key == "config_dir":
-            raise SettingsError(f"settings file {path}: unknown setting {key!r}")
-    return data
+    except ConfigError as exc:
+        problem = exc.problems[0]
+        if problem.kind == "unknown":
+            detail = f"unknown setting {problem.key!r}"
+        elif problem.kind == "syntax":
+            detail = problem.text
+        else:
+            detail = f"setting {problem.text}"
+        raise SettingsError(f"settings file {problem.at}: {detail}") from None
+    return values.model_dump(exclude_unset=True)
 
 
 def load_settings(

@@ -4,11 +4,11 @@ import time)."""
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from edrm.configfile import ConfigModel, load_toml, validate
 from edrm.errors import InvalidInputError
 from edrm.markings import Marking
 
@@ -43,67 +43,74 @@ def _int(where: str, value: Any, low: int, high: int) -> int:
     return value
 
 
+class _RiskTable(ConfigModel):
+    window_years: int = HarvestConfig.window_years
+    threshold: int = HarvestConfig.threshold
+    leaving_soon_months: list[int] = list(HarvestConfig.leaving_soon_months)
+    default_criticality: int = HarvestConfig.default_criticality
+    vital_criticality: int = HarvestConfig.vital_criticality
+
+
+class _FilingTable(ConfigModel):
+    file_in: str = HarvestConfig.file_in
+    knowledge_class: str = HarvestConfig.knowledge_class
+    retention_rule: str = HarvestConfig.retention_rule
+    default_marking: str = HarvestConfig.default_marking
+    doc_type: str = HarvestConfig.doc_type
+
+
+class _RemindersTable(ConfigModel):
+    days_before_leaving: int = HarvestConfig.reminder_days
+
+
+class _ClassTable(ConfigModel):
+    vital: bool = False
+
+
+class _HarvestFile(ConfigModel):
+    """config/harvest.toml."""
+
+    risk: _RiskTable = _RiskTable()
+    filing: _FilingTable = _FilingTable()
+    reminders: _RemindersTable = _RemindersTable()
+    classes: dict[str, _ClassTable] = {}
+
+
 def parse_harvest_config(data: dict[str, Any], *, source: str = "harvest.toml") -> HarvestConfig:
-    risk = data.get("risk", {})
-    filing = data.get("filing", {})
-    reminders = data.get("reminders", {})
-    defaults = HarvestConfig()
-    months = risk.get("leaving_soon_months", list(defaults.leaving_soon_months))
-    if (
-        not isinstance(months, list)
-        or len(months) != 4
-        or not all(isinstance(m, int) and m >= 0 for m in months)
-        or months != sorted(months)
-    ):
+    return _harvest_config(validate(source, data, _HarvestFile), source)
+
+
+def _harvest_config(file: _HarvestFile, source: str) -> HarvestConfig:
+    risk, filing = file.risk, file.filing
+    months = risk.leaving_soon_months
+    if len(months) != 4 or not all(m >= 0 for m in months) or months != sorted(months):
         raise InvalidInputError(
             f"{source}: risk.leaving_soon_months: give four whole numbers of months, ascending"
         )
-    file_in = str(filing.get("file_in", defaults.file_in))
-    if file_in not in FILE_IN_CHOICES:
+    if filing.file_in not in FILE_IN_CHOICES:
         raise InvalidInputError(
             f"{source}: filing.file_in: use one of {', '.join(FILE_IN_CHOICES)}"
         )
-    marking = str(filing.get("default_marking", defaults.default_marking))
     try:
-        Marking.parse(marking)
+        marking = Marking.parse(filing.default_marking)
     except ValueError as exc:
         raise InvalidInputError(f"{source}: filing.default_marking: {exc}") from None
-    vital = frozenset(
-        code
-        for code, entry in (data.get("classes") or {}).items()
-        if isinstance(entry, dict) and entry.get("vital") is True
-    )
     return HarvestConfig(
-        window_years=_int(
-            f"{source}: risk.window_years", risk.get("window_years", defaults.window_years), 1, 50
-        ),
-        threshold=_int(
-            f"{source}: risk.threshold", risk.get("threshold", defaults.threshold), 1, 25
-        ),
+        window_years=_int(f"{source}: risk.window_years", risk.window_years, 1, 50),
+        threshold=_int(f"{source}: risk.threshold", risk.threshold, 1, 25),
         leaving_soon_months=(months[0], months[1], months[2], months[3]),
         default_criticality=_int(
-            f"{source}: risk.default_criticality",
-            risk.get("default_criticality", defaults.default_criticality),
-            1,
-            5,
+            f"{source}: risk.default_criticality", risk.default_criticality, 1, 5
         ),
-        vital_criticality=_int(
-            f"{source}: risk.vital_criticality",
-            risk.get("vital_criticality", defaults.vital_criticality),
-            1,
-            5,
-        ),
-        vital_classes=vital,
-        file_in=file_in,
-        knowledge_class=str(filing.get("knowledge_class", defaults.knowledge_class)),
-        retention_rule=str(filing.get("retention_rule", defaults.retention_rule)),
-        default_marking=Marking.parse(marking).value,
-        doc_type=str(filing.get("doc_type", defaults.doc_type)),
+        vital_criticality=_int(f"{source}: risk.vital_criticality", risk.vital_criticality, 1, 5),
+        vital_classes=frozenset(code for code, entry in file.classes.items() if entry.vital),
+        file_in=filing.file_in,
+        knowledge_class=filing.knowledge_class,
+        retention_rule=filing.retention_rule,
+        default_marking=marking.value,
+        doc_type=filing.doc_type,
         reminder_days=_int(
-            f"{source}: reminders.days_before_leaving",
-            reminders.get("days_before_leaving", defaults.reminder_days),
-            0,
-            365,
+            f"{source}: reminders.days_before_leaving", file.reminders.days_before_leaving, 0, 365
         ),
     )
 
@@ -112,9 +119,7 @@ def load_harvest_config(config_dir: Path) -> HarvestConfig:
     """config/harvest.toml in `config_dir`; the defaults when the file is absent."""
     path = config_dir / "harvest.toml"
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        file = load_toml(path, _HarvestFile)
     except FileNotFoundError:
         return HarvestConfig()
-    except tomllib.TOMLDecodeError as exc:
-        raise InvalidInputError(f"{path}: {exc}") from None
-    return parse_harvest_config(data, source=str(path))
+    return _harvest_config(file, str(path))

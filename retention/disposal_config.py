@@ -3,10 +3,12 @@ the execution of approved disposal divides its work (chunks and batches)."""
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
+from typing import Literal
 
-from edrm.errors import InvalidInputError
+from pydantic import Field
+
+from edrm.configfile import ConfigModel, load_toml
 from edrm.settings import Settings
 
 
@@ -21,15 +23,18 @@ class DisposalConfig:
     review_years: int = 1  # an approved `review` item's next review date, if none was given
 
 
+class _DisposalFile(ConfigModel):
+    """config/disposal.toml."""
+
+    certificate_class: str = DisposalConfig.certificate_class
+    certificate_format: Literal["pdf", "html"] = "pdf"
+    chunk_size: int = Field(default=DisposalConfig.chunk_size, ge=1)
+    batch_size: int = Field(default=DisposalConfig.batch_size, ge=1)
+    review_years: int = Field(default=DisposalConfig.review_years, ge=0)
+
+
 def load_config(settings: Settings) -> DisposalConfig:
     path = settings.config_path("disposal.toml")
     if not path.is_file():
         return DisposalConfig()
-    with path.open("rb") as fh:
-        data = tomllib.load(fh)
-    known = DisposalConfig.__dataclass_fields__
-    values = {k: v for k, v in data.items() if k in known}
-    config = DisposalConfig(**values)
-    if config.certificate_format not in ("pdf", "html"):
-        raise InvalidInputError(f"{path}: certificate_format must be 'pdf' or 'html'")
-    return config
+    return DisposalConfig(**load_toml(path, _DisposalFile).model_dump())

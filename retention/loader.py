@@ -25,12 +25,12 @@ from __future__ import annotations
 import csv
 import io
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from edrm.configfile import ConfigError, ConfigModel, ConfigProblem, parse_toml
 from edrm.errors import InvalidInputError
 from retention.rules import Action, Cutoff, Period, Rule, Trigger
 
@@ -209,19 +209,48 @@ def _build(
     return Schedule(rules, fy)
 
 
+class _RuleTable(ConfigModel):
+    """One [[rule]] table (the same keys as a CSV row, typed as TOML writes them)."""
+
+    code: str = ""
+    title: str = ""
+    trigger: str = ""
+    cutoff: str = ""
+    years: int = 0
+    months: int = 0
+    days: int = 0
+    action: str = ""
+    review_stages: int = 1
+    authority: str = ""
+    description: str = ""
+
+
+class _ScheduleFile(ConfigModel):
+    """config/retention.toml (or a schedule exported as TOML)."""
+
+    entry_names = {"rule": "code"}
+    financial_year_start_month: int = 4
+    rule: list[_RuleTable] = []
+
+
+def _problem_text(problem: ConfigProblem) -> str:
+    """A schema problem worded like the rules' own: "<file>: rule 2 (R1), line 9: …"."""
+    if not problem.entry:
+        return str(problem)
+    line = f", line {problem.line}" if problem.line else ""
+    return f"{problem.file}: {problem.entry}{line}: {problem.text}"
+
+
 def parse_schedule_toml(text: str, source: str) -> Schedule:
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise InvalidInputError(f"{source}: not valid TOML: {exc}") from None
-    unknown = sorted(set(data) - {"rule", "financial_year_start_month"})
-    if unknown:
-        raise InvalidInputError(f"{source}: unknown top-level key(s) {', '.join(unknown)}")
-    raw_rules = data.get("rule", [])
-    if not isinstance(raw_rules, list) or not all(isinstance(r, dict) for r in raw_rules):
-        raise InvalidInputError(f"{source}: rules are [[rule]] tables")
-    entries = [(f"rule {n}", raw) for n, raw in enumerate(raw_rules, start=1)]
-    return _build(entries, source, data.get("financial_year_start_month", 4))
+        file = parse_toml(text, source, _ScheduleFile)
+    except ConfigError as exc:
+        raise InvalidInputError("; ".join(_problem_text(p) for p in exc.problems)) from None
+    entries: list[tuple[str, Mapping[str, Any]]] = [
+        (f"rule {n}", raw.model_dump(exclude_unset=True))
+        for n, raw in enumerate(file.rule, start=1)
+    ]
+    return _build(entries, source, file.financial_year_start_month)
 
 
 def parse_schedule_csv(text: str, source: str, *, fy_start_month: int = 4) -> Schedule:

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import csv
 import io
-import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from edrm import configfile
+from edrm.configfile import ConfigModel
 from edrm.errors import InvalidInputError
 
 CSV_COLUMNS = [
@@ -63,7 +64,7 @@ def read_file(path: Path) -> list[NodeRow]:
             raise InvalidInputError(f"{path}: not UTF-8 text; save the CSV as UTF-8") from None
         return parse_csv(text)
     if suffix == ".toml":
-        return parse_toml(raw.decode("utf-8", errors="replace"))
+        return parse_toml(raw.decode("utf-8", errors="replace"), str(path))
     raise InvalidInputError(f"{path}: use a .csv or .toml file")
 
 
@@ -115,41 +116,47 @@ def parse_csv(text: str) -> list[NodeRow]:
     return rows
 
 
-def parse_toml(text: str) -> list[NodeRow]:
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise InvalidInputError(f"file plan TOML: {exc}") from None
-    nodes = data.get("node")
-    if not isinstance(nodes, list):
-        raise InvalidInputError("file plan TOML: expected a list of [[node]] tables")
+class _NodeTable(ConfigModel):
+    """One [[node]] table of a file plan in TOML (config/fileplan.toml)."""
+
+    code: str = ""
+    parent: str = ""
+    kind: str = ""
+    title: str = ""
+    description: str = ""
+    marking: str = "OFFICIAL"
+    access: list[str] | str = []  # a list of group names, or "hr; legal" as in the CSV
+    owner_unit: str = ""
+    retention: str = ""
+    closed: bool | str = False  # text ("yes") is read as in the CSV
+
+
+class _FilePlanFile(ConfigModel):
+    entry_names = {"node": "code"}
+    node: list[_NodeTable] | None = None
+
+
+def parse_toml(text: str, source: str = "file plan TOML") -> list[NodeRow]:
+    """Rows from a file plan in TOML; `source` (the file's name) starts every message."""
+    nodes = configfile.parse_toml(text, source, _FilePlanFile).node
+    if nodes is None:
+        raise InvalidInputError(f"{source}: expected a list of [[node]] tables")
     rows: list[NodeRow] = []
     for index, rec in enumerate(nodes, start=1):
-        where = f"node {index}"
-        if not isinstance(rec, dict):
-            raise InvalidInputError(f"{where}: expected a table")
-        unknown = set(rec) - set(CSV_COLUMNS)
-        if unknown:
-            raise InvalidInputError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
-        access = rec.get("access", [])
-        if isinstance(access, str):
-            access = _split_access(access)
-        if not isinstance(access, list | tuple) or not all(isinstance(a, str) for a in access):
-            raise InvalidInputError(f"{where}: 'access' must be a list of group names")
-        closed = rec.get("closed", False)
+        access = _split_access(rec.access) if isinstance(rec.access, str) else rec.access
         rows.append(
             NodeRow(
-                where=where,
-                code=str(rec.get("code", "")).strip(),
-                parent=str(rec.get("parent", "")).strip(),
-                kind=str(rec.get("kind", "")).strip(),
-                title=str(rec.get("title", "")).strip(),
-                description=str(rec.get("description", "")).strip(),
-                marking=str(rec.get("marking", "OFFICIAL")).strip() or "OFFICIAL",
+                where=f"node {index}",
+                code=rec.code.strip(),
+                parent=rec.parent.strip(),
+                kind=rec.kind.strip(),
+                title=rec.title.strip(),
+                description=rec.description.strip(),
+                marking=rec.marking.strip() or "OFFICIAL",
                 access=tuple(sorted({a.strip() for a in access if a.strip()})),
-                owner_unit=str(rec.get("owner_unit", "")).strip(),
-                retention=str(rec.get("retention", "")).strip(),
-                closed=closed if isinstance(closed, bool) else _parse_bool(str(closed)),
+                owner_unit=rec.owner_unit.strip(),
+                retention=rec.retention.strip(),
+                closed=rec.closed if isinstance(rec.closed, bool) else _parse_bool(rec.closed),
             )
         )
     return rows

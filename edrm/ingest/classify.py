@@ -40,7 +40,6 @@ import math
 import os
 import re
 import tempfile
-import tomllib
 import warnings
 from collections import Counter
 from collections.abc import Mapping
@@ -53,6 +52,7 @@ import joblib
 import numpy as np
 import regex
 import sklearn
+from pydantic import Field
 from scipy.special import expit
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -60,6 +60,7 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
 from sklearn.svm import LinearSVC
 
+from edrm.configfile import ConfigModel, load_toml, validate
 from edrm.errors import InvalidInputError
 from edrm.ingest.types import Suggestion
 
@@ -108,8 +109,30 @@ class RuleSet:
     rule_smoothing: float = 0.1
 
 
-_RULE_KEYS = {"class", "threshold", *EVIDENCE_FIELDS}
-_SETTINGS = {"evidence_scale": 3.0, "rule_smoothing": 0.1}
+class _RuleTable(ConfigModel):
+    """One [[rule]] table of config/classification.toml."""
+
+    class_code: str = Field(default="", alias="class")
+    threshold: float | None = None
+    keywords: list[str] = []
+    phrases: list[str] = []
+    patterns: list[str] = []
+    senders: list[str] = []
+    filenames: list[str] = []
+
+
+class _SettingsTable(ConfigModel):
+    evidence_scale: float = Field(default=RuleSet.evidence_scale, gt=0)
+    rule_smoothing: float = Field(default=RuleSet.rule_smoothing, gt=0)
+
+
+class _RulesFile(ConfigModel):
+    """config/classification.toml."""
+
+    entry_names = {"rule": "class"}
+    key_noun = "field"
+    settings: _SettingsTable = _SettingsTable()
+    rule: list[_RuleTable] = []
 
 
 def load_rules(path: Path, known_class_codes: set[str] | None = None) -> RuleSet:
@@ -119,84 +142,55 @@ def load_rules(path: Path, known_class_codes: set[str] | None = None) -> RuleSet
     an error too.
     """
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        file = load_toml(path, _RulesFile)
     except FileNotFoundError:
         raise InvalidInputError(f"{path}: the classification rules file is missing") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InvalidInputError(f"{path}: {exc}") from None
-    return parse_rules(data, str(path), known_class_codes)
+    return _rule_set(file, str(path), known_class_codes)
 
 
 def parse_rules(
     data: dict[str, Any], where: str = "rules", known_class_codes: set[str] | None = None
 ) -> RuleSet:
     """Validate already-parsed TOML (see load_rules)."""
-    unknown = set(data) - {"rule", "settings"}
-    if unknown:
-        raise InvalidInputError(f"{where}: unknown section(s) {', '.join(sorted(unknown))}")
-    settings = _parse_settings(data.get("settings", {}), where)
-    entries = data.get("rule", [])
-    if not isinstance(entries, list):
-        raise InvalidInputError(f"{where}: 'rule' must be [[rule]] tables")
+    return _rule_set(validate(where, data, _RulesFile), where, known_class_codes)
+
+
+def _rule_set(file: _RulesFile, where: str, known: set[str] | None) -> RuleSet:
     rules = tuple(
-        _parse_rule(entry, number, where, known_class_codes)
-        for number, entry in enumerate(entries, start=1)
+        _parse_rule(entry, number, where, known) for number, entry in enumerate(file.rule, start=1)
     )
-    return RuleSet(rules, _thresholds(rules, where), **settings)
+    settings = file.settings
+    return RuleSet(
+        rules, _thresholds(rules, where), settings.evidence_scale, settings.rule_smoothing
+    )
 
 
-def _parse_settings(raw: Any, where: str) -> dict[str, float]:
-    if not isinstance(raw, dict):
-        raise InvalidInputError(f"{where}: [settings] must be a table")
-    values: dict[str, float] = {}
-    for key, value in raw.items():
-        if key not in _SETTINGS:
-            raise InvalidInputError(f"{where}: unknown setting settings.{key}")
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise InvalidInputError(f"{where}: settings.{key} must be a number (got {value!r})")
-        values[key] = float(value)
-    if values.get("evidence_scale", 3.0) <= 0:
-        raise InvalidInputError(f"{where}: settings.evidence_scale must be above 0")
-    if values.get("rule_smoothing", 0.1) <= 0:
-        raise InvalidInputError(f"{where}: settings.rule_smoothing must be above 0")
-    return values
-
-
-def _parse_rule(entry: Any, number: int, where: str, known: set[str] | None) -> Rule:
+def _parse_rule(entry: _RuleTable, number: int, where: str, known: set[str] | None) -> Rule:
     at = f"{where}: rule {number}"
-    if not isinstance(entry, dict):
-        raise InvalidInputError(f"{at}: must be a table")
-    code = entry.get("class")
-    if not isinstance(code, str) or not code.strip():
+    code = entry.class_code
+    if not code.strip():
         raise InvalidInputError(f"{at}: 'class' must name a file-plan class")
     if known is not None and code not in known:
         raise InvalidInputError(f"{at}: class {code!r} is not a transaction class of the file plan")
     at = f"{at} ({code})"
-    unknown = set(entry) - _RULE_KEYS
-    if unknown:
-        raise InvalidInputError(f"{at}: unknown field(s) {', '.join(sorted(unknown))}")
-    lists = {name: _string_list(entry, name, at) for name in EVIDENCE_FIELDS}
+    lists = {name: _string_list(getattr(entry, name), name, at) for name in EVIDENCE_FIELDS}
     if not any(lists.values()):
         raise InvalidInputError(f"{at}: give at least one of {', '.join(EVIDENCE_FIELDS)}")
     _check_senders(lists["senders"], at)
-    rule = Rule(number, code, _threshold(entry, at), **lists)
+    rule = Rule(number, code, _threshold(entry.threshold, at), **lists)
     return replace(rule, compiled=_compile(rule, at))
 
 
-def _string_list(entry: dict[str, Any], name: str, at: str) -> tuple[str, ...]:
-    value = entry.get(name, [])
-    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+def _string_list(values: list[str], name: str, at: str) -> tuple[str, ...]:
+    if not all(v.strip() for v in values):
         raise InvalidInputError(f"{at}: '{name}' must be a list of non-empty strings")
-    return tuple(v.strip() for v in value)
+    return tuple(v.strip() for v in values)
 
 
-def _threshold(entry: dict[str, Any], at: str) -> float | None:
-    value = entry.get("threshold")
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1:
+def _threshold(value: float | None, at: str) -> float | None:
+    if value is not None and not 0 < value <= 1:
         raise InvalidInputError(f"{at}: 'threshold' must be a number in (0, 1] (got {value!r})")
-    return float(value)
+    return value
 
 
 def _check_senders(senders: tuple[str, ...], at: str) -> None:

@@ -11,7 +11,6 @@ times counts once), under the keys "ni_number", "email", "uk_phone" and "postcod
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -21,6 +20,7 @@ import dateparser
 import py3langid
 import regex
 
+from edrm.configfile import ConfigModel, load_toml
 from edrm.errors import InvalidInputError
 from edrm.ingest.types import DocumentMetadata
 from edrm.markings import Marking
@@ -51,22 +51,27 @@ class ReferencePattern:
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
+class _ReferenceTable(ConfigModel):
+    """One [[reference]] table of config/metadata.toml."""
+
+    name: str = ""
+    regex: str = ""
+
+
+class _MetadataFile(ConfigModel):
+    """config/metadata.toml."""
+
+    reference: list[_ReferenceTable] = []
+
+
 def load_metadata_config(path: Path) -> list[ReferencePattern]:
     """Read config/metadata.toml; a bad entry is an error naming it."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        file = load_toml(path, _MetadataFile)
     except FileNotFoundError:
         raise InvalidInputError(f"{path}: the metadata settings file is missing") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InvalidInputError(f"{path}: {exc}") from None
-    unknown = set(data) - {"reference"}
-    if unknown:
-        raise InvalidInputError(f"{path}: unknown section(s) {', '.join(sorted(unknown))}")
-    entries = data.get("reference", [])
-    if not isinstance(entries, list):
-        raise InvalidInputError(f"{path}: 'reference' must be [[reference]] tables")
     patterns: list[ReferencePattern] = []
-    for number, entry in enumerate(entries, start=1):
+    for number, entry in enumerate(file.reference, start=1):
         pattern = _reference_entry(path, number, entry)
         if any(p.name == pattern.name for p in patterns):
             raise InvalidInputError(f"{path}: reference {number}: name {pattern.name!r} repeats")
@@ -74,20 +79,15 @@ def load_metadata_config(path: Path) -> list[ReferencePattern]:
     return patterns
 
 
-def _reference_entry(path: Path, number: int, entry: Any) -> ReferencePattern:
+def _reference_entry(path: Path, number: int, entry: _ReferenceTable) -> ReferencePattern:
     where = f"{path}: reference {number}"
-    if not isinstance(entry, dict):
-        raise InvalidInputError(f"{where}: must be a table with name and regex")
-    unknown = set(entry) - {"name", "regex"}
-    if unknown:
-        raise InvalidInputError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
-    name, pattern = entry.get("name"), entry.get("regex")
-    if not isinstance(name, str) or not _NAME.match(name):
+    name, pattern = entry.name, entry.regex
+    if not _NAME.match(name):
         raise InvalidInputError(
             f"{where}: name must be lowercase letters, digits and underscores (got {name!r})"
         )
     where = f"{where} ({name})"
-    if not isinstance(pattern, str) or not pattern.strip():
+    if not pattern.strip():
         raise InvalidInputError(f"{where}: regex must be a non-empty string")
     try:
         compiled = regex.compile(pattern)

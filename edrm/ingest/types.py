@@ -5,12 +5,14 @@ Steps are small modules that take and return these; none of them touches the dat
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Literal
 
+from pydantic import Field, field_validator
+
+from edrm.configfile import ConfigModel, load_toml
 from edrm.errors import EdrmError, InvalidInputError
 
 # --- errors -----------------------------------------------------------------------------------
@@ -69,76 +71,72 @@ class IngestConfig:
     default_threshold: float = 0.8
 
 
+_MB = 1024 * 1024
+_Count = Annotated[int, Field(ge=0)]
+
+
+class _LimitsTable(ConfigModel):
+    max_file_mb: _Count = IngestLimits.max_file_bytes // _MB
+    max_pages: _Count = IngestLimits.max_pages
+    max_image_pixels: _Count = IngestLimits.max_image_pixels
+    max_expanded_mb: _Count = IngestLimits.max_expanded_bytes // _MB
+    max_compression_ratio: _Count = IngestLimits.max_compression_ratio
+    max_seconds_per_file: _Count = IngestLimits.max_seconds_per_file
+    max_text_chars: _Count = IngestLimits.max_text_chars
+
+
+class _OcrTable(ConfigModel):
+    language: str = OcrSettings.language
+    dpi: _Count = OcrSettings.dpi
+    min_text_layer_chars: _Count = OcrSettings.min_text_layer_chars
+    processes: _Count = OcrSettings.processes
+
+
+class _ClassifyTable(ConfigModel):
+    default_threshold: float = Field(default=IngestConfig.default_threshold, gt=0.0, le=1.0)
+
+
+class _FormatsTable(ConfigModel):
+    allowed: list[str]
+
+    @field_validator("allowed")
+    @classmethod
+    def _media_types(cls, value: list[str]) -> list[str]:
+        if not value or not all("/" in f for f in value):
+            raise ValueError("must list media types like 'text/plain'")
+        return value
+
+
+class _IngestFile(ConfigModel):
+    """config/ingest.toml."""
+
+    limits: _LimitsTable = _LimitsTable()
+    ocr: _OcrTable = _OcrTable()
+    classify: _ClassifyTable = _ClassifyTable()
+    formats: _FormatsTable
+
+
 def load_ingest_config(path: Path) -> IngestConfig:
     """Read config/ingest.toml; any unknown key or bad value is an error naming it."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        file = load_toml(path, _IngestFile)
     except FileNotFoundError:
         raise InvalidInputError(f"{path}: the ingest settings file is missing") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InvalidInputError(f"{path}: {exc}") from None
-
-    def section(name: str, known: dict[str, Any]) -> dict[str, Any]:
-        raw = data.get(name, {})
-        if not isinstance(raw, dict):
-            raise InvalidInputError(f"{path}: [{name}] must be a table")
-        values: dict[str, Any] = {}
-        for key, value in raw.items():
-            if key not in known:
-                raise InvalidInputError(f"{path}: unknown setting {name}.{key}")
-            expected = type(known[key])
-            if expected is float and isinstance(value, int) and not isinstance(value, bool):
-                value = float(value)
-            if not isinstance(value, expected) or isinstance(value, bool) != (expected is bool):
-                raise InvalidInputError(
-                    f"{path}: {name}.{key} must be a {expected.__name__} (got {value!r})"
-                )
-            if isinstance(value, int | float) and not isinstance(value, bool) and value < 0:
-                raise InvalidInputError(f"{path}: {name}.{key} cannot be negative")
-            values[key] = value
-        return values
-
-    unknown = set(data) - {"limits", "ocr", "classify", "formats"}
-    if unknown:
-        raise InvalidInputError(f"{path}: unknown section(s) {', '.join(sorted(unknown))}")
-    limits_raw = section(
-        "limits",
-        {
-            "max_file_mb": 1,
-            "max_pages": 1,
-            "max_image_pixels": 1,
-            "max_expanded_mb": 1,
-            "max_compression_ratio": 1,
-            "max_seconds_per_file": 1,
-            "max_text_chars": 1,
-        },
-    )
-    mb = 1024 * 1024
-    defaults = IngestLimits()
-    limits = IngestLimits(
-        max_file_bytes=limits_raw.get("max_file_mb", defaults.max_file_bytes // mb) * mb,
-        max_pages=limits_raw.get("max_pages", defaults.max_pages),
-        max_image_pixels=limits_raw.get("max_image_pixels", defaults.max_image_pixels),
-        max_expanded_bytes=limits_raw.get("max_expanded_mb", defaults.max_expanded_bytes // mb)
-        * mb,
-        max_compression_ratio=limits_raw.get(
-            "max_compression_ratio", defaults.max_compression_ratio
+    limits = file.limits
+    return IngestConfig(
+        IngestLimits(
+            max_file_bytes=limits.max_file_mb * _MB,
+            max_pages=limits.max_pages,
+            max_image_pixels=limits.max_image_pixels,
+            max_expanded_bytes=limits.max_expanded_mb * _MB,
+            max_compression_ratio=limits.max_compression_ratio,
+            max_seconds_per_file=limits.max_seconds_per_file,
+            max_text_chars=limits.max_text_chars,
         ),
-        max_seconds_per_file=limits_raw.get("max_seconds_per_file", defaults.max_seconds_per_file),
-        max_text_chars=limits_raw.get("max_text_chars", defaults.max_text_chars),
+        OcrSettings(**file.ocr.model_dump()),
+        frozenset(file.formats.allowed),
+        file.classify.default_threshold,
     )
-    ocr = OcrSettings(
-        **section("ocr", {"language": "", "dpi": 1, "min_text_layer_chars": 1, "processes": 1})
-    )
-    classify = section("classify", {"default_threshold": 0.0})
-    threshold = classify.get("default_threshold", 0.8)
-    if not 0.0 < threshold <= 1.0:
-        raise InvalidInputError(f"{path}: classify.default_threshold must be in (0, 1]")
-    formats = section("formats", {"allowed": []})
-    allowed = formats.get("allowed", [])
-    if not allowed or not all(isinstance(f, str) and "/" in f for f in allowed):
-        raise InvalidInputError(f"{path}: formats.allowed must list media types like 'text/plain'")
-    return IngestConfig(limits, ocr, frozenset(allowed), threshold)
 
 
 # --- step results -----------------------------------------------------------------------------

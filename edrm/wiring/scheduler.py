@@ -10,7 +10,6 @@ import importlib
 import logging
 import os
 import socket
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -21,6 +20,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from edrm import job_lock
+from edrm.configfile import ConfigModel, load_toml
 from edrm.errors import InvalidInputError, NotFoundError
 from edrm.runtime import Runtime
 
@@ -42,30 +42,31 @@ class JobDefinition:
         return getattr(importlib.import_module(module), attr)  # type: ignore[no-any-return]
 
 
+class _JobTable(ConfigModel):
+    """One [[job]] table of config/jobs.toml."""
+
+    id: str
+    function: str
+    cron: str
+    description: str = ""
+
+
+class _JobsFile(ConfigModel):
+    entry_names = {"job": "id"}
+    job: list[_JobTable] = []
+
+
 def load_definitions(path: Path) -> list[JobDefinition]:
     """Read config/jobs.toml; a bad entry is an error naming it."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        file = load_toml(path, _JobsFile)
     except FileNotFoundError:
         raise InvalidInputError(f"{path}: the jobs file is missing") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InvalidInputError(f"{path}: {exc}") from None
     definitions: list[JobDefinition] = []
     seen: set[str] = set()
-    for n, raw in enumerate(data.get("job", []), start=1):
+    for n, raw in enumerate(file.job, start=1):
         where = f"{path}: job {n}"
-        unknown = set(raw) - {"id", "function", "cron", "description"}
-        if unknown:
-            raise InvalidInputError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
-        try:
-            definition = JobDefinition(
-                str(raw["id"]),
-                str(raw["function"]),
-                str(raw["cron"]),
-                str(raw.get("description", "")),
-            )
-        except KeyError as exc:
-            raise InvalidInputError(f"{where}: {exc.args[0]!r} is missing") from None
+        definition = JobDefinition(raw.id, raw.function, raw.cron, raw.description)
         if definition.id in seen:
             raise InvalidInputError(f"{where}: duplicate id {definition.id!r}")
         seen.add(definition.id)

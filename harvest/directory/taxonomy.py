@@ -7,12 +7,12 @@ Pure data once read: nothing here touches the database.
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
+from edrm.configfile import ConfigModel, parse_toml, validate
 from edrm.errors import InvalidInputError
 from edrm.settings import Settings
 from harvest.terms import term_set
@@ -64,17 +64,42 @@ class Taxonomy:
         return found.terms if found else term_set([name])
 
 
+class _AreaTable(ConfigModel):
+    code: str = ""
+    title: str = ""
+
+
+class _SkillTable(ConfigModel):
+    code: str = ""
+    title: str = ""
+    description: str = ""
+    keywords: list[str] = []
+
+
+class _TaxonomyFile(ConfigModel):
+    """config/skills.toml."""
+
+    entry_names = {"area": "code", "skill": "code"}
+    levels: dict[str, str] = {}
+    area: list[_AreaTable] = []
+    skill: list[_SkillTable] = []
+
+
 def parse_taxonomy(data: dict[str, Any], *, source: str = TAXONOMY_FILE) -> Taxonomy:
+    return _taxonomy(validate(source, data, _TaxonomyFile), source)
+
+
+def _taxonomy(file: _TaxonomyFile, source: str) -> Taxonomy:
     areas: list[Area] = []
-    for i, raw in enumerate(data.get("area", []), start=1):
-        code, title = str(raw.get("code", "")).strip(), str(raw.get("title", "")).strip()
+    for i, raw in enumerate(file.area, start=1):
+        code, title = raw.code.strip(), raw.title.strip()
         if not code or not title:
             raise InvalidInputError(f"{source}: area {i} needs a code and a title")
         areas.append(Area(code, title))
     known = {a.code for a in areas}
     skills: dict[str, SkillDef] = {}
-    for i, raw in enumerate(data.get("skill", []), start=1):
-        code = str(raw.get("code", "")).strip()
+    for i, entry in enumerate(file.skill, start=1):
+        code = entry.code.strip()
         if not _CODE_RE.match(code):
             raise InvalidInputError(f"{source}: skill {i} code {code!r}: use '<area>.<name>'")
         area = code.split(".", 1)[0]
@@ -82,31 +107,28 @@ def parse_taxonomy(data: dict[str, Any], *, source: str = TAXONOMY_FILE) -> Taxo
             raise InvalidInputError(f"{source}: skill {code!r}: no area {area!r}")
         if code in skills:
             raise InvalidInputError(f"{source}: skill {code!r} appears twice")
-        title = str(raw.get("title", "")).strip()
+        title = entry.title.strip()
         if not title:
             raise InvalidInputError(f"{source}: skill {code!r} needs a title")
         skills[code] = SkillDef(
             code=code,
             title=title,
             area=area,
-            description=str(raw.get("description", "")).strip(),
-            keywords=tuple(str(k) for k in raw.get("keywords", [])),
+            description=entry.description.strip(),
+            keywords=tuple(entry.keywords),
         )
     levels = dict(LEVELS)
-    for key, label in (data.get("levels") or {}).items():
-        if str(key).isdigit() and int(key) in LEVELS:
-            levels[int(key)] = str(label)
+    for key, label in file.levels.items():
+        if key.isdigit() and int(key) in LEVELS:
+            levels[int(key)] = label
     return Taxonomy(tuple(areas), skills, levels)
 
 
 @lru_cache(maxsize=8)
 def _load_taxonomy(path: str, mtime: float) -> Taxonomy:
-    with open(path, "rb") as fh:
-        try:
-            data = tomllib.load(fh)
-        except tomllib.TOMLDecodeError as exc:
-            raise InvalidInputError(f"{Path(path).name}: {exc}") from None
-    return parse_taxonomy(data, source=Path(path).name)
+    file = Path(path)
+    text = file.read_text(encoding="utf-8")
+    return _taxonomy(parse_toml(text, file.name, _TaxonomyFile), file.name)
 
 
 def load_taxonomy(path: Path) -> Taxonomy:

@@ -6,12 +6,12 @@ Pure once read: nothing here touches the database.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from edrm.configfile import ConfigModel, load_toml, validate
 from edrm.errors import InvalidInputError
 
 
@@ -51,62 +51,88 @@ class QuestionBanks:
         return "default"
 
 
-def _questions(where: str, raw: Any) -> tuple[BankQuestion, ...]:
-    if not isinstance(raw, list) or not raw:
+class _QuestionTable(ConfigModel):
+    id: str = ""
+    text: str = ""
+
+
+class _BankTable(ConfigModel):
+    title: str | None = None  # the bank's id when not given
+    questions: list[_QuestionTable] = []
+
+
+class _TemplateTable(ConfigModel):
+    title: str | None = None  # the template's id when not given
+    banks: list[str] = []
+    roles: list[str] = []
+
+
+class _FocusTable(ConfigModel):
+    title: str = "Knowledge at risk"
+    questions: list[_QuestionTable] = []
+
+
+class _InterviewsFile(ConfigModel):
+    """config/interviews.toml."""
+
+    focus: _FocusTable = _FocusTable()
+    banks: dict[str, _BankTable] = {}
+    templates: dict[str, _TemplateTable] = {}
+
+
+def _questions(where: str, raw: list[_QuestionTable]) -> tuple[BankQuestion, ...]:
+    if not raw:
         raise InvalidInputError(f"{where}: questions: give a list of {{ id, text }}")
     seen: set[str] = set()
     out = []
     for n, q in enumerate(raw, start=1):
-        if not isinstance(q, dict) or not str(q.get("id", "")).strip() or not q.get("text"):
+        if not q.id.strip() or not q.text:
             raise InvalidInputError(f"{where}: question {n}: needs an id and a text")
-        qid = str(q["id"]).strip()
+        qid = q.id.strip()
         if qid in seen:
             raise InvalidInputError(f"{where}: question {n}: duplicate id {qid!r}")
         seen.add(qid)
-        out.append(BankQuestion(qid, str(q["text"]).strip()))
+        out.append(BankQuestion(qid, q.text.strip()))
     return tuple(out)
 
 
 def parse_question_banks(data: dict[str, Any], *, source: str = "interviews.toml") -> QuestionBanks:
+    return _question_banks(validate(source, data, _InterviewsFile), source)
+
+
+def _question_banks(file: _InterviewsFile, source: str) -> QuestionBanks:
     banks = {
         bid: Bank(
             bid,
-            str(raw.get("title", bid)),
-            _questions(f"{source}: banks.{bid}", raw.get("questions")),
+            bid if raw.title is None else raw.title,
+            _questions(f"{source}: banks.{bid}", raw.questions),
         )
-        for bid, raw in (data.get("banks") or {}).items()
+        for bid, raw in file.banks.items()
     }
     templates: dict[str, Template] = {}
-    for tid, raw in (data.get("templates") or {}).items():
-        chosen = tuple(str(b) for b in raw.get("banks", []))
+    for tid, raw in file.templates.items():
+        chosen = tuple(raw.banks)
         unknown = [b for b in chosen if b not in banks]
         if not chosen or unknown:
             raise InvalidInputError(
                 f"{source}: templates.{tid}: "
                 + (f"unknown bank(s) {', '.join(unknown)}" if unknown else "name its banks")
             )
-        roles = tuple(str(r).lower() for r in raw.get("roles", []))
-        templates[tid] = Template(tid, str(raw.get("title", tid)), chosen, roles)
+        roles = tuple(r.lower() for r in raw.roles)
+        templates[tid] = Template(tid, tid if raw.title is None else raw.title, chosen, roles)
     if "default" not in templates:
         raise InvalidInputError(f"{source}: a template named 'default' is required")
-    focus_raw = data.get("focus") or {}
-    focus = Bank(
-        "focus",
-        str(focus_raw.get("title", "Knowledge at risk")),
-        _questions(f"{source}: focus", focus_raw.get("questions")),
-    )
+    focus = Bank("focus", file.focus.title, _questions(f"{source}: focus", file.focus.questions))
     return QuestionBanks(banks, templates, focus)
 
 
 def load_question_banks(config_dir: Path) -> QuestionBanks:
     path = config_dir / "interviews.toml"
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        file = load_toml(path, _InterviewsFile)
     except FileNotFoundError:
         raise InvalidInputError(f"{path}: the question banks are missing") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InvalidInputError(f"{path}: {exc}") from None
-    return parse_question_banks(data, source=str(path))
+    return _question_banks(file, str(path))
 
 
 def plan_questions(
