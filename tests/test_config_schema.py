@@ -21,7 +21,7 @@ from edrm.ingest.types import load_ingest_config
 from edrm.settings import DEFAULT_CONFIG_DIR, Settings, SettingsError, load_settings
 from edrm.wiring.scheduler import load_definitions
 from harvest.directory.taxonomy import load_taxonomy
-from harvest.interviews import load_question_banks
+from harvest.interviews.questions import load_question_banks
 from harvest.loader import load_harvest_config
 from retention.disposal_config import load_config as load_disposal_config
 from retention.loader import load_schedule
