@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from edrm.audit import AuditEvent
 from edrm.errors import InvalidInputError, NotFoundError, RefusedError
+from edrm.settings import DEFAULT_CONFIG_DIR
 from harvest.directory import (
     declare_skill,
     endorse,
@@ -35,7 +36,7 @@ def _import(world: World, rows: str, who: str = "hrofficer") -> None:
 
 
 def test_the_taxonomy_in_config_has_areas_and_skills_with_keywords() -> None:
-    found = load_taxonomy(Path("config/skills.toml"))
+    found = load_taxonomy(DEFAULT_CONFIG_DIR / "skills.toml")
     assert len(found.areas) >= 8 and len(found.skills) >= 30
     procurement = found.skills["commercial.procurement"]
     assert procurement.title == "Procurement"
