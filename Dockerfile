@@ -25,7 +25,7 @@ RUN apt-get update \
 WORKDIR /app
 COPY . .
 COPY --from=assets /src/edrm/web/static/govuk edrm/web/static/govuk
-RUN pip install -e . \
+RUN pip install -c constraints.txt -e . \
     && useradd --system --uid 10001 --home-dir /data --shell /usr/sbin/nologin edrm \
     && mkdir -p /data \
     && chown edrm:edrm /data

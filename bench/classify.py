@@ -44,6 +44,7 @@ from edrm.ingest.classify import (  # noqa: E402
     train,
 )
 from edrm.ingest.types import load_ingest_config  # noqa: E402
+from edrm.settings import DEFAULT_CONFIG_DIR  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -147,7 +148,7 @@ def evaluate(
 def transaction_codes() -> set[str]:
     return {
         row.code
-        for row in read_file(ROOT / "config" / "fileplan.toml")
+        for row in read_file(DEFAULT_CONFIG_DIR / "fileplan.toml")
         if row.kind == "transaction"
     }
 
@@ -158,7 +159,7 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=160, help="demo documents to generate")
     parser.add_argument("--seed", type=int, default=2025)
     parser.add_argument("--test-share", type=float, default=0.3)
-    parser.add_argument("--rules", type=Path, default=ROOT / "config" / "classification.toml")
+    parser.add_argument("--rules", type=Path, default=DEFAULT_CONFIG_DIR / "classification.toml")
     args = parser.parse_args()
 
     if args.path:
@@ -169,7 +170,7 @@ def main() -> None:
         docs = load_demo(args.seed, args.count)
         rules = load_rules(args.rules, transaction_codes())
         source = f"demo corpus, seed {args.seed}, {args.count} documents generated"
-    default_threshold = load_ingest_config(ROOT / "config" / "ingest.toml").default_threshold
+    default_threshold = load_ingest_config(DEFAULT_CONFIG_DIR / "ingest.toml").default_threshold
     training, testing = stratified_split(docs, args.test_share, seed=0)
     classes = Counter(doc.class_code for doc in docs)
     print(f"{source}: {len(docs)} documents in {len(classes)} classes")

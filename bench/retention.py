@@ -54,7 +54,7 @@ from edrm.fileplan.models import FilePlanNode  # noqa: E402
 from edrm.fileplan.service import import_rows  # noqa: E402
 from edrm.ingest.models import DocumentText  # noqa: E402
 from edrm.search_indexer import indexed_document  # noqa: E402
-from edrm.settings import PROJECT_ROOT, ensure_home, load_settings  # noqa: E402
+from edrm.settings import DEFAULT_CONFIG_DIR, ensure_home, load_settings  # noqa: E402
 from edrm.wiring import Runtime, build_runtime  # noqa: E402
 from retention.forecast import forecast  # noqa: E402
 from retention.holds import place_hold  # noqa: E402
@@ -166,7 +166,7 @@ def _moment(rng: random.Random, start: datetime = START, end: datetime = END) ->
 def build(rt: Runtime, records: int, rng: random.Random) -> dict[str, Any]:
     clock.set_clock(lambda: datetime(2026, 7, 1, 9, 0, tzinfo=UTC))
     with rt.uow() as s:
-        import_rows(s, read_file(PROJECT_ROOT / "config" / "fileplan.toml"), SYSTEM)
+        import_rows(s, read_file(DEFAULT_CONFIG_DIR / "fileplan.toml"), SYSTEM)
         ensure_schedule(s, rt.settings)
     with rt.engine.begin() as conn:
         classes = conn.execute(

@@ -15,9 +15,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
-from edrm.settings import PROJECT_ROOT, Settings
+from edrm.package_files import package_dir
+from edrm.settings import Settings
 
-MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
+MIGRATIONS_DIR = package_dir("migrations")  # Alembic's scripts, shipped inside the package
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

@@ -1,6 +1,10 @@
-"""Settings: defaults from config/edrm.toml, then EDRM_* environment variables, then overrides.
+"""Settings: defaults from edrm.toml in the config folder, then EDRM_* environment variables, then
+overrides.
 
-Nothing here runs at import time; `load_settings()` is called by each entry point.
+The config folder is the one shipped inside the package (edrm/defaults/: edrm.toml, the file plan,
+the retention schedule and the other config files), or the folder named by EDRM_CONFIG_DIR, which
+then holds the whole set in its place. Nothing here reads a file at import time;
+`load_settings()` is called by each entry point.
 """
 
 from __future__ import annotations
@@ -16,9 +20,10 @@ from typing import Any
 from pydantic import create_model
 
 from edrm.configfile import ConfigError, ConfigModel, load_toml
+from edrm.package_files import package_dir
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_CONFIG_DIR = PROJECT_ROOT / "config"
+# The config files shipped inside the package (a wheel carries them; a checkout has them there).
+DEFAULT_CONFIG_DIR = package_dir("defaults")
 ENV_PREFIX = "EDRM_"
 # EDRM_* variables that are not settings (read by the test suite or the config locator).
 _NOT_SETTINGS = {"EDRM_CONFIG_DIR"}
@@ -176,7 +181,7 @@ def load_settings(
     overrides: Mapping[str, Any] | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> Settings:
-    """Build validated settings: config/edrm.toml < EDRM_* environment < overrides."""
+    """Build validated settings: edrm.toml in the config folder < EDRM_* environment < overrides."""
     env = os.environ if environ is None else environ
     config_dir = Path(env.get("EDRM_CONFIG_DIR") or DEFAULT_CONFIG_DIR)
     if overrides and "config_dir" in overrides:

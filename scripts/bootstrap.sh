@@ -5,8 +5,9 @@
 #   scripts/bootstrap.sh test   the same, plus the test tools and Debian's chromium
 #
 # Safe and fast to run again: installed Debian packages are checked with dpkg (apt-get runs only
-# when something is missing), and pip / npm rerun only when pyproject.toml / package-lock.json
-# change (stamps in .stamps/).
+# when something is missing), and pip / npm rerun only when pyproject.toml or constraints.txt /
+# package-lock.json change (stamps in .stamps/). pip installs the exact versions constraints.txt
+# pins (scripts/update_constraints.py writes it), so every machine gets the same ones.
 #
 # Environment: PYTHON=/path/to/python3.11+ to choose the interpreter for .venv.
 set -euo pipefail
@@ -162,16 +163,16 @@ if ! venv_ok; then
     rm -f "$STAMPS"/python-*
 fi
 
-pip_hash=$(sha256sum pyproject.toml | cut -d' ' -f1)
+pip_hash=$(cat pyproject.toml constraints.txt | sha256sum | cut -d' ' -f1)
 stamp_matches() { [[ "$(cat "$STAMPS/python-$1" 2>/dev/null || true)" == "$pip_hash" ]]; }
 if [[ -x $VENV/bin/edrm ]] && { stamp_matches test || { [[ $MODE == run ]] && stamp_matches run; }; }; then
     say "Python packages up to date"
 else
     if [[ $MODE == test ]]; then target='.[test]'; else target='.'; fi
-    say "installing edrm and its Python packages into .venv (pip install -e '$target'; first run takes a minute or two)"
+    say "installing edrm and its Python packages into .venv (pip install -c constraints.txt -e '$target'; first run takes a minute or two)"
     log=$STAMPS/pip.log
     if ! { "$VENV/bin/python" -m pip install --disable-pip-version-check --upgrade pip &&
-        "$VENV/bin/python" -m pip install --disable-pip-version-check -e "$target"; } >"$log" 2>&1; then
+        "$VENV/bin/python" -m pip install --disable-pip-version-check -c constraints.txt -e "$target"; } >"$log" 2>&1; then
         tail -n 30 "$log" >&2
         die "pip install failed (log above, full log in .stamps/pip.log)"
     fi

@@ -10,12 +10,12 @@ import pytest
 from edrm import job_lock
 from edrm.errors import InvalidInputError
 from edrm.runtime import Runtime
-from edrm.settings import PROJECT_ROOT
+from edrm.settings import DEFAULT_CONFIG_DIR
 from edrm.wiring.scheduler import load_definitions, run_job, start_scheduler
 
 
 def test_the_shipped_jobs_file_is_valid() -> None:
-    ids = [d.id for d in load_definitions(PROJECT_ROOT / "config" / "jobs.toml")]
+    ids = [d.id for d in load_definitions(DEFAULT_CONFIG_DIR / "jobs.toml")]
     assert "classifier-retrain" in ids
 
 

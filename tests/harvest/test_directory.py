@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from edrm.audit import AuditEvent
 from edrm.errors import InvalidInputError, NotFoundError, RefusedError
+from edrm.settings import DEFAULT_CONFIG_DIR
 from harvest.directory.hr_import import import_people
 from harvest.directory.profiles import get_profile, set_opt_out
 from harvest.directory.public_profile import profile_as_dict
@@ -31,7 +32,7 @@ def _import(world: World, rows: str, who: str = "hrofficer") -> None:
 
 
 def test_the_taxonomy_in_config_has_areas_and_skills_with_keywords() -> None:
-    found = load_taxonomy(Path("config/skills.toml"))
+    found = load_taxonomy(DEFAULT_CONFIG_DIR / "skills.toml")
     assert len(found.areas) >= 8 and len(found.skills) >= 30
     procurement = found.skills["commercial.procurement"]
     assert procurement.title == "Procurement"

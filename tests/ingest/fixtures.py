@@ -21,8 +21,8 @@ from fpdf import FPDF
 from PIL import Image, ImageDraw, ImageFont
 
 from edrm.ingest.types import IngestConfig, load_ingest_config
+from edrm.settings import DEFAULT_CONFIG_DIR
 
-REPO = Path(__file__).resolve().parents[2]
 FONT_PATH = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 
 LETTER_LINES = [
@@ -38,9 +38,9 @@ CREATED = datetime(2025, 3, 3, 9, 30, tzinfo=UTC)
 
 
 def config(**limits: int) -> IngestConfig:
-    """The project's config/ingest.toml, with OCR rendering at 100 dpi (fast) and any limits
+    """The shipped ingest.toml, with OCR rendering at 100 dpi (fast) and any limits
     overridden."""
-    base = load_ingest_config(REPO / "config" / "ingest.toml")
+    base = load_ingest_config(DEFAULT_CONFIG_DIR / "ingest.toml")
     return replace(base, limits=replace(base.limits, **limits), ocr=replace(base.ocr, dpi=100))
 
 

@@ -25,8 +25,9 @@ from edrm.ingest.classify import (
     threshold_for,
     train,
 )
+from edrm.settings import DEFAULT_CONFIG_DIR
 
-CONFIG = Path(__file__).resolve().parents[2] / "config"
+CONFIG = DEFAULT_CONFIG_DIR
 
 INVOICE = """OFFICIAL
 

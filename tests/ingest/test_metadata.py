@@ -22,8 +22,9 @@ from edrm.ingest.metadata import (
     load_metadata_config,
 )
 from edrm.ingest.types import DocumentMetadata
+from edrm.settings import DEFAULT_CONFIG_DIR
 
-CONFIG = Path(__file__).resolve().parents[2] / "config" / "metadata.toml"
+CONFIG = DEFAULT_CONFIG_DIR / "metadata.toml"
 
 
 @pytest.fixture(scope="module")

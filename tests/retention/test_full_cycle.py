@@ -10,7 +10,7 @@ from typing import Any
 
 import bagit
 
-from edrm.settings import PROJECT_ROOT
+from edrm.settings import DEFAULT_CONFIG_DIR
 from tests.conftest import PASSWORD, Cli
 
 AS_OF = "2060-01-01"  # far enough ahead that every record filed today has fallen due
@@ -45,7 +45,7 @@ def test_audit_verify_passes_after_a_full_cycle_of_holds_reviews_destruction_and
     cli: Cli, tmp_path: Path
 ) -> None:
     # The default file plan; its retention schedule (config/retention.toml) loads on first use.
-    run(cli, "fileplan", "import", str(PROJECT_ROOT / "config" / "fileplan.toml"))
+    run(cli, "fileplan", "import", str(DEFAULT_CONFIG_DIR / "fileplan.toml"))
     for name in ("recman", "dro"):
         run(
             cli,

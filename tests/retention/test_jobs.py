@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from edrm import clock
 from edrm.audit import AuditEvent
 from edrm.documents.models import Document, DocumentVersion
-from edrm.settings import PROJECT_ROOT, Settings
+from edrm.settings import DEFAULT_CONFIG_DIR, Settings
 from edrm.wiring import Runtime, build_runtime
 from edrm.wiring.scheduler import load_definitions, run_job
 from retention import jobs
@@ -42,7 +42,7 @@ def audit_actions(runtime: Runtime, action: str) -> list[AuditEvent]:
 
 
 def test_the_shipped_jobs_file_schedules_the_retention_jobs() -> None:
-    definitions = {d.id: d for d in load_definitions(PROJECT_ROOT / "config" / "jobs.toml")}
+    definitions = {d.id: d for d in load_definitions(DEFAULT_CONFIG_DIR / "jobs.toml")}
     assert set(RETENTION_JOBS) <= set(definitions)
     assert definitions["retention-sweep"].function == "retention.jobs:nightly_sweep"
 

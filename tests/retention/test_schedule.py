@@ -20,7 +20,7 @@ from edrm.errors import InvalidInputError, NotFoundError, RefusedError
 from edrm.fileplan.io import parse_csv
 from edrm.fileplan.service import create_folder, get_node, import_rows
 from edrm.runtime import Runtime
-from edrm.settings import PROJECT_ROOT
+from edrm.settings import DEFAULT_CONFIG_DIR
 from retention.loader import (
     Schedule,
     load_schedule,
@@ -45,7 +45,7 @@ from retention.schedule import (
 from retention.sweep import sweep
 from tests.conftest import Cli, World, add_person, file_text
 
-CONFIG = PROJECT_ROOT / "config"
+CONFIG = DEFAULT_CONFIG_DIR
 PLAN = """code,parent,kind,title,description,marking,access,owner_unit,retention,closed
 FIN,,function,Finance,Money,OFFICIAL,,Finance,,false
 FIN-AP,FIN,activity,Accounts payable,Paying,OFFICIAL,,Finance,FIN-7,false
