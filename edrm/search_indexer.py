@@ -14,8 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from edrm import clock
-from edrm.documents.models import Document
-from edrm.ingest.models import DocumentText
+from edrm.documents.models import Document, DocumentText
 from edrm.outbox import DELETE, OutboxEntry
 from search.base import IndexedDocument, SearchBackend
 

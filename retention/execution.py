@@ -53,10 +53,10 @@ from sqlalchemy.orm import Session
 from edrm import audit, clock
 from edrm.access import Principal, require_records_manager
 from edrm.documents import guards
-from edrm.documents.models import Document, DocumentVersion
+from edrm.documents.models import Document, DocumentText, DocumentVersion
 from edrm.errors import NotFoundError, RefusedError
 from edrm.fileplan.models import FilePlanNode
-from edrm.ingest.models import DONE, FAILED, DocumentSuggestion, DocumentText, IngestJob
+from edrm.ingest.models import DONE, FAILED, DocumentSuggestion, IngestJob
 from edrm.outbox import DELETE, OutboxEntry
 from edrm.settings import Settings
 from retention.holds import held as held_now

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from edrm import audit, clock
 from edrm.access import SYSTEM, Principal
-from edrm.documents.models import Document, DocumentVersion
+from edrm.documents.models import Document, DocumentText, DocumentVersion
 from edrm.documents.service import NewDocument, create_document
 from edrm.errors import EdrmError
 from edrm.ingest import jobs, quarantine
@@ -34,7 +34,6 @@ from edrm.ingest.models import (
     FILED,
     TRIAGE,
     DocumentSuggestion,
-    DocumentText,
     IngestJob,
 )
 from edrm.ingest.ocr import OcrEngine
