@@ -25,6 +25,7 @@ from edrm.documents.service import NewDocument, create_document
 from edrm.errors import EdrmError
 from edrm.ingest import jobs, quarantine
 from edrm.ingest.classify import RuleSet, TrainedModel, suggest, threshold_for
+from edrm.ingest.extract import extract
 from edrm.ingest.isolation import IsolatedRunner
 from edrm.ingest.metadata import ReferencePattern, extract_metadata
 from edrm.ingest.models import (
@@ -37,8 +38,7 @@ from edrm.ingest.models import (
     IngestJob,
 )
 from edrm.ingest.ocr import OcrEngine
-from edrm.ingest.steps.extract import extract
-from edrm.ingest.steps.sniff import sniff
+from edrm.ingest.sniff import sniff
 from edrm.ingest.types import (
     DocumentMetadata,
     ExtractedPage,

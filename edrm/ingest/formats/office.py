@@ -15,7 +15,7 @@ from typing import Any
 
 from lxml import etree
 
-from edrm.ingest.steps.limits import check_zip
+from edrm.ingest.formats.limits import check_zip
 from edrm.ingest.types import ExtractedPage, Extraction, IngestConfig, RejectedInputError
 
 MAX_REPEAT = 1_000  # repeated ODS rows/columns written out at most this many times

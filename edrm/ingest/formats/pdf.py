@@ -17,7 +17,7 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from edrm.ingest.steps.images import page_png, preview_png, save_for_ocr
+from edrm.ingest.formats.images import page_png, preview_png, save_for_ocr
 from edrm.ingest.types import ExtractedPage, Extraction, IngestConfig, RejectedInputError
 
 log = logging.getLogger(__name__)

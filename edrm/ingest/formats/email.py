@@ -20,7 +20,7 @@ from typing import Any
 import olefile
 
 from edrm.documents.filenames import safe_filename
-from edrm.ingest.steps.web import html_to_text
+from edrm.ingest.formats.web import html_to_text
 from edrm.ingest.types import (
     Attachment,
     ExtractedPage,
