@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 
 from edrm import audit
 from edrm.documents.models import Document, DocumentText
-from edrm.ingest.classify import save_model, train
+from edrm.ingest.classify.model import train
+from edrm.ingest.classify.model_files import save_model
 from edrm.runtime import Runtime
 
 MIN_EXAMPLES = 10
