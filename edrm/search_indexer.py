@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from edrm import clock
@@ -103,8 +103,6 @@ def apply_outbox(
 
 
 def pending(session: Session) -> int:
-    from sqlalchemy import func
-
     return (
         session.scalar(
             select(func.count()).select_from(OutboxEntry).where(OutboxEntry.done_at.is_(None))

@@ -80,6 +80,7 @@ def _properties(document: pdfium.PdfDocument) -> dict[str, str]:
 
 def _repair_with_pypdf(path: Path, workdir: Path) -> Path | None:
     """A clean copy of a PDF PDFium could not open, written by pypdf, or None."""
+    # pypdf takes ~0.3 s to import: loaded only for the rare PDF that PDFium cannot open
     from pypdf import PdfReader, PdfWriter
 
     try:
