@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -108,7 +108,7 @@ def _with_ocr(extraction: Extraction, ocr: OcrEngine, seconds_left: float) -> li
         remaining = max(seconds_left, 1.0)
         results = ocr.recognise([extraction.ocr_images[n] for n in numbers], timeout=remaining)
         for number, result in zip(numbers, results, strict=True):
-            source = "ocr" if result.text.strip() else "none"
+            source: Literal["ocr", "none"] = "ocr" if result.text.strip() else "none"
             pages.append(ExtractedPage(number, result.text, source, result.confidence))
     pages.sort(key=lambda p: p.number)
     return pages
