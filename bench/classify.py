@@ -35,14 +35,9 @@ sys.path.insert(0, str(ROOT))
 
 from edrm.demo.corpus import demo_folders, generate_documents  # noqa: E402
 from edrm.fileplan.io import read_file  # noqa: E402
-from edrm.ingest.classify import (  # noqa: E402
-    RuleSet,
-    TrainedModel,
-    load_rules,
-    suggest,
-    threshold_for,
-    train,
-)
+from edrm.ingest.classify.model import TrainedModel, train  # noqa: E402
+from edrm.ingest.classify.rules import RuleSet, load_rules  # noqa: E402
+from edrm.ingest.classify.suggestions import suggest, threshold_for  # noqa: E402
 from edrm.ingest.types import load_ingest_config  # noqa: E402
 from edrm.settings import DEFAULT_CONFIG_DIR  # noqa: E402
 

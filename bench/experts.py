@@ -39,11 +39,10 @@ from sqlalchemy import insert, select  # noqa: E402
 
 from edrm.access import Principal  # noqa: E402
 from edrm.db import migrate  # noqa: E402
-from edrm.documents.models import Document, DocumentVersion  # noqa: E402
+from edrm.documents.models import Document, DocumentText, DocumentVersion  # noqa: E402
 from edrm.fileplan.io import read_file  # noqa: E402
 from edrm.fileplan.models import FilePlanNode  # noqa: E402
 from edrm.fileplan.service import import_rows  # noqa: E402
-from edrm.ingest.models import DocumentText  # noqa: E402
 from edrm.markings import Marking  # noqa: E402
 from edrm.people.models import ALL_STAFF, User  # noqa: E402
 from edrm.people.roles import Role  # noqa: E402

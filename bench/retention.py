@@ -48,11 +48,10 @@ from sqlalchemy.engine import Connection, make_url  # noqa: E402
 from edrm import clock  # noqa: E402
 from edrm.access import SYSTEM  # noqa: E402
 from edrm.db import migrate, normalise_url  # noqa: E402
-from edrm.documents.models import Document, DocumentVersion  # noqa: E402
+from edrm.documents.models import Document, DocumentText, DocumentVersion  # noqa: E402
 from edrm.fileplan.io import read_file  # noqa: E402
 from edrm.fileplan.models import FilePlanNode  # noqa: E402
 from edrm.fileplan.service import import_rows  # noqa: E402
-from edrm.ingest.models import DocumentText  # noqa: E402
 from edrm.search_indexer import indexed_document  # noqa: E402
 from edrm.settings import DEFAULT_CONFIG_DIR, ensure_home, load_settings  # noqa: E402
 from edrm.wiring import Runtime, build_runtime  # noqa: E402

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from edrm import clock
 from edrm.db import Base, UTCDateTime
+from edrm.documents.models import Document, DocumentText, DocumentVersion
 
 UPSERT, DELETE = "upsert", "delete"
 
@@ -30,9 +31,6 @@ class OutboxEntry(Base):
 
 
 def _changed_document_ids(session: Session) -> tuple[set[int], set[int]]:
-    from edrm.documents.models import Document, DocumentVersion
-    from edrm.ingest.models import DocumentText
-
     upserts: set[int] = set()
     deletes: set[int] = set()
     for obj in list(session.new) + list(session.dirty):

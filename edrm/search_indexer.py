@@ -10,12 +10,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from edrm import clock
-from edrm.documents.models import Document
-from edrm.ingest.models import DocumentText
+from edrm.documents.models import Document, DocumentText
 from edrm.outbox import DELETE, OutboxEntry
 from search.base import IndexedDocument, SearchBackend
 
@@ -104,8 +103,6 @@ def apply_outbox(
 
 
 def pending(session: Session) -> int:
-    from sqlalchemy import func
-
     return (
         session.scalar(
             select(func.count()).select_from(OutboxEntry).where(OutboxEntry.done_at.is_(None))

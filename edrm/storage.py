@@ -7,6 +7,7 @@ crash never leaves a partial blob under a real name.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import shutil
 import tempfile
@@ -46,8 +47,6 @@ class BlobStore:
         return self.path(sha256).is_file()
 
     def put_bytes(self, data: bytes) -> StoredBlob:
-        import io
-
         return self.put_stream(io.BytesIO(data))
 
     def put_file(self, source: Path) -> StoredBlob:

@@ -27,9 +27,8 @@ from sqlalchemy.orm import Session
 
 from edrm import clock
 from edrm.access import Principal, document_filter
-from edrm.documents.models import Document
+from edrm.documents.models import Document, DocumentText
 from edrm.fileplan.models import FilePlanNode
-from edrm.ingest.models import DocumentText
 from edrm.markings import Marking
 from edrm.people.models import ALL_STAFF
 from edrm.people.roles import Role

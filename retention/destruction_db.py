@@ -21,9 +21,9 @@ from sqlalchemy.orm import Session
 
 from edrm import audit, clock
 from edrm.access import Principal
-from edrm.documents.models import Document, DocumentVersion
+from edrm.documents.models import Document, DocumentText, DocumentVersion
 from edrm.fileplan.models import FilePlanNode
-from edrm.ingest.models import DocumentSuggestion, DocumentText
+from edrm.ingest.models import DocumentSuggestion
 from edrm.outbox import DELETE, OutboxEntry
 from edrm.runtime import Runtime
 from retention.models import DisposalItem, ResidualStub, RetentionRule

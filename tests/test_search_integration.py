@@ -170,7 +170,7 @@ def test_the_search_page_shows_hits_highlights_and_facets(
     client: FlaskClient, world: World, runtime: Runtime
 ) -> None:
     from edrm import clock
-    from edrm.ingest.models import DocumentText
+    from edrm.documents.models import DocumentText
 
     with runtime.uow() as s:
         s.add(

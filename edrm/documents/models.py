@@ -1,4 +1,5 @@
-"""Documents and versions. Metadata follows Dublin Core / e-GMS element names."""
+"""Documents, their versions and their extracted text. Metadata follows Dublin Core / e-GMS
+element names."""
 
 from __future__ import annotations
 
@@ -99,3 +100,14 @@ class DocumentVersion(Base):
     created_by: Mapped[str] = mapped_column(String(100))
 
     document: Mapped[Document] = relationship(back_populates="versions")
+
+
+class DocumentText(Base):
+    """The text extracted from a document's current version, and how each page was read."""
+
+    __tablename__ = "document_texts"
+
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    pages: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    extracted_at: Mapped[datetime] = mapped_column(UTCDateTime)

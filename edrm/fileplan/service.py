@@ -10,7 +10,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from edrm import audit, clock
-from edrm.access import SYSTEM, Principal, may_administer_fileplan, visible_node_ids
+from edrm.access import (
+    SYSTEM,
+    Principal,
+    may_administer_fileplan,
+    may_file_into,
+    visible_node_ids,
+)
 from edrm.documents.models import Document
 from edrm.errors import InvalidInputError, NotFoundError, RefusedError
 from edrm.fileplan.io import NodeRow
@@ -309,11 +315,8 @@ def create_folder(
         marking=marking or parent.marking_value,
         owner_unit=parent.owner_unit,
     )
-    if not actor.is_system:
-        from edrm.access import may_file_into
-
-        if not may_file_into(actor, parent):
-            raise NotFoundError(f"file-plan node {parent_code!r} not found")
+    if not actor.is_system and not may_file_into(actor, parent):
+        raise NotFoundError(f"file-plan node {parent_code!r} not found")
     problems = validate_rows(session, [row])
     if session.scalar(select(FilePlanNode).where(FilePlanNode.code == row.code)) is not None:
         problems.insert(0, f"a node with code {row.code!r} already exists")

@@ -1,4 +1,7 @@
-"""Ingest tables: durable jobs, extracted text, classification suggestions and corrections."""
+"""Ingest tables: durable jobs, classification suggestions and corrections.
+
+The extracted text belongs to the document: `edrm.documents.models.DocumentText`.
+"""
 
 from __future__ import annotations
 
@@ -53,17 +56,6 @@ class IngestJob(Base):
     @property
     def finished(self) -> bool:
         return self.status in (DONE, FAILED)
-
-
-class DocumentText(Base):
-    """The text extracted from a document's current version, and how each page was read."""
-
-    __tablename__ = "document_texts"
-
-    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), primary_key=True)
-    text: Mapped[str] = mapped_column(Text)
-    pages: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
-    extracted_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class DocumentSuggestion(Base):

@@ -8,9 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from edrm import audit
-from edrm.documents.models import Document
-from edrm.ingest.classify import save_model, train
-from edrm.ingest.models import DocumentText
+from edrm.documents.models import Document, DocumentText
+from edrm.ingest.classify.model import train
+from edrm.ingest.classify.model_files import save_model
 from edrm.runtime import Runtime
 
 MIN_EXAMPLES = 10

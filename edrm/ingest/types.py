@@ -207,3 +207,17 @@ class Suggestion:
     class_code: str
     confidence: float  # calibrated, 0-1
     reason: str  # e.g. "rule: keyword 'invoice'; model: terms invoice, vat, supplier"
+
+
+@dataclass
+class Reading:
+    """Everything learned from one job's file before anything is written (the file step's input)."""
+
+    sniffed: Sniffed
+    extraction: Extraction
+    pages: list[ExtractedPage]
+    text: str
+    metadata: DocumentMetadata
+    suggestions: list[Suggestion]
+    preview_sha256: str | None
+    attachments: list[tuple[str, str, int]]  # (name, sha256, size) already in the blob store

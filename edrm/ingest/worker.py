@@ -10,6 +10,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -17,7 +18,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from edrm.fileplan.models import FilePlanNode
 from edrm.ingest import jobs
-from edrm.ingest.classify import load_current, load_rules
+from edrm.ingest.classify.model_files import current_version_name, load_current
+from edrm.ingest.classify.rules import load_rules
 from edrm.ingest.metadata import load_metadata_config
 from edrm.ingest.models import FAILED, IngestJob
 from edrm.ingest.ocr import OcrEngine
@@ -36,8 +38,6 @@ def build_context(
     settings = runtime.settings
     config = load_ingest_config(settings.config_path("ingest.toml"))
     if ocr_processes is not None:
-        from dataclasses import replace
-
         config = replace(config, ocr=replace(config.ocr, processes=ocr_processes))
     known = frozenset(session.scalars(select(FilePlanNode.code)))
     # Rules may name classes this installation's plan lacks: they are simply never suggested.
@@ -73,8 +73,6 @@ class Worker:
         with runtime.uow() as session:
             self.ctx = build_context(runtime, session, ocr_processes=ocr_processes)
         self._model_checked = time.monotonic()
-        from edrm.ingest.classify import current_version_name
-
         self._model_name = current_version_name(runtime.settings.model_dir)
         self._beat = threading.Thread(target=self._heartbeat_loop, daemon=True)
         self._beat.start()
@@ -111,8 +109,6 @@ class Worker:
         if time.monotonic() - self._model_checked < 30:
             return
         self._model_checked = time.monotonic()
-        from edrm.ingest.classify import current_version_name
-
         name = current_version_name(self.runtime.settings.model_dir)
         if name is not None and name != self._model_name:
             model = load_current(self.runtime.settings.model_dir)

@@ -6,12 +6,11 @@ packages.
 
 from edrm.audit import AuditEvent, AuditHead
 from edrm.db import Base
-from edrm.documents.models import Document, DocumentVersion
+from edrm.documents.models import Document, DocumentText, DocumentVersion
 from edrm.fileplan.models import FilePlanNode
 from edrm.ingest.models import (
     ClassificationCorrection,
     DocumentSuggestion,
-    DocumentText,
     IngestJob,
 )
 from edrm.job_lock import JobLock

@@ -18,11 +18,10 @@ from sqlalchemy.orm import Session
 
 from edrm import audit, clock
 from edrm.access import Principal, may_file_into
-from edrm.documents.models import Document
+from edrm.documents.models import Document, DocumentText
 from edrm.documents.service import NewDocument, create_document, declare_record
 from edrm.errors import AuditNote, InvalidInputError, NotFoundError, RefusedError
 from edrm.fileplan.models import FilePlanNode
-from edrm.ingest.models import DocumentText
 from edrm.markings import Marking
 from edrm.people.models import User
 from edrm.storage import BlobStore

@@ -10,9 +10,8 @@ from sqlalchemy import select
 
 from edrm.access import SYSTEM
 from edrm.audit import AuditEvent
-from edrm.documents.models import Document
+from edrm.documents.models import Document, DocumentText
 from edrm.errors import InvalidInputError, NotFoundError, RefusedError
-from edrm.ingest.models import DocumentText
 from edrm.search_service import catch_up, search_documents
 from edrm.settings import Settings
 from harvest.interviews.filing import approve, file_harvest

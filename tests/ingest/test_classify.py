@@ -11,20 +11,10 @@ import regex
 from edrm.demo.corpus import demo_folders, generate_documents
 from edrm.errors import InvalidInputError
 from edrm.fileplan.io import read_file
-from edrm.ingest.classify import (
-    KEEP_VERSIONS,
-    RuleSet,
-    TrainedModel,
-    calibrated_probabilities,
-    combine,
-    load_current,
-    load_rules,
-    parse_rules,
-    save_model,
-    suggest,
-    threshold_for,
-    train,
-)
+from edrm.ingest.classify.model import TrainedModel, calibrated_probabilities, train
+from edrm.ingest.classify.model_files import KEEP_VERSIONS, load_current, save_model
+from edrm.ingest.classify.rules import RuleSet, load_rules, parse_rules
+from edrm.ingest.classify.suggestions import combine, suggest, threshold_for
 from edrm.settings import DEFAULT_CONFIG_DIR
 
 CONFIG = DEFAULT_CONFIG_DIR
@@ -368,6 +358,19 @@ def test_loaded_model_suggests_like_the_saved_one(tmp_path: Path) -> None:
     assert suggest("invoice total", "a.txt", "", RuleSet(), loaded) == suggest(
         "invoice total", "a.txt", "", RuleSet(), model
     )
+
+
+def test_a_model_saved_before_classify_became_a_package_still_loads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model = small_model()
+    # pickle names a class by its module: saved then, the class was edrm.ingest.classify's
+    monkeypatch.setattr(TrainedModel, "__module__", "edrm.ingest.classify")
+    save_model(model, tmp_path)
+    monkeypatch.undo()
+    assert b"edrm.ingest.classify.model" not in (tmp_path / "classifier-v1.joblib").read_bytes()
+    loaded = load_current(tmp_path)
+    assert isinstance(loaded, TrainedModel) and loaded.classes == model.classes
 
 
 def test_at_most_five_versions_are_kept(tmp_path: Path) -> None:

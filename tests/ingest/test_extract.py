@@ -16,10 +16,10 @@ import pypdfium2 as pdfium
 import pytest
 from PIL import Image
 
-from edrm.ingest.steps import extract as extract_module
-from edrm.ingest.steps import pdf as pdf_module
-from edrm.ingest.steps.extract import extract
-from edrm.ingest.steps.sniff import DOCX, ODT, sniff
+from edrm.ingest import extract as extract_module
+from edrm.ingest.extract import extract
+from edrm.ingest.formats import pdf as pdf_module
+from edrm.ingest.sniff import DOCX, ODT, sniff
 from edrm.ingest.types import Extraction, IngestConfig, RejectedInputError, Sniffed
 from tests.ingest import fixtures
 

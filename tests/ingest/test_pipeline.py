@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from edrm.documents.models import Document
+from edrm.documents.models import Document, DocumentText
 from edrm.ingest import jobs
 from edrm.ingest.models import IngestJob
 from edrm.ingest.worker import Worker
@@ -83,8 +83,6 @@ def _document(runtime: Runtime, document_id: int | None) -> Document:
 
 
 def _text(runtime: Runtime, document_id: int | None) -> str:
-    from edrm.ingest.models import DocumentText
-
     with runtime.uow() as s:
         row = s.get(DocumentText, document_id)
         return row.text if row else ""
@@ -126,8 +124,6 @@ def test_good_files_in_a_batch_with_hostile_ones_still_file(
 
 
 def test_a_born_digital_pdf_is_not_ocred(runtime: Runtime, worker: Worker) -> None:
-    from edrm.ingest.models import DocumentText
-
     job = _ingest(runtime, worker, {"report.pdf": fx.born_digital_pdf()}, into="FIN-AP-INV")[
         "report.pdf"
     ]
@@ -137,8 +133,6 @@ def test_a_born_digital_pdf_is_not_ocred(runtime: Runtime, worker: Worker) -> No
 
 
 def test_a_scan_is_ocred_with_a_confidence_per_page(runtime: Runtime, worker: Worker) -> None:
-    from edrm.ingest.models import DocumentText
-
     job = _ingest(runtime, worker, {"scan.pdf": fx.scanned_pdf()}, into="FIN-AP-INV")["scan.pdf"]
     with runtime.uow() as s:
         pages = s.get(DocumentText, job.document_id).pages  # type: ignore[union-attr]

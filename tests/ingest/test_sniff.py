@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from edrm.ingest.steps.sniff import DOCX, ODS, ODT, XLSX, file_extension, sniff
+from edrm.ingest.sniff import DOCX, ODS, ODT, XLSX, file_extension, sniff
 from edrm.ingest.types import RejectedInputError
 from tests.ingest import fixtures
 

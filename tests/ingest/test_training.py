@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from edrm.access import Principal
 from edrm.ingest import jobs
-from edrm.ingest.classify import load_current
+from edrm.ingest.classify.model_files import load_current
 from edrm.ingest.models import ClassificationCorrection
 from edrm.ingest.triage import confirm, triage_items
 from edrm.ingest.worker import Worker

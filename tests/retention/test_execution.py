@@ -12,10 +12,9 @@ from sqlalchemy import select
 
 from edrm import audit, clock
 from edrm.access import SYSTEM
-from edrm.documents.models import Document
+from edrm.documents.models import Document, DocumentText
 from edrm.documents.service import add_version
 from edrm.errors import RefusedError
-from edrm.ingest.models import DocumentText
 from edrm.runtime import Runtime
 from edrm.search_indexer import apply_outbox
 from retention.certificates import list_certificates

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from bs4 import BeautifulSoup, Tag
 
-from edrm.ingest.steps.text import clean_text, cut_warning, read_prefix
+from edrm.ingest.formats.text import clean_text, cut_warning, read_prefix
 from edrm.ingest.types import ExtractedPage, Extraction, IngestConfig
 
 _DROPPED = [

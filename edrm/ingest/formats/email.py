@@ -18,9 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import olefile
+from striprtf.striprtf import rtf_to_text
 
 from edrm.documents.filenames import safe_filename
-from edrm.ingest.steps.web import html_to_text
+from edrm.ingest.formats.web import html_to_text
 from edrm.ingest.types import (
     Attachment,
     ExtractedPage,
@@ -236,7 +237,7 @@ def _msg_attachments(msg: Any, attachments: list[Attachment], warnings: list[str
 def _msg_attachment(
     number: int, attachment: Any, attachments: list[Attachment], warnings: list[str]
 ) -> None:
-    from extract_msg.msg_classes import MSGFile
+    from extract_msg.msg_classes import MSGFile  # heavy library: see extract_msg_file
 
     name = (
         getattr(attachment, "longFilename", None)
@@ -268,13 +269,12 @@ def _rtf_body(msg: Any) -> str:
     rtf = _msg_value(msg, "rtfBody")
     if not isinstance(rtf, bytes) or not rtf:
         return ""
-    from striprtf.striprtf import rtf_to_text
-
     return str(rtf_to_text(rtf.decode("latin-1"), errors="replace"))
 
 
 def extract_msg_file(path: Path, config: IngestConfig) -> Extraction:
     _check_outlook(path)
+    # extract_msg takes ~0.3 s to import: loaded only when an Outlook message is read
     import extract_msg
     from extract_msg.enums import ErrorBehavior
 

@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 import charset_normalizer
+from striprtf.striprtf import rtf_to_text
 
 from edrm.ingest.types import ExtractedPage, Extraction, IngestConfig
 
@@ -139,8 +140,6 @@ _ANSI_CODEPAGE = re.compile(r"\\ansicpg(\d{3,5})")
 
 def extract_rtf(path: Path, config: IngestConfig) -> Extraction:
     """RTF through striprtf, in the code page the document declares (Windows-1252 if none)."""
-    from striprtf.striprtf import rtf_to_text
-
     limit = config.limits.max_text_chars
     data, cut = read_prefix(path, limit * 8)  # control words make RTF longer than its text
     raw = data.decode("latin-1")  # RTF is 7-bit; 8-bit bytes, if any, survive one to one

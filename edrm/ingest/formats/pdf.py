@@ -17,7 +17,7 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from edrm.ingest.steps.images import page_png, preview_png, save_for_ocr
+from edrm.ingest.formats.images import page_png, preview_png, save_for_ocr
 from edrm.ingest.types import ExtractedPage, Extraction, IngestConfig, RejectedInputError
 
 log = logging.getLogger(__name__)
@@ -80,6 +80,7 @@ def _properties(document: pdfium.PdfDocument) -> dict[str, str]:
 
 def _repair_with_pypdf(path: Path, workdir: Path) -> Path | None:
     """A clean copy of a PDF PDFium could not open, written by pypdf, or None."""
+    # pypdf takes ~0.3 s to import: loaded only for the rare PDF that PDFium cannot open
     from pypdf import PdfReader, PdfWriter
 
     try:

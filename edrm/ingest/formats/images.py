@@ -14,7 +14,7 @@ from pathlib import Path
 
 from PIL import Image, ImageOps
 
-from edrm.ingest.steps.limits import check_pixels, pillow_guard
+from edrm.ingest.formats.limits import check_pixels, pillow_guard
 from edrm.ingest.types import Extraction, IngestConfig, RejectedInputError
 
 PREVIEW_WIDTH = 600

@@ -1,8 +1,9 @@
 """Extract: the text, page images for OCR, properties and attachments of one sniffed file.
 
-Dispatches on the real type (from sniff) to one module per family of formats. Whatever a
-library throws becomes RejectedInputError("corrupt", "<format> could not be read: <reason>"),
-so a worker never falls over on a bad file; KeyboardInterrupt and SystemExit pass through.
+Dispatches on the real type (from sniff) to the reader of its family in `edrm.ingest.formats`.
+Whatever a library throws becomes RejectedInputError("corrupt", "<format> could not be read:
+<reason>"), so a worker never falls over on a bad file; KeyboardInterrupt and SystemExit pass
+through.
 
 Nothing here can loop without end: every loop is bounded by pages, frames, zip members, rows
 (stopping at the text limit) or the file's size. The wall-clock limit (max_seconds_per_file)
@@ -15,8 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from edrm.ingest.steps import email, images, office, pdf, text, web
-from edrm.ingest.steps.sniff import DOCX, ODS, ODT, OUTLOOK, XLSX
+from edrm.ingest.formats import email, images, office, pdf, text, web
+from edrm.ingest.sniff import DOCX, ODS, ODT, OUTLOOK, XLSX
 from edrm.ingest.types import Extraction, IngestConfig, RejectedInputError, Sniffed
 
 Reader = Callable[[Path, IngestConfig, Path], Extraction]

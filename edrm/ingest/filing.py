@@ -1,0 +1,264 @@
+"""The file step: what one job's transaction writes once its file has been read.
+
+Filed (or put on the filer's triage list): the document, its text, the classifier's suggestions,
+a child job for each attachment, the job's outcome and an audit entry. A duplicate or a rejected
+file ends its job here too. Nothing here commits: the pipeline runs these in one transaction
+that first checks that the worker still owns the job, so a crash before the commit leaves the
+job to be done again, and never done twice.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from edrm import audit, clock
+from edrm.access import SYSTEM, Principal
+from edrm.documents.models import Document, DocumentText
+from edrm.documents.service import NewDocument, create_document
+from edrm.errors import EdrmError
+from edrm.ingest import jobs, quarantine
+from edrm.ingest.models import (
+    DONE,
+    DUPLICATE,
+    FAILED,
+    FILED,
+    TRIAGE,
+    DocumentSuggestion,
+    IngestJob,
+)
+from edrm.ingest.types import DocumentMetadata, Reading, RejectedInputError, Suggestion
+from edrm.markings import Marking
+from edrm.people.service import principal_for
+from edrm.storage import BlobStore
+
+
+def file_reading(
+    session: Session, job: IngestJob, reading: Reading, code: str | None, top: Suggestion | None
+) -> None:
+    """File what was read into class `code` (None: the filer's triage list); the caller commits.
+
+    `top` is the classifier's best suggestion, whose confidence the job keeps.
+    """
+    actor = _actor(session, job)
+    document, code = _create(session, job, reading, code, actor)
+    if job.parent_document_id:
+        document.relations = [{"type": "attachment_of", "document_id": job.parent_document_id}]
+    _keep_text(session, document, reading)
+    _keep_suggestions(session, document, reading.suggestions)
+    _submit_attachments(session, job, reading.attachments, document, code)
+    _close_filed(session, job, reading, document, code, top, actor)
+
+
+def _actor(session: Session, job: IngestJob) -> Principal:
+    if job.submitted_by in ("", SYSTEM.username):
+        return SYSTEM
+    return principal_for(session, job.submitted_by)
+
+
+def _create(
+    session: Session, job: IngestJob, reading: Reading, code: str | None, actor: Principal
+) -> tuple[Document, str | None]:
+    """The document, filed into `code`; on the triage list when the destination refuses it.
+
+    Returns the document and the code it was filed into (None when it went to triage).
+    """
+    meta = reading.metadata
+    floor = Marking.parse(meta.marking_found) if meta.marking_found else Marking.OFFICIAL
+    new = _new_document(job, meta, code)
+
+    def create(triage: bool, extra: dict[str, Any]) -> Document:
+        return create_document(
+            session,
+            job.sha256,
+            job.size,
+            reading.sniffed.mime,
+            new,
+            actor=actor,
+            triage=triage,
+            marking_floor=floor,
+            extra=extra,
+        )
+
+    extra = _document_extra(job, reading)
+    try:
+        return create(code is None, extra), code
+    except EdrmError as exc:
+        if code is None:
+            raise
+        # The destination refused it (closed, unknown, marking): the filer's triage list instead.
+        return create(True, {**extra, "filing_refused": str(exc)}), None
+
+
+def _new_document(job: IngestJob, meta: DocumentMetadata, code: str | None) -> NewDocument:
+    """The document's metadata: the submitter's hints first, then what was found in the file."""
+    hints = job.hints or {}
+    created = None
+    if hints.get("created_at"):
+        created = datetime.fromisoformat(hints["created_at"])
+    elif meta.document_date:
+        d = meta.document_date
+        created = datetime(d.year, d.month, d.day, tzinfo=UTC)
+    return NewDocument(
+        filename=job.safe_name,
+        into_code=code or "",
+        title=hints.get("title") or meta.title,
+        marking=job.marking,
+        creator=hints.get("creator") or meta.author,
+        description=hints.get("description", ""),
+        doc_type=hints.get("doc_type", ""),
+        language=meta.language if meta.language != "und" else "en",
+        created_at=created,
+    )
+
+
+def _document_extra(job: IngestJob, reading: Reading) -> dict[str, Any]:
+    meta = reading.metadata
+    sniffed = reading.sniffed
+    extra: dict[str, Any] = {
+        "document_date": meta.document_date.isoformat() if meta.document_date else None,
+        "references": meta.references,
+        "page_count": meta.page_count,
+        "pii": meta.pii,
+        "marking_found": meta.marking_found,
+        "sniffed_type": sniffed.mime,
+        "sniffed_description": sniffed.description,
+        "extension_mismatch": sniffed.extension_mismatch,
+        "warnings": reading.extraction.warnings,
+        "ingest_job": job.id,
+        "properties": {k: v for k, v in reading.extraction.properties.items() if v},
+    }
+    if job.original_name != job.safe_name:
+        extra["original_filename"] = job.original_name
+    if reading.preview_sha256:
+        extra["preview_sha256"] = reading.preview_sha256
+    if not reading.text.strip():
+        extra["no_text_found"] = True
+    return extra
+
+
+def _keep_text(session: Session, document: Document, reading: Reading) -> None:
+    session.add(
+        DocumentText(
+            document_id=document.id,
+            text=reading.text,
+            pages=[
+                {"number": p.number, "source": p.source, "confidence": p.ocr_confidence}
+                for p in reading.pages
+            ],
+            extracted_at=clock.now(),
+        )
+    )
+
+
+def _keep_suggestions(session: Session, document: Document, suggestions: list[Suggestion]) -> None:
+    for rank, s in enumerate(suggestions, start=1):
+        session.add(
+            DocumentSuggestion(
+                document_id=document.id,
+                rank=rank,
+                class_code=s.class_code,
+                confidence=s.confidence,
+                reason=s.reason,
+            )
+        )
+
+
+def _submit_attachments(
+    session: Session,
+    job: IngestJob,
+    attachments: list[tuple[str, str, int]],
+    document: Document,
+    code: str | None,
+) -> None:
+    """A child job for each attachment (already in the blob store), linked to its parent."""
+    for name, sha256, size in attachments:
+        jobs.submit_stored(
+            session,
+            sha256,
+            size,
+            name,
+            jobs.Submission(
+                submitted_by=job.submitted_by,
+                source="attachment",
+                batch=job.batch,
+                into_code=code if job.into_code else None,
+                marking=job.marking,
+                parent_document_id=document.id,
+            ),
+        )
+
+
+def _close_filed(
+    session: Session,
+    job: IngestJob,
+    reading: Reading,
+    document: Document,
+    code: str | None,
+    top: Suggestion | None,
+    actor: Principal,
+) -> None:
+    """The job's outcome (filed or triage) and its audit entry."""
+    job.status = DONE
+    job.outcome = FILED if code else TRIAGE
+    job.document_id = document.id
+    job.class_code = document.class_code
+    job.confidence = top.confidence if top else None
+    job.finished_at = clock.now()
+    audit.record(
+        session,
+        actor.username,
+        "ingest.filed" if code else "ingest.triage",
+        "ingest_job",
+        job.id,
+        {
+            "document": document.id,
+            "class": document.class_code,
+            "confidence": job.confidence,
+            "type": reading.sniffed.mime,
+            "extension_mismatch": reading.sniffed.extension_mismatch,
+        },
+    )
+
+
+def mark_duplicate(session: Session, job: IngestJob, existing_id: int) -> None:
+    job.status = DONE
+    job.outcome = DUPLICATE
+    job.document_id = existing_id
+    job.finished_at = clock.now()
+    audit.record(
+        session,
+        job.submitted_by,
+        "ingest.duplicate",
+        "ingest_job",
+        job.id,
+        {"document": existing_id},
+    )
+
+
+def mark_failed(
+    session: Session,
+    job: IngestJob,
+    error: RejectedInputError,
+    blobs: BlobStore,
+    quarantine_dir: Path,
+) -> None:
+    """A file the pipeline will not take: the reason is kept and the original quarantined."""
+    message = f"{job.safe_name}: {error}"
+    quarantine.keep(blobs, quarantine_dir, job, error.reason, message)
+    job.status = FAILED
+    job.outcome = FAILED
+    job.error_reason = error.reason
+    job.error = message
+    job.finished_at = clock.now()
+    audit.record(
+        session,
+        job.submitted_by,
+        "ingest.rejected",
+        "ingest_job",
+        job.id,
+        {"reason": error.reason, "error": message},
+    )
