@@ -15,7 +15,7 @@ import pytest
 from edrm.configfile import ConfigError, ConfigModel, parse_toml, validate
 from edrm.errors import InvalidInputError
 from edrm.fileplan.io import read_file
-from edrm.ingest.classify import load_rules
+from edrm.ingest.classify.rules import load_rules
 from edrm.ingest.metadata import load_metadata_config
 from edrm.ingest.types import load_ingest_config
 from edrm.settings import DEFAULT_CONFIG_DIR, Settings, SettingsError, load_settings
