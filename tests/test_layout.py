@@ -250,7 +250,13 @@ MAX_FUNCTION_LINES = 80
 
 
 def _product_modules() -> list[Path]:
-    return [m for package in PACKAGES for m in _modules(package)]
+    """Hand-written product code: Alembic's migration scripts are data-like and left out."""
+    return [
+        m
+        for package in PACKAGES
+        for m in _modules(package)
+        if not _rel(m).startswith("edrm/migrations/")
+    ]
 
 
 def test_no_product_module_is_over_600_lines() -> None:
