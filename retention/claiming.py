@@ -168,9 +168,10 @@ def _held_back(row: Any, progress: dict[str, Any]) -> dict[str, Any] | None:
 def _put_back(session: Session, back: list[dict[str, Any]]) -> None:
     if not back:
         return
+    queue = table_of(DisposalItem)
     session.execute(
-        update(table_of(DisposalItem))
-        .where(table_of(DisposalItem).c.id == bindparam("b_id"))
+        update(queue)
+        .where(queue.c.id == bindparam("b_id"))
         .values(
             status=bindparam("b_status"),
             batch_id=bindparam("b_batch"),
