@@ -128,6 +128,7 @@ def document_filter(session: Session, principal: Principal) -> ColumnElement[boo
         return Document.id.is_not(None)
     node_ids = visible_node_ids(session, principal)
     placed = Document.node_id.in_(node_ids) if node_ids else false()
+    in_triage: ColumnElement[bool]
     if principal.manages_records:
         in_triage = Document.node_id.is_(None)
     elif principal.user_id is not None:

@@ -96,7 +96,6 @@ _LOG_LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
 def _coerce(key: str, value: Any, *, from_env: bool) -> Any:
     """Turn a raw value into the type of setting `key`, or raise naming the key."""
     default = _FIELDS[key].default
-    kind = type(default)
     try:
         if isinstance(default, bool):
             if isinstance(value, bool):
@@ -114,9 +113,10 @@ def _coerce(key: str, value: Any, *, from_env: bool) -> Any:
             if not isinstance(value, str | Path) or not str(value):
                 raise ValueError("expected a path")
             return Path(value).expanduser()
+        # every other setting is text (its default a str)
         if not isinstance(value, str):
             raise ValueError("expected text")
-        return kind(value)
+        return value
     except ValueError as exc:
         source = f"{ENV_PREFIX}{key.upper()}" if from_env else key
         raise SettingsError(f"setting {source!r}: {exc} (got {value!r})") from None

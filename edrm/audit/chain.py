@@ -12,13 +12,13 @@ import hashlib
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import Integer, String, Text, insert, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from edrm import clock
-from edrm.db import Base
+from edrm.db import Base, table_of
 from edrm.errors import AuditNote
 
 GENESIS_HASH = "0" * 64
@@ -61,6 +61,19 @@ def _canonical(details: dict[str, Any]) -> str:
     return json.dumps(
         details, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
     )
+
+
+class _HashedFields(TypedDict):
+    """An event's fields that its hash covers (`compute_hash`'s arguments)."""
+
+    seq: int
+    at: str
+    actor: str
+    action: str
+    object_type: str
+    object_id: str
+    details: str
+    prev_hash: str
 
 
 def compute_hash(
@@ -136,23 +149,23 @@ def record_many(
     ).scalar_one()
     seq, prev = head.last_seq, head.last_hash
     at = clock.now().isoformat(timespec="microseconds")
-    rows = []
+    rows: list[dict[str, object]] = []
     for actor, action, object_type, object_id, details in entries:
         seq += 1
-        row = {
-            "seq": seq,
-            "at": at,
-            "actor": actor,
-            "action": action,
-            "object_type": object_type,
-            "object_id": str(object_id),
-            "details": _canonical(details or {}),
-            "prev_hash": prev,
-        }
-        row["hash"] = prev = compute_hash(**row)
-        rows.append(row)
+        fields = _HashedFields(
+            seq=seq,
+            at=at,
+            actor=actor,
+            action=action,
+            object_type=object_type,
+            object_id=str(object_id),
+            details=_canonical(details or {}),
+            prev_hash=prev,
+        )
+        prev = compute_hash(**fields)
+        rows.append({**fields, "hash": prev})
     if rows:
-        session.execute(insert(AuditEvent.__table__), rows)
+        session.execute(insert(table_of(AuditEvent)), rows)
         head.last_seq, head.last_hash = seq, prev
         session.flush()
     return len(rows)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 from sqlalchemy import select
@@ -53,7 +54,7 @@ def audit_log(limit: int, as_json: bool) -> None:
         events = session.scalars(
             select(audit.AuditEvent).order_by(audit.AuditEvent.seq.desc()).limit(limit)
         ).all()
-        rows = [
+        rows: list[dict[str, Any]] = [
             {
                 "seq": e.seq,
                 "at": e.at,

@@ -142,6 +142,8 @@ class DropFolder:
                 )
             ).all()
         for source_path, status in finished:
+            if source_path is None:  # not matched by the LIKE; the column is nullable
+                continue
             path = Path(source_path)
             if not path.exists():
                 continue

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -55,7 +55,7 @@ class Submission:
 def submit(
     session: Session,
     blobs: BlobStore,
-    content: BinaryIO,
+    content: IO[bytes],
     original_name: str,
     submission: Submission,
 ) -> IngestJob:

@@ -137,7 +137,7 @@ def submit_uploads(source: str) -> list[IngestJob]:
 @bp.post("/documents")
 def post_documents() -> Any:
     submitted = submit_uploads("api")
-    body = {"jobs": [job_as_dict(j) for j in submitted]}
+    body: dict[str, Any] = {"jobs": [job_as_dict(j) for j in submitted]}
     if len(submitted) == 1:
         body["job_id"] = submitted[0].id
     return jsonify(body), 202

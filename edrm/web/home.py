@@ -49,7 +49,9 @@ def index() -> str:
 @bp.route("/experts")
 @login_required
 def experts() -> Any:
-    return redirect(url_for("directory.find_expert", **request.args))
+    # the query string passed on (its first value of each name), as **request.args would
+    args: dict[str, Any] = request.args.to_dict()
+    return redirect(url_for("directory.find_expert", **args))
 
 
 @bp.route("/communities")
