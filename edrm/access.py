@@ -8,6 +8,7 @@ visibility filter.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, false, select
@@ -97,6 +98,25 @@ def require_records_manager(principal: Principal, what: str) -> None:
 
 def may_file_into(principal: Principal, node: FilePlanNode) -> bool:
     return may_see_node(principal, node)
+
+
+def may_be_offered(principal: Principal, node: FilePlanNode) -> bool:
+    """Whether a suggestion may name this node to the person: they may see it and file into it
+    (it takes documents, is open, and holds nothing above their clearance)."""
+    if node.kind_value == "function" or (node.is_folder and node.closed):
+        return False
+    holds = Marking.highest(*(n.marking for n in node.path()))
+    return may_file_into(principal, node) and principal.clearance.admits(holds)
+
+
+def suggestable_codes(session: Session, principal: Principal, codes: Iterable[str]) -> set[str]:
+    """Which of these file-plan codes may be offered to the person as a place to file
+    (`may_be_offered`); codes the plan does not have are not."""
+    wanted = set(codes)
+    if not wanted:
+        return set()
+    nodes = session.scalars(select(FilePlanNode).where(FilePlanNode.code.in_(wanted)))
+    return {node.code for node in nodes if may_be_offered(principal, node)}
 
 
 def may_administer_fileplan(principal: Principal) -> bool:

@@ -156,7 +156,7 @@ def get_job(job_id: int) -> Any:
 def get_document(document_id: int) -> Any:
     document = get_visible_document(db(), g.principal, document_id)
     data = document_as_dict(document)
-    data.update(document_ingest_view(db(), document))
+    data.update(document_ingest_view(db(), document, g.principal))
     if document.status == "destroyed":
         from retention.stubs import stub_as_dict, stub_for
 
