@@ -94,8 +94,10 @@ def engine_from_settings(settings: Settings) -> Engine:
     return make_engine(settings.db_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
 
 
-def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+def session_factory(engine: Engine, info: dict[str, Any] | None = None) -> sessionmaker[Session]:
+    """Sessions on `engine`; each starts with a copy of `info` in its `Session.info` (the
+    composition root puts the audit trail's keys there)."""
+    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True, info=info or {})
 
 
 def alembic_config(url: str) -> Any:
@@ -132,6 +134,6 @@ def head_revision() -> str | None:
 
 def sqlite_path(engine: Engine) -> Path | None:
     url = engine.url
-    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
         return Path(url.database)
     return None
