@@ -109,7 +109,7 @@ def test_a_checkpoint_goes_to_syslog_when_configured(runtime: Runtime, cli: Cli)
     finally:
         receiver.close()
     seq, last_hash = _head(runtime)
-    assert message.startswith("<3")  # facility auth (4) * 8 + info (6) = 38
+    assert message.startswith("<38>")  # facility auth (4) * 8 + severity info (6)
     assert f"edrm-audit checkpoint seq={seq} hash={last_hash}" in message
 
 
