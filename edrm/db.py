@@ -100,8 +100,10 @@ def engine_from_settings(settings: Settings) -> Engine:
     return make_engine(settings.db_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
 
 
-def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+def session_factory(engine: Engine, info: dict[str, Any] | None = None) -> sessionmaker[Session]:
+    """Sessions on `engine`; each starts with a copy of `info` in its `Session.info` (the
+    composition root puts the audit trail's keys there)."""
+    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True, info=info or {})
 
 
 def alembic_config(url: str) -> Any:

@@ -55,6 +55,12 @@ class Settings:
     scheduler: bool = True
     search_backend: str = "tantivy"
     elasticsearch_url: str = ""
+    audit_key_file: str = ""
+    audit_checkpoint_file: str = ""
+    audit_checkpoint_every: int = 1000
+    audit_syslog: str = ""
+    audit_tsa_url: str = ""
+    audit_tsa_ca_file: str = ""
     config_dir: Path = field(default=DEFAULT_CONFIG_DIR)
 
     @property
@@ -83,6 +89,21 @@ class Settings:
     @property
     def model_dir(self) -> Path:
         return self.home / "models"
+
+    @property
+    def audit_dir(self) -> Path:
+        """The audit trail's files outside the database: its keys, checkpoint log, TSA tokens."""
+        return self.home / "audit"
+
+    @property
+    def audit_key_path(self) -> Path:
+        return Path(self.audit_key_file) if self.audit_key_file else self.audit_dir / "keys.json"
+
+    @property
+    def audit_checkpoint_path(self) -> Path:
+        if self.audit_checkpoint_file:
+            return Path(self.audit_checkpoint_file)
+        return self.audit_dir / "checkpoints.log"
 
     def config_path(self, name: str) -> Path:
         path = Path(name)
@@ -132,6 +153,7 @@ def _validate(values: dict[str, Any]) -> None:
         "session_minutes",
         "max_upload_mb",
         "worker_stale_seconds",
+        "audit_checkpoint_every",
     ):
         if values[key] <= 0:
             raise SettingsError(f"setting {key!r}: must be greater than 0")
@@ -141,6 +163,9 @@ def _validate(values: dict[str, Any]) -> None:
         raise SettingsError("setting 'search_backend': use 'tantivy' or 'elasticsearch'")
     if values["search_backend"] == "elasticsearch" and not values["elasticsearch_url"]:
         raise SettingsError("setting 'elasticsearch_url' is needed for the elasticsearch backend")
+    tsa = values["audit_tsa_url"]
+    if tsa and not tsa.startswith(("http://", "https://")):
+        raise SettingsError("setting 'audit_tsa_url': use an http:// or https:// address")
     url = values["database_url"]
     if url and not url.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:")):
         raise SettingsError("setting 'database_url': only sqlite and postgresql URLs are supported")
@@ -217,9 +242,11 @@ def ensure_home(settings: Settings) -> None:
         settings.quarantine_dir,
         settings.model_dir,
         settings.inbox_dir,
+        settings.audit_dir,
     ):
         path.mkdir(parents=True, exist_ok=True)
     os.chmod(settings.home, 0o700)
+    os.chmod(settings.audit_dir, 0o700)
 
 
 def secret_key(settings: Settings) -> str:
