@@ -45,6 +45,12 @@ class Settings:
     secret_key: str = ""
     cookie_secure: bool = True
     session_minutes: int = 480
+    session_absolute_minutes: int = 720
+    sign_in_account_failures: int = 5
+    sign_in_address_failures: int = 20
+    sign_in_window_minutes: int = 15
+    sign_in_lockout_minutes: int = 15
+    password_hash_slots: int = 2
     max_upload_mb: int = 200
     fileplan_file: str = "fileplan.toml"
     service_name: str = "edrm"
@@ -151,6 +157,12 @@ def _validate(values: dict[str, Any]) -> None:
         "sqlite_busy_timeout_ms",
         "server_threads",
         "session_minutes",
+        "session_absolute_minutes",
+        "sign_in_account_failures",
+        "sign_in_address_failures",
+        "sign_in_window_minutes",
+        "sign_in_lockout_minutes",
+        "password_hash_slots",
         "max_upload_mb",
         "worker_stale_seconds",
         "audit_checkpoint_every",

@@ -88,8 +88,14 @@ COMMANDS = (
     "triage file",
     "triage list",
     "user",
+    "user activate",
     "user add",
+    "user deactivate",
     "user list",
+    "user password",
+    "user sign-out",
+    "user unlock",
+    "user update",
     "worker",
 )
 
