@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from edrm.lengths import refuse_over_long_text
 from edrm.package_files import package_dir
 from edrm.settings import Settings
 
@@ -95,7 +96,8 @@ def engine_from_settings(settings: Settings) -> Engine:
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+    """Sessions that refuse over-long text before anything is written (edrm.lengths)."""
+    return refuse_over_long_text(sessionmaker(bind=engine, expire_on_commit=False, autoflush=True))
 
 
 def alembic_config(url: str) -> Any:

@@ -107,7 +107,7 @@ def _new_document(job: IngestJob, meta: DocumentMetadata, code: str | None) -> N
         into_code=code or "",
         title=hints.get("title") or meta.title,
         marking=job.marking,
-        creator=hints.get("creator") or meta.author,
+        creator=hints.get("creator") or meta.author[:200],  # found in the file: cut to fit
         description=hints.get("description", ""),
         doc_type=hints.get("doc_type", ""),
         language=meta.language if meta.language != "und" else "en",
