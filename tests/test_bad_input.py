@@ -4,6 +4,7 @@ keep their HTML error pages."""
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterator
 from typing import Any
 
@@ -276,3 +277,54 @@ def test_pages_keep_their_html_error_pages(raising_app: Flask) -> None:
     assert not_allowed.status_code == 405
     assert not_allowed.mimetype == "text/html"
     assert "You cannot do that here" in not_allowed.text
+
+
+# --- the command line -----------------------------------------------------------------------------
+
+
+def _id_arguments(group: Any, prefix: str = "") -> list[tuple[str, str]]:
+    """(command, parameter) for every id parameter of every command, recursively."""
+    from edrm.cli.common import ID
+
+    found: list[tuple[str, str]] = []
+    for name, command in sorted(getattr(group, "commands", {}).items()):
+        full = f"{prefix} {name}".strip()
+        found.extend(_id_arguments(command, full))
+        for param in getattr(command, "params", []):
+            if param.type is ID:
+                found.append((full, param.opts[0]))
+    return found
+
+
+def test_an_id_beyond_64_bits_on_the_command_line_is_refused_in_one_line(
+    cli: Any, world: World
+) -> None:
+    from edrm.cli import main
+
+    targets = _id_arguments(main)
+    assert len(targets) >= 10
+    for command, param in targets:
+        args = command.split()
+        args += [param, str(HUGE)] if param.startswith("--") else [str(HUGE)]
+        result = cli(*args)
+        assert result.exit_code == 2, (args, result.output)
+        assert f"{HUGE} is not in the range 1<=x<=" in result.output, args
+        assert "Traceback" not in result.output
+
+
+def test_a_hold_on_a_document_number_beyond_64_bits_is_a_400(
+    client: FlaskClient, estate: Estate
+) -> None:
+    clients = signed_in_clients(client.application, ["records_manager_high"])
+    rm = clients["records_manager_high"]
+    answer = rm.post(
+        "/records-management/holds",
+        data={
+            "csrf_token": rm.csrf_token,
+            "reason": "Litigation",
+            "authority": "Counsel",
+            "document_id": "99999999999999999999",  # 20 digits, as the form allows
+        },
+    )
+    assert answer.status_code == 400
+    assert "is not a document number" in html.unescape(answer.text)

@@ -14,9 +14,8 @@ from flask import request
 from werkzeug.routing import IntegerConverter, Map
 
 from edrm.errors import InvalidInputError
+from edrm.ids import MAX_ID, id_from_text
 
-#: The largest id any table can hold (SQLite INTEGER, PostgreSQL BIGINT).
-MAX_ID = 2**63 - 1
 #: No listing pages deeper than this (search refuses beyond its first 100,000 hits anyway).
 MAX_PAGE = 100_000
 
@@ -31,11 +30,7 @@ class BoundedIntConverter(IntegerConverter):
 
 def id_or_none(value: str | None) -> int | None:
     """An id as typed in a form or query string ("123"), or None when it is not one."""
-    text = (value or "").strip()
-    if not text.isascii() or not text.isdigit():
-        return None
-    number = int(text)
-    return number if 1 <= number <= MAX_ID else None
+    return id_from_text(value)
 
 
 def ids_from(values: list[str]) -> list[int]:
