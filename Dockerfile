@@ -34,4 +34,7 @@ VOLUME ["/data"]
 EXPOSE 5000
 HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=5 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:5000/healthz', timeout=4)"]
-CMD ["sh", "-c", "edrm init && edrm demo && exec edrm serve --host 0.0.0.0 --port 5000"]
+# An empty installation unless EDRM_DEMO=1; the secret key from EDRM_SECRET_KEY(_FILE), else
+# one made on first start in the data volume (readable by the service only).
+ENV EDRM_DEMO=0
+CMD ["sh", "/app/scripts/container_start.sh"]

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from edrm.documents.models import Document
 from edrm.errors import NotFoundError, RefusedError
 from edrm.fileplan.models import FilePlanNode
+from edrm.ids import is_id
 from edrm.markings import Marking, markings_up_to
 from edrm.people.models import ALL_STAFF, User
 from edrm.people.roles import Role
@@ -159,8 +160,9 @@ def document_filter(session: Session, principal: Principal) -> ColumnElement[boo
 
 
 def get_visible_document(session: Session, principal: Principal, document_id: int) -> Document:
-    """The document, or NotFoundError whether it is missing or merely hidden from this person."""
-    document = session.get(Document, document_id)
+    """The document, or NotFoundError whether it is missing or merely hidden from this person
+    (or the id could not name a row at all)."""
+    document = session.get(Document, document_id) if is_id(document_id) else None
     if document is None or not may_see_document(principal, document):
         raise NotFoundError(f"document {document_id} not found")
     return document

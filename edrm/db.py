@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from edrm.lengths import refuse_over_long_text
 from edrm.package_files import package_dir
 from edrm.settings import Settings
 
@@ -101,9 +102,12 @@ def engine_from_settings(settings: Settings) -> Engine:
 
 
 def session_factory(engine: Engine, info: dict[str, Any] | None = None) -> sessionmaker[Session]:
-    """Sessions on `engine`; each starts with a copy of `info` in its `Session.info` (the
-    composition root puts the audit trail's keys there)."""
-    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True, info=info or {})
+    """Sessions on `engine` that refuse over-long text before anything is written
+    (edrm.lengths); each starts with a copy of `info` in its `Session.info` (the composition
+    root puts the audit trail's keys there)."""
+    return refuse_over_long_text(
+        sessionmaker(bind=engine, expire_on_commit=False, autoflush=True, info=info or {})
+    )
 
 
 def alembic_config(url: str) -> Any:

@@ -25,8 +25,12 @@ from edrm.package_files import package_dir
 # The config files shipped inside the package (a wheel carries them; a checkout has them there).
 DEFAULT_CONFIG_DIR = package_dir("defaults")
 ENV_PREFIX = "EDRM_"
-# EDRM_* variables that are not settings (read by the test suite or the config locator).
-_NOT_SETTINGS = {"EDRM_CONFIG_DIR"}
+# EDRM_* variables that are not settings (read by the config locator, or by the container's
+# start script: EDRM_DEMO=1 loads the demo).
+_NOT_SETTINGS = {"EDRM_CONFIG_DIR", "EDRM_DEMO"}
+# EDRM_<SETTING>_FILE: the setting's value is the content of that file (a secret mounted by
+# Docker or an orchestrator, e.g. EDRM_SECRET_KEY_FILE=/run/secrets/edrm_secret_key).
+_FILE_SUFFIX = "_FILE"
 _NOT_SETTING_PREFIXES = ("EDRM_TEST_",)
 
 
@@ -214,6 +218,41 @@ def _read_toml(path: Path) -> dict[str, Any]:
     return values.model_dump(exclude_unset=True)
 
 
+def _from_environment(env: Mapping[str, str]) -> dict[str, str]:
+    """The settings given as EDRM_<SETTING>, or read from the file EDRM_<SETTING>_FILE names."""
+    found: dict[str, str] = {}
+    for name, raw in env.items():
+        if not name.startswith(ENV_PREFIX) or name in _NOT_SETTINGS:
+            continue
+        if name.startswith(_NOT_SETTING_PREFIXES):
+            continue
+        key = name[len(ENV_PREFIX) :].lower()
+        from_file = key.endswith(_FILE_SUFFIX.lower()) and key not in _FIELDS
+        if from_file:
+            key = key[: -len(_FILE_SUFFIX)]
+        if key not in _FIELDS or key == "config_dir":
+            raise SettingsError(f"environment variable {name!r} is not an edrm setting")
+        if from_file:
+            if f"{ENV_PREFIX}{key.upper()}" in env:
+                raise SettingsError(
+                    f"environment variables {ENV_PREFIX}{key.upper()} and {name} are both set:"
+                    " give one"
+                )
+            raw = _read_secret(name, raw)
+        found[key] = raw
+    return found
+
+
+def _read_secret(name: str, path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8").rstrip("\r\n")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise SettingsError(
+            f"environment variable {name!r}: cannot read {path}: {reason}"
+        ) from None
+
+
 def load_settings(
     overrides: Mapping[str, Any] | None = None,
     environ: Mapping[str, str] | None = None,
@@ -227,14 +266,7 @@ def load_settings(
     values["config_dir"] = config_dir
     for key, raw in _read_toml(config_dir / "edrm.toml").items():
         values[key] = _coerce(key, raw, from_env=False)
-    for name, raw in env.items():
-        if not name.startswith(ENV_PREFIX) or name in _NOT_SETTINGS:
-            continue
-        if name.startswith(_NOT_SETTING_PREFIXES):
-            continue
-        key = name[len(ENV_PREFIX) :].lower()
-        if key not in _FIELDS or key == "config_dir":
-            raise SettingsError(f"environment variable {name!r} is not an edrm setting")
+    for key, raw in _from_environment(env).items():
         values[key] = _coerce(key, raw, from_env=True)
     for key, raw in (overrides or {}).items():
         if key not in _FIELDS:

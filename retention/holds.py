@@ -27,6 +27,7 @@ from edrm.access import (
 from edrm.documents.models import Document
 from edrm.errors import AuditNote, InvalidInputError, NotFoundError, RefusedError
 from edrm.fileplan.models import FilePlanNode
+from edrm.ids import id_from_text
 from edrm.saved_searches import SavedSearch
 from retention.models import LegalHold, LegalHoldItem
 from search.base import MAX_PAGE_DEPTH, MAX_PER_PAGE, SearchBackend, SearchQuery
@@ -216,8 +217,9 @@ def get_hold(session: Session, hold_id: int) -> LegalHold:
 def _saved_search(session: Session, actor: Principal, ref: str) -> SavedSearch:
     """A saved search named by id or by name (the actor's own first, then anyone's)."""
     ref = ref.strip()
-    if ref.isdigit():
-        saved = session.get(SavedSearch, int(ref))
+    saved_id = id_from_text(ref)
+    if saved_id is not None:
+        saved = session.get(SavedSearch, saved_id)
         if saved is not None:
             return saved
     named = list(

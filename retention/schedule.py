@@ -83,7 +83,8 @@ def ensure_schedule(session: Session, settings: Settings) -> bool:
     path = settings.config_path(SCHEDULE_FILE)
     if not path.exists():
         return False
-    import_schedule(session, load_schedule(path), actor=SYSTEM, source=str(path))
+    # The file's name, as the CLI gives it: the audit's object id, not a path of any length.
+    import_schedule(session, load_schedule(path), actor=SYSTEM, source=path.name)
     return True
 
 

@@ -192,6 +192,16 @@ def test_health_reports_the_database_and_data_directory(client: FlaskClient, wor
     assert response.json == {"status": "ok", "database": "ok", "data_directory": "ok"}
 
 
+def test_health_answers_a_signed_in_person_at_once(client: FlaskClient, world: World) -> None:
+    import time
+
+    sign_in(client, "clerk")
+    started = time.monotonic()
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert time.monotonic() - started < 5  # not after SQLite's busy timeout (15 s)
+
+
 def test_health_reports_a_missing_data_directory(client: FlaskClient, world: World) -> None:
     import shutil
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from edrm.db import current_revision, head_revision
 from edrm.errors import EdrmError
+from edrm.ids import MAX_ID
 from edrm.people.service import principal_for
 from edrm.settings import Settings, SettingsError, load_settings
 from edrm.wiring import Runtime, build_runtime
@@ -83,6 +84,11 @@ def _principal(session: Session, username: str | None) -> Any:
 def _json_out(value: Any) -> None:
     click.echo(json.dumps(value, indent=2, ensure_ascii=False, default=str))
 
+
+#: A row id (documents, holds, queue items …): 1 to the largest a table can hold.
+ID = click.IntRange(1, MAX_ID)
+#: How many to list or which page: a whole number of at least 1, within reason.
+COUNT = click.IntRange(1, 100_000)
 
 as_option = click.option(
     "--as", "as_user", metavar="USERNAME", help="Act as this person (their access applies)."

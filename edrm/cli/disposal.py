@@ -7,7 +7,16 @@ from datetime import date, datetime
 
 import click
 
-from edrm.cli.common import CliError, _json_out, _principal, as_option, friendly_errors, runtime
+from edrm.cli.common import (
+    COUNT,
+    ID,
+    CliError,
+    _json_out,
+    _principal,
+    as_option,
+    friendly_errors,
+    runtime,
+)
 from edrm.errors import NotFoundError, RefusedError
 from retention.certificates import list_certificates
 from retention.execution import execute_approved
@@ -42,7 +51,7 @@ def disposal() -> None:
 )
 @click.option("--class", "class_code", default=None, help="Only this class (and its sub-classes).")
 @click.option("--action", default=None, help="destroy, transfer or review.")
-@click.option("--stage", type=int, default=None, help="Only items at this review stage.")
+@click.option("--stage", type=ID, default=None, help="Only items at this review stage.")
 @click.option("--json", "as_json", is_flag=True)
 @as_option
 @friendly_errors
@@ -78,7 +87,7 @@ def disposal_list(
 
 
 @disposal.command("show")
-@click.argument("item_id", type=int)
+@click.argument("item_id", type=ID)
 @click.option("--json", "as_json", is_flag=True)
 @as_option
 @friendly_errors
@@ -113,7 +122,7 @@ def disposal_show(item_id: int, as_json: bool, as_user: str | None) -> None:
 
 
 @disposal.command("decide")
-@click.argument("item_ids", type=int, nargs=-1, required=True)
+@click.argument("item_ids", type=ID, nargs=-1, required=True)
 @click.option("--approve", "decision", flag_value="approve", help="Approve (this stage).")
 @click.option("--reject", "decision", flag_value="reject", help="Keep the record.")
 @click.option("--refer", "decision", flag_value="refer", help="Pass to a further reviewer.")
@@ -188,7 +197,7 @@ def _refused_out(result: BulkDecision) -> None:
 
 
 @disposal.command("execute")
-@click.option("--limit", type=int, default=None, help="At most this many items.")
+@click.option("--limit", type=COUNT, default=None, help="At most this many items.")
 @click.option("--json", "as_json", is_flag=True)
 @as_option
 @friendly_errors

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from edrm.access import get_visible_document
-from edrm.cli.common import CliError, _json_out, _principal, as_option, friendly_errors, runtime
+from edrm.cli.common import ID, CliError, _json_out, _principal, as_option, friendly_errors, runtime
 from edrm.documents.service import (
     NewDocument,
     add_document,
@@ -72,7 +72,7 @@ def doc_add(
 
 
 @doc.command("show")
-@click.argument("document_id", type=int)
+@click.argument("document_id", type=ID)
 @click.option("--json", "as_json", is_flag=True)
 @as_option
 @friendly_errors
@@ -104,7 +104,7 @@ def doc_show(document_id: int, as_json: bool, as_user: str | None) -> None:
 
 
 @doc.command("declare")
-@click.argument("document_id", type=int)
+@click.argument("document_id", type=ID)
 @as_option
 @friendly_errors
 def doc_declare(document_id: int, as_user: str | None) -> None:
@@ -115,7 +115,7 @@ def doc_declare(document_id: int, as_user: str | None) -> None:
 
 
 @doc.command("move")
-@click.argument("document_id", type=int)
+@click.argument("document_id", type=ID)
 @click.option("--to", "to", required=True, help="Target class or folder code.")
 @as_option
 @friendly_errors
@@ -127,9 +127,9 @@ def doc_move(document_id: int, to: str, as_user: str | None) -> None:
 
 
 @doc.command("get")
-@click.argument("document_id", type=int)
+@click.argument("document_id", type=ID)
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True)
-@click.option("--version", "version", type=int, default=None, help="Version number (latest).")
+@click.option("--version", "version", type=ID, default=None, help="Version number (latest).")
 @as_option
 @friendly_errors
 def doc_get(document_id: int, output: Path, version: int | None, as_user: str | None) -> None:

@@ -6,7 +6,16 @@ from datetime import date
 
 import click
 
-from edrm.cli.common import CliError, _json_out, _principal, as_option, friendly_errors, runtime
+from edrm.cli.common import (
+    COUNT,
+    ID,
+    CliError,
+    _json_out,
+    _principal,
+    as_option,
+    friendly_errors,
+    runtime,
+)
 from retention.events import event_as_dict, list_events, record_event
 from retention.schedule import ensure_schedule
 
@@ -19,7 +28,7 @@ def event() -> None:
 @event.command("record")
 @click.argument("name")
 @click.option("--folder", "folder_code", help="The folder the event happened to.")
-@click.option("--doc", "document_id", type=int, help="The record the event happened to.")
+@click.option("--doc", "document_id", type=ID, help="The record the event happened to.")
 @click.option("--date", "on", required=True, help="When it happened, e.g. 2025-06-30.")
 @click.option("--note", default="", help="A note kept with the event.")
 @click.option("--json", "as_json", is_flag=True)
@@ -59,7 +68,7 @@ def event_record(
 
 
 @event.command("list")
-@click.option("--limit", type=int, default=50, show_default=True)
+@click.option("--limit", type=COUNT, default=50, show_default=True)
 @click.option("--json", "as_json", is_flag=True)
 @friendly_errors
 def event_list(limit: int, as_json: bool) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from edrm.access import require_records_manager
-from edrm.cli.common import CliError, _json_out, _principal, as_option, friendly_errors, runtime
+from edrm.cli.common import ID, CliError, _json_out, _principal, as_option, friendly_errors, runtime
 from edrm.search_service import catch_up
 from retention.holds import (
     covered_count,
@@ -29,7 +29,7 @@ def hold() -> None:
 @hold.command("place")
 @click.option("--reason", required=True, help="Why, e.g. 'FOI request 2025/117'.")
 @click.option("--authority", required=True, help="Who or what requires it, e.g. a court order.")
-@click.option("--doc", "document_id", type=int, help="Hold one document.")
+@click.option("--doc", "document_id", type=ID, help="Hold one document.")
 @click.option("--folder", "folder_code", help="Hold a folder or class and everything below it.")
 @click.option("--query", help="Hold what a search finds now (or 'saved:ID|NAME').")
 @click.option("--saved-search", help="Hold what a saved search (id or name) finds now.")
@@ -80,7 +80,7 @@ def hold_place(
 
 
 @hold.command("lift")
-@click.argument("hold_id", type=int)
+@click.argument("hold_id", type=ID)
 @click.option("--reason", required=True, help="Why the hold is no longer needed.")
 @click.option("--json", "as_json", is_flag=True)
 @as_option
@@ -117,7 +117,7 @@ def hold_list(show_all: bool, as_json: bool, as_user: str | None) -> None:
 
 
 @hold.command("show")
-@click.argument("hold_id", type=int)
+@click.argument("hold_id", type=ID)
 @click.option("--json", "as_json", is_flag=True)
 @as_option
 @friendly_errors
@@ -140,7 +140,7 @@ def hold_show(hold_id: int, as_json: bool, as_user: str | None) -> None:
 
 
 @hold.command("delete")
-@click.argument("hold_id", type=int)
+@click.argument("hold_id", type=ID)
 @as_option
 @friendly_errors
 def hold_delete(hold_id: int, as_user: str | None) -> None:

@@ -15,7 +15,15 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from edrm.cli.common import _json_out, _principal, _settings, as_option, friendly_errors, runtime
+from edrm.cli.common import (
+    ID,
+    _json_out,
+    _principal,
+    _settings,
+    as_option,
+    friendly_errors,
+    runtime,
+)
 from edrm.documents.filenames import storable
 from edrm.ingest import jobs
 from edrm.ingest.quarantine import listing
@@ -217,7 +225,7 @@ def triage_list(as_json: bool, as_user: str | None) -> None:
 
 
 @triage.command("file")
-@click.argument("document_id", type=int)
+@click.argument("document_id", type=ID)
 @click.option("--to", "to", required=True, help="The class or folder to file it in.")
 @as_option
 @friendly_errors

@@ -14,7 +14,15 @@ from typing import Any
 import click
 from sqlalchemy import func, select
 
-from edrm.cli.common import CliError, _json_out, _principal, as_option, friendly_errors, runtime
+from edrm.cli.common import (
+    COUNT,
+    CliError,
+    _json_out,
+    _principal,
+    as_option,
+    friendly_errors,
+    runtime,
+)
 from edrm.documents.models import Document
 from edrm.search_indexer import reindex
 from edrm.search_service import catch_up, result_as_dict, search_documents
@@ -39,8 +47,10 @@ def _parse_facet_filters(values: tuple[str, ...]) -> dict[str, list[str]]:
     metavar="TEXT",
     help="Search for TEXT as given, any words (even 'reindex'); WORDS are added to it.",
 )
-@click.option("--limit", type=int, default=20, show_default=True, help="Hits per page.")
-@click.option("--page", type=int, default=1, show_default=True)
+@click.option(
+    "--limit", type=click.IntRange(1, 1000), default=20, show_default=True, help="Hits per page."
+)
+@click.option("--page", type=COUNT, default=1, show_default=True)
 @click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance")
 @click.option("--filter", "filters", multiple=True, help="Facet filter NAME=VALUE (repeatable).")
 @click.option("--json", "as_json", is_flag=True)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from edrm.cli.common import _json_out, _principal, as_option, friendly_errors, runtime
+from edrm.cli.common import ID, _json_out, _principal, as_option, friendly_errors, runtime
 from edrm.errors import RefusedError
 from retention.transfer import (
     export_transfer,
@@ -24,7 +24,7 @@ def transfer() -> None:
 
 @transfer.command("export")
 @click.option(
-    "--item", "item_ids", type=int, multiple=True, help="Only this queue item (repeatable)."
+    "--item", "item_ids", type=ID, multiple=True, help="Only this queue item (repeatable)."
 )
 @click.option(
     "-o",

@@ -149,7 +149,7 @@ def _new_document(
         into_code=code or "",
         title=hints.get("title") or meta.title,
         marking=marking,
-        creator=hints.get("creator") or meta.author,
+        creator=hints.get("creator") or meta.author[:200],  # found in the file: cut to fit
         description=hints.get("description", ""),
         doc_type=hints.get("doc_type", ""),
         language=meta.language if meta.language != "und" else "en",

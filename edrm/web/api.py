@@ -15,19 +15,21 @@ from wtforms import ValidationError
 
 from edrm.access import Principal, get_visible_document
 from edrm.documents.service import document_as_dict
-from edrm.errors import EdrmError, GoneError, InvalidInputError, NotFoundError, RefusedError
+from edrm.errors import EdrmError, InvalidInputError, NotFoundError
 from edrm.ingest import jobs
 from edrm.ingest.models import IngestJob
 from edrm.ingest.pipeline import document_ingest_view
 from edrm.people.throttle import Lockout
 from edrm.web.auth import attempt_sign_in
-from edrm.web.runtime import db, keep_refused_change_audit, rt, send_version
+from edrm.web.errors import api_edrm_error, api_http_error, problem
+from edrm.web.params import int_arg, optional_int_arg, page_arg
+from edrm.web.runtime import db, rt, send_version
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
 def _error(status: int, message: str) -> Any:
-    return jsonify({"error": message}), status
+    return problem(status, message)
 
 
 @bp.before_request
@@ -71,29 +73,12 @@ def _too_many_attempts(lockout: Lockout) -> Any:
 
 @bp.errorhandler(EdrmError)
 def _edrm_error(exc: EdrmError) -> Any:
-    if isinstance(exc, GoneError):
-        return _gone(exc)
-    if isinstance(exc, NotFoundError):
-        return _error(404, str(exc))
-    if isinstance(exc, RefusedError):
-        keep_refused_change_audit(exc)
-        return _error(403, str(exc))
-    if isinstance(exc, InvalidInputError):
-        return _error(400, str(exc))
-    return _error(400, str(exc))
-
-
-def _gone(exc: GoneError) -> Any:
-    """410 Gone with the residual stub of the destroyed record."""
-    from retention.stubs import stub_as_dict, stub_for
-
-    stub = stub_for(db(), exc.document_id) if exc.document_id is not None else None
-    return jsonify({"error": str(exc), "stub": stub_as_dict(stub) if stub else None}), 410
+    return api_edrm_error(exc)
 
 
 @bp.errorhandler(HTTPException)
 def _http_error(exc: HTTPException) -> Any:
-    return _error(exc.code or 500, exc.description or exc.name)
+    return api_http_error(exc)
 
 
 def json_api_blueprint(name: str, import_name: str) -> Blueprint:
@@ -196,7 +181,7 @@ def get_content(document_id: int) -> Any:
         runtime.blobs,
         document_id,
         actor=g.principal,
-        version=request.args.get("version", type=int),
+        version=optional_int_arg("version"),
     )
     return send_version(chosen)
 
@@ -220,8 +205,8 @@ def search() -> Any:
             g.principal,
             request.args.get("q", ""),
             filters=filters,
-            page=request.args.get("page", 1, type=int) or 1,
-            per_page=request.args.get("per_page", 20, type=int) or 20,
+            page=page_arg(),
+            per_page=int_arg("per_page", 20),
             sort="date" if request.args.get("sort") == "date" else "relevance",
         )
     except ValueError as exc:

@@ -6,21 +6,21 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
-from flask import Flask, g, render_template, request
-from flask_wtf.csrf import CSRFError, CSRFProtect
+from flask import Flask, g, request
+from flask_wtf.csrf import CSRFProtect
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import BytecodeCache, ChoiceLoader, PackageLoader, PrefixLoader
 from jinja2.bccache import Bucket
 from werkzeug.wrappers import Response
 
-from edrm.errors import NotFoundError, RefusedError
 from edrm.people.passwords import use_hash_slots
 from edrm.settings import load_settings, secret_key
 from edrm.web import api, auth, documents, fileplan, health, home, ingest, search
+from edrm.web.errors import register_error_handlers
+from edrm.web.params import BoundedIntConverter
 from edrm.web.runtime import (
     close_request_session,
     commit_request_session,
-    keep_refused_change_audit,
 )
 from edrm.web.sessions import ServerSideSessions
 from edrm.wiring import build_runtime
@@ -60,6 +60,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     runtime = build_runtime(settings)
 
     app = Flask(__name__)
+    app.url_map.converters["int"] = BoundedIntConverter  # ids beyond 64 bits: 404, not 500
     app.config.update(
         SECRET_KEY=secret_key(settings),
         SESSION_COOKIE_NAME="edrm_session",
@@ -102,7 +103,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.after_request(_security_headers)
     app.after_request(commit_request_session)
     app.teardown_request(close_request_session)
-    _register_error_pages(app)
+    register_error_handlers(app)
     return app
 
 
@@ -134,25 +135,3 @@ def _security_headers(response: Response) -> Response:
     if request.endpoint != "static" and "Cache-Control" not in response.headers:
         response.headers["Cache-Control"] = "no-store"
     return response
-
-
-def _register_error_pages(app: Flask) -> None:
-    @app.errorhandler(404)
-    @app.errorhandler(NotFoundError)
-    def not_found(_exc: Exception) -> tuple[str, int]:
-        return render_template("errors/404.html"), 404
-
-    @app.errorhandler(403)
-    @app.errorhandler(RefusedError)
-    def refused(exc: Exception) -> tuple[str, int]:
-        message = str(exc) if isinstance(exc, RefusedError) else ""
-        keep_refused_change_audit(exc)
-        return render_template("errors/403.html", message=message), 403
-
-    @app.errorhandler(CSRFError)
-    def csrf_failed(_exc: CSRFError) -> tuple[str, int]:
-        return render_template("errors/400.html"), 400
-
-    @app.errorhandler(500)
-    def server_error(_exc: Exception) -> tuple[str, int]:
-        return render_template("errors/500.html"), 500

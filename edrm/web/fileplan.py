@@ -16,6 +16,7 @@ from edrm.documents.service import list_in_node
 from edrm.fileplan.service import tree
 from edrm.search_service import BROWSE_FACETS, browse_filters, browse_node, hit_documents
 from edrm.web.auth import login_required, principal
+from edrm.web.params import page_arg
 from edrm.web.runtime import db, rt
 from edrm.web.search import FACET_LABELS
 from search.base import MAX_PAGE_DEPTH, SearchError
@@ -40,7 +41,7 @@ def node(code: str) -> str:
     current = get_visible_node(session, who, code)
     visible = visible_node_ids(session, who)
     children = [c for c in current.children if c.id in visible]
-    page = min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE_DEPTH // PER_PAGE)
+    page = min(page_arg(), MAX_PAGE_DEPTH // PER_PAGE)
     chosen = {name: request.args.getlist(name) for name in BROWSE_FACETS}
     chosen = {name: values for name, values in chosen.items() if values}
     context: dict[str, Any] = {"result": None, "error": None, "documents": [], "total": 0}

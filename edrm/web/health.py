@@ -5,11 +5,12 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from alembic.runtime.migration import MigrationContext
 from flask import Blueprint, jsonify
 from sqlalchemy import text
 
-from edrm.db import current_revision, head_revision
-from edrm.web.runtime import rt
+from edrm.db import head_revision
+from edrm.web.runtime import db, rt
 
 bp = Blueprint("health", __name__)
 
@@ -19,9 +20,11 @@ def healthz() -> Any:
     runtime = rt()
     checks: dict[str, str] = {}
     try:
-        with runtime.engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-        revision = current_revision(runtime.engine)
+        # The request's own session: on SQLite a second connection would wait behind the
+        # write lock it takes for a signed-in person (BEGIN IMMEDIATE), then time out.
+        conn = db().connection()
+        conn.execute(text("SELECT 1"))
+        revision = MigrationContext.configure(conn).get_current_revision()
         checks["database"] = "ok" if revision == head_revision() else f"schema {revision} is old"
     except Exception as exc:  # any failure is the answer here
         checks["database"] = f"error: {type(exc).__name__}"

@@ -9,6 +9,7 @@ from flask import Blueprint, current_app, render_template, request
 
 from edrm.search_service import search_documents
 from edrm.web.auth import login_required, principal
+from edrm.web.params import page_arg
 from edrm.web.runtime import db, rt
 from search.base import FILTERS, MAX_PAGE_DEPTH, SearchError
 
@@ -34,7 +35,7 @@ def request_filters() -> dict[str, list[str]]:
 def page() -> Any:
     text = (request.args.get("q") or "").strip()
     filters = request_filters()
-    number = max(request.args.get("page", 1, type=int) or 1, 1)
+    number = page_arg()
     sort = "date" if request.args.get("sort") == "date" else "relevance"
     result, error = None, None
     if text or filters:

@@ -20,6 +20,7 @@ from edrm.errors import InvalidInputError, NotFoundError
 from edrm.web.api import json_api_blueprint
 from edrm.web.auth import login_required, principal
 from edrm.web.forms import ActionForm
+from edrm.web.params import int_arg, page_arg
 from edrm.web.runtime import db, rt
 from harvest import communities as comm
 from harvest.directory.listing import list_people, units_and_locations
@@ -77,7 +78,7 @@ def index() -> str:
     text = (request.args.get("q") or "").strip()[:200]
     unit = (request.args.get("unit") or "").strip()
     location = (request.args.get("location") or "").strip()
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = page_arg()
     entries, total = list_people(
         db(), text=text, unit=unit, location=location, page=page, per_page=PER_PAGE
     )
@@ -237,10 +238,7 @@ def community(kind: str, key: str) -> str:
 
 
 def _limit(default: int) -> int:
-    value = request.args.get("limit", default, type=int)
-    if value is None or not 1 <= value <= 100:
-        raise InvalidInputError("limit: a whole number from 1 to 100")
-    return value
+    return int_arg("limit", default, minimum=1, maximum=100)
 
 
 @api.get("/experts")
@@ -263,7 +261,7 @@ def api_people() -> Any:
         text=request.args.get("q", ""),
         unit=request.args.get("unit", ""),
         location=request.args.get("location", ""),
-        page=max(request.args.get("page", 1, type=int) or 1, 1),
+        page=page_arg(),
         per_page=_limit(PER_PAGE),
     )
     return jsonify(

@@ -10,6 +10,7 @@ from flask import Blueprint, render_template, request, url_for
 
 from edrm import clock
 from edrm.audit.search import AuditQuery, known_actions, search_audit
+from edrm.web.params import id_or_none
 from edrm.web.runtime import db
 
 PAGE_SIZE = 50
@@ -29,7 +30,7 @@ def audit_search() -> Any:
         object_id=args.get("object_id", "").strip(),
         date_from=_date_arg("from", errors),
         date_to=_date_arg("to", errors),
-        before_seq=int(args["before"]) if args.get("before", "").isdigit() else None,
+        before_seq=id_or_none(args.get("before")),
     )
     session = db()
     entries = [] if errors else search_audit(session, query, limit=PAGE_SIZE + 1)

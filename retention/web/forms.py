@@ -19,6 +19,7 @@ from wtforms import DateField, RadioField, SelectChoice, StringField, SubmitFiel
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from edrm.errors import InvalidInputError
+from edrm.ids import id_from_text
 
 DATE_FORMAT = "%d %m %Y"  # the GOV.UK date input's day, month and year, joined by spaces
 
@@ -194,6 +195,7 @@ def document_number(value: str | None) -> int | None:
     text = (value or "").strip().lstrip("#")
     if not text:
         return None
-    if not text.isdigit():
+    number = id_from_text(text)
+    if number is None:
         raise InvalidInputError(f"{value!r} is not a document number")
-    return int(text)
+    return number

@@ -22,6 +22,7 @@ from edrm.documents.models import Document
 from edrm.errors import NotFoundError
 from edrm.web.auth import principal
 from edrm.web.forms import ActionForm
+from edrm.web.params import id_or_none, ids_from
 from edrm.web.runtime import db, rt
 from retention import execution, review, stored_rules, sweep
 from retention.models import DisposalItem, ResidualStub
@@ -52,7 +53,7 @@ def _queue_filters() -> dict[str, Any]:
         "status": status if status in STATUS_LABELS or status == "all" else "pending",
         "class_code": request.values.get("class_code", "").strip() or None,
         "action": request.values.get("action", "") or None,
-        "stage": int(stage) if stage.isdigit() else None,
+        "stage": id_or_none(stage),
     }
 
 
@@ -93,7 +94,7 @@ def _render_queue(form: DecisionForm, *, status_code: int = 200) -> Any:
         class_codes=class_codes,
         form=form,
         action_form=ActionForm(),
-        selected={int(v) for v in request.form.getlist("item") if v.isdigit()},
+        selected=set(ids_from(request.form.getlist("item"))),
     )
     return html, status_code
 
@@ -176,14 +177,14 @@ def decide() -> Any:
         filters = {**_queue_filters(), "status": "pending"}
         ids = [i.id for i in review.list_queue(session, **filters)]
     else:
-        ids = sorted({int(v) for v in request.form.getlist("item") if v.isdigit()})
-    back = request.form.get("back") or ""
+        ids = ids_from(request.form.getlist("item"))
+    back = id_or_none(request.form.get("back"))
     valid = form.validate_on_submit()
     if not valid or not ids:
         if not ids:
             form.form_errors.append("Choose at least one item in the queue")
-        if back.isdigit():
-            return _render_item(int(back), form, status_code=400)
+        if back is not None:
+            return _render_item(back, form, status_code=400)
         return _render_queue(form, status_code=400)
     result = review.decide_items(
         session,
@@ -194,8 +195,8 @@ def decide() -> Any:
         new_date=form.new_date.data,
     )
     _flash_decision(result)
-    if back.isdigit():
-        return redirect(url_for("retention.item", item_id=int(back)))
+    if back is not None:
+        return redirect(url_for("retention.item", item_id=back))
     return redirect(url_for("retention.queue", **_filter_args()))
 
 

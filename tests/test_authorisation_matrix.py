@@ -1,0 +1,259 @@
+"""The authorisation matrix: every route of the app, asked by every role at a low and a high
+clearance and by nobody signed in, answers with the status this table gives.
+
+The routes come from the app's URL map, so a route added without a row here fails the suite.
+GET routes are requested for real; POST routes are sent with a valid CSRF token and no fields,
+which is enough to see who may (the refusal comes before the form is read) without changing
+much. Parameters name real objects of the estate (tests/web_estate.py): document routes ask
+for the SECRET record, queue-item and hold routes for that record's item and hold, leaver
+routes for lena (none of the matrix people is her manager or successor), saved-search routes
+for civil_servant_low's search, skill routes for civil_servant_high's skill.
+
+How a row reads: a status for everyone signed in ("*"), overridden by clearance ("low",
+"high"), by role, then by role and clearance ("civil_servant:low"); "anonymous" is nobody
+signed in. The rules it records: records-management pages answer 403 to everyone but records
+managers and administrators; HR-only pages (leavers) answer 404 to everyone but HR; a record
+above a person's clearance is 404, exactly as one that does not exist; what belongs to one
+person (a saved search, an ingest job, a skill) is 404 to others; pages send nobody signed in
+to the sign-in page (302) and the API answers them 401.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from edrm.people.roles import Role
+from tests.conftest import World, create_app_for_tests
+from tests.web_estate import (
+    ANONYMOUS,
+    LEVELS,
+    Estate,
+    basic_auth,
+    build_estate,
+    principals,
+    rule_path,
+    signed_in_clients,
+)
+
+# The matrix is about the web layer over services tested on both databases.
+pytestmark = pytest.mark.sqlite_only
+
+ANON = "anonymous"
+#: Records managers' pages: refused (403) to those who do not manage records.
+RM_ONLY = {"*": 403, "records_manager": 200, "administrator": 200, ANON: 302}
+#: HR-only pages: not found (404) for anyone but HR.
+HR_ONLY = {"*": 404, "hr": 200, ANON: 302}
+HR_ONLY_API = {"*": 404, "hr": 200, ANON: 401}
+#: The SECRET record: found at a high clearance only.
+SECRET_RECORD = {"*": 404, "high": 200, ANON: 302}
+SECRET_RECORD_API = {"*": 404, "high": 200, ANON: 401}
+EVERYONE = {"*": 200, ANON: 302}
+EVERYONE_API = {"*": 200, ANON: 401}
+PUBLIC = {"*": 200, ANON: 200}
+
+GET: dict[str, dict[str, int]] = {
+    "api.get_content": SECRET_RECORD_API,
+    "api.get_document": SECRET_RECORD_API,
+    # civil_servant_low's job: theirs, and records managers'; 404 for everyone else.
+    "api.get_job": {
+        "*": 404,
+        "civil_servant:low": 200,
+        "records_manager": 200,
+        "administrator": 200,
+        ANON: 401,
+    },
+    "api.search": EVERYONE_API,
+    "auth.sign_in": PUBLIC,
+    "directory.communities": EVERYONE,
+    "directory.community": EVERYONE,
+    "directory.edit": EVERYONE,
+    "directory.find_expert": EVERYONE,
+    "directory.index": EVERYONE,
+    "directory.profile": EVERYONE,
+    "directory_api.api_experts": EVERYONE_API,
+    "directory_api.api_people": EVERYONE_API,
+    "directory_api.api_person": EVERYONE_API,
+    "documents.download": SECRET_RECORD,
+    # Found at a high clearance, but no preview was rendered for a text file.
+    "documents.preview": {"*": 404, ANON: 302},
+    "documents.show": SECRET_RECORD,
+    "fileplan.index": EVERYONE,
+    # HR-CASE-DIS, for the hr group: found by HR (a class's marking is its records' default,
+    # not a bar to seeing the class).
+    "fileplan.node": {"*": 404, "hr": 200, ANON: 302},
+    "health.healthz": PUBLIC,
+    "home.communities": {"*": 302, ANON: 302},  # moved to /communities/browse
+    "home.experts": {"*": 302, ANON: 302},  # moved to /find-an-expert
+    "home.index": EVERYONE,
+    "ingest.triage": EVERYONE,
+    "ingest.upload": EVERYONE,
+    "leavers.dashboard": HR_ONLY,
+    "leavers.file_plan": HR_ONLY,
+    "leavers.leaver": HR_ONLY,
+    "leavers.my_harvests": EVERYONE,
+    "leavers.new_leaver": HR_ONLY,
+    "leavers.plan": HR_ONLY,
+    "leavers.plan_session": HR_ONLY,
+    "leavers.risk": HR_ONLY,
+    "leavers_api.api_leaver": HR_ONLY_API,
+    "leavers_api.api_leaver_plan": HR_ONLY_API,
+    "leavers_api.api_leaver_risk": HR_ONLY_API,
+    "leavers_api.api_leavers": HR_ONLY_API,
+    "retention.audit_search": RM_ONLY,
+    "retention.certificates": RM_ONLY,
+    "retention.consequence": EVERYONE,
+    "retention.events_page": RM_ONLY,
+    "retention.forecast_page": RM_ONLY,
+    "retention.hold": RM_ONLY,
+    "retention.holds_page": RM_ONLY,
+    "retention.index": RM_ONLY,
+    "retention.item": RM_ONLY,
+    "retention.queue": RM_ONLY,
+    "retention.schedule_csv": RM_ONLY,
+    "retention.schedule_page": RM_ONLY,
+    "retention.transfer_page": RM_ONLY,
+    "retention.transfers": RM_ONLY,
+    "search.page": EVERYONE,
+    # civil_servant_low's saved search: run for them (a redirect to the search), 404 for others.
+    "search.run_saved": {"*": 404, "civil_servant:low": 302, ANON: 302},
+    "search.saved": EVERYONE,
+    "static": PUBLIC,
+}
+
+#: With a valid CSRF token and no fields: 302 or 400 where the person may (the form is empty),
+#: the refusal where they may not.
+RM_MAY = {"*": 403, "records_manager": 302, "administrator": 302, ANON: 302}
+RM_MAY_FORM = {"*": 403, "records_manager": 400, "administrator": 400, ANON: 302}
+HR_MAY = {"*": 404, "hr": 302, ANON: 302}
+HR_MAY_FORM = {"*": 404, "hr": 400, ANON: 302}
+SIGNED_IN_MAY = {"*": 302, ANON: 302}
+
+POST: dict[str, dict[str, int]] = {
+    "api.post_documents": {"*": 400, ANON: 401},  # no files sent
+    "auth.sign_in": PUBLIC,  # the empty form again
+    "auth.sign_out": SIGNED_IN_MAY,
+    "directory.add_skill": SIGNED_IN_MAY,
+    "directory.drop_skill": {"*": 404, "civil_servant:high": 302, ANON: 302},
+    # civil_servant_high's skill: endorsed by others (and withdrawn), never by its owner.
+    "directory.endorse_skill": {"*": 302, "civil_servant:high": 403, ANON: 302},
+    "directory.opt_out": SIGNED_IN_MAY,
+    "directory.save_about": SIGNED_IN_MAY,
+    "directory.withdraw": {"*": 302, "civil_servant:high": 404, ANON: 302},
+    # Declaring needs the filer or a records manager; above the clearance it is not found.
+    "documents.declare": {"*": 404, "high": 403, ANON: 302},
+    "ingest.file_item": SIGNED_IN_MAY,
+    "leavers.approve": HR_MAY,
+    "leavers.criticality": HR_MAY,
+    "leavers.file_plan": HR_MAY_FORM,
+    "leavers.new_leaver": HR_MAY_FORM,
+    "leavers.plan_session": HR_MAY,
+    "leavers.start_plan": HR_MAY,
+    "retention.decide": RM_MAY_FORM,
+    "retention.delete_hold": RM_MAY,
+    "retention.events_page": RM_MAY_FORM,
+    "retention.execute": RM_MAY,
+    "retention.export_transfer": RM_MAY,
+    "retention.hold": RM_MAY_FORM,
+    "retention.holds_page": RM_MAY_FORM,
+    "retention.run_sweep": RM_MAY,
+    "retention.schedule_page": {**RM_MAY_FORM, "records_manager": 200, "administrator": 200},
+    "retention.transfer_page": RM_MAY_FORM,
+    "search.delete_saved": {"*": 404, "civil_servant:low": 302, ANON: 302},
+    "search.save": SIGNED_IN_MAY,
+}
+
+#: Parameters that differ for one endpoint (the skill routes name the skill's owner).
+PARAMETERS: dict[str, dict[str, Any]] = {
+    "directory.endorse_skill": {"username": "civil_servant_high"},
+    "directory.withdraw": {"username": "civil_servant_high"},
+}
+#: A query string an endpoint needs to do its work rather than ask for it.
+QUERIES: dict[str, str] = {
+    "directory_api.api_experts": "q=invoices",
+    "retention.consequence": "code=FIN-AP-INV",
+    "search.page": "q=invoice",
+    "api.search": "q=invoice",
+}
+#: POSTs that change what later requests see run last, in this order; sign-out ends the lot.
+LAST = ("directory.drop_skill", "search.delete_saved", "retention.delete_hold", "auth.sign_out")
+
+
+def expected(row: dict[str, int], who: str) -> int:
+    """The row's status for a person (`<role>_<level>`) or for nobody signed in."""
+    if who == ANONYMOUS:
+        return row[ANON]
+    role, level = who.rsplit("_", 1)
+    for key in (f"{role}:{level}", role, level, "*"):
+        if key in row:
+            return row[key]
+    raise KeyError(who)
+
+
+@pytest.fixture
+def matrix(world: World, settings_overrides: dict[str, Any]) -> Iterator[tuple[Estate, Flask]]:
+    estate = build_estate(world)
+    app = create_app_for_tests(settings_overrides)
+    yield estate, app
+    app.extensions["edrm"].close()
+
+
+def _routes(app: Flask, method: str) -> list[Any]:
+    rules = [r for r in app.url_map.iter_rules() if method in (r.methods or ())]
+    order = {name: n for n, name in enumerate(LAST)}
+    return sorted(rules, key=lambda r: (order.get(r.endpoint, -1), r.endpoint, r.rule))
+
+
+def _ask(estate: Estate, clients: dict[str, Any], rule: Any, method: str, who: str) -> int:
+    values = {**estate.values, **PARAMETERS.get(rule.endpoint, {})}
+    path = rule_path(rule, values)
+    query = QUERIES.get(rule.endpoint)
+    url = f"{path}?{query}" if query else path
+    client = clients[who]
+    if path.startswith("/api/"):
+        answer = client.open(url, method=method, headers=basic_auth(who))
+    elif method == "GET":
+        answer = client.get(url)
+    else:
+        answer = client.post(url, data={"csrf_token": client.csrf_token})
+    assert answer.status_code < 500, f"{method} {url} as {who}: {answer.status_code}"
+    return int(answer.status_code)
+
+
+def test_every_route_is_in_the_matrix(app: Flask) -> None:
+    missing = []
+    for rule in app.url_map.iter_rules():
+        for method, table in (("GET", GET), ("POST", POST)):
+            if method in (rule.methods or ()) and rule.endpoint not in table:
+                missing.append(f"{method} {rule.endpoint} ({rule.rule})")
+    assert not missing, "routes missing from the authorisation matrix: " + ", ".join(missing)
+
+
+def test_the_matrix_names_only_routes_that_exist(app: Flask) -> None:
+    endpoints = {(m, r.endpoint) for r in app.url_map.iter_rules() for m in r.methods or ()}
+    stale = [
+        f"{m} {e}" for m, t in (("GET", GET), ("POST", POST)) for e in t if (m, e) not in endpoints
+    ]
+    assert not stale, "rows for routes that no longer exist: " + ", ".join(stale)
+
+
+def test_every_route_answers_each_person_as_the_matrix_says(
+    matrix: tuple[Estate, Flask],
+) -> None:
+    estate, app = matrix
+    who_asks = principals()
+    assert {w.rsplit("_", 1)[0] for w in who_asks if w != ANONYMOUS} == {r.value for r in Role}
+    assert {w.rsplit("_", 1)[1] for w in who_asks if w != ANONYMOUS} == set(LEVELS)
+    clients = signed_in_clients(app, who_asks)
+    wrong = []
+    for method, table in (("GET", GET), ("POST", POST)):
+        for rule in _routes(app, method):
+            row = table[rule.endpoint]
+            for who in who_asks:
+                got = _ask(estate, clients, rule, method, who)
+                if got != expected(row, who):
+                    wrong.append(f"{method} {rule.rule} as {who}: {got}, not {expected(row, who)}")
+    assert not wrong, "\n".join(wrong)

@@ -1,0 +1,396 @@
+"""The authorisation matrix of the command line: every command that takes `--as`, run as every
+role at a low and a high clearance, either runs (exit 0) or is refused with one clear line
+(exit 1, "edrm: error: …", no traceback) as this table says.
+
+The commands come from the click command tree, so a command given `--as` without a row here
+fails the suite. Arguments name the estate's objects (tests/web_estate.py); where a command
+changes or consumes what it names (a hold lifted, a folder closed, a transfer confirmed), each
+run gets an object of its own, made just before it.
+
+How a row reads: who may run it ("*" everyone, a role, a clearance "low"/"high", or both as
+"role:level"), each mapped to 0 (it runs) or to the words its one-line refusal contains.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from edrm.cli import main
+from edrm.people.roles import Role
+from tests.conftest import World, file_text
+from tests.retention.disposal_helpers import approve
+from tests.web_estate import LEVELS, Estate, build_estate, person_name
+
+# The CLI over services tested on both databases; one database is enough for who may.
+pytestmark = pytest.mark.sqlite_only
+
+Args = Callable[[Estate, str, Path], list[str]]
+
+RM = "records managers"
+NOT_FOUND = "not found"
+
+
+def fixed(*args: str) -> Args:
+    return lambda estate, who, tmp: [a.format(who=who, **estate.values) for a in args]
+
+
+def _new_document(estate: Estate, who: str = "") -> int:
+    with estate.runtime.uow() as s:
+        return file_text(s, estate.runtime, "FIN-AP-INV", f"Invoice for {who or 'all'}")
+
+
+def _new_item(estate: Estate, action: str = "destroy") -> int:
+    from tests.web_estate import _queue_item
+
+    doc = _new_document(estate)
+    with estate.runtime.uow() as s:
+        return _queue_item(s, doc, "FIN-AP-INV", action)
+
+
+def _new_hold(estate: Estate, *, lifted: bool = False) -> int:
+    from retention.holds import lift_hold, place_hold
+
+    recman = estate.world.people["recman"]
+    with estate.runtime.uow() as s:
+        hold = place_hold(
+            s,
+            reason="A matter",
+            authority="Counsel",
+            actor=recman,
+            document_id=_new_document(estate),
+        )
+        if lifted:
+            lift_hold(s, hold.id, reason="Settled", actor=recman)
+        return hold.id
+
+
+def _new_folder(estate: Estate, who: str) -> str:
+    from edrm.fileplan.service import create_folder
+
+    code = f"FIN-AP-INV-C-{who}".upper()
+    with estate.runtime.uow() as s:
+        create_folder(s, code, "FIN-AP-INV", f"To close, for {who}")
+    return code
+
+
+def _new_transfer(estate: Estate) -> str:
+    from retention.transfer import export_transfer
+
+    recman = estate.world.people["recman"]
+    item = _new_item(estate, "transfer")
+    approve(estate.runtime, [item], recman)
+    return export_transfer(estate.runtime, actor=recman, item_ids=[item]).bag_id
+
+
+def _new_rule(estate: Estate, who: str) -> str:
+    from edrm import clock
+    from retention.models import RetentionRule
+
+    code = f"UNUSED-{who}".upper()
+    with estate.runtime.uow() as s:
+        s.add(
+            RetentionRule(
+                code=code,
+                title="Unused",
+                trigger="created",
+                period_years=1,
+                action="destroy",
+                authority="None",
+                review_stages=1,
+                updated_at=clock.now(),
+            )
+        )
+    return code
+
+
+def _new_triage(estate: Estate, who: str) -> int:
+    from edrm.documents.service import NewDocument, create_document
+
+    blobs = estate.runtime.blobs
+    stored = blobs.put_stream(io.BytesIO(f"Unsorted note of {who}".encode()))
+    with estate.runtime.uow() as s:
+        doc = create_document(
+            s,
+            stored.sha256,
+            stored.size,
+            "text/plain",
+            NewDocument(filename="note.txt", into_code=""),
+            actor=estate.people[who],
+            triage=True,
+        )
+        return doc.id
+
+
+def _file(tmp: Path, name: str, text: str) -> str:
+    path = tmp / name
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+PLAN_CSV = "code,parent,kind,title,description,marking,access,owner_unit,retention,closed\n"
+PEOPLE_CSV = "username,name,unit\nclerk,Clerk,Finance\n"
+
+RUNS = 0
+#: Records managers' commands (administrators manage records too).
+RM_ONLY = {"*": "only records managers", "records_manager": RUNS, "administrator": RUNS}
+#: HR's commands about leavers: everyone else is told the leaver does not exist.
+HR_ONLY = {"*": NOT_FOUND, "hr": RUNS}
+EVERYONE = {"*": RUNS}
+#: A SECRET record: not found below that clearance.
+SECRET_RECORD = {"*": "document {document_id} not found", "high": RUNS}
+
+EXPECTED: dict[str, dict[str, Any]] = {
+    "disposal certificates": RM_ONLY,
+    "disposal decide": RM_ONLY,
+    "disposal execute": RM_ONLY,
+    "disposal list": RM_ONLY,
+    "disposal show": RM_ONLY,
+    "doc add": EVERYONE,
+    # Declaring and moving: the filer or a records manager (these were filed by the system).
+    "doc declare": {**RM_ONLY, "*": "you may not declare document"},
+    "doc get": SECRET_RECORD,
+    "doc move": {**RM_ONLY, "*": "you may not move document"},
+    "doc show": SECRET_RECORD,
+    "event record": {**RM_ONLY, "*": "only records managers and HR", "hr": RUNS},
+    "expert find": EVERYONE,
+    "fileplan import": {**RM_ONLY, "*": "only records managers and administrators"},
+    "fileplan show": EVERYONE,
+    "folder close": {**RM_ONLY, "*": "only records managers and administrators"},
+    "folder create": EVERYONE,  # anyone may open a folder in a class they may file into
+    "hold delete": RM_ONLY,
+    "hold lift": RM_ONLY,
+    "hold list": RM_ONLY,
+    "hold place": RM_ONLY,
+    "hold show": RM_ONLY,
+    "ingest": EVERYONE,
+    "leaver add": {"*": "only HR may register a leaver", "hr": RUNS},
+    "leaver criticality": HR_ONLY,
+    "leaver list": HR_ONLY,
+    # The write-up is approved by the leaver and their line manager, never by HR.
+    "leaver plan approve": {"*": NOT_FOUND, "hr": "only the leaver and their line manager"},
+    "leaver plan file": {"*": NOT_FOUND, "hr": "cannot be filed until it is approved"},
+    "leaver plan session": HR_ONLY,
+    "leaver plan show": HR_ONLY,
+    "leaver plan start": {"*": NOT_FOUND, "hr": "already has a harvest plan"},
+    "leaver risk": HR_ONLY,
+    "people endorse": {"*": RUNS, "civil_servant:high": "you cannot endorse your own skill"},
+    "people import": {"*": "only HR and administrators", "hr": RUNS, "administrator": RUNS},
+    "people opt-out": EVERYONE,
+    "people show": EVERYONE,
+    "people skill": EVERYONE,
+    "retention delete": RM_ONLY,
+    "retention import": RM_ONLY,
+    "retention sweep": EVERYONE,  # the sweep only queues (it never destroys)
+    "search": EVERYONE,
+    "transfer confirm": RM_ONLY,
+    "transfer export": {**RM_ONLY, "records_manager": "nothing", "administrator": "nothing"},
+    "transfer list": RM_ONLY,
+    "triage file": EVERYONE,  # each person files their own triage item
+    "triage list": EVERYONE,
+}
+ARGS: dict[str, Args] = {
+    "disposal certificates": fixed("disposal", "certificates"),
+    "disposal decide": lambda e, who, tmp: [
+        "disposal",
+        "decide",
+        str(_new_item(e)),
+        "--reject",
+        "--reason",
+        "Still needed",
+    ],
+    "disposal execute": fixed("disposal", "execute"),
+    "disposal list": fixed("disposal", "list"),
+    "disposal show": fixed("disposal", "show", "{item_id}"),
+    "doc add": lambda e, who, tmp: [
+        "doc",
+        "add",
+        _file(tmp, f"{who}.txt", f"A note by {who}"),
+        "--into",
+        "FIN-AP-INV-2024",
+    ],
+    "doc declare": lambda e, who, tmp: ["doc", "declare", str(_new_document(e, who))],
+    "doc get": lambda e, who, tmp: [
+        "doc",
+        "get",
+        str(e.values["document_id"]),
+        "-o",
+        str(tmp / f"{who}.out"),
+    ],
+    "doc move": lambda e, who, tmp: [
+        "doc",
+        "move",
+        str(_new_document(e, who)),
+        "--to",
+        "FIN-AP-INV",
+    ],
+    "doc show": fixed("doc", "show", "{document_id}"),
+    "event record": fixed(
+        "event", "record", "contract_ended", "--folder", "FIN-AP-INV-2024", "--date", "2025-01-31"
+    ),
+    "expert find": fixed("expert", "find", "procurement"),
+    "fileplan import": lambda e, who, tmp: ["fileplan", "import", e.values["plan_file"]],
+    "fileplan show": fixed("fileplan", "show"),
+    "folder close": lambda e, who, tmp: ["folder", "close", _new_folder(e, who)],
+    "folder create": fixed(
+        "folder", "create", "FIN-AP-INV-N-{who}", "--under", "FIN-AP-INV", "--title", "New, {who}"
+    ),
+    "hold delete": lambda e, who, tmp: ["hold", "delete", str(_new_hold(e, lifted=True))],
+    "hold lift": lambda e, who, tmp: ["hold", "lift", str(_new_hold(e)), "--reason", "Settled"],
+    "hold list": fixed("hold", "list"),
+    "hold place": fixed(
+        "hold",
+        "place",
+        "--reason",
+        "A matter",
+        "--authority",
+        "Counsel",
+        "--folder",
+        "FIN-AP-INV-HELD",
+    ),
+    "hold show": fixed("hold", "show", "{hold_id}"),
+    "ingest": lambda e, who, tmp: [
+        "ingest",
+        _file(tmp, f"in-{who}.txt", f"Filed by {who}"),
+        "--into",
+        "FIN-AP-INV-2024",
+    ],
+    "leaver add": fixed("leaver", "add", "sam", "--date", "2031-01-31", "--successor", "mo"),
+    "leaver criticality": fixed("leaver", "criticality", "lena", "FIN-AP-INV", "4"),
+    "leaver list": fixed("leaver", "list"),
+    "leaver plan approve": fixed("leaver", "plan", "approve", "lena"),
+    "leaver plan file": fixed("leaver", "plan", "file", "lena"),
+    "leaver plan session": fixed(
+        "leaver", "plan", "session", "lena", "--answer", "unique_knowledge.only_you=Ask Mo."
+    ),
+    "leaver plan show": fixed("leaver", "plan", "show", "lena"),
+    "leaver plan start": fixed("leaver", "plan", "start", "lena"),
+    "leaver risk": fixed("leaver", "risk", "lena"),
+    "people endorse": fixed("people", "endorse", "civil_servant_high", "procurement"),
+    "people import": lambda e, who, tmp: ["people", "import", _file(tmp, "hr.csv", PEOPLE_CSV)],
+    "people opt-out": fixed("people", "opt-out"),
+    "people show": fixed("people", "show", "lena"),
+    "people skill": fixed("people", "skill", "procurement", "--level", "2"),
+    "retention delete": lambda e, who, tmp: ["retention", "delete", _new_rule(e, who)],
+    "retention import": lambda e, who, tmp: [
+        "retention",
+        "import",
+        e.values["schedule_file"],
+        "--keep-missing",
+    ],
+    "retention sweep": fixed("retention", "sweep"),
+    "search": fixed("search", "invoice"),
+    "transfer confirm": lambda e, who, tmp: [
+        "transfer",
+        "confirm",
+        _new_transfer(e),
+        "--receipt",
+        "Accession 1",
+    ],
+    "transfer export": fixed("transfer", "export"),
+    "transfer list": fixed("transfer", "list"),
+    "triage file": lambda e, who, tmp: [
+        "triage",
+        "file",
+        str(_new_triage(e, who)),
+        "--to",
+        "FIN-AP-INV-2024",
+    ],
+    "triage list": fixed("triage", "list"),
+}
+
+
+def _as_commands(group: click.Command, prefix: str = "") -> list[str]:
+    """Every command under `group` (recursively) that takes --as."""
+    found: list[str] = []
+    for name, command in sorted(getattr(group, "commands", {}).items()):
+        full = f"{prefix} {name}".strip()
+        if isinstance(command, click.Group):
+            found.extend(_as_commands(command, full))
+        elif any("--as" in getattr(p, "opts", ()) for p in command.params):
+            found.append(full)
+    return found
+
+
+def _as_commands(group: click.Command, prefix: str = "") -> list[str]:
+    """Every command under `group` (recursively) that takes --as."""
+    found: list[str] = []
+    for name, command in sorted(getattr(group, "commands", {}).items()):
+        full = f"{prefix} {name}".strip()
+        if isinstance(command, click.Group):
+            found.extend(_as_commands(command, full))
+        elif any("--as" in getattr(p, "opts", ()) for p in command.params):
+            found.append(full)
+    return found
+
+
+def expected(row: dict[str, Any], who: str) -> Any:
+    role, level = who.rsplit("_", 1)
+    for key in (f"{role}:{level}", role, level, "*"):
+        if key in row:
+            return row[key]
+    raise KeyError(who)
+
+
+def test_every_command_with_as_is_in_the_matrix() -> None:
+    commands = _as_commands(main)
+    assert len(commands) >= 40
+    missing = [c for c in commands if c not in EXPECTED or c not in ARGS]
+    assert not missing, "commands with --as missing from the CLI matrix: " + ", ".join(missing)
+    stale = sorted((set(EXPECTED) | set(ARGS)) - set(commands))
+    assert not stale, "rows for commands that no longer take --as: " + ", ".join(stale)
+
+
+@pytest.fixture
+def estate(world: World, cli: Any, tmp_path: Path) -> Estate:
+    """The estate, a folder for holds to be placed on, and the file plan and schedule as
+    exported (imports of them change nothing)."""
+    from edrm.fileplan.service import create_folder
+
+    estate = build_estate(world)
+    with estate.runtime.uow() as s:
+        create_folder(s, "FIN-AP-INV-HELD", "FIN-AP-INV", "Invoices under a hold")
+    estate.values["plan_file"] = str(tmp_path / "plan.csv")
+    estate.values["schedule_file"] = str(tmp_path / "schedule.toml")
+    assert cli("fileplan", "export", "-o", estate.values["plan_file"]).exit_code == 0
+    schedule = cli("retention", "export", "--format", "toml", "-o", estate.values["schedule_file"])
+    assert schedule.exit_code == 0
+    return estate
+
+
+def test_every_command_runs_or_refuses_each_person_as_the_matrix_says(
+    estate: Estate, cli: Any, tmp_path: Path
+) -> None:
+    wrong = []
+    for command in _as_commands(main):
+        for role in Role:
+            for level in LEVELS:
+                who = person_name(role, level)
+                args = [*ARGS[command](estate, who, tmp_path), "--as", who]
+                result = CliRunner().invoke(main, args, env=cli.env, catch_exceptions=False)
+                want = expected(EXPECTED[command], who)
+                problem = _mismatch(result, want, estate)
+                if problem:
+                    wrong.append(f"{command} --as {who}: {problem}")
+    assert not wrong, "\n".join(wrong)
+
+
+def _mismatch(result: Any, want: Any, estate: Estate) -> str:
+    """What differs from the expectation (empty when it holds)."""
+    lines = (result.stderr or "").strip().splitlines()
+    if want == RUNS:
+        return "" if result.exit_code == 0 else f"exit {result.exit_code}: {lines[-1:]}"
+    words = str(want).format(**estate.values)
+    if result.exit_code != 1:
+        return f"exit {result.exit_code}, not refused ({words!r})"
+    if len(lines) != 1 or not lines[0].startswith("edrm: error: "):
+        return f"not one clear line: {lines}"
+    if words not in lines[0] or "Traceback" in result.output:
+        return f"{lines[0]!r} does not say {words!r}"
+    return ""
