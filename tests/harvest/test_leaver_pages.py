@@ -315,6 +315,7 @@ def test_the_leaver_api_answers_identically_for_a_non_leaver_and_a_leaver_one_ma
     for name in ("lena", "cole", "nobody"):  # a leaver, a colleague not leaving, no such person
         response = client.get(path.format(name))
         body = re.sub(r'nonce="[^"]+"', "", response.get_data(as_text=True))  # per request
+        body = re.sub(r'(name="csrf_token"(?: type="hidden")? value=)"[^"]+"', r"\1", body)
         answers[name] = (response.status_code, body.replace(name, "X"))
     assert answers["lena"][0] == 404
     assert answers["lena"] == answers["cole"] == answers["nobody"]
