@@ -1,6 +1,6 @@
 # edrm: two commands do all set-up.
 #   make run    install what is missing, then initialise, load the demo and serve on 127.0.0.1:5000
-#   make test   the same set-up plus test tools, then lint, format check and the test suite
+#   make test   the same set-up plus test tools, then lint, format and type checks and the test suite
 #
 # EDRM_HOME (the data directory) is honoured when set; it defaults to ./var.
 # PYTHON=/path/to/python3.11+ chooses the interpreter for .venv.
@@ -17,10 +17,10 @@ PYTEST_ARGS ?=
 
 help:
 	@echo "make run         set up (first run installs what is missing) and serve edrm on http://127.0.0.1:5000"
-	@echo "make test        set up with test tools, then ruff check, ruff format --check and pytest -n 2"
+	@echo "make test        set up with test tools, then ruff check, ruff format --check, mypy and pytest -n 2"
 	@echo "make setup       set-up only (system packages, .venv, UI assets)"
 	@echo "make setup-test  set-up only, including the test tools and chromium"
-	@echo "make lint        ruff check and ruff format --check"
+	@echo "make lint        ruff check, ruff format --check and mypy"
 	@echo "make format      ruff format and ruff check --fix"
 	@echo "make clean       remove .venv, .stamps, node_modules and generated static files (keeps var/)"
 
@@ -39,11 +39,13 @@ run: setup
 test: setup-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
 lint: setup-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: setup-test
 	$(BIN)/ruff format .

@@ -105,6 +105,25 @@ def may_file_into(principal: Principal, node: FilePlanNode) -> bool:
     return may_see_node(principal, node)
 
 
+def may_be_offered(principal: Principal, node: FilePlanNode) -> bool:
+    """Whether a suggestion may name this node to the person: they may see it and file into it
+    (it takes documents, is open, and holds nothing above their clearance)."""
+    if node.kind_value == "function" or (node.is_folder and node.closed):
+        return False
+    holds = Marking.highest(*(n.marking for n in node.path()))
+    return may_file_into(principal, node) and principal.clearance.admits(holds)
+
+
+def suggestable_codes(session: Session, principal: Principal, codes: Iterable[str]) -> set[str]:
+    """Which of these file-plan codes may be offered to the person as a place to file
+    (`may_be_offered`); codes the plan does not have are not."""
+    wanted = set(codes)
+    if not wanted:
+        return set()
+    nodes = session.scalars(select(FilePlanNode).where(FilePlanNode.code.in_(wanted)))
+    return {node.code for node in nodes if may_be_offered(principal, node)}
+
+
 def may_administer_fileplan(principal: Principal) -> bool:
     return principal.manages_records
 
@@ -183,6 +202,7 @@ def document_filter(session: Session, principal: Principal) -> ColumnElement[boo
         return Document.id.is_not(None)
     node_ids = visible_node_ids(session, principal)
     placed = Document.node_id.in_(node_ids) if node_ids else false()
+    in_triage: ColumnElement[bool]
     if principal.manages_records:
         in_triage = Document.node_id.is_(None)
     elif principal.user_id is not None:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, MetaData, Table, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -31,6 +31,12 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def table_of(model: type[Base]) -> Table:
+    """A model's Table, for Core statements. SQLAlchemy types `__table__` as any FromClause (a
+    class may be mapped to a join or a subquery); every model here is mapped to a Table."""
+    return cast(Table, model.__table__)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -94,8 +100,10 @@ def engine_from_settings(settings: Settings) -> Engine:
     return make_engine(settings.db_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
 
 
-def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+def session_factory(engine: Engine, info: dict[str, Any] | None = None) -> sessionmaker[Session]:
+    """Sessions on `engine`; each starts with a copy of `info` in its `Session.info` (the
+    composition root puts the audit trail's keys there)."""
+    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True, info=info or {})
 
 
 def alembic_config(url: str) -> Any:
@@ -132,6 +140,7 @@ def head_revision() -> str | None:
 
 def sqlite_path(engine: Engine) -> Path | None:
     url = engine.url
-    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-        return Path(url.database)
+    database = url.database
+    if url.get_backend_name() == "sqlite" and database and database != ":memory:":
+        return Path(database)
     return None

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import String, select, update
+from sqlalchemy import CursorResult, String, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -42,7 +43,8 @@ def acquire(session: Session, job_id: str, holder: str, ttl: timedelta) -> bool:
         .values(holder=holder, locked_until=now + ttl, last_started_at=now)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    # an UPDATE's result is a CursorResult (Session.execute is typed as returning any Result)
+    return cast(CursorResult[Any], result).rowcount == 1
 
 
 def release(session: Session, job_id: str, holder: str, result: str) -> None:

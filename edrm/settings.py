@@ -45,6 +45,12 @@ class Settings:
     secret_key: str = ""
     cookie_secure: bool = True
     session_minutes: int = 480
+    session_absolute_minutes: int = 720
+    sign_in_account_failures: int = 5
+    sign_in_address_failures: int = 20
+    sign_in_window_minutes: int = 15
+    sign_in_lockout_minutes: int = 15
+    password_hash_slots: int = 2
     max_upload_mb: int = 200
     fileplan_file: str = "fileplan.toml"
     service_name: str = "edrm"
@@ -55,6 +61,12 @@ class Settings:
     scheduler: bool = True
     search_backend: str = "tantivy"
     elasticsearch_url: str = ""
+    audit_key_file: str = ""
+    audit_checkpoint_file: str = ""
+    audit_checkpoint_every: int = 1000
+    audit_syslog: str = ""
+    audit_tsa_url: str = ""
+    audit_tsa_ca_file: str = ""
     config_dir: Path = field(default=DEFAULT_CONFIG_DIR)
 
     @property
@@ -84,6 +96,21 @@ class Settings:
     def model_dir(self) -> Path:
         return self.home / "models"
 
+    @property
+    def audit_dir(self) -> Path:
+        """The audit trail's files outside the database: its keys, checkpoint log, TSA tokens."""
+        return self.home / "audit"
+
+    @property
+    def audit_key_path(self) -> Path:
+        return Path(self.audit_key_file) if self.audit_key_file else self.audit_dir / "keys.json"
+
+    @property
+    def audit_checkpoint_path(self) -> Path:
+        if self.audit_checkpoint_file:
+            return Path(self.audit_checkpoint_file)
+        return self.audit_dir / "checkpoints.log"
+
     def config_path(self, name: str) -> Path:
         path = Path(name)
         return path if path.is_absolute() else self.config_dir / path
@@ -96,7 +123,6 @@ _LOG_LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
 def _coerce(key: str, value: Any, *, from_env: bool) -> Any:
     """Turn a raw value into the type of setting `key`, or raise naming the key."""
     default = _FIELDS[key].default
-    kind = type(default)
     try:
         if isinstance(default, bool):
             if isinstance(value, bool):
@@ -114,9 +140,10 @@ def _coerce(key: str, value: Any, *, from_env: bool) -> Any:
             if not isinstance(value, str | Path) or not str(value):
                 raise ValueError("expected a path")
             return Path(value).expanduser()
+        # every other setting is text (its default a str)
         if not isinstance(value, str):
             raise ValueError("expected text")
-        return kind(value)
+        return value
     except ValueError as exc:
         source = f"{ENV_PREFIX}{key.upper()}" if from_env else key
         raise SettingsError(f"setting {source!r}: {exc} (got {value!r})") from None
@@ -130,8 +157,15 @@ def _validate(values: dict[str, Any]) -> None:
         "sqlite_busy_timeout_ms",
         "server_threads",
         "session_minutes",
+        "session_absolute_minutes",
+        "sign_in_account_failures",
+        "sign_in_address_failures",
+        "sign_in_window_minutes",
+        "sign_in_lockout_minutes",
+        "password_hash_slots",
         "max_upload_mb",
         "worker_stale_seconds",
+        "audit_checkpoint_every",
     ):
         if values[key] <= 0:
             raise SettingsError(f"setting {key!r}: must be greater than 0")
@@ -141,6 +175,9 @@ def _validate(values: dict[str, Any]) -> None:
         raise SettingsError("setting 'search_backend': use 'tantivy' or 'elasticsearch'")
     if values["search_backend"] == "elasticsearch" and not values["elasticsearch_url"]:
         raise SettingsError("setting 'elasticsearch_url' is needed for the elasticsearch backend")
+    tsa = values["audit_tsa_url"]
+    if tsa and not tsa.startswith(("http://", "https://")):
+        raise SettingsError("setting 'audit_tsa_url': use an http:// or https:// address")
     url = values["database_url"]
     if url and not url.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:")):
         raise SettingsError("setting 'database_url': only sqlite and postgresql URLs are supported")
@@ -217,9 +254,11 @@ def ensure_home(settings: Settings) -> None:
         settings.quarantine_dir,
         settings.model_dir,
         settings.inbox_dir,
+        settings.audit_dir,
     ):
         path.mkdir(parents=True, exist_ok=True)
     os.chmod(settings.home, 0o700)
+    os.chmod(settings.audit_dir, 0o700)
 
 
 def secret_key(settings: Settings) -> str:

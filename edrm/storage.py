@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 CHUNK = 1024 * 1024
 
@@ -53,7 +53,7 @@ class BlobStore:
         with source.open("rb") as fh:
             return self.put_stream(fh)
 
-    def put_stream(self, stream: BinaryIO) -> StoredBlob:
+    def put_stream(self, stream: IO[bytes]) -> StoredBlob:
         """Copy the stream into the store, hashing as it goes; the same bytes are kept once."""
         self._tmp.mkdir(parents=True, exist_ok=True)
         digest = hashlib.sha256()

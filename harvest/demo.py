@@ -155,12 +155,12 @@ def load_demo_directory(runtime: Runtime) -> str:
         count = 0
         for endorser, targets in ENDORSEMENTS.items():
             for username, name in targets:
-                skill = skills.get((username, name))
-                if skill is None or endorser not in profiles:
+                endorsed = skills.get((username, name))
+                if endorsed is None or endorser not in profiles:
                     continue
                 session.add(
                     Endorsement(
-                        skill_id=skill.id, endorser_id=profiles[endorser].id, endorsed_at=now
+                        skill_id=endorsed.id, endorser_id=profiles[endorser].id, endorsed_at=now
                     )
                 )
                 count += 1

@@ -323,12 +323,12 @@ def associations(
             pid = profile_of_user[filer]
             add(doc_id, pid, FILER_ALSO if named and pid not in named else CREATOR, "filer")
     for doc_id, username in versions:
-        pid = by_username.get((username or "").lower())
-        if pid is not None:
-            add(doc_id, pid, CONTRIBUTOR, "contributor")
-    for doc_id, pid in harvests:
-        if doc_id in out:
-            out[doc_id][pid] = (HARVEST, "harvest")
+        contributor = by_username.get((username or "").lower())
+        if contributor is not None:
+            add(doc_id, contributor, CONTRIBUTOR, "contributor")
+    for record_id, leaver_pid in harvests:
+        if record_id is not None and record_id in out:
+            out[record_id][leaver_pid] = (HARVEST, "harvest")
     return out
 
 
@@ -472,11 +472,11 @@ def find_experts(
             e.score for e in skilled.get(pid, [])
         )
     ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
-    people = _describe(session, asker, ranked, inferred, skilled)
+    experts = _describe(session, asker, ranked, inferred, skilled)
     return ExpertResult(
         query=text,
         terms=tuple(chosen),
-        people=tuple(people),
+        people=tuple(experts),
         records=len(docs),
         warning=warning,
     )

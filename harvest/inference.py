@@ -16,13 +16,15 @@ Recomputed by the scheduled job `harvest.jobs:scheduled_recompute` and on demand
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import itemgetter
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Row, delete, func, select
 from sqlalchemy.orm import Session
 
 from edrm import clock
@@ -78,7 +80,8 @@ def _records(session: Session) -> Iterator[list[tuple[int, str, str, str, int | 
     last = 0
     visible = document_filter(session, EVERYONE)
     while True:
-        rows = session.execute(
+        # the stubs lose the row type on substr(); the id is never NULL
+        rows: Sequence[Row[int, str | None, str | None, str | None, int | None]] = session.execute(
             select(
                 Document.id,
                 Document.title,
@@ -104,8 +107,13 @@ class _Tally:
 
     df: Counter[str] = field(default_factory=Counter)
     spelt: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
-    person_terms: dict[int, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
-    person_classes: dict[int, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    # weighted counts (floats), so plain dicts: Counter is typed for whole-number counts
+    person_terms: dict[int, dict[str, float]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(float))
+    )
+    person_classes: dict[int, dict[str, float]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(float))
+    )
     person_records: Counter[int] = field(default_factory=Counter)
     total: int = 0
 
@@ -180,7 +188,7 @@ def _wipe(session: Session, target: int | None) -> None:
 
 
 def _store_terms(
-    session: Session, pid: int, bag: Counter[str], tally: _Tally, now: datetime
+    session: Session, pid: int, bag: Mapping[str, float], tally: _Tally, now: datetime
 ) -> int:
     """A person's top topic terms by tf-idf (too common words left out), weighed against
     their best; returns how many were stored."""
@@ -214,7 +222,8 @@ def _store_classes(session: Session, pid: int, tally: _Tally, now: datetime) -> 
     were stored."""
     records = tally.person_records[pid] or 1
     stored = 0
-    for code, weight in tally.person_classes[pid].most_common(TOP_CLASSES):
+    classes = tally.person_classes[pid]
+    for code, weight in heapq.nlargest(TOP_CLASSES, classes.items(), key=itemgetter(1)):
         session.add(
             InferredExpertise(
                 profile_id=pid,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import html
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -296,18 +296,18 @@ def render_pdf(cert: Certificate) -> bytes:
     pdf.set_font(family, "B", 11)
     pdf.cell(0, 6, "Records destroyed", new_x="LMARGIN", new_y="NEXT")
     # One line of text per record, placed directly (cells would lay out each one: slow).
-    line, bottom = 3.4, pdf.h - 12
+    leading, bottom = 3.4, pdf.h - 12  # mm from one line to the next; the lowest line
     pdf.set_font(mono, "", 6.5)
-    y = pdf.get_y() + line
+    y = pdf.get_y() + leading
     pdf.text(pdf.l_margin, y, text(heading))
     for row in rows:
-        y += line
+        y += leading
         if y > bottom:
             pdf.add_page()
             pdf.set_font(mono, "", 6.5)
-            y = pdf.t_margin + line
+            y = pdf.t_margin + leading
             pdf.text(pdf.l_margin, y, text(heading))
-            y += line
+            y += leading
         pdf.text(pdf.l_margin, y, text(row))
     return bytes(pdf.output())
 
@@ -354,15 +354,17 @@ def issue_certificate(
         content, mime, ext = render_pdf(cert), "application/pdf", "pdf"
     schedule = render_csv(cert)
     name = f"certificate-of-destruction-batch-{batch.id}"
-    common = {
-        "into_code": config.certificate_class,
-        "creator": actor.username,
-        "doc_type": DOC_TYPE,
-        "description": (
+    certificate = NewDocument(
+        filename=f"{name}.{ext}",
+        title=cert.title,
+        into_code=config.certificate_class,
+        creator=actor.username,
+        doc_type=DOC_TYPE,
+        description=(
             f"Certificate of destruction of disposal batch {batch.id}: "
             f"{len(cert.stubs)} records, completed {cert.completed_at:%Y-%m-%d %H:%M} UTC."
         ),
-    }
+    )
     try:
         stored = rt.blobs.put_bytes(content)
         document = create_document(
@@ -370,7 +372,7 @@ def issue_certificate(
             stored.sha256,
             stored.size,
             mime,
-            NewDocument(filename=f"{name}.{ext}", title=cert.title, **common),
+            certificate,
             actor=SYSTEM,
             marking_floor=cert.marking,
             extra={"disposal_batch": batch.id, "certificate": True},
@@ -381,10 +383,10 @@ def issue_certificate(
             stored_csv.sha256,
             stored_csv.size,
             "text/csv",
-            NewDocument(
+            replace(
+                certificate,
                 filename=f"{name}.csv",
                 title=f"{cert.title}: schedule of records (CSV)",
-                **common,
             ),
             actor=SYSTEM,
             marking_floor=cert.marking,
@@ -461,7 +463,8 @@ def batches(session: Session) -> list[dict[str, Any]]:
         .where(DisposalItem.batch_id.is_not(None))
         .group_by(DisposalItem.batch_id, DisposalItem.status)
     ):
-        totals.setdefault(batch_id, {})[status] = n
+        if batch_id is not None:  # always: the query leaves out unbatched items
+            totals.setdefault(batch_id, {})[status] = n
     out = []
     for batch in session.scalars(select(DisposalBatch).order_by(DisposalBatch.id.desc())):
         by_status = totals.get(batch.id, {})

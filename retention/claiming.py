@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from edrm import audit, clock
 from edrm.access import Principal, visible_document_ids
+from edrm.db import table_of
 from edrm.runtime import Runtime
 from retention.disposal_config import DisposalConfig
 from retention.holds import held as held_now
@@ -180,9 +181,10 @@ def _held_back(row: Any, progress: dict[str, Any]) -> dict[str, Any] | None:
 def _put_back(session: Session, back: list[dict[str, Any]]) -> None:
     if not back:
         return
+    queue = table_of(DisposalItem)
     session.execute(
-        update(DisposalItem.__table__)
-        .where(DisposalItem.__table__.c.id == bindparam("b_id"))
+        update(queue)
+        .where(queue.c.id == bindparam("b_id"))
         .values(
             status=bindparam("b_status"),
             batch_id=bindparam("b_batch"),

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from edrm import audit, clock
 from edrm.access import Principal
+from edrm.db import table_of
 from edrm.documents.models import Document, DocumentText, DocumentVersion
 from edrm.fileplan.models import FilePlanNode
 from edrm.ingest.models import DocumentSuggestion
@@ -169,7 +170,7 @@ def _plan(
 
 def _write(session: Session, doc_ids: list[int], plan: _Plan, now: datetime) -> None:
     if plan.stubs:
-        session.execute(insert(ResidualStub.__table__), plan.stubs)
+        session.execute(insert(table_of(ResidualStub)), plan.stubs)
     session.execute(delete(DocumentText).where(DocumentText.document_id.in_(doc_ids)))
     session.execute(delete(DocumentSuggestion).where(DocumentSuggestion.document_id.in_(doc_ids)))
     session.execute(
@@ -179,13 +180,13 @@ def _write(session: Session, doc_ids: list[int], plan: _Plan, now: datetime) -> 
         .execution_options(synchronize_session=False)
     )
     if plan.documents:  # content-derived metadata (preview, personal data found, properties)
-        table = Document.__table__
+        table = table_of(Document)
         session.execute(
             update(table).where(table.c.id == bindparam("b_id")).values(extra=bindparam("b_extra")),
             plan.documents,
         )
     session.execute(
-        insert(OutboxEntry.__table__),
+        insert(table_of(OutboxEntry)),
         [{"document_id": i, "op": DELETE, "created_at": now} for i in doc_ids],
     )
 

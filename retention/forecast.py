@@ -59,7 +59,7 @@ def forecast(session: Session, *, today: date, months: int = 12) -> list[Forecas
     for node_id, due, action, count in rows:
         if isinstance(due, str):  # SQLite hands back COALESCE of dates as text
             due = date.fromisoformat(due)
-        fact = facts.get(node_id)
+        fact = facts.get(node_id) if node_id is not None else None
         class_code = fact.class_code if fact is not None else "?"
         counts[(due.strftime("%Y-%m"), class_code, action)] += count
     return [

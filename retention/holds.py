@@ -11,9 +11,9 @@ may cover one record; it is free again only when the last of them is lifted.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
-from sqlalchemy import Select, delete, func, insert, or_, select, union
+from sqlalchemy import ColumnElement, Select, delete, func, insert, or_, select, union
 from sqlalchemy.orm import Session, aliased
 
 from edrm import audit, clock
@@ -87,7 +87,7 @@ def _held_node_ids(session: Session) -> set[int]:
     )
 
 
-def held_document_ids(session: Session) -> Select[tuple[int]]:
+def held_document_ids(session: Session) -> Select[int]:
     """A SELECT of the ids of every document covered by at least one active hold (for SQL
     set operations such as the sweep's NOT IN)."""
     direct = (
@@ -97,7 +97,7 @@ def held_document_ids(session: Session) -> Select[tuple[int]]:
     )
     nodes = _held_node_ids(session)
     if not nodes:
-        return direct
+        return cast("Select[int]", direct)  # no NULL: the WHERE leaves those out
     in_nodes = select(Document.id).where(Document.node_id.in_(sorted(nodes)))
     return select(union(direct, in_nodes).subquery().c[0])
 
@@ -135,7 +135,7 @@ def held(session: Session, document_ids: Iterable[int]) -> set[int]:
     return found
 
 
-def hold_document_ids(session: Session, hold_id: int) -> Select[tuple[int]]:
+def hold_document_ids(session: Session, hold_id: int) -> Select[int]:
     """A SELECT of the ids of the documents one hold covers (whether or not it is still
     active), leaving out documents already destroyed."""
     roots = session.scalars(
@@ -143,11 +143,11 @@ def hold_document_ids(session: Session, hold_id: int) -> Select[tuple[int]]:
             LegalHoldItem.hold_id == hold_id, LegalHoldItem.node_id.is_not(None)
         )
     )
-    nodes = _descendants(session, roots)
+    nodes = _descendants(session, (node_id for node_id in roots if node_id is not None))
     direct = select(LegalHoldItem.document_id).where(
         LegalHoldItem.hold_id == hold_id, LegalHoldItem.document_id.is_not(None)
     )
-    condition = Document.id.in_(direct)
+    condition: ColumnElement[bool] = Document.id.in_(direct)
     if nodes:
         condition = or_(condition, Document.node_id.in_(sorted(nodes)))
     return select(Document.id).where(condition, Document.status != "destroyed")

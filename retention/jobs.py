@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -50,7 +51,9 @@ def review_reminders(rt: Runtime) -> str:
         ).all()
         if not rows:
             return f"no queue items waiting more than {REMINDER_AFTER.days} days"
-        groups = [{"class_code": c, "stage": s, "count": n} for c, s, n in rows]
+        groups: list[dict[str, Any]] = [
+            {"class_code": c, "stage": s, "count": n} for c, s, n in rows
+        ]
         total = sum(g["count"] for g in groups)
         audit.record(
             session,

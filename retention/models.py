@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from edrm.db import Base, UTCDateTime
+from edrm.db import Base, UTCDateTime, table_of
 from edrm.documents.models import Document
 
 
@@ -94,7 +94,7 @@ class RecordRetention(Base):
 
 # The sweep finds the records that carry a rule of their own through this index (the column is
 # the core's `documents.retention_rule`; the index serves retention alone, so it is kept here).
-Index("ix_documents_retention_rule", Document.__table__.c.retention_rule)
+Index("ix_documents_retention_rule", table_of(Document).c.retention_rule)
 
 
 class LegalHold(Base):

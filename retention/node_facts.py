@@ -60,7 +60,8 @@ def node_facts(session: Session) -> dict[int, NodeFacts]:
         .where(RetentionEvent.node_id.is_not(None))
         .group_by(RetentionEvent.node_id, RetentionEvent.name)
     ):
-        own_events[node_id][name] = day
+        if node_id is not None:  # always: the query leaves out records' events
+            own_events[node_id][name] = day
     facts: dict[int, NodeFacts] = {}
 
     def build(node_id: int) -> NodeFacts:

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import bindparam, update
 from sqlalchemy.orm import Session
 
 from edrm import audit, clock
 from edrm.access import Principal
+from edrm.db import table_of
 from edrm.runtime import Runtime
 from retention.models import DisposalItem
 
@@ -78,6 +79,14 @@ def set_progress(session: Session, progress: dict[int, dict[str, Any]], **values
         )
 
 
+class _Unfinished(TypedDict):
+    """The parameters of an item's update when its destruction is not finished."""
+
+    b_id: int
+    b_progress: dict[str, Any]
+    b_error: str
+
+
 def record_outcome(
     rt: Runtime,
     progress: dict[int, dict[str, Any]],
@@ -90,21 +99,22 @@ def record_outcome(
     """The end of a chunk, in one transaction: items with every part done become `done`; the
     others keep their progress and the reason they are not finished (audited), for a retry."""
     now = clock.now()
-    done, pending = [], []
+    done: dict[int, dict[str, Any]] = {}
+    pending: list[_Unfinished] = []
     for item_id, parts in progress.items():
         if all(parts.get(p) for p in PARTS):
-            done.append({"b_id": item_id, "b_progress": parts})
+            done[item_id] = parts
             result.finished.append(item_id)
         else:
             why = errors.get(item_id, "not finished")
             pending.append({"b_id": item_id, "b_progress": parts, "b_error": why})
             result.failed.append((item_id, why))
-    queue = DisposalItem.__table__
+    queue = table_of(DisposalItem)
     with rt.uow() as session:
         if done:
             set_progress(
                 session,
-                {row["b_id"]: row["b_progress"] for row in done},
+                done,
                 status="done",
                 last_error=None,
                 finished_at=now,

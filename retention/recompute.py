@@ -52,7 +52,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from edrm import clock
-from edrm.db import UTCDateTime
+from edrm.db import UTCDateTime, table_of
 from edrm.documents.models import Document
 from retention.models import RecordRetention, RetentionEvent
 from retention.node_facts import NodeFacts, node_facts, node_rows
@@ -128,9 +128,9 @@ def _calculate(conn: Connection, scoped: bool) -> None:
     retention is missing, differs in rule, action or trigger date, is under a changed rule, or
     should no longer exist — one pass over the documents."""
     dialect = conn.dialect.name
-    d = Document.__table__.alias("d")
+    d = table_of(Document).alias("d")
     n = TMP_NODE
-    r = RecordRetention.__table__.alias("r")
+    r = table_of(RecordRetention).alias("r")
     candidates = filed(d.c.status, scan=not scoped and dialect == "sqlite")
     if scoped:
         candidates = and_(candidates, d.c.id.in_(select(TMP_SCOPE.c.document_id)))
@@ -209,8 +209,8 @@ def _special_records(conn: Connection, scoped: bool) -> Sequence[Row[Any]]:
     """The filed records with a rule or events of their own, with their dates (as ISO days)
     and their stored retention, if any."""
     dialect = conn.dialect.name
-    d = Document.__table__.alias("d")
-    r = RecordRetention.__table__.alias("r")
+    d = table_of(Document).alias("d")
+    r = table_of(RecordRetention).alias("r")
     special = union(
         select(Document.id.label("id")).where(Document.retention_rule.is_not(None)),
         select(RetentionEvent.document_id.label("id")).where(
@@ -257,7 +257,8 @@ def _own_events(conn: Connection, ids: list[int]) -> dict[int, list[tuple[str, d
                 RetentionEvent.document_id, RetentionEvent.name, RetentionEvent.occurred_on
             ).where(RetentionEvent.document_id.in_(ids[start : start + CHUNK]))
         ):
-            events[doc_id].append((name, day))
+            if doc_id is not None:  # always: the IN leaves out NULL
+                events[doc_id].append((name, day))
     return events
 
 
@@ -298,8 +299,8 @@ def _as_date(value: Any) -> date:
 
 def _drop_unfiled(conn: Connection, scoped: bool) -> None:
     """Rows of records no longer filed (destroyed, or back on a triage list) are to go."""
-    d = Document.__table__
-    r = RecordRetention.__table__
+    d = table_of(Document)
+    r = table_of(RecordRetention)
     # `status < 'filed' OR status > 'filed'`: every other status, through the status index.
     unfiled = or_(d.c.status < "filed", d.c.status > "filed")
     query = select(
@@ -313,6 +314,9 @@ def _drop_unfiled(conn: Connection, scoped: bool) -> None:
 def cutoff_day(trigger_on: Any, cutoff: Any, fy: int, dialect: str) -> ColumnElement[Any]:
     """`retention.rules.apply_cutoff` in SQL, so that records sharing a cutoff date share one
     due-date computation (the test suite checks the two agree day by day)."""
+    month_end: ColumnElement[Any]
+    year_end: ColumnElement[Any]
+    fy_end: ColumnElement[Any]
     if dialect == "postgresql":
         day = text("interval '1 day'")
         month_end = cast(
@@ -349,7 +353,8 @@ def _fill_due_dates(conn: Connection, rules: dict[str, Rule], fy: int) -> None:
     computed once in Python with `retention.rules.due_date`."""
     c = TMP_CALC
     cut = cutoff_day(c.c.trigger_on, c.c.cutoff, fy, conn.dialect.name)
-    pairs = conn.execute(
+    # (rule code, trigger day after its cutoff): neither is NULL, by the WHERE
+    pairs: Sequence[Row[str, date]] = conn.execute(
         select(c.c.rule_code, type_coerce(cut, Date))
         .where(
             c.c.rule_code.is_not(None),
@@ -370,7 +375,7 @@ def _fill_due_dates(conn: Connection, rules: dict[str, Rule], fy: int) -> None:
 def _write(conn: Connection, fy: int) -> int:
     """Replace the stored rows of the records in tmp_ret_calc (keeping `review_on`); returns
     how many records got a computed retention."""
-    rr = RecordRetention.__table__
+    rr = table_of(RecordRetention)
     c = TMP_CALC
     due = TMP_DUE
     conn.execute(

@@ -386,6 +386,7 @@ def retention_of(session: Session, document: Document) -> dict[str, Any]:
     if disposal is None:
         return base
     rule = disposal.rule
+    inherited_from: str | None
     if document.retention_rule == rule.code:
         inherited_from = "record"
     else:
@@ -511,16 +512,16 @@ def show(session: Session, code: str) -> dict[str, Any]:
     node = session.scalar(select(FilePlanNode).where(FilePlanNode.code == code))
     if node is None:
         raise NotFoundError(f"{code!r} is neither a retention rule nor a file-plan node")
-    rule, where = class_rule(session, node)
+    applied, where = class_rule(session, node)
     named = next((n.retention_rule for n in reversed(node.path()) if n.retention_rule), None)
     return {
         "kind": "node",
         "node": {"code": node.code, "title": node.title, "kind": node.kind_value},
         "rule_code": named,
-        "rule": rule_as_dict(rule) if rule is not None else None,
+        "rule": rule_as_dict(applied) if applied is not None else None,
         "inherited_from": where if where != node.code else None,
         "set_here": where == node.code,
-        "unknown_rule": named is not None and rule is None,
+        "unknown_rule": named is not None and applied is None,
         "consequence": consequence(session, node.code),
         "fy_start_month": fy_start_month(session),
     }

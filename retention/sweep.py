@@ -35,7 +35,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from edrm import audit, clock
 from edrm.access import Principal
-from edrm.db import UTCDateTime
+from edrm.db import UTCDateTime, table_of
 from edrm.documents.models import Document
 from retention.holds import held_document_ids
 from retention.models import OPEN_STATUSES, DisposalItem, RecordRetention, RetentionRule
@@ -120,8 +120,8 @@ def sweep(session: Session, *, as_of: date, actor: Principal) -> SweepResult:
     facts = node_facts(session)
     # Fresh statistics for the tables this transaction (or a recent one) filled: PostgreSQL
     # would otherwise plan the queueing as if they were empty (nested loops, minutes).
-    analyze(conn, RecordRetention.__table__)
-    analyze(conn, DisposalItem.__table__)
+    analyze(conn, table_of(RecordRetention))
+    analyze(conn, table_of(DisposalItem))
     with engine_tuned(conn), temp_tables(conn, TMP_CLASS, TMP_HELD, TMP_OPEN):
         _fill_classes_and_holds(session, conn, facts)
         already = _open_items(conn)
@@ -149,7 +149,7 @@ def _fill_classes_and_holds(
 
 
 def _open_items(conn: Connection) -> int:
-    q = DisposalItem.__table__
+    q = table_of(DisposalItem)
     return int(
         conn.scalar(select(func.count()).select_from(q).where(q.c.status.in_(OPEN_STATUSES))) or 0
     )
@@ -158,9 +158,9 @@ def _open_items(conn: Connection) -> int:
 def _queue_due(conn: Connection, as_of: date) -> tuple[list[int], int]:
     """Queue every eligible unheld record due by `as_of`; returns the new items' ids and how
     many due records were held back."""
-    rr = RecordRetention.__table__
-    d = Document.__table__
-    q = DisposalItem.__table__
+    rr = table_of(RecordRetention)
+    d = table_of(Document)
+    q = table_of(DisposalItem)
     eligible = and_(~not_yet_queued(conn, rr.c.document_id), d.c.status == "filed")
     held = 0
     queued_at = clock.now()
@@ -172,7 +172,7 @@ def _queue_due(conn: Connection, as_of: date) -> tuple[list[int], int]:
         held += _held_and_due(conn, rr, d, and_(branch, eligible))
         rows = _due_rows(rr, d, and_(branch, eligible), queued_at)
         conn.execute(insert(q).from_select(list(QUEUE_COLUMNS), rows))
-    queued = list(
+    queued: list[int] = list(
         conn.scalars(
             select(q.c.id)
             .where(q.c.id > before, q.c.queued_at == literal(queued_at, UTCDateTime()))
@@ -198,7 +198,7 @@ def _due_rows(
     rr: FromClause, d: FromClause, due: ColumnElement[bool], queued_at: datetime
 ) -> Select[Any]:
     """The new queue items (QUEUE_COLUMNS) of the due records not under a hold."""
-    r = RetentionRule.__table__
+    r = table_of(RetentionRule)
     is_held = exists().where(TMP_HELD.c.document_id == rr.c.document_id)
     return (
         select(

@@ -118,13 +118,14 @@ def insert_rows(conn: Connection, table: Table, rows: Iterable[Sequence[Any]]) -
     batch: list[Sequence[Any]] = []
 
     def flush() -> None:
+        rows_out: list[Sequence[Any]]
         if sqlite:  # dates as ISO text, as SQLAlchemy stores them on SQLite
             rows_out = [
                 tuple(v.isoformat() if isinstance(v, date) else v for v in row) for row in batch
             ]
         else:
             rows_out = list(batch)
-        conn.exec_driver_sql(sql, rows_out)  # type: ignore[arg-type]
+        conn.exec_driver_sql(sql, rows_out)
 
     for row in rows:
         batch.append(row)

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, Table, exists, insert, select, text
 from sqlalchemy.sql.elements import ColumnElement
 
+from edrm.db import table_of
 from retention.models import OPEN_STATUSES, DisposalItem
 from retention.sweep_sql import TMP_OPEN, open_item_exists
 
@@ -72,7 +73,7 @@ def not_yet_queued(conn: Connection, document_id: Any) -> ColumnElement[bool]:
     for every row."""
     if conn.dialect.name != "postgresql":
         return open_item_exists(document_id)
-    q = DisposalItem.__table__
+    q = table_of(DisposalItem)
     conn.execute(
         insert(TMP_OPEN).from_select(
             ["document_id"],

@@ -80,6 +80,7 @@ if ! command -v npm >/dev/null 2>&1; then
 fi
 if [[ $MODE == test ]]; then
     wanted+=("chromium|headless browser for the browser tests")
+    wanted+=("openssl|the local time-stamp authority of the audit checkpoint tests (openssl ts)")
 fi
 # A distribution Python creates virtual environments only with its -venv package.
 if [[ -n $PY ]] && command -v dpkg >/dev/null 2>&1 && dpkg -S "$(readlink -f "$PY")" >/dev/null 2>&1; then

@@ -26,10 +26,10 @@ from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Literal
+from typing import Literal, TypeVar
 
 from search.query_ast import (
     FIELDS,
@@ -337,7 +337,17 @@ class _Parser:
         return Term(text, fld, prefix, fuzzy, span=(start, start + len(text)))
 
     def range(self, fld: str, value: str, shown: str) -> Node | None:
-        parsed = _parse_range(fld, value)
+        if fld == "year":
+            years = self.bounds(_parse_range(value, _year_bounds, _YEAR_EXAMPLE), shown)
+            return None if years is None else YearRange(*years)
+        dates = self.bounds(_parse_range(value, _date_bounds, _DATE_EXAMPLE), shown)
+        return None if dates is None else DateRange(*dates)
+
+    def bounds(
+        self, parsed: tuple[_B | None, _B | None] | str, shown: str
+    ) -> tuple[_B | None, _B | None] | None:
+        """(lower, upper) in order, or None (with a note) when the range is unreadable or over
+        the clause limit."""
         if isinstance(parsed, str):
             self.note(f"Could not read '{shown}' ({parsed}); that part was ignored.")
             return None
@@ -347,9 +357,7 @@ class _Parser:
             lower, upper = upper, lower
         if not self.count_clause():
             return None
-        if fld == "year":
-            return YearRange(lower, upper)  # type: ignore[arg-type]
-        return DateRange(lower, upper)  # type: ignore[arg-type]
+        return lower, upper
 
     def count_clause(self) -> bool:
         self.clauses += 1
@@ -361,17 +369,18 @@ class _Parser:
 
 # ------------------------------------------------------------------------------------- ranges
 
-_Bound = int | date | None
+# A range bound: years (int) or days (date); each range has one kind.
+_B = TypeVar("_B", int, date)
+
+_YEAR_EXAMPLE = "try year:2019..2021 or year:>=2019"
+_DATE_EXAMPLE = "try date:2024-01-01..2024-06-30 or date:>=2024-01-01"
 
 
-def _parse_range(fld: str, value: str) -> tuple[_Bound, _Bound] | str:
-    """(lower, upper), both inclusive, or the reason the value is not a range."""
-    point = _year_bounds if fld == "year" else _date_bounds
-    example = (
-        "try year:2019..2021 or year:>=2019"
-        if fld == "year"
-        else ("try date:2024-01-01..2024-06-30 or date:>=2024-01-01")
-    )
+def _parse_range(
+    value: str, point: Callable[[str], tuple[_B, _B]], example: str
+) -> tuple[_B | None, _B | None] | str:
+    """(lower, upper), both inclusive, or the reason the value is not a range. `point` gives
+    the first and last year or day a single value covers."""
     try:
         m = _COMPARE.match(value)
         if m:
@@ -380,10 +389,10 @@ def _parse_range(fld: str, value: str) -> tuple[_Bound, _Bound] | str:
             if op == ">=":
                 return lo, None
             if op == ">":
-                return _after(hi), None
+                return _step(hi, 1), None
             if op == "<=":
                 return None, hi
-            return None, _before(lo)
+            return None, _step(lo, -1)
         if ".." in value:
             left, _, right = value.partition("..")
             lower = point(left.strip())[0] if left.strip() else None
@@ -418,16 +427,11 @@ def _date_bounds(text: str) -> tuple[date, date]:
     return exact, exact
 
 
-def _after(bound: _Bound) -> _Bound:
+def _step(bound: _B, by: int) -> _B:
+    """The next (`by` 1) or previous (`by` -1) year or day."""
     if isinstance(bound, date):
-        return bound + timedelta(days=1)
-    return None if bound is None else bound + 1
-
-
-def _before(bound: _Bound) -> _Bound:
-    if isinstance(bound, date):
-        return bound - timedelta(days=1)
-    return None if bound is None else bound - 1
+        return bound + timedelta(days=by)
+    return bound + by
 
 
 # ---------------------------------------------------------------------------------- assembling

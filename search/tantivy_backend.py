@@ -27,7 +27,7 @@ from search.base import (
     Visibility,
 )
 from search.query import STOP_WORDS, ParsedQuery, parse
-from search.tantivy_compile import Compiler
+from search.tantivy_compile import Compiler, match_count
 from search.tantivy_schema import (
     FACET_FIELDS,
     SCHEMA_VERSION,
@@ -338,7 +338,7 @@ class _Search:
             offset=self.query.offset,
             order_by_field="created" if by_date else None,
         )
-        total = int(found.count or 0)
+        total = match_count(found)
         marker = self._highlighter(parsed) if self.query.highlight and found.hits else None
         hits = []
         for score, addr in found.hits:
@@ -361,7 +361,7 @@ class _Search:
         node = self.compiler.text(parse(text).node)
         base = node if node is not None else Query.all_query()
         query = self.restricted(base, list(self.filters.values()))
-        return int(self.searcher.search(query, 1).count or 0)
+        return match_count(self.searcher.search(query, 1))
 
     # facets: each facet counts the visible matches under every *other* facet's filter
     def _facets(self, base: Query) -> Mapping[str, tuple[FacetCount, ...]]:

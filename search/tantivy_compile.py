@@ -64,6 +64,12 @@ def should(queries: Sequence[Query]) -> Query:
     )
 
 
+def match_count(found: tantivy.SearchResult) -> int:
+    """The number of matches of a search run with `count=True` (0 when tantivy gives none)."""
+    # tantivy's stubs (0.27) omit SearchResult.count, which the extension does have
+    return int(found.count or 0)  # type: ignore[attr-defined]
+
+
 def filter_clause(query: Query) -> Query:
     """A clause that restricts without scoring."""
     return Query.const_score_query(query, 0.0)
@@ -181,7 +187,8 @@ class Compiler:
             return None
         if len(tokens) == 1:
             return Query.term_query(self.schema, field, tokens[0])
-        return Query.phrase_query(self.schema, field, tokens, slop=slop)
+        words: list[str | tuple[int, str]] = [*tokens]  # the stubs take a list of either
+        return Query.phrase_query(self.schema, field, words, slop=slop)
 
     def expanded(self, node: Term) -> Query | None:
         """A prefix or fuzzy word: every token of it must match, the last one loosely."""

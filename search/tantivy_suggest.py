@@ -17,7 +17,13 @@ from tantivy import Occur, Query
 from search.highlight import mark_bytes
 from search.query import ParsedQuery, Term, positive_leaves, replace_spans
 from search.spelling import correctable_terms, distance, edits1, levenshtein, match_case
-from search.tantivy_compile import MIN_SLACK_STEM, PREFIX_STEM_SLACK, must, should
+from search.tantivy_compile import (
+    MIN_SLACK_STEM,
+    PREFIX_STEM_SLACK,
+    match_count,
+    must,
+    should,
+)
 from search.tantivy_schema import plain_tokens, stem_tokens
 
 SUGGEST_BELOW = 3  # offer "did you mean" when a search finds fewer visible documents than this
@@ -52,7 +58,7 @@ class Speller:
     def visible(self, stem: str, fields: Sequence[str] = STEM_FIELDS) -> int:
         """Visible documents with `stem` in `fields`."""
         query = must(self._stem(stem, fields), self.restrict)
-        return int(self.searcher.search(query, 1).count or 0)
+        return match_count(self.searcher.search(query, 1))
 
     def near(self, stem: str, max_distance: int, restrict: Query | None) -> set[str]:
         """Dictionary stems one edit from `stem` (itself excluded); with `max_distance` 2, also

@@ -1,4 +1,7 @@
-"""The audit trail is hash-chained: any edit, deletion or insertion is found and named."""
+"""The audit trail is MAC-chained: any edit, deletion or insertion is found and named.
+
+The attacks go past the database's triggers (`tests.audit_helpers.tamper`), as someone with DDL
+rights on the database would."""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from edrm import audit
+from tests.audit_helpers import tamper
 from tests.conftest import Cli
 
 
@@ -33,17 +37,18 @@ def test_each_event_links_to_the_one_before(session: Session) -> None:
 
 def test_an_edited_entry_is_named(session: Session) -> None:
     _three_events(session)
-    session.execute(text("UPDATE audit_events SET actor = 'mallory' WHERE seq = 2"))
-    session.commit()
+    tamper(session, "UPDATE audit_events SET actor = 'mallory' WHERE seq = 2")
     result = audit.verify(session)
     assert not result.ok
     assert result.first_bad_seq == 2
 
 
 def test_an_edited_entry_with_a_recomputed_hash_is_still_found(session: Session) -> None:
+    """Even by someone who holds the key: the next entry's MAC covers the old MAC."""
     _three_events(session)
     event = session.get(audit.AuditEvent, 2)
-    assert event is not None
+    assert event is not None and event.key_id is not None
+    key = audit.trail_of(session).keyring_with(event.key_id).secret(event.key_id)
     forged = audit.compute_hash(
         2,
         event.at,
@@ -53,11 +58,10 @@ def test_an_edited_entry_with_a_recomputed_hash_is_still_found(session: Session)
         event.object_id,
         event.details,
         event.prev_hash,
+        event.key_id,
+        key=key,
     )
-    session.execute(
-        text("UPDATE audit_events SET actor = 'mallory', hash = :h WHERE seq = 2"), {"h": forged}
-    )
-    session.commit()
+    tamper(session, "UPDATE audit_events SET actor = 'mallory', hash = :h WHERE seq = 2", h=forged)
     result = audit.verify(session)
     assert not result.ok
     assert result.first_bad_seq == 3
@@ -65,8 +69,7 @@ def test_an_edited_entry_with_a_recomputed_hash_is_still_found(session: Session)
 
 def test_a_deleted_entry_is_named(session: Session) -> None:
     _three_events(session)
-    session.execute(text("DELETE FROM audit_events WHERE seq = 2"))
-    session.commit()
+    tamper(session, "DELETE FROM audit_events WHERE seq = 2")
     result = audit.verify(session)
     assert not result.ok
     assert result.first_bad_seq == 2
@@ -74,8 +77,7 @@ def test_a_deleted_entry_is_named(session: Session) -> None:
 
 def test_deleting_the_newest_entry_is_found(session: Session) -> None:
     _three_events(session)
-    session.execute(text("DELETE FROM audit_events WHERE seq = 3"))
-    session.commit()
+    tamper(session, "DELETE FROM audit_events WHERE seq = 3")
     result = audit.verify(session)
     assert not result.ok
     assert result.first_bad_seq == 3
@@ -106,8 +108,7 @@ def test_audit_verify_command_exits_zero_on_an_intact_trail(cli: Cli, session: S
 
 def test_audit_verify_command_names_an_edited_row_and_fails(cli: Cli, session: Session) -> None:
     _three_events(session)
-    session.execute(text('UPDATE audit_events SET details = \'{"title":"x"}\' WHERE seq = 2'))
-    session.commit()
+    tamper(session, 'UPDATE audit_events SET details = \'{"title":"x"}\' WHERE seq = 2')
     result = cli("audit", "verify", "--json")
     assert result.exit_code == 1
     assert '"first_bad_seq": 2' in result.output

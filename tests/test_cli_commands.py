@@ -9,7 +9,9 @@ from edrm.cli import main
 # Every command and group under `edrm`, as registered before the CLI was split by area.
 COMMANDS = (
     "audit",
+    "audit checkpoint",
     "audit log",
+    "audit rotate-key",
     "audit verify",
     "classifier",
     "classifier train",
@@ -86,8 +88,14 @@ COMMANDS = (
     "triage file",
     "triage list",
     "user",
+    "user activate",
     "user add",
+    "user deactivate",
     "user list",
+    "user password",
+    "user sign-out",
+    "user unlock",
+    "user update",
     "worker",
 )
 

@@ -12,7 +12,7 @@ from edrm.documents.models import Document
 from edrm.fileplan.models import FilePlanNode
 from edrm.markings import Marking
 from edrm.people.roles import Role
-from edrm.people.service import authenticate
+from edrm.people.signin import authenticate
 from edrm.runtime import Runtime
 
 pytestmark = pytest.mark.slow

@@ -1,28 +1,44 @@
-"""The audit trail: append-only, hash-chained events written in the caller's transaction.
+"""The audit trail: append-only, MAC-chained events written in the caller's transaction.
 
-Each event's hash covers its own fields and the hash of the event before it, so editing,
-deleting or inserting an entry breaks the chain at that entry. `audit_head` holds the newest
-sequence number and hash: appending locks it, so concurrent writers queue and the chain never
-forks, and deleting the newest entries is detected too. No code path updates or deletes events.
+Each event's MAC (HMAC-SHA-256 with the trail's key, which is kept outside the database:
+`edrm.audit.keys`) covers its own fields, the key's id and the MAC of the event before it, so
+editing, deleting or inserting an entry breaks the chain at that entry, and nobody without the
+key can re-hash the chain. Entries written before the trail was keyed (`key_id` empty) keep
+their plain SHA-256 links; the first keyed entry's MAC covers the last of them.
+
+`audit_head` holds the newest sequence number, MAC and key id: appending locks it, so
+concurrent writers queue and the chain never forks. Rotating the key appends an entry MACed with
+the old key that names the new one. Every `checkpoint_every` entries (and hourly, from the
+scheduler) the head is written to the checkpoint log outside the database
+(`edrm.audit.checkpoints`), after the transaction commits. No code path updates or deletes
+events, and the database refuses to (triggers, migration 0008).
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
-from collections.abc import Iterable, Iterator
+import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
-from sqlalchemy import Integer, String, Text, insert, select
-from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy import Engine, Integer, String, Text, event, insert, select
+from sqlalchemy.orm import Mapped, Session, SessionTransaction, mapped_column, sessionmaker
 
 from edrm import clock
+from edrm.audit.checkpoints import Written, write
+from edrm.audit.trail import TRAIL_INFO_KEY, AuditTrail, trail_of
 from edrm.db import Base
 from edrm.errors import AuditNote
 
+log = logging.getLogger(__name__)
+
 GENESIS_HASH = "0" * 64
 SYSTEM_ACTOR = "system"
+KEY_ROTATED = "audit.key_rotated"
+_CHECKPOINT_DUE = "edrm.audit_checkpoint_due"
 
 
 class AuditEvent(Base):
@@ -37,6 +53,8 @@ class AuditEvent(Base):
     details: Mapped[str] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # The id of the key whose HMAC `hash` is; empty for entries from before the trail was keyed.
+    key_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
 
     @property
     def details_dict(self) -> dict[str, Any]:
@@ -48,19 +66,33 @@ class AuditEvent(Base):
 
 
 class AuditHead(Base):
-    """One row: the newest sequence number and hash of the chain."""
+    """One row: the newest sequence number and MAC of the chain, and the key now in force."""
 
     __tablename__ = "audit_head"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     last_seq: Mapped[int] = mapped_column(Integer)
     last_hash: Mapped[str] = mapped_column(String(64))
+    key_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
 
 
 def _canonical(details: dict[str, Any]) -> str:
     return json.dumps(
         details, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
     )
+
+
+class _HashedFields(TypedDict):
+    """An event's fields that its hash covers (`compute_hash`'s arguments)."""
+
+    seq: int
+    at: str
+    actor: str
+    action: str
+    object_type: str
+    object_id: str
+    details: str
+    prev_hash: str
 
 
 def compute_hash(
@@ -72,26 +104,64 @@ def compute_hash(
     object_id: str,
     details: str,
     prev_hash: str,
+    key_id: str | None = None,
+    key: bytes | None = None,
 ) -> str:
-    payload = json.dumps(
-        [seq, at, actor, action, object_type, object_id, details, prev_hash],
-        separators=(",", ":"),
-        ensure_ascii=False,
-    )
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+    """An entry's link: HMAC-SHA-256 with `key` over its fields and `key_id`; without a key,
+    the plain SHA-256 of its fields that entries from before the keyed trail carry."""
+    fields: list[Any] = [seq, at, actor, action, object_type, object_id, details, prev_hash]
+    if key is None:
+        payload = json.dumps(fields, separators=(",", ":"), ensure_ascii=False)
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+    payload = json.dumps([*fields, key_id], separators=(",", ":"), ensure_ascii=False)
+    return hmac.new(key, payload.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
-def _event_hash(event: AuditEvent) -> str:
-    return compute_hash(
-        event.seq,
-        event.at,
-        event.actor,
-        event.action,
-        event.object_type,
-        event.object_id,
-        event.details,
-        event.prev_hash,
-    )
+def _lock_head(session: Session) -> AuditHead:
+    return session.execute(
+        select(AuditHead).where(AuditHead.id == 1).with_for_update()
+    ).scalar_one()
+
+
+def _signing_key(session: Session, head: AuditHead) -> tuple[str, bytes]:
+    """The key that MACs the next entry: the one the head names, or, before the first keyed
+    entry, the key file's first key (the file is made now if there is none: first use)."""
+    trail = trail_of(session)
+    if head.key_id is None:
+        ring = trail.keyring_or_create(legacy_until=head.last_seq)
+        return ring.first_id, ring.secret(ring.first_id)
+    return head.key_id, trail.keyring_with(head.key_id).secret(head.key_id)
+
+
+def _advance(session: Session, head: AuditHead, seq: int, last_hash: str, key_id: str) -> None:
+    """Move the head; a checkpoint falls due when the chain passes a multiple of N entries."""
+    every = trail_of(session).checkpoint_every
+    if every > 0 and head.last_seq // every != seq // every:
+        session.info.setdefault(_CHECKPOINT_DUE, f"every {every} entries")
+    head.last_seq, head.last_hash, head.key_id = seq, last_hash, key_id
+
+
+def _new_event(
+    head_seq: int,
+    prev_hash: str,
+    key: tuple[str, bytes],
+    at: str,
+    entry: tuple[str, str, str, str | int, dict[str, Any] | None],
+) -> dict[str, Any]:
+    actor, action, object_type, object_id, details = entry
+    row: dict[str, Any] = {
+        "seq": head_seq + 1,
+        "at": at,
+        "actor": actor,
+        "action": action,
+        "object_type": object_type,
+        "object_id": str(object_id),
+        "details": _canonical(details or {}),
+        "prev_hash": prev_hash,
+        "key_id": key[0],
+    }
+    row["hash"] = compute_hash(**row, key=key[1])
+    return row
 
 
 def record(
@@ -103,23 +173,15 @@ def record(
     details: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Append one event to the chain, in the caller's transaction."""
-    head = session.execute(
-        select(AuditHead).where(AuditHead.id == 1).with_for_update()
-    ).scalar_one()
-    event = AuditEvent(
-        seq=head.last_seq + 1,
-        at=clock.now().isoformat(timespec="microseconds"),
-        actor=actor,
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id),
-        details=_canonical(details or {}),
-        prev_hash=head.last_hash,
+    head = _lock_head(session)
+    key = _signing_key(session, head)
+    at = clock.now().isoformat(timespec="microseconds")
+    row = _new_event(
+        head.last_seq, head.last_hash, key, at, (actor, action, object_type, object_id, details)
     )
-    event.hash = _event_hash(event)
+    event = AuditEvent(**row)
     session.add(event)
-    head.last_seq = event.seq
-    head.last_hash = event.hash
+    _advance(session, head, event.seq, event.hash, key[0])
     session.flush()
     return event
 
@@ -131,31 +193,94 @@ def record_many(
     """Append many events (actor, action, object_type, object_id, details) to the chain in one
     go, in the caller's transaction: the head is locked once and the rows inserted together
     (for bulk work such as disposal, where one event per record would dominate the time)."""
-    head = session.execute(
-        select(AuditHead).where(AuditHead.id == 1).with_for_update()
-    ).scalar_one()
+    head = _lock_head(session)
+    key = _signing_key(session, head)
     seq, prev = head.last_seq, head.last_hash
     at = clock.now().isoformat(timespec="microseconds")
     rows = []
-    for actor, action, object_type, object_id, details in entries:
-        seq += 1
-        row = {
-            "seq": seq,
-            "at": at,
-            "actor": actor,
-            "action": action,
-            "object_type": object_type,
-            "object_id": str(object_id),
-            "details": _canonical(details or {}),
-            "prev_hash": prev,
-        }
-        row["hash"] = prev = compute_hash(**row)
+    for entry in entries:
+        row = _new_event(seq, prev, key, at, entry)
+        seq, prev = row["seq"], row["hash"]
         rows.append(row)
     if rows:
-        session.execute(insert(AuditEvent.__table__), rows)
-        head.last_seq, head.last_hash = seq, prev
+        session.execute(insert(AuditEvent), rows)
+        _advance(session, head, seq, prev, key[0])
         session.flush()
     return len(rows)
+
+
+@dataclass(frozen=True)
+class Rotation:
+    old_key_id: str
+    new_key_id: str
+    seq: int
+
+
+def rotate_key(session: Session, actor: str = SYSTEM_ACTOR) -> Rotation:
+    """Put a new key in force, in the caller's transaction: the new key is added to the key
+    file (the old ones stay, so old entries still verify), then an entry MACed with the old key
+    names the new one, and the entries after it are MACed with the new key."""
+    head = _lock_head(session)
+    old = _signing_key(session, head)
+    new_id = trail_of(session).add_key()
+    at = clock.now().isoformat(timespec="microseconds")
+    details = {"old_key_id": old[0], "new_key_id": new_id}
+    row = _new_event(
+        head.last_seq, head.last_hash, old, at, (actor, KEY_ROTATED, "audit_key", new_id, details)
+    )
+    session.add(AuditEvent(**row))
+    _advance(session, head, row["seq"], row["hash"], new_id)
+    session.info[_CHECKPOINT_DUE] = f"key rotated to {new_id}"
+    session.flush()
+    return Rotation(old[0], new_id, row["seq"])
+
+
+def ensure_key(session: Session) -> bool:
+    """Make the key file now if the trail has none yet (`edrm init`); True when it was made.
+    Entries already in the chain keep their plain links, and their head is checkpointed (so the
+    log anchors them outside the database too)."""
+    head = _lock_head(session)
+    trail = trail_of(session)
+    if head.key_id is not None or trail.keyring() is not None:
+        return False
+    trail.keyring_or_create(legacy_until=head.last_seq)
+    if head.last_seq:
+        session.info[_CHECKPOINT_DUE] = f"trail keyed after {head.last_seq} plain-linked entries"
+    return True
+
+
+def checkpoint_head(trail: AuditTrail, engine: Engine, reason: str, *, stamp: bool) -> Written:
+    """Write the committed head of the chain to the checkpoint log (and syslog, and a
+    time-stamp when `stamp` and an authority is configured)."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(AuditHead.last_seq, AuditHead.last_hash).where(AuditHead.id == 1)
+        ).one_or_none()
+    if row is None:
+        return Written(None, problem="the chain's head record is missing")
+    return write(trail, row.last_seq, row.last_hash, reason, stamp=stamp)
+
+
+@event.listens_for(Session, "after_commit")
+def _checkpoint_after_commit(session: Session) -> None:
+    """A checkpoint that fell due is written once the entries are committed (never before: an
+    entry rolled back must not be in the log). The head is read again, committed."""
+    reason = session.info.pop(_CHECKPOINT_DUE, None)
+    trail = session.info.get(TRAIL_INFO_KEY)
+    if not reason or not isinstance(trail, AuditTrail):
+        return
+    try:
+        bind = session.get_bind()
+        engine = bind if isinstance(bind, Engine) else bind.engine
+        checkpoint_head(trail, engine, str(reason), stamp=False)
+    except Exception:
+        log.exception("writing the audit checkpoint failed (the next one will cover it)")
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_checkpoint(session: Session, previous_transaction: SessionTransaction) -> None:
+    if not previous_transaction.nested:
+        session.info.pop(_CHECKPOINT_DUE, None)
 
 
 def record_refusal(session: Session, error: BaseException) -> bool:
@@ -176,63 +301,6 @@ def keep_refusal(factory: sessionmaker[Session], error: BaseException) -> None:
         return
     with factory() as session, session.begin():
         record_refusal(session, error)
-
-
-@dataclass(frozen=True)
-class VerifyResult:
-    ok: bool
-    checked: int
-    first_bad_seq: int | None = None
-    problem: str = ""
-
-
-def verify(session: Session) -> VerifyResult:
-    """Check the whole chain; name the first bad sequence number if it is broken."""
-    expected_seq = 1
-    prev_hash = GENESIS_HASH
-    checked = 0
-    for event in _events_in_order(session):
-        if event.seq != expected_seq:
-            if event.seq < expected_seq:
-                return VerifyResult(False, checked, event.seq, "entry appears twice")
-            return VerifyResult(
-                False, checked, expected_seq, f"entry {expected_seq} is missing (deleted)"
-            )
-        if event.prev_hash != prev_hash:
-            return VerifyResult(
-                False,
-                checked,
-                event.seq,
-                f"entry {event.seq} does not follow entry {event.seq - 1} "
-                "(an entry was inserted, or the one before it was altered)",
-            )
-        if _event_hash(event) != event.hash:
-            return VerifyResult(False, checked, event.seq, f"entry {event.seq} was altered")
-        prev_hash = event.hash
-        expected_seq += 1
-        checked += 1
-    head = session.get(AuditHead, 1, populate_existing=True)
-    last_seq = expected_seq - 1
-    if head is None:
-        return VerifyResult(False, checked, last_seq + 1, "the chain's head record is missing")
-    if head.last_seq > last_seq:
-        return VerifyResult(
-            False, checked, last_seq + 1, f"entries {last_seq + 1} to {head.last_seq} are missing"
-        )
-    if head.last_seq < last_seq or head.last_hash != prev_hash:
-        return VerifyResult(
-            False, checked, head.last_seq or last_seq, "the newest entry does not match the head"
-        )
-    return VerifyResult(True, checked)
-
-
-def _events_in_order(session: Session) -> Iterator[AuditEvent]:
-    stmt = (
-        select(AuditEvent)
-        .order_by(AuditEvent.seq)
-        .execution_options(yield_per=1000, populate_existing=True)
-    )
-    yield from session.scalars(stmt)
 
 
 def history(

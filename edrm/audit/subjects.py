@@ -34,6 +34,7 @@ NODE_DETAILS = {
     "ingest.filed": ("class",),
     "ingest.triage": ("class",),
     "harvest.file": ("class",),
+    "retention.rule.refused": ("nodes",),
 }
 #: Object types whose id is a file-plan code.
 NODE_OBJECTS = frozenset({"node", "folder"})

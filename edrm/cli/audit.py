@@ -1,4 +1,5 @@
-"""`edrm audit`: the tamper-evident audit trail (verify its hash chain, show the newest entries)."""
+"""`edrm audit`: the tamper-evident audit trail (verify its MAC chain and checkpoints, show the
+newest entries, rotate its key, checkpoint its head now)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import click
 
 from edrm import audit
 from edrm.access import may_see_audit_history
+from edrm.audit.jobs import checkpoint_now, describe
 from edrm.audit.search import SCAN_LIMIT, AuditQuery, entry_as_dict, search_audit
 from edrm.cli.common import _json_out, _principal, as_option, friendly_errors, runtime
 from edrm.errors import RefusedError
@@ -22,7 +24,8 @@ def audit_group() -> None:
 @click.option("--json", "as_json", is_flag=True)
 @friendly_errors
 def audit_verify(as_json: bool) -> None:
-    """Check the whole hash chain; exit 1 naming the first bad entry if it was altered."""
+    """Check the whole chain and the checkpoints kept outside the database; exit 1 naming the
+    first bad entry and the kind of damage if the trail was altered."""
     with runtime() as rt, rt.uow() as session:
         result = audit.verify(session)
     if as_json:
@@ -32,17 +35,65 @@ def audit_verify(as_json: bool) -> None:
                 "checked": result.checked,
                 "first_bad_seq": result.first_bad_seq,
                 "problem": result.problem,
+                "intact": result.ok,
+                "first_bad": result.first_bad_seq,
+                "damage": result.damage,
+                "checkpoints": result.checkpoints,
             }
         )
     elif result.ok:
         click.echo(f"edrm: audit trail intact ({result.checked} entries checked)")
     else:
-        click.echo(
-            f"edrm: audit trail BROKEN at entry {result.first_bad_seq}: {result.problem}",
-            err=True,
-        )
+        where = f" at entry {result.first_bad_seq}" if result.first_bad_seq else ""
+        click.echo(f"edrm: audit trail BROKEN{where}: {result.problem} ({result.damage})", err=True)
     if not result.ok:
         sys.exit(1)
+
+
+@audit_group.command("rotate-key")
+@click.option("--json", "as_json", is_flag=True)
+@friendly_errors
+def audit_rotate_key(as_json: bool) -> None:
+    """Put a new audit key in force. The old keys stay in the key file, so older entries still
+    verify; the rotation is an entry of the chain, MACed with the old key."""
+    with runtime() as rt, rt.uow() as session:
+        rotation = audit.rotate_key(session)
+    if as_json:
+        _json_out(
+            {
+                "old_key_id": rotation.old_key_id,
+                "new_key_id": rotation.new_key_id,
+                "seq": rotation.seq,
+            }
+        )
+        return
+    click.echo(
+        f"edrm: audit key rotated: {rotation.old_key_id} -> {rotation.new_key_id}"
+        f" (entry {rotation.seq})"
+    )
+
+
+@audit_group.command("checkpoint")
+@click.option("--json", "as_json", is_flag=True)
+@friendly_errors
+def audit_checkpoint(as_json: bool) -> None:
+    """Write the chain's head to the checkpoint log now (and to syslog and the time-stamp
+    authority when configured), as the hourly job does."""
+    with runtime() as rt:
+        written = checkpoint_now(rt)
+    cp = written.checkpoint
+    if as_json:
+        _json_out(
+            {
+                "seq": cp.seq if cp else None,
+                "hash": cp.hash if cp else None,
+                "syslog": written.syslog,
+                "timestamp_token": str(written.token) if written.token else None,
+                "problem": written.problem,
+            }
+        )
+        return
+    click.echo(f"edrm: {describe(written)}")
 
 
 @audit_group.command("log")

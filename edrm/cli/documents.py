@@ -85,7 +85,7 @@ def doc_show(document_id: int, as_json: bool, as_user: str | None) -> None:
         document = get_visible_document(session, actor, document_id)
         note_view(session, document, actor)
         data = document_as_dict(document)
-        data.update(document_ingest_view(session, document))
+        data.update(document_ingest_view(session, document, actor))
         ensure_schedule(session, rt.settings)
         data["retention"] = retention_of(session, document)
     if as_json:

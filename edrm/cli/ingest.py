@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from edrm.cli.common import _json_out, _principal, _settings, as_option, friendly_errors, runtime
+from edrm.documents.filenames import storable
 from edrm.ingest import jobs
 from edrm.ingest.quarantine import listing
 from edrm.ingest.triage import confirm, triage_items
@@ -43,17 +44,20 @@ def _files_under(paths: tuple[Path, ...]) -> list[tuple[Path, str | None]]:
 
 
 def _job_line(path: Path, job: Any | None, problem: str | None = None) -> dict[str, Any]:
+    """The result for one input file. Its path is printable text even when the name is not
+    valid UTF-8 (the odd bytes are written out as \\xNN)."""
+    shown = storable(str(path))
     if job is None:
         return {
-            "path": str(path),
+            "path": shown,
             "status": "failed",
             "document_id": None,
             "class_code": None,
             "confidence": None,
-            "error": f"{path}: {problem}",
+            "error": f"{shown}: {problem}",
         }
     return {
-        "path": str(path),
+        "path": shown,
         "status": job.outcome or job.status,
         "document_id": job.document_id,
         "class_code": job.class_code,
@@ -107,7 +111,8 @@ def _submit(
     marking: str | None,
     as_user: str | None,
 ) -> list[Submitted]:
-    """Submit each readable file as a job of the batch (one unit of work per file)."""
+    """Submit each readable file as a job of the batch (one unit of work per file); a file
+    that cannot be read is a failed line of its own."""
     submitted: list[Submitted] = []
     with rt.uow() as session:
         actor = _principal(session, as_user)
@@ -115,22 +120,25 @@ def _submit(
         if problem:
             submitted.append((path, None, problem))
             continue
-        with rt.uow() as session, path.open("rb") as fh:
-            job = jobs.submit(
-                session,
-                rt.blobs,
-                fh,
-                path.name,
-                jobs.Submission(
-                    submitted_by=actor.username,
-                    source="cli",
-                    batch=batch,
-                    into_code=into,
-                    marking=marking,
-                    source_path=str(path),
-                ),
-            )
-            submitted.append((path, job.id, None))
+        try:
+            with rt.uow() as session, path.open("rb") as fh:
+                job = jobs.submit(
+                    session,
+                    rt.blobs,
+                    fh,
+                    path.name,
+                    jobs.Submission(
+                        submitted_by=actor.username,
+                        source="cli",
+                        batch=batch,
+                        into_code=into,
+                        marking=marking,
+                        source_path=str(path),
+                    ),
+                )
+                submitted.append((path, job.id, None))
+        except OSError as exc:
+            submitted.append((path, None, f"cannot be read ({exc.strerror or exc})"))
     return submitted
 
 

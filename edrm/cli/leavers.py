@@ -225,7 +225,7 @@ def plan_start(username: str, template: str | None, as_user: str | None, as_json
             banks=load_question_banks(rt.settings.config_dir),
             template=template,
         )
-        result = {
+        result: dict[str, Any] = {
             "template": row.template,
             "questions": len(row.questions),
             "focus_classes": row.focus_classes,

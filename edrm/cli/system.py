@@ -19,7 +19,7 @@ from typing import Any
 import click
 from waitress import serve as waitress_serve
 
-from edrm import job_lock
+from edrm import audit, job_lock
 from edrm.cli.common import CliError, _json_out, _settings, friendly_errors, runtime
 from edrm.db import current_revision, migrate
 from edrm.runtime import Runtime
@@ -46,11 +46,15 @@ def init() -> None:
         before = current_revision(rt.engine)
         migrate(rt.engine)
         after = current_revision(rt.engine)
+        with rt.uow() as session:
+            keyed = audit.ensure_key(session)
     where = settings.db_url if settings.database_url else str(settings.home.resolve())
     if before == after:
         click.echo(f"edrm: data directory {where} is up to date (schema {after})")
     else:
         click.echo(f"edrm: data directory {where} ready (schema {before or 'none'} -> {after})")
+    if keyed:
+        click.echo(f"edrm: audit key made in {rt.settings.audit_key_path} (keep a backup of it)")
 
 
 @click.command("demo")

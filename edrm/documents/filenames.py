@@ -7,6 +7,10 @@ import unicodedata
 
 MAX_LENGTH = 200
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
+# Lone surrogates: how Python holds the bytes of a name that is not valid UTF-8 ("surrogate
+# escapes", U+DC80-U+DCFF for the bytes 0x80-0xFF), or half a UTF-16 pair from a JSON escape.
+# No database, JSON document or terminal takes them as text.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _RESERVED = (
     {"con", "prn", "aux", "nul"}
     | {f"com{i}" for i in range(1, 10)}
@@ -14,10 +18,22 @@ _RESERVED = (
 )
 
 
+def storable(text: str) -> str:
+    r"""`text` as valid Unicode, every byte that was not UTF-8 shown as `\xNN` (and any other
+    lone surrogate as `\uNNNN`): it can be stored, shown and printed, and still says which bytes
+    the name had. The name b'bad\xff.txt' read from a disk becomes the text `bad\xff.txt`."""
+    return _SURROGATE.sub(_escaped, text)
+
+
+def _escaped(match: re.Match[str]) -> str:
+    point = ord(match.group())
+    return f"\\x{point - 0xDC00:02x}" if 0xDC80 <= point <= 0xDCFF else f"\\u{point:04x}"
+
+
 def safe_filename(name: str, fallback: str = "document") -> str:
     """A file name with no path, control or reserved characters, at most 200 characters,
-    keeping the extension. Never empty."""
-    name = unicodedata.normalize("NFC", name or "")
+    keeping the extension. Never empty. Bytes that are not UTF-8 become U+FFFD."""
+    name = unicodedata.normalize("NFC", _SURROGATE.sub("\ufffd", name or ""))
     name = name.replace("\\", "/").rsplit("/", 1)[-1]
     name = _UNSAFE.sub("_", name)
     name = " ".join(name.split()).strip(" .")

@@ -181,7 +181,7 @@ def import_rows(session: Session, rows: list[NodeRow], actor: Principal = SYSTEM
             created += 1
             audit.record(session, actor.username, "fileplan.create", "node", row.code, values)
             continue
-        changes = {k: v for k, v in values.items() if getattr(node, k) != v}
+        changes: dict[str, Any] = {k: v for k, v in values.items() if getattr(node, k) != v}
         if sorted(g.name for g in groups) != node.access_names:
             changes["access"] = list(row.access)
         if not changes:

@@ -9,6 +9,7 @@ job to be done again, and never done twice.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from edrm import audit, clock
 from edrm.access import SYSTEM, Principal
 from edrm.documents.models import Document, DocumentText
 from edrm.documents.service import NewDocument, create_document
-from edrm.errors import EdrmError
+from edrm.errors import EdrmError, RefusedError
 from edrm.ingest import jobs, quarantine
 from edrm.ingest.models import (
     DONE,
@@ -41,34 +42,73 @@ def file_reading(
 ) -> None:
     """File what was read into class `code` (None: the filer's triage list); the caller commits.
 
-    `top` is the classifier's best suggestion, whose confidence the job keeps.
+    `top` is the classifier's best suggestion, whose confidence the job keeps. A document
+    derived from another (an attachment: any child job) goes where its parent is, whatever the
+    classifier says, and is marked at least as its parent is.
     """
-    actor = _actor(session, job)
-    document, code = _create(session, job, reading, code, actor)
+    actor = filing_actor(session, job)
+    placement = _placement(session, job, reading, code)
+    document, code = _create(session, job, reading, placement, actor)
     if job.parent_document_id:
         document.relations = [{"type": "attachment_of", "document_id": job.parent_document_id}]
     _keep_text(session, document, reading)
     _keep_suggestions(session, document, reading.suggestions)
-    _submit_attachments(session, job, reading.attachments, document, code)
+    _submit_attachments(session, job, reading.attachments, document)
     _close_filed(session, job, reading, document, code, top, actor)
 
 
-def _actor(session: Session, job: IngestJob) -> Principal:
-    if job.submitted_by in ("", SYSTEM.username):
+def filing_actor(session: Session, job: IngestJob) -> Principal:
+    """Who files the job's document: the system only when it was submitted as the system
+    (never for want of a name: a job with no submitter files as no one)."""
+    if job.submitted_by == SYSTEM.username:
         return SYSTEM
+    if not job.submitted_by:
+        raise RefusedError("no one submitted it, so there is no one to file it as")
     return principal_for(session, job.submitted_by)
 
 
+@dataclass(frozen=True)
+class _Placement:
+    """Where a document goes and how it is marked."""
+
+    code: str | None  # the class or folder; None: the filer's triage list
+    marking: str | None  # the marking asked for; None: the floor and the class decide
+    floor: Marking  # it is marked at least this
+    triage_if_refused: bool  # when the destination refuses it, the triage list (or fail)
+
+
+def _placement(session: Session, job: IngestJob, reading: Reading, code: str | None) -> _Placement:
+    """A file of its own: where it was sent or classified, marked at least as its text says.
+
+    A derived document (a child job): where its parent is now (its parent's folder or class,
+    or the triage list when the parent waits there), marked at least as its parent's resolved
+    marking and its own text say; if that destination refuses it, it fails rather than land
+    anywhere more open.
+    """
+    found = reading.metadata.marking_found
+    floor = Marking.parse(found) if found else Marking.OFFICIAL
+    if not job.parent_document_id:
+        return _Placement(code, job.marking, floor, True)
+    parent = session.get(Document, job.parent_document_id)
+    if parent is None or parent.status == "destroyed":
+        raise RefusedError(f"document {job.parent_document_id}, which it came in, is gone")
+    marks = [floor, parent.marking]
+    if job.marking:
+        marks.append(Marking.parse(job.marking))
+    where = parent.node.code if parent.node is not None else None
+    return _Placement(where, None, Marking.highest(*marks), False)
+
+
 def _create(
-    session: Session, job: IngestJob, reading: Reading, code: str | None, actor: Principal
+    session: Session, job: IngestJob, reading: Reading, placement: _Placement, actor: Principal
 ) -> tuple[Document, str | None]:
-    """The document, filed into `code`; on the triage list when the destination refuses it.
+    """The document, filed where `placement` says; on the triage list when the destination
+    refuses it (unless the placement forbids that).
 
     Returns the document and the code it was filed into (None when it went to triage).
     """
-    meta = reading.metadata
-    floor = Marking.parse(meta.marking_found) if meta.marking_found else Marking.OFFICIAL
-    new = _new_document(job, meta, code)
+    code = placement.code
+    new = _new_document(job, reading.metadata, code, placement.marking)
 
     def create(triage: bool, extra: dict[str, Any]) -> Document:
         return create_document(
@@ -79,7 +119,7 @@ def _create(
             new,
             actor=actor,
             triage=triage,
-            marking_floor=floor,
+            marking_floor=placement.floor,
             extra=extra,
         )
 
@@ -87,13 +127,15 @@ def _create(
     try:
         return create(code is None, extra), code
     except EdrmError as exc:
-        if code is None:
+        if code is None or not placement.triage_if_refused:
             raise
         # The destination refused it (closed, unknown, marking): the filer's triage list instead.
         return create(True, {**extra, "filing_refused": str(exc)}), None
 
 
-def _new_document(job: IngestJob, meta: DocumentMetadata, code: str | None) -> NewDocument:
+def _new_document(
+    job: IngestJob, meta: DocumentMetadata, code: str | None, marking: str | None
+) -> NewDocument:
     """The document's metadata: the submitter's hints first, then what was found in the file."""
     hints = job.hints or {}
     created = None
@@ -106,7 +148,7 @@ def _new_document(job: IngestJob, meta: DocumentMetadata, code: str | None) -> N
         filename=job.safe_name,
         into_code=code or "",
         title=hints.get("title") or meta.title,
-        marking=job.marking,
+        marking=marking,
         creator=hints.get("creator") or meta.author,
         description=hints.get("description", ""),
         doc_type=hints.get("doc_type", ""),
@@ -168,13 +210,12 @@ def _keep_suggestions(session: Session, document: Document, suggestions: list[Su
 
 
 def _submit_attachments(
-    session: Session,
-    job: IngestJob,
-    attachments: list[tuple[str, str, int]],
-    document: Document,
-    code: str | None,
+    session: Session, job: IngestJob, attachments: list[tuple[str, str, int]], document: Document
 ) -> None:
-    """A child job for each attachment (already in the blob store), linked to its parent."""
+    """A child job for each attachment (already in the blob store), linked to its parent, for
+    where the parent went (its folder or class, or the triage list) and at its marking; the
+    child's own filing checks the parent again."""
+    where = document.node.code if document.node is not None else None
     for name, sha256, size in attachments:
         jobs.submit_stored(
             session,
@@ -185,8 +226,8 @@ def _submit_attachments(
                 submitted_by=job.submitted_by,
                 source="attachment",
                 batch=job.batch,
-                into_code=code if job.into_code else None,
-                marking=job.marking,
+                into_code=where,
+                marking=document.marking_value,
                 parent_document_id=document.id,
             ),
         )
@@ -256,7 +297,7 @@ def mark_failed(
     job.finished_at = clock.now()
     audit.record(
         session,
-        job.submitted_by,
+        job.submitted_by or "-",
         "ingest.rejected",
         "ingest_job",
         job.id,

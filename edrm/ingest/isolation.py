@@ -80,7 +80,7 @@ def run_isolated(fn: Callable[..., T], *args: Any, timeout: float, memory_bytes:
         process.join(5)
         parent.close()
     if kind == "ok":
-        return payload  # type: ignore[no-any-return]
+        return payload
     if kind == "rejected":
         reason, message = payload
         raise RejectedInputError(reason, message)
@@ -148,7 +148,7 @@ class IsolatedRunner:
                 "corrupt", f"the reader crashed on it (exit code {code})"
             ) from None
         if kind == "ok":
-            return payload  # type: ignore[no-any-return]
+            return payload
         self.close()  # a fresh child after anything odd
         if kind == "rejected":
             reason, message = payload

@@ -16,13 +16,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from edrm import clock
-from edrm.documents.filenames import safe_filename
+from edrm.documents.filenames import safe_filename, storable
 from edrm.ingest.models import DONE, FAILED, QUEUED, RUNNING, IngestJob
 from edrm.storage import BlobStore
 
@@ -55,7 +55,7 @@ class Submission:
 def submit(
     session: Session,
     blobs: BlobStore,
-    content: BinaryIO,
+    content: IO[bytes],
     original_name: str,
     submission: Submission,
 ) -> IngestJob:
@@ -67,6 +67,11 @@ def submit(
 def submit_stored(
     session: Session, sha256: str, size: int, original_name: str, submission: Submission
 ) -> IngestJob:
+    """Add the job for bytes already in the blob store (the caller commits).
+
+    Any name will do: one that is not valid UTF-8 (a name read from a disk as it is) is kept
+    with its odd bytes written out (`storable`), and filed under a safe name.
+    """
     now = clock.now()
     job = IngestJob(
         batch=submission.batch,
@@ -75,10 +80,10 @@ def submit_stored(
         next_attempt_at=now,
         sha256=sha256,
         size=size,
-        original_name=original_name,
+        original_name=storable(original_name),
         safe_name=safe_filename(original_name),
         source=submission.source,
-        source_path=submission.source_path,
+        source_path=storable(submission.source_path) if submission.source_path else None,
         submitted_by=submission.submitted_by,
         into_code=submission.into_code,
         marking=submission.marking,

@@ -20,6 +20,7 @@ from typing import Any, Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from edrm.access import Principal, document_filter, suggestable_codes
 from edrm.documents.models import Document, DocumentText, DocumentVersion
 from edrm.errors import EdrmError
 from edrm.ingest import jobs
@@ -27,7 +28,7 @@ from edrm.ingest.classify.model import TrainedModel
 from edrm.ingest.classify.rules import RuleSet
 from edrm.ingest.classify.suggestions import choose_class, suggest
 from edrm.ingest.extract import extract
-from edrm.ingest.filing import file_reading, mark_duplicate, mark_failed
+from edrm.ingest.filing import file_reading, filing_actor, mark_duplicate, mark_failed
 from edrm.ingest.isolation import IsolatedRunner
 from edrm.ingest.metadata import ReferencePattern, extract_metadata
 from edrm.ingest.models import FAILED, DocumentSuggestion, IngestJob
@@ -132,11 +133,25 @@ def _store_attachments(extraction: Extraction, blobs: BlobStore) -> list[tuple[s
     return attachments
 
 
-def _existing_document(session: Session, sha256: str) -> int | None:
+def _visible_duplicate(session: Session, job: IngestJob) -> int | None:
+    """A live document with the same bytes that the submitter may see, if there is one.
+
+    Only what they may see: that a document they may not see holds these bytes is not theirs
+    to learn, so their upload is filed as a document of their own (the blob is shared).
+    """
+    try:
+        submitter = filing_actor(session, job)
+    except EdrmError:
+        return None  # no one to file it as: the file step says so
     return session.scalar(
         select(DocumentVersion.document_id)
         .join(Document, Document.id == DocumentVersion.document_id)
-        .where(DocumentVersion.sha256 == sha256, Document.status != "destroyed")
+        .where(
+            DocumentVersion.sha256 == job.sha256,
+            Document.status != "destroyed",
+            document_filter(session, submitter),
+        )
+        .order_by(DocumentVersion.document_id)
         .limit(1)
     )
 
@@ -155,7 +170,7 @@ def process_job(sessions: Any, job_id: int, worker: str, ctx: PipelineContext) -
         job = session.get(IngestJob, job_id)
         if job is None:
             return FAILED
-        existing = _existing_document(session, job.sha256)
+        existing = _visible_duplicate(session, job)
         session.expunge(job)
     if existing is not None:
         return _finish(sessions, job_id, worker, lambda s, j: mark_duplicate(s, j, existing), ctx)
@@ -199,14 +214,20 @@ def _finish(
         return job.outcome or FAILED
 
 
-def document_ingest_view(session: Session, document: Document) -> dict[str, Any]:
-    """The ingest part of `edrm doc show --json`: text, suggestions, extracted metadata."""
+def document_ingest_view(session: Session, document: Document, viewer: Principal) -> dict[str, Any]:
+    """The ingest part of `edrm doc show --json`: text, suggestions, extracted metadata.
+
+    The suggestions are those naming classes the viewer may see and file into (the stored
+    ones are for every reader of the document).
+    """
     text = session.get(DocumentText, document.id)
-    suggestions = session.scalars(
+    stored = session.scalars(
         select(DocumentSuggestion)
         .where(DocumentSuggestion.document_id == document.id)
         .order_by(DocumentSuggestion.rank)
     ).all()
+    open_to_viewer = suggestable_codes(session, viewer, {s.class_code for s in stored})
+    suggestions = [s for s in stored if s.class_code in open_to_viewer]
     extra = document.extra or {}
     return {
         "text": text.text if text else None,

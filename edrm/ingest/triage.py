@@ -8,14 +8,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from edrm import clock
-from edrm.access import Principal, document_filter
+from edrm.access import Principal, document_filter, suggestable_codes
 from edrm.documents.models import Document
 from edrm.documents.service import file_from_triage
 from edrm.ingest.models import ClassificationCorrection, DocumentSuggestion
 
 
 def triage_items(session: Session, principal: Principal, limit: int = 200) -> list[dict[str, Any]]:
-    """The person's own documents awaiting a class (records managers see everyone's)."""
+    """The person's own documents awaiting a class (records managers see everyone's), with
+    the suggestions that name classes this person may see and file into."""
     stmt = (
         select(Document)
         .where(Document.status == "triage", document_filter(session, principal))
@@ -33,6 +34,9 @@ def triage_items(session: Session, principal: Principal, limit: int = 200) -> li
             .order_by(DocumentSuggestion.document_id, DocumentSuggestion.rank)
         ):
             suggestions.setdefault(s.document_id, []).append(s)
+    offered = suggestable_codes(
+        session, principal, {s.class_code for found in suggestions.values() for s in found}
+    )
     return [
         {
             "id": d.id,
@@ -43,6 +47,7 @@ def triage_items(session: Session, principal: Principal, limit: int = 200) -> li
             "suggestions": [
                 {"class_code": s.class_code, "confidence": s.confidence, "reason": s.reason}
                 for s in suggestions.get(d.id, [])
+                if s.class_code in offered
             ],
         }
         for d in documents

@@ -5,6 +5,7 @@ Steps are small modules that take and return these; none of them touches the dat
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -26,6 +27,7 @@ RejectReason = Literal[
     "bomb",  # decompression bomb: too many pixels, too much expanded data, ratio too high
     "too_many_pages",  # over max_pages
     "timeout",  # extraction/OCR took longer than max_seconds_per_file
+    "no_owner",  # a drop-folder file that no configured folder or mapped owner vouches for
 ]
 
 
@@ -64,11 +66,34 @@ class OcrSettings:
 
 
 @dataclass(frozen=True)
+class DropFolderEntry:
+    """A sub-folder of the inbox whose files are filed as `user` (into `into`, if given)."""
+
+    path: tuple[str, ...]  # the sub-folder's parts below the inbox, e.g. ("finance", "invoices")
+    user: str
+    into: str | None = None
+
+    @property
+    def name(self) -> str:
+        return "/".join(self.path)
+
+
+@dataclass(frozen=True)
+class DropFolderConfig:
+    """Who a dropped file is filed as: a configured folder, or its owner's uid mapped to an
+    account. Nothing else vouches for anyone (such files are quarantined)."""
+
+    folders: tuple[DropFolderEntry, ...] = ()
+    owners: Mapping[int, str] = field(default_factory=dict)  # uid -> user name
+
+
+@dataclass(frozen=True)
 class IngestConfig:
     limits: IngestLimits = field(default_factory=IngestLimits)
     ocr: OcrSettings = field(default_factory=OcrSettings)
     allowed_formats: frozenset[str] = frozenset()
     default_threshold: float = 0.8
+    dropfolder: DropFolderConfig = field(default_factory=DropFolderConfig)
 
 
 _MB = 1024 * 1024
@@ -107,13 +132,63 @@ class _FormatsTable(ConfigModel):
         return value
 
 
+_UNSAFE_FOLDERS = {"", ".", "..", "done", "failed"}
+
+
+class _DropFolderTable(ConfigModel):
+    path: str
+    user: str
+    into: str | None = None
+
+    @field_validator("path")
+    @classmethod
+    def _sub_folder(cls, value: str) -> str:
+        parts = value.strip("/").split("/")
+        if "\\" in value or value.startswith("/") or parts[0] in _UNSAFE_FOLDERS:
+            raise ValueError("must name a sub-folder of the inbox, like 'finance' or 'hr/cases'")
+        if any(p in ("", ".", "..") or p.startswith(".") for p in parts):
+            raise ValueError("must name a sub-folder of the inbox, like 'finance' or 'hr/cases'")
+        return "/".join(parts)
+
+    @field_validator("user")
+    @classmethod
+    def _user_name(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must name an edrm user")
+        return value.strip().lower()
+
+
 class _IngestFile(ConfigModel):
     """config/ingest.toml."""
+
+    entry_names = {"dropfolder": "path"}
 
     limits: _LimitsTable = _LimitsTable()
     ocr: _OcrTable = _OcrTable()
     classify: _ClassifyTable = _ClassifyTable()
     formats: _FormatsTable
+    dropfolder: list[_DropFolderTable] = []
+    dropfolder_owners: dict[str, str] = {}
+
+    @field_validator("dropfolder")
+    @classmethod
+    def _distinct_paths(cls, value: list[_DropFolderTable]) -> list[_DropFolderTable]:
+        seen: set[str] = set()
+        for entry in value:
+            if entry.path in seen:
+                raise ValueError(f"the folder {entry.path!r} is listed twice")
+            seen.add(entry.path)
+        return value
+
+    @field_validator("dropfolder_owners")
+    @classmethod
+    def _uids(cls, value: dict[str, str]) -> dict[str, str]:
+        for uid, user in value.items():
+            if not uid.isdigit():
+                raise ValueError(f"keys must be Unix uids (whole numbers), not {uid!r}")
+            if not user.strip():
+                raise ValueError(f"uid {uid} must name an edrm user")
+        return value
 
 
 def load_ingest_config(path: Path) -> IngestConfig:
@@ -136,6 +211,13 @@ def load_ingest_config(path: Path) -> IngestConfig:
         OcrSettings(**file.ocr.model_dump()),
         frozenset(file.formats.allowed),
         file.classify.default_threshold,
+        DropFolderConfig(
+            tuple(
+                DropFolderEntry(tuple(e.path.split("/")), e.user, e.into or None)
+                for e in file.dropfolder
+            ),
+            {int(uid): user.strip().lower() for uid, user in file.dropfolder_owners.items()},
+        ),
     )
 
 

@@ -1,41 +1,45 @@
-"""Creating people and groups, and checking passwords (argon2)."""
+"""People's accounts and groups: creating them, and the changes that end a person's sessions.
+
+A password change, deactivation, and a change of role or clearance end every session of that
+person at once (whichever entry point made the change: a page, the API or `edrm user …`).
+Signing in is in `edrm.people.signin`; password hashing in `edrm.people.passwords`.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from edrm import audit, clock
 from edrm.access import SYSTEM, Principal
-from edrm.errors import InvalidInputError, NotFoundError
+from edrm.errors import InvalidInputError, NotFoundError, RefusedError
 from edrm.markings import Marking
 from edrm.people.models import ALL_STAFF, Group, User
+from edrm.people.passwords import hash_password, use_password_hasher
 from edrm.people.roles import Role
+from edrm.people.sessions import end_sessions
 
-_hasher = PasswordHasher()
+__all__ = [
+    "add_user",
+    "change_access",
+    "change_password",
+    "end_all_sessions",
+    "ensure_group",
+    "find_user",
+    "get_user",
+    "may_administer",
+    "principal_for",
+    "set_active",
+    "use_password_hasher",
+]
+
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,62}$")
+#: Names the audit trail uses for actors that are not people.
+RESERVED_USERNAMES = frozenset({audit.SYSTEM_ACTOR, "anonymous"})
 MIN_PASSWORD = 8
-_dummy_hash = ""
-
-
-def use_password_hasher(hasher: PasswordHasher) -> None:
-    """Swap the argon2 parameters (the test suite uses the cheapest profile)."""
-    global _hasher, _dummy_hash
-    _hasher = hasher
-    _dummy_hash = ""
-
-
-def _unknown_user_hash() -> str:
-    """Checked against when the username is unknown, so both cases take the same time."""
-    global _dummy_hash
-    if not _dummy_hash:
-        _dummy_hash = _hasher.hash("edrm-no-such-user")
-    return _dummy_hash
 
 
 def ensure_group(session: Session, name: str, kind: str = "team") -> Group:
@@ -68,13 +72,10 @@ def add_user(
         raise InvalidInputError(
             f"username {username!r}: use 2-63 lower-case letters, digits, '.', '_' or '-'"
         )
-    if len(password) < MIN_PASSWORD:
-        raise InvalidInputError(f"password: at least {MIN_PASSWORD} characters are needed")
-    try:
-        role_v = role if isinstance(role, Role) else Role.parse(role)
-        clearance_v = clearance if isinstance(clearance, Marking) else Marking.parse(clearance)
-    except ValueError as exc:
-        raise InvalidInputError(str(exc)) from None
+    if username in RESERVED_USERNAMES:
+        raise InvalidInputError(f"username {username!r} is reserved for the audit trail")
+    _check_new_password(password)
+    role_v, clearance_v = _role(role), _clearance(clearance)
     if session.scalar(select(User).where(User.username == username)) is not None:
         raise InvalidInputError(f"user {username!r} already exists")
     group_names = sorted({g for g in groups if g and g != ALL_STAFF})
@@ -84,7 +85,7 @@ def add_user(
         username=username,
         full_name=full_name or username,
         email=email,
-        password_hash=_hasher.hash(password),
+        password_hash=hash_password(password),
         role_value=role_v.value,
         clearance_value=clearance_v.value,
         unit=unit,
@@ -120,25 +121,126 @@ def principal_for(session: Session, username: str | None) -> Principal:
     return Principal.of(get_user(session, username))
 
 
-def authenticate(session: Session, username: str, password: str) -> User | None:
-    """The user if the password is right; None otherwise. Sign-ins are audited."""
-    user = session.scalar(select(User).where(User.username == username.strip().lower()))
-    if user is None or not user.active:
-        _check(_unknown_user_hash(), password)
-        audit.record(session, username[:100] or "-", "login.failed", "user", username[:100])
+def find_user(session: Session, username: str) -> User | None:
+    """The account with this name, active or not (None for a name no account could have)."""
+    name = username.strip().lower()
+    if not USERNAME_RE.match(name):
         return None
-    if not _check(user.password_hash, password):
-        audit.record(session, user.username, "login.failed", "user", user.username)
-        return None
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher.hash(password)
-    user.last_login_at = clock.now()
-    audit.record(session, user.username, "login", "user", user.username)
+    return session.scalar(select(User).where(User.username == name))
+
+
+def _account(session: Session, username: str) -> User:
+    user = find_user(session, username)
+    if user is None:
+        raise NotFoundError(f"no user {username.strip().lower()!r}")
     return user
 
 
-def _check(hash_: str, password: str) -> bool:
+def may_administer(actor: Principal) -> bool:
+    return actor.is_system or actor.role is Role.ADMINISTRATOR
+
+
+def _require_administrator(actor: Principal, what: str) -> None:
+    if not may_administer(actor):
+        raise RefusedError(f"only an administrator may {what}")
+
+
+def _role(value: str | Role) -> Role:
     try:
-        return _hasher.verify(hash_, password)
-    except (VerificationError, InvalidHashError):
-        return False
+        return value if isinstance(value, Role) else Role.parse(value)
+    except ValueError as exc:
+        raise InvalidInputError(str(exc)) from None
+
+
+def _clearance(value: str | Marking) -> Marking:
+    try:
+        return value if isinstance(value, Marking) else Marking.parse(value)
+    except ValueError as exc:
+        raise InvalidInputError(str(exc)) from None
+
+
+def _check_new_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise InvalidInputError(f"password: at least {MIN_PASSWORD} characters are needed")
+
+
+def change_password(
+    session: Session, username: str, new_password: str, *, actor: Principal = SYSTEM
+) -> User:
+    """Set a new password (the person themself, or an administrator); every session of the
+    person ends, so whoever held one must sign in with the new password."""
+    user = _account(session, username)
+    if actor.user_id != user.id:
+        _require_administrator(actor, "change another person's password")
+    _check_new_password(new_password)
+    user.password_hash = hash_password(new_password)
+    ended = end_sessions(session, user.id)
+    audit.record(
+        session, actor.username, "user.password", "user", user.username, {"sessions_ended": ended}
+    )
+    return user
+
+
+def set_active(session: Session, username: str, active: bool, *, actor: Principal = SYSTEM) -> User:
+    """Deactivate an account (its sessions end; it can no longer sign in) or reactivate it."""
+    _require_administrator(actor, "deactivate or reactivate an account")
+    user = _account(session, username)
+    if user.active == active:
+        return user
+    user.active = active
+    ended = 0 if active else end_sessions(session, user.id)
+    audit.record(
+        session,
+        actor.username,
+        "user.activate" if active else "user.deactivate",
+        "user",
+        user.username,
+        {"sessions_ended": ended},
+    )
+    return user
+
+
+def change_access(
+    session: Session,
+    username: str,
+    *,
+    role: str | Role | None = None,
+    clearance: str | Marking | None = None,
+    actor: Principal = SYSTEM,
+) -> User:
+    """Change a person's role and/or clearance; every session of theirs ends, so nothing they
+    opened under the old access carries on under it."""
+    _require_administrator(actor, "change a person's role or clearance")
+    user = _account(session, username)
+    role_v = None if role is None else _role(role)
+    clearance_v = None if clearance is None else _clearance(clearance)
+    changes: dict[str, list[str]] = {}
+    if role_v is not None and role_v.value != user.role_value:
+        changes["role"] = [user.role_value, role_v.value]
+        user.role_value = role_v.value
+    if clearance_v is not None and clearance_v.value != user.clearance_value:
+        changes["clearance"] = [user.clearance_value, clearance_v.value]
+        user.clearance_value = clearance_v.value
+    if not changes:
+        return user
+    ended = end_sessions(session, user.id)
+    audit.record(
+        session,
+        actor.username,
+        "user.access",
+        "user",
+        user.username,
+        {**changes, "sessions_ended": ended},
+    )
+    return user
+
+
+def end_all_sessions(session: Session, username: str, *, actor: Principal = SYSTEM) -> int:
+    """End every session of a person (an administrator's decision, e.g. a lost laptop)."""
+    _require_administrator(actor, "end another person's sessions")
+    user = _account(session, username)
+    ended = end_sessions(session, user.id)
+    audit.record(
+        session, actor.username, "user.sessions_ended", "user", user.username, {"ended": ended}
+    )
+    return ended

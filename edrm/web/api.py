@@ -19,7 +19,8 @@ from edrm.errors import EdrmError, GoneError, InvalidInputError, NotFoundError, 
 from edrm.ingest import jobs
 from edrm.ingest.models import IngestJob
 from edrm.ingest.pipeline import document_ingest_view
-from edrm.people.service import authenticate
+from edrm.people.throttle import Lockout
+from edrm.web.auth import attempt_sign_in
 from edrm.web.runtime import db, keep_refused_change_audit, rt, send_version
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -33,9 +34,11 @@ def _error(status: int, message: str) -> Any:
 def _authenticate() -> Any:
     auth = request.authorization
     if auth is not None and auth.type == "basic":
-        user = authenticate(db(), auth.username or "", auth.password or "")
+        result = attempt_sign_in(auth.username or "", auth.password or "")
+        if result.lockout is not None:
+            return _too_many_attempts(result.lockout)
+        user = result.user
         if user is None:
-            db().commit()  # keep the audit of the failed attempt
             return _error(401, "the username or password is not right")
         g.user, g.principal, g.api_basic = user, Principal.of(user), True
         return None
@@ -47,6 +50,23 @@ def _authenticate() -> Any:
         except (ValidationError, CSRFError):
             return _error(400, "send the CSRF token in the X-CSRFToken header")
     return None
+
+
+def _too_many_attempts(lockout: Lockout) -> Any:
+    """429 with Retry-After and an RFC 9457 problem body (plus the API's usual "error")."""
+    detail = lockout.message()
+    body = {
+        "type": "about:blank",
+        "title": "Too Many Requests",
+        "status": 429,
+        "detail": detail,
+        "error": detail,
+    }
+    response = jsonify(body)
+    response.status_code = 429
+    response.mimetype = "application/problem+json"
+    response.headers["Retry-After"] = str(lockout.seconds_left())
+    return response
 
 
 @bp.errorhandler(EdrmError)
@@ -137,7 +157,7 @@ def submit_uploads(source: str) -> list[IngestJob]:
 @bp.post("/documents")
 def post_documents() -> Any:
     submitted = submit_uploads("api")
-    body = {"jobs": [job_as_dict(j) for j in submitted]}
+    body: dict[str, Any] = {"jobs": [job_as_dict(j) for j in submitted]}
     if len(submitted) == 1:
         body["job_id"] = submitted[0].id
     return jsonify(body), 202
@@ -156,7 +176,7 @@ def get_job(job_id: int) -> Any:
 def get_document(document_id: int) -> Any:
     document = get_visible_document(db(), g.principal, document_id)
     data = document_as_dict(document)
-    data.update(document_ingest_view(db(), document))
+    data.update(document_ingest_view(db(), document, g.principal))
     if document.status == "destroyed":
         from retention.stubs import stub_as_dict, stub_for
 

@@ -14,6 +14,7 @@ from jinja2.bccache import Bucket
 from werkzeug.wrappers import Response
 
 from edrm.errors import NotFoundError, RefusedError
+from edrm.people.passwords import use_hash_slots
 from edrm.settings import load_settings, secret_key
 from edrm.web import api, auth, documents, fileplan, health, home, ingest, search
 from edrm.web.runtime import (
@@ -21,6 +22,7 @@ from edrm.web.runtime import (
     commit_request_session,
     keep_refused_change_audit,
 )
+from edrm.web.sessions import ServerSideSessions
 from edrm.wiring import build_runtime
 from harvest.web import directory as web_directory
 from harvest.web import leavers as web_leavers
@@ -71,6 +73,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     app.config.update(flask_overrides)
     app.extensions["edrm"] = runtime
+    app.session_interface = ServerSideSessions()
+    use_hash_slots(settings.password_hash_slots)
 
     app.jinja_options = {**app.jinja_options, "bytecode_cache": _TEMPLATE_CACHE}
     app.jinja_loader = ChoiceLoader(

@@ -1,4 +1,8 @@
-"""Sign-in and sign-out, the signed-in person for each request, and the login guard."""
+"""Sign-in and sign-out, the signed-in person for each request, and the login guard.
+
+Sessions are server-side (`edrm.web.sessions`); sign-in attempts are throttled per account and
+per client address (`edrm.people.throttle`).
+"""
 
 from __future__ import annotations
 
@@ -12,25 +16,27 @@ from werkzeug.wrappers import Response
 
 from edrm.access import Principal
 from edrm.errors import NotFoundError
-from edrm.people.service import authenticate, get_user
+from edrm.people import signin
+from edrm.people.models import User
+from edrm.people.sessions import end_session, start_session
 from edrm.web.forms import ActionForm, SignInForm
-from edrm.web.runtime import db
+from edrm.web.runtime import db, rt
+from edrm.web.sessions import EdrmSession
 
 bp = Blueprint("auth", __name__)
 F = TypeVar("F", bound=Callable[..., Any])
 PUBLIC_ENDPOINTS = {"auth.sign_in", "health.healthz", "static"}
+NEXT_LIMIT = 2000
 
 
 def load_current_user() -> None:
     g.user = None
     g.principal = None
-    username = session.get("username")
-    if not username:
+    user_id = getattr(session, "user_id", None)
+    if user_id is None:
         return
-    try:
-        user = get_user(db(), username)
-    except NotFoundError:
-        session.clear()
+    user = db().get(User, user_id)
+    if user is None or not user.active:  # pragma: no cover - the session would have ended
         return
     g.user = user
     g.principal = Principal.of(user)
@@ -53,14 +59,33 @@ def principal() -> Principal:
     return who
 
 
-def _safe_next(target: str | None) -> str:
-    """Only local paths, so sign-in cannot bounce a person to another site."""
-    if not target:
-        return url_for("home.index")
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return url_for("home.index")
-    return target
+def client_address() -> str:
+    return request.remote_addr or ""
+
+
+def attempt_sign_in(username: str, password: str) -> signin.SignInResult:
+    """One throttled, audited attempt; its record is committed whatever the answer will be."""
+    policy = signin.policy_for(rt().settings)
+    result = signin.sign_in(db(), username, password, address=client_address(), policy=policy)
+    db().commit()
+    return result
+
+
+def safe_next(target: str | None) -> str:
+    """Only a plain local path: never another site, and never anything that cannot go in a
+    Location header (a newline, a backslash, a character outside printable ASCII)."""
+    home = url_for("home.index")
+    if not target or len(target) > NEXT_LIMIT:
+        return home
+    if any(not (0x21 <= ord(c) <= 0x7E) or c == "\\" for c in target):
+        return home
+    if not target.startswith("/") or target.startswith("//"):
+        return home
+    try:
+        parts = urlsplit(target)
+    except ValueError:
+        return home
+    return home if parts.scheme or parts.netloc else target
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
@@ -68,22 +93,34 @@ def sign_in() -> Any:
     form = SignInForm()
     failed = False
     if form.validate_on_submit():
-        user = authenticate(db(), form.username.data or "", form.password.data or "")
-        if user is not None:
-            session.clear()
-            session.permanent = True
-            session["username"] = user.username
-            return redirect(_safe_next(request.args.get("next")))
+        result = attempt_sign_in(form.username.data or "", form.password.data or "")
+        if result.lockout is not None:
+            page = render_template("auth/sign_in.html", form=form, locked=result.lockout.message())
+            return page, 429, {"Retry-After": str(result.lockout.seconds_left())}
+        if result.user is not None:
+            _begin_session(result.user)
+            return redirect(safe_next(request.args.get("next")))
         failed = True
     return render_template("auth/sign_in.html", form=form, failed=failed)
+
+
+def _begin_session(user: User) -> None:
+    assert isinstance(session, EdrmSession)
+    if session.record_id is not None:
+        end_session(db(), session.record_id)
+    limits = signin.session_limits_for(rt().settings)
+    started = start_session(db(), user, limits, address=client_address())
+    session.begin(started, started.record.created_at + limits.absolute)
 
 
 @bp.route("/sign-out", methods=["POST"])
 def sign_out() -> Response:
     form = ActionForm()
     if form.validate_on_submit() and g.get("user") is not None:
-        from edrm import audit
-
-        audit.record(db(), g.user.username, "logout", "user", g.user.username)
-    session.clear()
+        signin.sign_out(db(), g.user)
+        db().commit()
+    if isinstance(session, EdrmSession):
+        session.finish()
+    else:
+        session.clear()
     return redirect(url_for("auth.sign_in"))

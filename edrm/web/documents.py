@@ -36,7 +36,7 @@ def show(document_id: int) -> str:
         document=document,
         breadcrumbs=document.node.path() if document.node else [],
         history=history,
-        ingest=document_ingest_view(session, document),
+        ingest=document_ingest_view(session, document, who),
         similar=_similar(document.id),
         can_change=may_change_document(who, document),
         form=ActionForm(),

@@ -16,14 +16,14 @@ from edrm.runtime import Runtime
 
 
 def rt() -> Runtime:
-    return current_app.extensions["edrm"]  # type: ignore[no-any-return]
+    return current_app.extensions["edrm"]
 
 
 def db() -> Session:
     """The request's session (one unit of work per request)."""
     if "db" not in g:
         g.db = rt().sessions()
-    return g.db  # type: ignore[no-any-return]
+    return g.db
 
 
 def keep_refused_change_audit(exc: BaseException) -> None:

@@ -2,12 +2,14 @@
 
 Only the entry points (`edrm.web`, `edrm.cli`, tests, bench and migrations) import it.
 `build_runtime` registers every table, installs the change guards (a held or destroyed record
-cannot change, whichever entry point built the runtime) and chooses the search engine.
+cannot change, whichever entry point built the runtime), gives every session the audit trail's
+keys and checkpoint log (`edrm.audit.AuditTrail`) and chooses the search engine.
 """
 
 from __future__ import annotations
 
 import edrm.wiring.tables  # noqa: F401  (every table, and the outbox's session hook)
+from edrm.audit import TRAIL_INFO_KEY, AuditTrail
 from edrm.db import engine_from_settings, session_factory
 from edrm.runtime import Runtime
 from edrm.settings import Settings
@@ -35,7 +37,7 @@ def build_runtime(settings: Settings) -> Runtime:
     return Runtime(
         settings=settings,
         engine=engine,
-        sessions=session_factory(engine),
+        sessions=session_factory(engine, {TRAIL_INFO_KEY: AuditTrail.from_settings(settings)}),
         blobs=BlobStore(settings.blob_dir),
         open_search=open_search,
     )

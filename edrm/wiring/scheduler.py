@@ -39,7 +39,7 @@ class JobDefinition:
 
     def resolve(self) -> Callable[[Runtime], str]:
         module, _, attr = self.function.partition(":")
-        return getattr(importlib.import_module(module), attr)  # type: ignore[no-any-return]
+        return getattr(importlib.import_module(module), attr)
 
 
 class _JobTable(ConfigModel):

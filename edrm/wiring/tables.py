@@ -16,6 +16,8 @@ from edrm.ingest.models import (
 from edrm.job_lock import JobLock
 from edrm.outbox import OutboxEntry
 from edrm.people.models import Group, User
+from edrm.people.sessions import SignInSession
+from edrm.people.throttle import SignInFailure, SignInLock
 from edrm.saved_searches import SavedSearch
 from edrm.system_state import SystemState
 from harvest.models import (
@@ -75,6 +77,9 @@ __all__ = [
     "RetentionEvent",
     "RetentionRule",
     "SavedSearch",
+    "SignInFailure",
+    "SignInLock",
+    "SignInSession",
     "Skill",
     "SystemState",
     "Transfer",

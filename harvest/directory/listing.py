@@ -7,10 +7,9 @@ Listing makes the entries missing for active accounts (in the caller's transacti
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from edrm.people.models import User
 from harvest.directory.profiles import ensure_all_profiles
@@ -71,7 +70,7 @@ def units_and_locations(session: Session) -> tuple[list[tuple[str, int]], list[t
     """Each unit and each location with its number of people (for browsing)."""
     active = select(User.id).where(User.active.is_(True))
 
-    def counts(column: Any) -> list[tuple[str, int]]:
+    def counts(column: InstrumentedAttribute[str]) -> list[tuple[str, int]]:
         return [
             (value, n)
             for value, n in session.execute(

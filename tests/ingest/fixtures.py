@@ -191,6 +191,15 @@ def born_digital_pdf(pages: int = 2) -> bytes:
     return bytes(pdf.output())
 
 
+def pdf_of(lines: list[str]) -> bytes:
+    """A one-page born-digital PDF with these lines of text."""
+    pdf = _fpdf()
+    pdf.add_page()
+    for line in lines:
+        pdf.cell(0, 8, line, new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
+
+
 def scanned_pdf(pages: int = 1, with_text_page: bool = False) -> bytes:
     """Pages that are only a picture of text (no text layer), optionally after a born-digital
     first page."""
@@ -433,6 +442,20 @@ def headerless_eml() -> bytes:
         b"Subject: Quarterly figures\r\nFrom: Ann <ann@example.gov.uk>\r\n"
         b"Date: Mon, 03 Mar 2025 09:30:00 +0000\r\n\r\nThe figures are in.\r\n"
     )
+
+
+def eml_with(body: str, attachments: dict[str, bytes], subject: str = "For the file") -> bytes:
+    """A plain-text e-mail with these attachments (PDF for .pdf names, plain text otherwise)."""
+    message = EmailMessage()
+    message["From"] = "Sam Officer <sam@example.gov.uk>"
+    message["To"] = "Records Team <records@example.gov.uk>"
+    message["Subject"] = subject
+    message["Date"] = format_datetime(CREATED)
+    message.set_content(body)
+    for name, data in attachments.items():
+        kind = ("application", "pdf") if name.endswith(".pdf") else ("text", "plain")
+        message.add_attachment(data, maintype=kind[0], subtype=kind[1], filename=name)
+    return bytes(message)
 
 
 def eml(html_only: bool = False) -> bytes:

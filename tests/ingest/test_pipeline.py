@@ -271,6 +271,37 @@ def test_edrm_ingest_files_a_folder_and_prints_json_lines(
     assert "program.pdf" in failed["error"]
 
 
+def test_a_file_name_that_is_not_utf8_gets_its_own_result_and_the_batch_goes_on(
+    cli: Cli, world_plan: None, tmp_path: Path
+) -> None:
+    """A real name with bytes that are not UTF-8 (0xff 0xfe) beside good files and a bad one:
+    every file gets its line, the odd name is filed under a safe name with its bytes written
+    out, and the exit code says one file failed; no traceback."""
+    import os
+
+    folder = tmp_path / "pile"
+    folder.mkdir()
+    odd = os.fsdecode(os.fsencode(str(folder)) + b"/report-\xff\xfe.txt")
+    Path(odd).write_bytes(fx.utf8_txt())
+    (folder / "note.txt").write_bytes(b"A second note about invoices.\n")
+    (folder / "program.pdf").write_bytes(fx.elf())
+    result = cli("ingest", str(folder), "--into", "FIN-AP-INV", "--json")
+    assert result.exit_code == 1, result.output
+    lines = {Path(line["path"]).name: line for line in map(json.loads, result.stdout.splitlines())}
+    assert {name: line["status"] for name, line in lines.items()} == {
+        "report-\\xff\\xfe.txt": "filed",
+        "note.txt": "filed",
+        "program.pdf": "failed",
+    }
+    shown = json.loads(
+        cli("doc", "show", str(lines["report-\\xff\\xfe.txt"]["document_id"]), "--json").stdout
+    )
+    assert shown["versions"][0]["filename"] == "report-\ufffd\ufffd.txt"
+    assert shown["metadata"]["original_filename"] == "report-\\xff\\xfe.txt"
+    table = cli("ingest", str(folder), "--into", "FIN-AP-INV")
+    assert "report-\\xff\\xfe.txt" in table.stdout and "3 file(s)" in table.stdout
+
+
 def test_edrm_ingest_prints_a_summary_table(cli: Cli, world_plan: None, tmp_path: Path) -> None:
     (tmp_path / "note.txt").write_bytes(fx.utf8_txt())
     result = cli("ingest", str(tmp_path / "note.txt"), "--into", "FIN-AP-INV")

@@ -134,7 +134,16 @@ def _parse_rule(entry: _RuleTable, number: int, where: str, known: set[str] | No
     if not any(lists.values()):
         raise InvalidInputError(f"{at}: give at least one of {', '.join(EVIDENCE_FIELDS)}")
     _check_senders(lists["senders"], at)
-    rule = Rule(number, code, _threshold(entry.threshold, at), **lists)
+    rule = Rule(
+        number,
+        code,
+        _threshold(entry.threshold, at),
+        keywords=lists["keywords"],
+        phrases=lists["phrases"],
+        patterns=lists["patterns"],
+        senders=lists["senders"],
+        filenames=lists["filenames"],
+    )
     return replace(rule, compiled=_compile(rule, at))
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 from datetime import datetime
 from pathlib import Path
+from typing import cast
 
 from PIL import Image, ImageOps
 
@@ -59,7 +60,8 @@ def for_ocr(image: Image.Image) -> Image.Image:
     if mode.startswith("I") or mode == "F":
         # 16-bit scans (and the odd 32-bit one) brought down to 8 bits
         wide = upright.convert("F")
-        _low, high = wide.getextrema()  # type: ignore[misc]
+        # "F" is a single band: getextrema() is its (min, max)
+        _low, high = cast("tuple[float, float]", wide.getextrema())
         divisor = 1.0 if high <= 255 else 257.0 if high <= 65535 else float(high) / 255
         return wide.point(lambda value: value / divisor).convert("L")
     if mode in ("RGBA", "LA", "PA") or (mode == "P" and "transparency" in upright.info):

@@ -123,7 +123,7 @@ def extract_docx(path: Path, config: IngestConfig) -> Extraction:
 
     document = Document(str(path))
     budget = _Budget(config.limits.max_text_chars)
-    parts = {RT.HEADER: [], RT.FOOTER: []}
+    parts: dict[str, list[Any]] = {RT.HEADER: [], RT.FOOTER: []}  # reltype: header/footer parts
     for relationship in document.part.rels.values():
         if relationship.reltype in parts and not relationship.is_external:
             parts[relationship.reltype].append(relationship.target_part)
