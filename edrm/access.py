@@ -9,11 +9,13 @@ visibility filter.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, false, select
 from sqlalchemy.orm import Session
 
+from edrm.audit.subjects import AuditSubject
 from edrm.documents.models import Document
 from edrm.errors import NotFoundError, RefusedError
 from edrm.fileplan.models import FilePlanNode
@@ -22,6 +24,9 @@ from edrm.markings import Marking, markings_up_to
 from edrm.people.models import ALL_STAFF, User
 from edrm.people.roles import Role
 from search.base import Visibility
+
+#: What a list shows in place of a record the person may not see (no title, no number).
+WITHHELD = "a record you are not cleared to see"
 
 
 @dataclass(frozen=True)
@@ -128,6 +133,30 @@ def may_see_audit_history(principal: Principal) -> bool:
     return principal.manages_records
 
 
+def may_know_hr_matters(principal: Principal) -> bool:
+    """HR (and the system itself) see what is HR's alone: who is leaving, harvest plans and
+    sessions, the HR import of people."""
+    return principal.is_system or principal.role is Role.HR
+
+
+def may_see_audit_event(
+    principal: Principal,
+    subject: AuditSubject,
+    *,
+    visible_documents: AbstractSet[int],
+    visible_nodes: AbstractSet[str],
+) -> bool:
+    """An audit entry is shown only to someone who may see everything it names: each document
+    (`visible_documents`: the ones among those it names that the person may see, from
+    `visible_document_ids`), each file-plan node (`visible_nodes`: codes, from
+    `visible_node_codes`), and, for HR's events, only to HR."""
+    if principal.is_system:
+        return True
+    if subject.hr_only and not may_know_hr_matters(principal):
+        return False
+    return subject.documents <= visible_documents and subject.nodes <= visible_nodes
+
+
 def visible_node_ids(session: Session, principal: Principal) -> set[int]:
     """Ids of every file-plan node the person may see (the plan is small; one query)."""
     nodes = session.scalars(select(FilePlanNode)).all()
@@ -141,6 +170,31 @@ def visible_node_ids(session: Session, principal: Principal) -> set[int]:
         return visible[node.id]
 
     return {n.id for n in nodes if check(n)}
+
+
+def visible_node_codes(session: Session, principal: Principal) -> set[str]:
+    """Codes of every file-plan node the person may see."""
+    ids = visible_node_ids(session, principal)
+    rows = session.execute(select(FilePlanNode.id, FilePlanNode.code))
+    return {code for node_id, code in rows if node_id in ids}
+
+
+_CHUNK = 900  # ids per IN (…) list, under every engine's bound-parameter limit
+
+
+def visible_document_ids(
+    session: Session, principal: Principal, document_ids: Iterable[int]
+) -> set[int]:
+    """The ids among `document_ids` of documents the person may see (missing ones are not)."""
+    wanted = sorted(set(document_ids))
+    if not wanted:
+        return set()
+    condition = document_filter(session, principal)
+    found: set[int] = set()
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start : start + _CHUNK]
+        found.update(session.scalars(select(Document.id).where(Document.id.in_(chunk), condition)))
+    return found
 
 
 def document_filter(session: Session, principal: Principal) -> ColumnElement[bool]:

@@ -19,11 +19,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from edrm import audit, clock
-from edrm.access import Principal
+from edrm.access import Principal, may_know_hr_matters
 from edrm.errors import InvalidInputError, NotFoundError, RefusedError
 from edrm.fileplan.models import FilePlanNode
 from edrm.people.models import User
-from edrm.people.roles import Role
 from harvest.directory.profiles import ensure_profile
 from harvest.loader import HarvestConfig
 from harvest.models import (
@@ -44,12 +43,18 @@ STAGES = ("not started", "planned", "interviewed", "approved", "filed")
 
 def is_hr(principal: Principal) -> bool:
     """HR (and the system itself: the CLI without --as, jobs) handle leavers."""
-    return principal.is_system or principal.role is Role.HR
+    return may_know_hr_matters(principal)
 
 
 def require_hr(principal: Principal, what: str = "leavers") -> None:
     if not is_hr(principal):
         raise NotFoundError(f"{what}: not found")
+
+
+def leaver_not_found(username: str) -> NotFoundError:
+    """The one answer for a person who is not a leaver, who does not exist, or whose leaving
+    the asker may not know about: whoever asks learns nothing from the message."""
+    return NotFoundError(f"leaver {username!r}: not found")
 
 
 # --- people ---------------------------------------------------------------------------------
@@ -158,21 +163,27 @@ def register_leaver(
 
 
 def leaver_by_username(session: Session, username: str) -> Leaver:
-    """The leaver row (no access check: callers check who is asking)."""
-    user = find_user(session, username)
-    leaver = session.scalar(
-        select(Leaver)
-        .join(Profile, Profile.id == Leaver.profile_id)
-        .where(Profile.user_id == user.id)
+    """The leaver row (no access check: callers check who is asking). Not found, with the
+    message of `leaver_not_found`, for no such person and for a person not leaving."""
+    user = session.scalar(select(User).where(User.username == username.strip().lower()))
+    leaver = (
+        session.scalar(
+            select(Leaver)
+            .join(Profile, Profile.id == Leaver.profile_id)
+            .where(Profile.user_id == user.id)
+        )
+        if user is not None
+        else None
     )
     if leaver is None:
-        raise NotFoundError(f"{user.username} is not registered as a leaver")
+        raise leaver_not_found(username)
     return leaver
 
 
 def get_leaver(session: Session, username: str, actor: Principal) -> Leaver:
-    """The leaver for HR; not found for anyone else (HR-only data)."""
-    require_hr(actor, f"leaver {username!r}")
+    """The leaver for HR; not found for anyone else (HR-only data), with the same message."""
+    if not is_hr(actor):
+        raise leaver_not_found(username)
     return leaver_by_username(session, username)
 
 
@@ -200,7 +211,7 @@ def set_criticality(
     leaver = leaver_by_username(session, username)
     roles = involvement(session, leaver, actor)
     if not roles & {"hr", "line_manager"}:
-        raise NotFoundError(f"leaver {username!r}: not found")
+        raise leaver_not_found(username)
     if isinstance(criticality, bool) or not 1 <= int(criticality) <= 5:
         raise InvalidInputError("criticality: give a whole number from 1 (low) to 5 (vital)")
     node = session.scalar(select(FilePlanNode).where(FilePlanNode.code == class_code))

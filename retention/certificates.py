@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from edrm import audit, clock
-from edrm.access import SYSTEM, Principal
+from edrm.access import SYSTEM, Principal, visible_document_ids
 from edrm.documents.models import Document
 from edrm.documents.service import NewDocument, create_document, declare_record
 from edrm.errors import InvalidInputError, NotFoundError
@@ -481,4 +481,36 @@ def batches(session: Session) -> list[dict[str, Any]]:
                 "certificate_document_id": batch.certificate_document_id,
             }
         )
+    return out
+
+
+def batch_records(session: Session, batch_id: int, *, viewer: Principal) -> list[dict[str, Any]]:
+    """The records of one batch, in identifier order, as the person may see them: document id,
+    identifier, title and class, or for a record they may not see only `withheld` (with the
+    item's status, so that the records still add up to the batch)."""
+    if session.get(DisposalBatch, batch_id) is None:
+        raise NotFoundError(f"disposal batch {batch_id} not found")
+    rows = session.execute(
+        select(DisposalItem.id, DisposalItem.status, DisposalItem.class_code, Document)
+        .join(Document, Document.id == DisposalItem.document_id)
+        .where(DisposalItem.batch_id == batch_id)
+        .order_by(Document.identifier, Document.id)
+    ).all()
+    visible = visible_document_ids(session, viewer, [r[3].id for r in rows])
+    out: list[dict[str, Any]] = []
+    for item_id, status, class_code, document in rows:
+        if document.id in visible:
+            out.append(
+                {
+                    "item": item_id,
+                    "status": status,
+                    "withheld": False,
+                    "document_id": document.id,
+                    "identifier": document.identifier,
+                    "title": document.title,
+                    "class_code": class_code,
+                }
+            )
+        else:
+            out.append({"item": item_id, "status": status, "withheld": True})
     return out

@@ -2,6 +2,9 @@
 items get a new batch, one per action, at most `batch_size` items each; an item left
 `executing` by an earlier run keeps its batch), the others are reported with the reason.
 
+An item whose record the person carrying out disposal may not see is not claimed either: it is
+left as it is, for a records manager cleared for it (`ExecutionResult.uncleared`).
+
 A record under a legal hold is not claimed: an item not yet begun goes back to the status it
 was claimed from, out of its batch; one whose destruction had begun stays `executing` with the
 reason, and resumes once the hold is lifted. A transfer item may be destroyed here only once the
@@ -23,7 +26,7 @@ from sqlalchemy import Row, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from edrm import audit, clock
-from edrm.access import Principal
+from edrm.access import Principal, visible_document_ids
 from edrm.db import table_of
 from edrm.runtime import Runtime
 from retention.disposal_config import DisposalConfig
@@ -58,6 +61,7 @@ def claim(
         found = {r.id for r in rows}
         for missing in sorted(set(item_ids) - found):
             result.failed.append((missing, f"disposal item {missing} not found"))
+        rows = _cleared(session, rows, actor, result)
         held = held_now(session, [r.document_id for r in rows])
         receipted = _receipted(session, [r.id for r in rows if r.action == "transfer"])
         now = clock.now()
@@ -83,6 +87,15 @@ def _locked_items(session: Session, item_ids: Sequence[int]) -> Sequence[Row[Any
         .where(DisposalItem.id.in_(item_ids))
         .with_for_update()
     ).all()
+
+
+def _cleared(
+    session: Session, rows: Sequence[Row[Any]], actor: Principal, result: ExecutionResult
+) -> list[Row[Any]]:
+    """The rows whose record the actor may see; the others are reported, left untouched."""
+    visible = visible_document_ids(session, actor, [r.document_id for r in rows])
+    result.uncleared.extend(r.id for r in rows if r.document_id not in visible)
+    return [r for r in rows if r.document_id in visible]
 
 
 def _receipted(session: Session, item_ids: list[int]) -> set[int]:

@@ -21,6 +21,7 @@ from edrm.access import (
     SYSTEM,
     Principal,
     get_visible_document,
+    get_visible_node,
     require_records_manager,
     visibility_for,
 )
@@ -348,10 +349,7 @@ def place_hold(
         scope, target = "doc", str(document.id)
         items.append({"document_id": document.id, "node_id": None})
     elif folder_code is not None:
-        code = folder_code.strip()
-        node = session.scalar(select(FilePlanNode).where(FilePlanNode.code == code))
-        if node is None:
-            raise NotFoundError(f"file-plan node {code!r} not found")
+        node = get_visible_node(session, actor, folder_code.strip())
         scope, target = "folder", node.code
         items.append({"document_id": None, "node_id": node.id})
     else:

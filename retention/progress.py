@@ -41,6 +41,8 @@ class ExecutionResult:
     held: list[int] = field(default_factory=list)  # item ids skipped: under a legal hold now
     reviewed: list[int] = field(default_factory=list)  # `review` items given a new date
     problems: list[str] = field(default_factory=list)  # batch-level (e.g. certificate) failures
+    # item ids left as they were: the person is not cleared to see their records
+    uncleared: list[int] = field(default_factory=list)
 
     def merge(self, other: ExecutionResult) -> None:
         for name in self.__dataclass_fields__:
@@ -58,6 +60,7 @@ class ExecutionResult:
             "held": self.held,
             "reviewed": self.reviewed,
             "problems": self.problems,
+            "uncleared": self.uncleared,
         }
 
 

@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from edrm import audit, clock
-from edrm.access import Principal
+from edrm.access import WITHHELD, Principal, visible_document_ids
 from edrm.documents.models import Document
 from edrm.errors import AuditNote, EdrmError, InvalidInputError, NotFoundError, RefusedError
 from retention.models import DisposalDecision, DisposalItem, RecordRetention
@@ -131,16 +131,39 @@ def item_as_dict(item: DisposalItem, *, title: str | None = None) -> dict[str, A
     return data
 
 
-def items_as_dicts(session: Session, items: list[DisposalItem]) -> list[dict[str, Any]]:
-    """`item_as_dict` of each, with the record's title (one query)."""
-    titles = dict(
-        session.execute(
-            select(Document.id, Document.title).where(
-                Document.id.in_({i.document_id for i in items})
+def items_as_dicts(
+    session: Session, items: list[DisposalItem], *, viewer: Principal
+) -> list[dict[str, Any]]:
+    """`item_as_dict` of each, with the record's title when the viewer may see the record;
+    otherwise the title is withheld (`"withheld": true`) and the item needs a cleared reviewer."""
+    ids = {i.document_id for i in items}
+    visible = visible_document_ids(session, viewer, ids)
+    titles: dict[int, str] = (
+        {
+            doc_id: title
+            for doc_id, title in session.execute(
+                select(Document.id, Document.title).where(Document.id.in_(visible))
             )
-        ).all()
+        }
+        if visible
+        else {}
     )
-    return [item_as_dict(i, title=titles.get(i.document_id, "")) for i in items]
+    out = []
+    for i in items:
+        withheld = i.document_id not in visible
+        data = item_as_dict(i, title=WITHHELD if withheld else titles.get(i.document_id, ""))
+        data["withheld"] = withheld
+        out.append(data)
+    return out
+
+
+def cleared_items(
+    session: Session, items: Iterable[DisposalItem], viewer: Principal
+) -> list[DisposalItem]:
+    """The items whose record the person may see: the ones they may decide on."""
+    items = list(items)
+    visible = visible_document_ids(session, viewer, {i.document_id for i in items})
+    return [i for i in items if i.document_id in visible]
 
 
 def decisions_for(session: Session, item_id: int) -> list[DisposalDecision]:
@@ -154,12 +177,14 @@ def decisions_for(session: Session, item_id: int) -> list[DisposalDecision]:
     )
 
 
-def decision_as_dict(decision: DisposalDecision) -> dict[str, Any]:
+def decision_as_dict(decision: DisposalDecision, *, withheld: bool = False) -> dict[str, Any]:
+    """One decision; its reason is withheld (None) from someone not cleared for the record,
+    since a reviewer's reason may describe what the record holds."""
     return {
         "item_id": decision.item_id,
         "stage": decision.stage,
         "decision": decision.decision,
-        "reason": decision.reason,
+        "reason": None if withheld else decision.reason,
         "new_date": decision.new_date.isoformat() if decision.new_date else None,
         "decided_by": decision.decided_by,
         "decided_at": decision.decided_at.isoformat(),
@@ -237,11 +262,19 @@ def decide(
 
 
 def _check_reviewer(session: Session, item: DisposalItem, actor: Principal) -> None:
-    """A person who manages records, deciding a pending item at a stage they have not decided."""
+    """A person who manages records and may see the record, deciding a pending item at a
+    stage they have not decided."""
     if actor.is_system:
         raise RefusedError("a review decision is a person's: act as a records manager (--as)")
     if not actor.manages_records:
         raise _refuse(actor, item, "only records managers decide on disposal")
+    if not visible_document_ids(session, actor, [item.document_id]):
+        raise _refuse(
+            actor,
+            item,
+            f"disposal item {item.id} needs a cleared reviewer: "
+            "you are not cleared to see its record",
+        )
     if item.status != "pending":
         raise RefusedError(f"disposal item {item.id} is {item.status}: it is not awaiting review")
     earlier = session.scalar(

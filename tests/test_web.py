@@ -226,3 +226,18 @@ def test_no_page_shows_the_gov_uk_crown_or_transport_font(
         assert "govuk-header__logotype" not in text
         assert "crown" not in text
         assert "gds transport" not in text
+
+
+def test_experts_with_a_hostile_query_string_answers_200_and_keeps_only_the_question(
+    client: FlaskClient, world: World
+) -> None:
+    sign_in(client, "clerk")
+    hostile = "/experts?q=x&_external=1&_scheme=javascript&_anchor=y&_method=POST"
+    first = client.get(hostile)
+    assert first.status_code == 302
+    assert first.headers["Location"] == "/find-an-expert?q=x"
+    followed = client.get(hostile, follow_redirects=True)
+    assert followed.status_code == 200
+    assert client.get("/experts?_external=1&_scheme=javascript").headers["Location"] == (
+        "/find-an-expert"
+    )

@@ -4,14 +4,15 @@ newest entries, rotate its key, checkpoint its head now)."""
 from __future__ import annotations
 
 import sys
-from typing import Any
 
 import click
-from sqlalchemy import select
 
 from edrm import audit
+from edrm.access import may_see_audit_history
 from edrm.audit.jobs import checkpoint_now, describe
-from edrm.cli.common import _json_out, friendly_errors, runtime
+from edrm.audit.search import SCAN_LIMIT, AuditQuery, entry_as_dict, search_audit
+from edrm.cli.common import _json_out, _principal, as_option, friendly_errors, runtime
+from edrm.errors import RefusedError
 
 
 @click.group("audit")
@@ -98,24 +99,18 @@ def audit_checkpoint(as_json: bool) -> None:
 @audit_group.command("log")
 @click.option("--limit", default=20, show_default=True)
 @click.option("--json", "as_json", is_flag=True)
+@as_option
 @friendly_errors
-def audit_log(limit: int, as_json: bool) -> None:
-    """Show the newest audit entries."""
+def audit_log(limit: int, as_json: bool, as_user: str | None) -> None:
+    """Show the newest audit entries (with --as, only those that person may see)."""
     with runtime() as rt, rt.uow() as session:
-        events = session.scalars(
-            select(audit.AuditEvent).order_by(audit.AuditEvent.seq.desc()).limit(limit)
-        ).all()
-        rows: list[dict[str, Any]] = [
-            {
-                "seq": e.seq,
-                "at": e.at,
-                "actor": e.actor,
-                "action": e.action,
-                "object": f"{e.object_type}:{e.object_id}",
-                "details": e.details_dict,
-            }
-            for e in events
-        ]
+        viewer = _principal(session, as_user)
+        if not may_see_audit_history(viewer):
+            raise RefusedError("only records managers see the audit trail")
+        found = search_audit(
+            session, AuditQuery(), viewer=viewer, limit=limit, scan_limit=max(SCAN_LIMIT, limit)
+        )
+        rows = [entry_as_dict(e) for e in found.entries]
     if as_json:
         _json_out(rows)
         return

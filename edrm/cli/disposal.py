@@ -71,7 +71,7 @@ def disposal_list(
         items = list_queue(
             session, status=status, class_code=class_code, action=action, stage=stage
         )
-        rows = items_as_dicts(session, items)
+        rows = items_as_dicts(session, items, viewer=actor)
     if as_json:
         _json_out(rows)
         return
@@ -82,7 +82,7 @@ def disposal_list(
         click.echo(
             f"{r['id']:>6}  doc {r['document_id']:<6} {r['action']:<9} due {r['due']}  "
             f"stage {r['stage']}/{r['stages']}  {r['status']:<10} {r['class_code']:<14} "
-            f"{r['title']}"
+            f"{r['title']}" + (" (needs a cleared reviewer)" if r["withheld"] else "")
         )
 
 
@@ -100,13 +100,18 @@ def disposal_show(item_id: int, as_json: bool, as_user: str | None) -> None:
         item = session.get(DisposalItem, item_id)
         if item is None:
             raise NotFoundError(f"disposal item {item_id} not found")
-        data = items_as_dicts(session, [item])[0]
-        data["decisions"] = [decision_as_dict(d) for d in decisions_for(session, item_id)]
+        data = items_as_dicts(session, [item], viewer=actor)[0]
+        data["decisions"] = [
+            decision_as_dict(d, withheld=data["withheld"]) for d in decisions_for(session, item_id)
+        ]
         data["progress"] = {k: v for k, v in (item.progress or {}).items() if k != "shas"}
     if as_json:
         _json_out(data)
         return
-    click.echo(f"item {data['id']}: document {data['document_id']} {data['title']}")
+    if data["withheld"]:
+        click.echo(f"item {data['id']}: {data['title']} (needs a cleared reviewer)")
+    else:
+        click.echo(f"item {data['id']}: document {data['document_id']} {data['title']}")
     click.echo(
         f"  {data['action']} under {data['rule']} (class {data['class_code']}), due {data['due']}"
     )
@@ -117,7 +122,7 @@ def disposal_show(item_id: int, as_json: bool, as_user: str | None) -> None:
         extra = f" (new date {d['new_date']})" if d["new_date"] else ""
         click.echo(
             f"  stage {d['stage']}: {d['decision']} by {d['decided_by']} "
-            f"{d['decided_at'][:16]}{extra}: {d['reason']}"
+            f"{d['decided_at'][:16]}{extra}: {d['reason'] or 'reason withheld'}"
         )
 
 
@@ -170,7 +175,7 @@ def disposal_decide(
         result = decide_items(
             session, item_ids, decision, reason=reason, actor=actor, new_date=_day(new_date)
         )
-        rows = items_as_dicts(session, result.decided)
+        rows = items_as_dicts(session, result.decided, viewer=actor)
     if result.refused:
         _refused_out(result)
     if as_json:
@@ -224,6 +229,8 @@ def disposal_execute(limit: int | None, as_json: bool, as_user: str | None) -> N
             click.echo(f"edrm: certificate of destruction filed as document {doc_id}")
         for item_id in result.held:
             click.echo(f"edrm: item {item_id} skipped: its record is under legal hold")
+        for item_id in result.uncleared:
+            click.echo(f"edrm: item {item_id} skipped: it needs a records manager cleared for it")
         for item_id, why in result.failed:
             click.echo(f"edrm: item {item_id} not finished: {why}", err=True)
         for problem in result.problems:

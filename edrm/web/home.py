@@ -49,9 +49,12 @@ def index() -> str:
 @bp.route("/experts")
 @login_required
 def experts() -> Any:
-    # the query string passed on (its first value of each name), as **request.args would
-    args: dict[str, Any] = request.args.to_dict()
-    return redirect(url_for("directory.find_expert", **args))
+    """The old address of "find an expert": only the question goes on (a URL is never built
+    from whatever the query string holds, such as `_external` or `_scheme`)."""
+    question = request.args.get("q", "")
+    if question:
+        return redirect(url_for("directory.find_expert", q=question))
+    return redirect(url_for("directory.find_expert"))
 
 
 @bp.route("/communities")

@@ -21,6 +21,7 @@ from harvest.leavers import (
     involvement,
     is_hr,
     leaver_by_username,
+    leaver_not_found,
     name_of,
     plan_of,
     username_of,
@@ -45,9 +46,9 @@ def start_plan(
 ) -> HarvestPlan:
     """HR starts the leaver's harvest from a template (chosen by their job title when not
     given), pre-filled with its question banks and the top three at-risk classes."""
-    leaver = leaver_by_username(session, username)
     if not is_hr(actor):
-        raise NotFoundError(f"leaver {username!r}: not found")
+        raise leaver_not_found(username)
+    leaver = leaver_by_username(session, username)
     if plan_of(session, leaver) is not None:
         raise InvalidInputError(f"{username} already has a harvest plan")
     profile, user = leaver_user(session, leaver)
@@ -114,10 +115,16 @@ class PlanView:
         return None
 
 
+def plan_not_found(username: str) -> NotFoundError:
+    """The one answer for a plan that does not exist for whoever asks: the person is not a
+    leaver, or the asker takes no part in their harvest."""
+    return NotFoundError(f"harvest plan for {username!r}: not found")
+
+
 def _participant(session: Session, leaver: Leaver, actor: Principal, username: str) -> set[str]:
     roles = involvement(session, leaver, actor)
     if not roles & PARTICIPANTS:
-        raise NotFoundError(f"harvest plan for {username!r}: not found")
+        raise plan_not_found(username)
     return roles
 
 
@@ -126,7 +133,10 @@ def open_plan(
 ) -> PlanView:
     """The leaver's plan for a participant (not found for anyone else). A view of a draft is
     audited."""
-    leaver = leaver_by_username(session, username)
+    try:
+        leaver = leaver_by_username(session, username)
+    except NotFoundError:
+        raise plan_not_found(username) from None
     roles = _participant(session, leaver, actor, username)
     plan = plan_of(session, leaver)
     if plan is None:

@@ -1,5 +1,5 @@
 """The audit search page: the audit trail filtered by person, action, object and dates, fifty
-entries at a time, newest first."""
+entries at a time, newest first; only the entries the person may see (edrm.audit.search)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,14 @@ from typing import Any
 from flask import Blueprint, render_template, request, url_for
 
 from edrm import clock
-from edrm.audit.search import AuditQuery, known_actions, search_audit
+from edrm.audit.search import AuditPage, AuditQuery, known_actions, search_audit
+from edrm.web.auth import principal
 from edrm.web.params import id_or_none
 from edrm.web.runtime import db
 
 PAGE_SIZE = 50
+#: The search's own parameters: the only ones the "older entries" link carries on.
+SEARCH_ARGS = ("actor", "action", "object_type", "object_id", "from", "to")
 
 
 def register(bp: Blueprint) -> None:
@@ -33,21 +36,21 @@ def audit_search() -> Any:
         before_seq=id_or_none(args.get("before")),
     )
     session = db()
-    entries = [] if errors else search_audit(session, query, limit=PAGE_SIZE + 1)
+    who = principal()
+    found = AuditPage() if errors else search_audit(session, query, viewer=who, limit=PAGE_SIZE)
     older_url = None
-    if len(entries) > PAGE_SIZE:
-        entries = entries[:PAGE_SIZE]
-        kept: dict[str, Any] = {k: v for k, v in args.items() if k != "before" and v}
-        older_url = url_for("retention.audit_search", **kept, before=entries[-1].seq)
+    if found.older_than is not None:
+        kept: dict[str, Any] = {k: v for k in SEARCH_ARGS if (v := args.get(k, ""))}
+        older_url = url_for("retention.audit_search", **kept, before=found.older_than)
     return (
         render_template(
             "retention/audit.html",
-            entries=entries,
+            entries=found.entries,
             older_url=older_url,
             args=args,
             errors=errors,
             error_list=[{"text": m, "href": f"#{k}"} for k, m in errors.items()],
-            actions=known_actions(session),
+            actions=known_actions(session, who),
         ),
         400 if errors else 200,
     )

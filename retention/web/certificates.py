@@ -1,22 +1,54 @@
-"""The certificates of destruction page: every disposal batch and the certificate filed for it."""
+"""The certificates of destruction pages: every disposal batch and the certificate filed for it,
+and one batch with the records it lists. A certificate or record the person may not see is
+shown as withheld (no title or identifier); a batch's records still add up to its count."""
 
 from __future__ import annotations
 
 from flask import Blueprint, render_template
 
+from edrm.access import visible_document_ids
+from edrm.errors import NotFoundError
+from edrm.web.auth import principal
 from edrm.web.forms import ActionForm
 from edrm.web.runtime import db
 from retention import certificates as certificate_service
+from retention.models import DisposalBatch
 
 
 def register(bp: Blueprint) -> None:
     bp.add_url_rule("/certificates", view_func=certificates, methods=["GET"])
+    bp.add_url_rule("/certificates/<int:batch_id>", view_func=batch, methods=["GET"])
 
 
 def certificates() -> str:
     session = db()
     batches = certificate_service.batches(session)
     issued = {c["batch_id"]: c for c in certificate_service.list_certificates(session)}
+    visible = visible_document_ids(
+        session, principal(), [c["certificate_document_id"] for c in issued.values()]
+    )
     return render_template(
-        "retention/certificates.html", batches=batches, issued=issued, form=ActionForm()
+        "retention/certificates.html",
+        batches=batches,
+        issued=issued,
+        certificate_visible={b: c["certificate_document_id"] in visible for b, c in issued.items()},
+        form=ActionForm(),
+    )
+
+
+def batch(batch_id: int) -> str:
+    session = db()
+    found = session.get(DisposalBatch, batch_id)
+    if found is None:
+        raise NotFoundError(f"disposal batch {batch_id} not found")
+    who = principal()
+    records = certificate_service.batch_records(session, batch_id, viewer=who)
+    certificate = found.certificate_document_id
+    return render_template(
+        "retention/certificate.html",
+        batch=found,
+        records=records,
+        withheld_count=sum(1 for r in records if r["withheld"]),
+        certificate_visible=certificate is not None
+        and bool(visible_document_ids(session, who, [certificate])),
     )

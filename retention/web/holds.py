@@ -1,5 +1,8 @@
 """The legal hold pages: the holds (active, or all) and placing one on a record, a folder or a
-search; one hold with what it covers, lifting it, and deleting one placed by mistake."""
+search; one hold with what it covers, lifting it, and deleting one placed by mistake.
+
+A records manager sees every hold (holds are theirs to manage), but a record or file-plan place
+they may not see is shown only as withheld: no title, number or code, counted all the same."""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from edrm.access import may_see_document
+from edrm.access import Principal, may_see_node, visible_document_ids, visible_node_codes
 from edrm.documents.models import Document
 from edrm.errors import EdrmError, NotFoundError, RefusedError
 from edrm.fileplan.models import FilePlanNode
@@ -62,12 +65,26 @@ def holds_page() -> Any:
         render_template(
             "retention/holds.html",
             holds=listed,
-            coverage={h.id: holds.covered_count(session, h.id) for h in listed},
+            coverage={h.id: {"documents": holds.covered_count(session, h.id)} for h in listed},
+            target_visible=_targets_visible(session, principal(), listed),
             show_all=show_all,
             form=form,
         ),
         status,
     )
+
+
+def _targets_visible(session: Session, who: Principal, listed: list[LegalHold]) -> dict[int, bool]:
+    """Whether the person may see what each hold is placed on (a query is theirs to read)."""
+    doc_ids = {int(h.target) for h in listed if h.scope == "doc" and h.target.isdigit()}
+    docs = visible_document_ids(session, who, doc_ids)
+    codes = visible_node_codes(session, who) if any(h.scope == "folder" for h in listed) else set()
+    return {
+        h.id: (h.target.isdigit() and int(h.target) in docs)
+        if h.scope == "doc"
+        else (h.target in codes if h.scope == "folder" else True)
+        for h in listed
+    }
 
 
 def _covered(session: Session, placed: LegalHold) -> str:
@@ -98,13 +115,15 @@ def hold(hold_id: int) -> Any:
         status = 400
     doc_ids, docs, nodes = _coverage(session, hold_id)
     who = principal()
+    visible = visible_document_ids(session, who, [d.id for d in docs])
     return (
         render_template(
             "retention/hold.html",
             hold=found,
-            docs=[(d, may_see_document(who, d)) for d in docs],
+            target_visible=_targets_visible(session, who, [found])[found.id],
+            docs=[(d, d.id in visible) for d in docs],
             doc_count=len(doc_ids),
-            nodes=nodes,
+            nodes=[(n, may_see_node(who, n)) for n in nodes],
             form=form,
             action_form=ActionForm(),
         ),

@@ -2,6 +2,11 @@
 a decision on the items ticked (or every item matching the filters), checking what is due (the
 sweep) and carrying out the approved decisions.
 
+A records manager not cleared to see an item's record sees the item without its title, marked
+"needs a cleared reviewer", and cannot decide on it (retention.review refuses). The item's page
+answers (the queue has shown that the item exists; it is the record that is withheld), with no
+title, stub, reasons or decision form; a class the person may not see is not named.
+
 A bulk decision is `retention.review.decide_items`, as from the CLI: all or nothing; the page
 only presents what it did and what it refused.
 """
@@ -17,7 +22,12 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from edrm import clock
-from edrm.access import may_see_document
+from edrm.access import (
+    Principal,
+    document_filter,
+    visible_document_ids,
+    visible_node_codes,
+)
 from edrm.documents.models import Document
 from edrm.errors import NotFoundError
 from edrm.web.auth import principal
@@ -81,13 +91,22 @@ def _render_queue(form: DecisionForm, *, status_code: int = 200) -> Any:
         ).all()
     )
     statuses = list(STATUS_LABELS) if filters["status"] == "all" else [filters["status"]]
-    batches = review.queue_summary(session, status=statuses)
-    class_codes = sorted(session.scalars(select(DisposalItem.class_code).distinct()).all())
+    who = principal()
+    codes = visible_node_codes(session, who)
+    batches = [
+        {**b, "visible": b["class_code"] in codes}
+        for b in review.queue_summary(session, status=statuses)
+    ]
+    class_codes = sorted(
+        c for c in session.scalars(select(DisposalItem.class_code).distinct()) if c in codes
+    )
+    rows = _item_rows(session, items, codes)
     html = render_template(
         "retention/queue.html",
-        items=_item_rows(session, items),
+        items=rows,
         more=more,
         matching=_count_queue(session, filters) if more else len(items),
+        decidable=_count_queue(session, filters, who) if more else sum(r["visible"] for r in rows),
         filters=filters,
         batches=batches,
         by_status=counts,
@@ -99,9 +118,16 @@ def _render_queue(form: DecisionForm, *, status_code: int = 200) -> Any:
     return html, status_code
 
 
-def _count_queue(session: Session, filters: dict[str, Any]) -> int:
-    """How many items the filters match (as review.list_queue selects them)."""
+def _count_queue(
+    session: Session, filters: dict[str, Any], cleared: Principal | None = None
+) -> int:
+    """How many items the filters match (as review.list_queue selects them); with `cleared`,
+    only those whose record that person may see (the ones they may decide on)."""
     stmt = select(func.count()).select_from(DisposalItem)
+    if cleared is not None:
+        stmt = stmt.join(Document, Document.id == DisposalItem.document_id).where(
+            document_filter(session, cleared)
+        )
     if filters["status"] != "all":
         stmt = stmt.where(DisposalItem.status == filters["status"])
     if code := filters["class_code"]:
@@ -116,26 +142,28 @@ def _count_queue(session: Session, filters: dict[str, Any]) -> int:
     return int(session.scalar(stmt) or 0)
 
 
-def _item_rows(session: Session, items: Iterable[DisposalItem]) -> list[dict[str, Any]]:
+def _item_rows(
+    session: Session, items: Iterable[DisposalItem], codes: set[str]
+) -> list[dict[str, Any]]:
+    """Each item with its record when the person may see it (`visible`; else `document` is
+    None: the row needs a cleared reviewer) and whether its class may be named (`codes`: the
+    file-plan codes the person may see)."""
     items = list(items)
-    ids = {i.document_id for i in items}
+    visible = visible_document_ids(session, principal(), {i.document_id for i in items})
     docs = (
-        {d.id: d for d in session.scalars(select(Document).where(Document.id.in_(ids)))}
-        if ids
+        {d.id: d for d in session.scalars(select(Document).where(Document.id.in_(visible)))}
+        if visible
         else {}
     )
-    who = principal()
-    rows = []
-    for found in items:
-        doc = docs.get(found.document_id)
-        rows.append(
-            {
-                "item": found,
-                "document": doc,
-                "visible": doc is not None and may_see_document(who, doc),
-            }
-        )
-    return rows
+    return [
+        {
+            "item": found,
+            "document": docs.get(found.document_id),
+            "visible": found.document_id in docs,
+            "class_visible": found.class_code in codes,
+        }
+        for found in items
+    ]
 
 
 # --- one item ---------------------------------------------------------------------------------
@@ -151,9 +179,9 @@ def _render_item(item_id: int, form: DecisionForm, *, status_code: int = 200) ->
     if found is None:
         raise NotFoundError(f"queue item {item_id} not found")
     decisions = review.decisions_for(session, item_id)
-    row = _item_rows(session, [found])[0]
+    row = _item_rows(session, [found], visible_node_codes(session, principal()))[0]
     rules = stored_rules.rules_by_code(session)
-    stub = session.get(ResidualStub, found.document_id)
+    stub = session.get(ResidualStub, found.document_id) if row["visible"] else None
     html = render_template(
         "retention/item.html",
         row=row,
@@ -173,9 +201,10 @@ def decide() -> Any:
     form = DecisionForm()
     session = db()
     scope = request.form.get("scope", "ticked")
-    if scope == "matching":
+    if scope == "matching":  # every pending match the person may decide on
         filters = {**_queue_filters(), "status": "pending"}
-        ids = [i.id for i in review.list_queue(session, **filters)]
+        matching = review.list_queue(session, **filters)
+        ids = [i.id for i in review.cleared_items(session, matching, principal())]
     else:
         ids = ids_from(request.form.getlist("item"))
     back = id_or_none(request.form.get("back"))
@@ -248,8 +277,14 @@ def execute() -> Response:
         )  # fmt: skip
     if result.reviewed:
         flash(f"{count_words(len(result.reviewed))} given a new review date.", "success")
-    if not (result.finished or result.reviewed or result.failed or result.held):
+    if not (result.finished or result.reviewed or result.failed or result.held or result.uncleared):
         flash("There were no approved decisions to carry out.", "success")
+    if result.uncleared:
+        flash(
+            f"{count_words(len(result.uncleared))} not carried out: they need a records manager "
+            "cleared to see their records.",
+            "error",
+        )
     if result.held:
         flash(f"{count_words(len(result.held))} not carried out: under a legal hold now.", "error")
     for item_id, error in result.failed[:SHOWN_PROBLEMS]:

@@ -1,5 +1,6 @@
 """The transfer pages: transfers to the archive, exporting the approved transfers as a bag, and
-one transfer with its records, where the archive's receipt is confirmed."""
+one transfer with its records, where the archive's receipt is confirmed. A record the person
+may not see is listed as withheld (no title or identifier), so the count still adds up."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
+from edrm.access import visible_document_ids
 from edrm.documents.models import Document
 from edrm.errors import EdrmError
 from edrm.web.auth import principal
@@ -84,7 +86,13 @@ def transfer_page(bag_id: str) -> Any:
             .limit(SHOWN_DOCUMENTS)
         )
     )
+    visible = visible_document_ids(session, principal(), [d.id for d in docs])
     return (
-        render_template("retention/transfer.html", transfer=found, docs=docs, form=form),
+        render_template(
+            "retention/transfer.html",
+            transfer=found,
+            docs=[(d, d.id in visible) for d in docs],
+            form=form,
+        ),
         status,
     )

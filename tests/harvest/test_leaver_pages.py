@@ -292,3 +292,40 @@ def test_participants_find_their_harvests(harvest: Office, client: FlaskClient) 
     assert "/leavers/lena/plan" in _as(client, "sam").get("/harvests").text
     client.post("/sign-out", data={"csrf_token": _csrf(client, "/")})
     assert "not part of any harvest" in _as(client, "olly").get("/harvests").text
+
+
+# --- the same answer for "not a leaver" and "not yours to know" --------------------------------
+
+NOT_YOURS = [
+    "/api/v1/leavers/{}",
+    "/api/v1/leavers/{}/risk",
+    "/api/v1/leavers/{}/plan",
+    "/leavers/{}",
+    "/leavers/{}/risk",
+    "/leavers/{}/plan",
+]
+
+
+@pytest.mark.parametrize("path", NOT_YOURS)
+def test_the_leaver_api_answers_identically_for_a_non_leaver_and_a_leaver_one_may_not_know_about(
+    harvest: Office, client: FlaskClient, path: str
+) -> None:
+    _as(client, "olly")  # no part in lena's harvest, not HR
+    answers = {}
+    for name in ("lena", "cole", "nobody"):  # a leaver, a colleague not leaving, no such person
+        response = client.get(path.format(name))
+        body = re.sub(r'nonce="[^"]+"', "", response.get_data(as_text=True))  # per request
+        body = re.sub(r'(name="csrf_token"(?: type="hidden")? value=)"[^"]+"', r"\1", body)
+        answers[name] = (response.status_code, body.replace(name, "X"))
+    assert answers["lena"][0] == 404
+    assert answers["lena"] == answers["cole"] == answers["nobody"]
+
+
+def test_hr_gets_the_same_not_found_message_for_a_colleague_who_is_not_leaving(
+    harvest: Office, client: FlaskClient
+) -> None:
+    _as(client, "hana")
+    for name in ("cole", "nobody"):
+        response = client.get(f"/api/v1/leavers/{name}")
+        assert response.status_code == 404
+        assert response.get_json() == {"error": f"leaver '{name}': not found"}
