@@ -104,6 +104,8 @@ GET: dict[str, dict[str, int]] = {
     "leavers_api.api_leaver_risk": HR_ONLY_API,
     "leavers_api.api_leavers": HR_ONLY_API,
     "retention.audit_search": RM_ONLY,
+    # The estate has no finished batch: records managers get the same 404 as for any missing one.
+    "retention.batch": {"*": 403, "records_manager": 404, "administrator": 404, ANON: 302},
     "retention.certificates": RM_ONLY,
     "retention.consequence": EVERYONE,
     "retention.events_page": RM_ONLY,

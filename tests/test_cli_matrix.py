@@ -147,6 +147,7 @@ EVERYONE = {"*": RUNS}
 SECRET_RECORD = {"*": "document {document_id} not found", "high": RUNS}
 
 EXPECTED: dict[str, dict[str, Any]] = {
+    "audit log": RM_ONLY,
     "disposal certificates": RM_ONLY,
     "disposal decide": RM_ONLY,
     "disposal execute": RM_ONLY,
@@ -196,6 +197,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
     "triage list": EVERYONE,
 }
 ARGS: dict[str, Args] = {
+    "audit log": fixed("audit", "log"),
     "disposal certificates": fixed("disposal", "certificates"),
     "disposal decide": lambda e, who, tmp: [
         "disposal",

@@ -79,7 +79,7 @@ def build_estate(world: World) -> Estate:
             actor=recman,
             document_id=docs["secret"],
         )
-        values: dict[str, Any] = {"item_id": secret_item, "hold_id": hold.id}
+        values: dict[str, Any] = {"item_id": secret_item, "hold_id": hold.id, "batch_id": 999_999}
     approve(rt, [transfer_item], recman)
     transfer = export_transfer(rt, actor=recman, item_ids=[transfer_item])
     owner = people["civil_servant_low"]
