@@ -88,7 +88,8 @@ def cleared_for(draw: st.DrawFn, doc: IndexedDocument) -> Visibility:
     """Someone who may see `doc`: its marking (and perhaps others), and one of its access keys
     (and perhaps others) or no access-key restriction."""
     markings = draw(st.frozensets(st.sampled_from(MARKINGS))) | {doc.marking}
-    if doc.access_keys and draw(st.booleans()):
+    restricted = draw(st.booleans())
+    if doc.access_keys and restricted:
         keys = draw(st.frozensets(st.sampled_from(KEYS))) | {draw(st.sampled_from(doc.access_keys))}
         return Visibility(markings, frozenset(keys))
     return Visibility(markings, None)
