@@ -5,10 +5,10 @@ items get a new batch, one per action, at most `batch_size` items each; an item 
 An item whose record the person carrying out disposal may not see is not claimed either: it is
 left as it is, for a records manager cleared for it (`ExecutionResult.uncleared`).
 
-A record under a legal hold is not claimed: an item not yet begun goes back to the status it
-was claimed from, out of its batch; one whose destruction had begun stays `executing` with the
-reason, and resumes once the hold is lifted. A transfer item may be destroyed here only once the
-archive has confirmed receiving its bag.
+A record that the change guards refuse to destroy (a legal hold covers it) is not claimed:
+retention.destruction_guard puts it back and audits the refusal (the guards are asked again for
+each chunk, inside the transaction that destroys it). A transfer item may be destroyed here only
+once the archive has confirmed receiving its bag.
 
 Claiming is one transaction per group of items (the rows locked): a crash before its commit
 claims nothing; after it, the items are `executing` with nothing done, and any later run picks
@@ -22,19 +22,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam, select, update
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from edrm import audit, clock
 from edrm.access import Principal, visible_document_ids
-from edrm.db import table_of
 from edrm.runtime import Runtime
+from retention.destruction_guard import refuse_guarded, report
 from retention.disposal_config import DisposalConfig
-from retention.holds import held as held_now
 from retention.models import DisposalBatch, DisposalItem, Transfer, TransferItem
 from retention.progress import DESTROYABLE, ExecutionResult, set_progress
-
-AuditEntry = tuple[str, str, str, int, dict[str, Any]]
 
 
 @dataclass
@@ -43,8 +40,6 @@ class _Sorted:
 
     resumed: list[int] = field(default_factory=list)  # executing already, in a batch
     fresh: dict[str, list[Any]] = field(default_factory=dict)  # by action: for new batches
-    back: list[dict[str, Any]] = field(default_factory=list)  # held: status, batch, reason
-    held_events: list[AuditEntry] = field(default_factory=list)
 
 
 def claim(
@@ -62,12 +57,18 @@ def claim(
         for missing in sorted(set(item_ids) - found):
             result.failed.append((missing, f"disposal item {missing} not found"))
         rows = _cleared(session, rows, actor, result)
-        held = held_now(session, [r.document_id for r in rows])
         receipted = _receipted(session, [r.id for r in rows if r.action == "transfer"])
+        startable = []
+        for row in rows:
+            why = _why_not(row, receipted)
+            if why:
+                result.failed.append((row.id, why))
+            else:
+                startable.append(row)
+        refused = refuse_guarded(session, startable, actor)
+        report(result, refused)
         now = clock.now()
-        sorted_rows = _sort(rows, held, receipted, actor, result)
-        audit.record_many(session, sorted_rows.held_events)
-        _put_back(session, sorted_rows.back)
+        sorted_rows = _sort([r for r in startable if r.id not in refused], result)
         claimed = sorted_rows.resumed + _new_batches(
             session, sorted_rows.fresh, actor, config, now, result
         )
@@ -115,29 +116,10 @@ def _receipted(session: Session, item_ids: list[int]) -> set[int]:
     )
 
 
-def _sort(
-    rows: Sequence[Row[Any]],
-    held: set[int],
-    receipted: set[int],
-    actor: Principal,
-    result: ExecutionResult,
-) -> _Sorted:
-    """Each row: refused (reported), held (put back, audited), resumed, or fresh."""
+def _sort(rows: Sequence[Row[Any]], result: ExecutionResult) -> _Sorted:
+    """Each startable row: resumed (executing already, in its batch) or fresh."""
     out = _Sorted()
     for row in rows:
-        why = _why_not(row, receipted)
-        if why:
-            result.failed.append((row.id, why))
-            continue
-        if row.document_id in held:
-            result.held.append(row.id)
-            back = _held_back(row, dict(row.progress or {}))
-            if back is not None:
-                out.back.append(back)
-            out.held_events.append(
-                (actor.username, "disposal.held", "document", row.document_id, {"item": row.id})
-            )
-            continue
         if row.status == "executing" and row.batch_id is not None:
             out.resumed.append(row.id)
             if row.batch_id not in result.batches:
@@ -156,42 +138,6 @@ def _why_not(row: Any, receipted: set[int]) -> str:
     if row.action == "transfer" and row.id not in receipted:
         return f"disposal item {row.id} awaits the archive's receipt of its transfer"
     return ""
-
-
-def _held_back(row: Any, progress: dict[str, Any]) -> dict[str, Any] | None:
-    """What a held `executing` item becomes (None: an approved item simply stays as it is)."""
-    if row.status == "executing" and not progress.get("db"):
-        # Not begun: out of its batch, back to what it was, for when it is lifted.
-        return {
-            "b_id": row.id,
-            "b_status": progress.get("from", "approved"),
-            "b_batch": None,
-            "b_error": "under legal hold",
-        }
-    if row.status == "executing":
-        return {
-            "b_id": row.id,
-            "b_status": "executing",
-            "b_batch": row.batch_id,
-            "b_error": "under legal hold: destruction resumes when it is lifted",
-        }
-    return None
-
-
-def _put_back(session: Session, back: list[dict[str, Any]]) -> None:
-    if not back:
-        return
-    queue = table_of(DisposalItem)
-    session.execute(
-        update(queue)
-        .where(queue.c.id == bindparam("b_id"))
-        .values(
-            status=bindparam("b_status"),
-            batch_id=bindparam("b_batch"),
-            last_error=bindparam("b_error"),
-        ),
-        back,
-    )
 
 
 def _new_batches(

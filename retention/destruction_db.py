@@ -1,4 +1,6 @@
-"""Destruction, part 1 of 3 (`db`): for a chunk of claimed items, in one transaction, write each
+"""Destruction, part 1 of 3 (`db`): for a chunk of claimed items, in one transaction, ask the
+change guards again (retention.destruction_guard: a hold placed since the items were claimed
+puts them back, undestroyed; no hold can be placed until the transaction ends), then write each
 record's residual stub, delete its extracted text and classifier suggestions, drop its
 content-derived metadata (preview, personal-data indicators, properties), mark the document
 `destroyed` and note a search-outbox delete. From then on nothing serves its content.
@@ -23,10 +25,13 @@ from edrm import audit, clock
 from edrm.access import Principal
 from edrm.db import table_of
 from edrm.documents.models import Document, DocumentText, DocumentVersion
+from edrm.errors import RefusedError
 from edrm.fileplan.models import FilePlanNode
 from edrm.ingest.models import DocumentSuggestion
 from edrm.outbox import DELETE, OutboxEntry
 from edrm.runtime import Runtime
+from retention.destruction_guard import refuse_guarded
+from retention.holds import lock_out_new_holds
 from retention.models import DisposalItem, ResidualStub, RetentionRule
 from retention.progress import set_progress
 from retention.stubs import approvals, stub_row
@@ -56,12 +61,19 @@ class _Plan:
     progress: dict[int, dict[str, Any]]  # item id -> its progress with `db` done
 
 
-def db_part(rt: Runtime, item_ids: list[int], *, actor: Principal, note: str) -> None:
-    """Stubs, text, suggestions, metadata, status and outbox: one transaction for the chunk."""
+def db_part(
+    rt: Runtime, item_ids: list[int], *, actor: Principal, note: str
+) -> dict[int, RefusedError]:
+    """Stubs, text, suggestions, metadata, status and outbox: one transaction for the chunk,
+    for the items the change guards let go. Returns {item id: refusal} for the others (put
+    back, audited)."""
     with rt.uow() as session:
+        lock_out_new_holds(session)
         todo = _not_done(session, item_ids)
+        refused = refuse_guarded(session, todo, actor)
+        todo = [r for r in todo if r.id not in refused]
         if not todo:
-            return
+            return refused
         doc_ids = [r.document_id for r in todo]
         facts = _read_facts(session, todo)
         now = clock.now()
@@ -69,6 +81,7 @@ def db_part(rt: Runtime, item_ids: list[int], *, actor: Principal, note: str) ->
         _write(session, doc_ids, plan, now)
         set_progress(session, plan.progress)
         _audit(session, todo, facts, actor=actor, note=note)
+    return refused
 
 
 def _not_done(session: Session, item_ids: list[int]) -> list[Row[Any]]:
@@ -77,6 +90,7 @@ def _not_done(session: Session, item_ids: list[int]) -> list[Row[Any]]:
         select(
             DisposalItem.id,
             DisposalItem.document_id,
+            DisposalItem.status,
             DisposalItem.progress,
             DisposalItem.rule_code,
             DisposalItem.class_code,

@@ -11,22 +11,26 @@ Public interface (the transfer confirmation, the scheduled job, the CLI and the 
         Destroy exactly these queue items (status approved, transferred, or executing for a
         retry), whatever their action; `note` goes on each stub (e.g. "transferred to the
         archive in bag X"). Used by retention.transfer_confirmation.confirm_transfer.
-    destroy_document(rt, document_id, *, actor, note="") -> ExecutionResult
-        Destroy one record through its approved (or transferred) queue item. A record under a
-        legal hold is refused (RefusedError, audited through the change guards) before anything
-        else is looked at; a record without an approved decision is refused.
+
+Both ask the change guards (edrm.documents.guards, as every change to a document does) whether
+each record may be destroyed: when the items are claimed and again for each chunk, inside the
+transaction that destroys it (retention.destruction_guard). A record under a legal hold is
+never destroyed, even when the hold is placed during the run: its item is put back, the refusal
+audited, and the run reports it as `held`.
 
 Each function opens its own transactions (it takes the Runtime, not a session): destruction
 is committed part by part so that a crash or a failed part leaves the item `executing` with the
 parts already done recorded in `DisposalItem.progress`, and the next run resumes it. This module
 only runs the steps in order; each step's crash story is in its own module:
 
-- claiming (retention.claiming): items become `executing` in a batch; held records are skipped,
-  left approved (or, if their destruction had already begun, `executing` with the reason).
+- claiming (retention.claiming): items become `executing` in a batch; records the guards refuse
+  are skipped, left approved (or, if their destruction had already begun, `executing` with the
+  reason).
 - per chunk of items (one transaction, one blob sweep, one index call each), the parts in order:
-  1. `db` (retention.destruction_db): the residual stub (retention.stubs), text, suggestions,
-     content-derived metadata, status `destroyed`, a search-outbox delete. From here on
-     nothing serves its content.
+  1. `db` (retention.destruction_db): the guards asked again (no hold can be placed until the
+     part commits; refused items are put back), the residual stub (retention.stubs), text,
+     suggestions, content-derived metadata, status `destroyed`, a search-outbox delete. From
+     here on nothing serves its content.
   2. `blobs` (retention.destruction_blobs): the versions' and preview's blobs, unless a live
      document (or a pending ingest job) still uses the same bytes.
   3. `index` (retention.destruction_index): the search index entries, retried item by item
@@ -48,18 +52,17 @@ from sqlalchemy import or_, select
 
 from edrm import audit, clock
 from edrm.access import Principal, require_records_manager
-from edrm.documents import guards
-from edrm.documents.models import Document
-from edrm.errors import NotFoundError, RefusedError
+from edrm.errors import RefusedError
 from edrm.runtime import Runtime
 from retention.batch_completion import certify_finished_batches
 from retention.claiming import claim
 from retention.destruction_blobs import delete_blobs, version_shas
 from retention.destruction_db import db_part
+from retention.destruction_guard import report, require_hold_guard
 from retention.destruction_index import delete_from_index
 from retention.disposal_config import load_config
 from retention.models import DisposalDecision, DisposalItem
-from retention.progress import DESTROYABLE, ExecutionResult, record_outcome
+from retention.progress import ExecutionResult, record_outcome
 from retention.review import set_review_date, years_later
 
 # --- entry points -----------------------------------------------------------------------------
@@ -97,6 +100,7 @@ def destroy_items(
 ) -> ExecutionResult:
     """Destroy these queue items' records, leaving stubs; certify each batch once all done."""
     require_records_manager(actor, "carry out disposal")
+    require_hold_guard()
     config = load_config(rt.settings)
     result = ExecutionResult()
     wanted = sorted(set(item_ids))
@@ -119,32 +123,6 @@ def destroy_items(
     return result
 
 
-def destroy_document(
-    rt: Runtime, document_id: int, *, actor: Principal, note: str = ""
-) -> ExecutionResult:
-    """Destroy one record through its approved queue item (refused when held or unapproved)."""
-    require_records_manager(actor, "carry out disposal")
-    with rt.uow() as session:
-        document = session.get(Document, document_id)
-        if document is None:
-            raise NotFoundError(f"document {document_id} not found")
-        if document.status == "destroyed":
-            raise RefusedError(f"document {document_id} has already been destroyed")
-        guards.check(session, document, "destroy", actor)
-        item_id = session.scalar(
-            select(DisposalItem.id).where(
-                DisposalItem.document_id == document_id,
-                DisposalItem.status.in_(DESTROYABLE),
-            )
-        )
-        if item_id is None:
-            raise RefusedError(
-                f"document {document_id} has no approved disposal decision: "
-                "it cannot be destroyed until its review is approved"
-            )
-    return destroy_items(rt, [item_id], actor=actor, note=note)
-
-
 # --- a chunk's parts ----------------------------------------------------------------------------
 
 
@@ -158,6 +136,7 @@ class _Chunk:
     errors: dict[int, str]
     blob_items: list[int]
     blobs: Future[None] | None
+    refused: dict[int, RefusedError]  # put back by the database part: the guards refused
 
 
 def _start_chunk(
@@ -168,7 +147,7 @@ def _start_chunk(
     note: str,
     background: ThreadPoolExecutor,
 ) -> _Chunk:
-    db_part(rt, item_ids, actor=actor, note=note)
+    refused = db_part(rt, item_ids, actor=actor, note=note)
     with rt.uow() as session:
         items = {
             r.id: r
@@ -186,7 +165,7 @@ def _start_chunk(
         shas = version_shas(rt, [items[i].document_id for i in blob_items])
         previews = [s for i in blob_items for s in progress[i].get("previews", [])]
         blobs = background.submit(delete_blobs, rt, shas, previews=previews)
-    chunk = _Chunk(items, progress, {}, blob_items, blobs)
+    chunk = _Chunk(items, progress, {}, blob_items, blobs, refused)
     index_items = [i for i, p in progress.items() if p.get("db") and not p.get("index")]
     if index_items:
         failures = delete_from_index(rt, {i: items[i].document_id for i in index_items})
@@ -207,6 +186,7 @@ def _end_chunk(rt: Runtime, chunk: _Chunk, *, actor: Principal, result: Executio
         except Exception as exc:  # recorded on the items; a retry resumes
             for i in chunk.blob_items:
                 chunk.errors[i] = f"blob store: {exc}"
+    report(result, chunk.refused)
     record_outcome(rt, chunk.progress, chunk.errors, chunk.items, actor=actor, result=result)
 
 

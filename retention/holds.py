@@ -3,9 +3,11 @@
 A hold covers documents directly (`--doc`, and a query's or saved search's hits at the time it
 is placed: a snapshot) or a file-plan node and everything filed below it, now or later
 (`--folder`). While any hold covers a record, nothing may destroy, move, re-file, change or
-declare it: `refuse_if_held` is the document services' change guard (registered by the
-composition root) and `assert_not_held` is what disposal calls before it destroys. Several holds
-may cover one record; it is free again only when the last of them is lifted.
+declare it: `refuse_if_held` is the change guard (with `refuse_held`, its form for many
+documents) that the composition root registers, which the document services ask before each
+change and disposal asks before it claims records and again, chunk by chunk, inside the
+transaction that destroys them (after `lock_out_new_holds`). Several holds may cover one record;
+it is free again only when the last of them is lifted.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, Protocol, cast
 
-from sqlalchemy import ColumnElement, Select, delete, func, insert, or_, select, union
+from sqlalchemy import ColumnElement, Select, delete, func, insert, or_, select, text, union
 from sqlalchemy.orm import Session, aliased
 
 from edrm import audit, clock
@@ -170,14 +172,18 @@ def _describe(holds: Sequence[LegalHold]) -> str:
     return f"legal holds {', '.join(named[:-1])} and {named[-1]}"
 
 
+class HeldError(RefusedError):
+    """The refusal of a change to a document under a legal hold."""
+
+
 def refuse_if_held(session: Session, document: Document, change: str, actor: Principal) -> None:
-    """The document services' change guard: refuse any change to a document under a hold, with
-    an audit note that the unit of work keeps although the change rolls back."""
+    """The change guard: refuse any change to a document under a hold (HeldError), with an
+    audit note that the unit of work keeps although the change rolls back."""
     holds = holds_covering(session, document)
     if not holds:
         return
     word = _CHANGE_WORDS.get(change, "changed")
-    raise RefusedError(
+    raise HeldError(
         f"document {document.id} is under {_describe(holds)}: it cannot be {word}",
         audit=AuditNote(
             actor.username,
@@ -189,13 +195,31 @@ def refuse_if_held(session: Session, document: Document, change: str, actor: Pri
     )
 
 
-def assert_not_held(session: Session, document_id: int, change: str, actor: Principal) -> None:
-    """Raise RefusedError (audited by the unit of work) if a hold covers the document: for
-    disposal, which destroys without going through the document services."""
-    document = session.get(Document, document_id)
-    if document is None:
-        raise NotFoundError(f"document {document_id} not found")
-    refuse_if_held(session, document, change, actor)
+def refuse_held(
+    session: Session, documents: Sequence[Document], change: str, actor: Principal
+) -> dict[int, RefusedError]:
+    """`refuse_if_held` for many documents: one query finds the held ones, each of which gets
+    the refusal `refuse_if_held` gives it."""
+    covered = held(session, [d.id for d in documents])
+    refused: dict[int, RefusedError] = {}
+    for document in documents:
+        if document.id not in covered:
+            continue
+        try:
+            refuse_if_held(session, document, change, actor)
+        except HeldError as exc:
+            refused[document.id] = exc
+    return refused
+
+
+def lock_out_new_holds(session: Session) -> None:
+    """Until this transaction ends, no hold can be placed, lifted or deleted: one that is being
+    placed commits before this transaction reads the holds, or waits until it has committed.
+    For destruction, which must see every hold placed before it commits. (PostgreSQL: a SHARE
+    lock on the holds table, which writers of it wait for. SQLite: the transaction's write lock,
+    BEGIN IMMEDIATE, serialises it with every other writer already.)"""
+    if session.connection().dialect.name == "postgresql":
+        session.execute(text(f"LOCK TABLE {LegalHold.__tablename__} IN SHARE MODE"))
 
 
 # --- placing, lifting, deleting ---------------------------------------------------------------

@@ -28,9 +28,13 @@ Only records managers export or confirm. Each function opens its own transaction
 
 from __future__ import annotations
 
+import fcntl
+import os
+import re
 import secrets
 import shutil
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -47,6 +51,10 @@ from retention.bag_records import BagRecord, snapshot
 from retention.bags import make_and_validate_bag, write_payload
 from retention.holds import held_document_ids
 from retention.models import DisposalItem, Transfer, TransferItem
+
+#: How our bags are named, and the prefix of a bag's directory while it is being written.
+BAG_NAME = re.compile(r"edrm-\d{8}T\d{6}-[0-9a-f]{6}")
+STAGING = ".staging-"
 
 
 def transfers_dir(rt: Runtime) -> Path:
@@ -76,32 +84,75 @@ def export_transfer(
     in the bag; write and validate the bag; then, if the items are still approved and unheld,
     record the Transfer (otherwise the bag is removed and nothing has changed). Until that last
     transaction commits the items are still approved: a crash before it leaves at most a bag
-    directory nothing refers to (see retention.bags), and the next export starts afresh."""
+    directory nothing refers to (see retention.bags), and the next export starts afresh,
+    removing that directory first (a copy of records that may later be destroyed must not stay
+    behind). One export at a time writes into a folder (a lock file in it)."""
     require_records_manager(actor, "transfer records to the archive")
     wanted = None if item_ids is None else sorted(set(item_ids))
-    now = clock.now()
-    bag_id = f"edrm-{now:%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
     root = Path(out_dir) if out_dir is not None else transfers_dir(rt)
-    final = root / bag_id
-    staging = root / f".staging-{bag_id}"
-    with rt.uow() as session:
-        items, skipped = _exportable(session, actor, wanted)
-        records = snapshot(session, items, bag_id=bag_id, now=now, actor=actor)
-    try:
-        root.mkdir(parents=True, exist_ok=True)
-        staging.mkdir()
-        content = write_payload(rt, staging, records, bag_id, now, actor)
-        make_and_validate_bag(staging, bag_id, now, actor, content, rt.settings.service_name)
-        staging.rename(final)
+    with _exporting(root):
+        _discard_unrecorded(rt, root, actor)
+        now = clock.now()
+        bag_id = f"edrm-{now:%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
+        final = root / bag_id
+        staging = root / f"{STAGING}{bag_id}"
         with rt.uow() as session:
-            transfer = _record_transfer(
-                session, records, skipped, bag_id=bag_id, path=final, now=now, actor=actor
-            )
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        shutil.rmtree(final, ignore_errors=True)
-        raise
+            items, skipped = _exportable(session, actor, wanted)
+            records = snapshot(session, items, bag_id=bag_id, now=now, actor=actor)
+        try:
+            staging.mkdir()
+            content = write_payload(rt, staging, records, bag_id, now, actor)
+            make_and_validate_bag(staging, bag_id, now, actor, content, rt.settings.service_name)
+            staging.rename(final)
+            with rt.uow() as session:
+                transfer = _record_transfer(
+                    session, records, skipped, bag_id=bag_id, path=final, now=now, actor=actor
+                )
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            shutil.rmtree(final, ignore_errors=True)
+            raise
     return transfer
+
+
+@contextmanager
+def _exporting(root: Path) -> Iterator[None]:
+    """Hold the folder's export lock (an exclusive lock on the folder itself, which the
+    system releases however the process ends, even by SIGKILL)."""
+    root.mkdir(parents=True, exist_ok=True)
+    folder = os.open(root, os.O_RDONLY)
+    try:
+        fcntl.flock(folder, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(folder)  # releases the lock
+
+
+def _discard_unrecorded(rt: Runtime, root: Path, actor: Principal) -> None:
+    """Remove the bags (and staging directories) in `root` that an export killed before it
+    recorded them left behind: with the export lock held, no export that could still record
+    them is running. Only directories named as our bags are touched. Audited."""
+    candidates = [
+        entry
+        for entry in root.iterdir()
+        if entry.is_dir() and BAG_NAME.fullmatch(entry.name.removeprefix(STAGING))
+    ]
+    if not candidates:
+        return
+    with rt.uow() as session:
+        recorded = set(session.scalars(select(Transfer.path)))
+        for entry in candidates:
+            if str(entry.resolve()) in recorded:
+                continue
+            shutil.rmtree(entry)
+            audit.record(
+                session,
+                actor.username,
+                "transfer.discard",
+                "transfer",
+                entry.name.removeprefix(STAGING),
+                {"path": str(entry.resolve()), "why": "left by an export that did not finish"},
+            )
 
 
 def _record_transfer(

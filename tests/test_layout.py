@@ -116,21 +116,88 @@ def test_only_web_modules_import_flask() -> None:
             assert not bad, f"{module.relative_to(ROOT)} imports {bad}"
 
 
-def test_nothing_reads_configuration_at_import_time() -> None:
-    import importlib
-    import os
+# Run before any project module is imported: reading an EDRM_ variable, calling the settings
+# or config-file loaders, or opening a config file (.toml) raises, naming what was read.
+_NO_CONFIGURATION = """
+import builtins, importlib, io, os, sys
 
-    os.environ["EDRM_PORT"] = "not-a-number"
+
+class ReadAtImport(Exception):
+    pass
+
+
+class WatchedEnviron(dict):
+    def _check(self, key):
+        if isinstance(key, str) and key.startswith("EDRM_"):
+            raise ReadAtImport(f"environment variable {key}")
+
+    def __getitem__(self, key):
+        self._check(key)
+        return super().__getitem__(key)
+
+    def get(self, key, default=None):
+        self._check(key)
+        return super().get(key, default)
+
+    def __contains__(self, key):
+        self._check(key)
+        return super().__contains__(key)
+
+
+os.environ = WatchedEnviron(os.environ)
+real_open = io.open
+
+
+def watched_open(file, *args, **kwargs):
+    if str(file).endswith(".toml"):
+        raise ReadAtImport(f"config file {file}")
+    return real_open(file, *args, **kwargs)
+
+
+builtins.open = io.open = watched_open
+
+import edrm.configfile, edrm.settings
+
+
+def refuse(name):
+    def called(*args, **kwargs):
+        raise ReadAtImport(name + "()")
+    return called
+
+
+edrm.settings.load_settings = refuse("load_settings")
+edrm.configfile.load_toml = refuse("load_toml")
+names = sys.argv[1:]
+for name in names:
     try:
-        for package in PACKAGES:
-            for module in _modules(package):
-                rel = module.relative_to(ROOT).with_suffix("")
-                name = ".".join(rel.parts).removesuffix(".__init__")
-                if name.endswith("__main__") or name.startswith("edrm.migrations."):
-                    continue  # migrations are Alembic's scripts, run by Alembic, not imported
-                importlib.import_module(name)
-    finally:
-        del os.environ["EDRM_PORT"]
+        importlib.import_module(name)
+    except ReadAtImport as exc:
+        print(f"{name} reads configuration when imported: {exc}")
+        sys.exit(1)
+print(f"imported {len(names)} modules")
+"""
+
+
+def test_nothing_reads_configuration_at_import_time() -> None:
+    """Every module, imported in a fresh interpreter, reads no EDRM_ variable, calls neither
+    loader and opens no config file: configuration is read by the entry points, at run time."""
+    import subprocess
+    import sys
+
+    names = [
+        name
+        for name in (_module_name(m) for package in PACKAGES for m in _modules(package))
+        if not name.endswith("__main__") and not name.startswith("edrm.migrations.")
+    ]  # migrations are Alembic's scripts, run by Alembic, not imported
+    done = subprocess.run(
+        [sys.executable, "-c", _NO_CONFIGURATION, *names],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.strip().splitlines()[-1] == f"imported {len(names)} modules"
 
 
 def _module_name(path: Path) -> str:

@@ -240,7 +240,7 @@ def test_scenario_4_filing_is_refused_until_the_leaver_and_the_line_manager_appr
         approve(s, "lena", actor=office["mo"])
     with rt.uow() as s:
         document = file_harvest(s, rt.blobs, "lena", actor=office["hana"], config=CONFIG)
-        assert document.id
+        assert (document.class_code, document.is_record) == ("SEC-OPS-INC", True)
     with rt.uow() as s:
         refusals = s.scalars(
             select(AuditEvent).where(AuditEvent.action == "harvest.file.refused")

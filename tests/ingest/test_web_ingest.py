@@ -103,24 +103,27 @@ def test_the_upload_page_offers_several_files_at_once(client: FlaskClient, world
 def test_a_triage_item_is_filed_from_the_triage_page(
     client: FlaskClient, world: World, worker: Worker, runtime: Runtime
 ) -> None:
-    job_id = _post(client, _basic("clerk")).json["job_id"]  # type: ignore[attr-defined]
     body = b"Nothing that says where it belongs."
-    client.post(
+    job_id = client.post(
         "/api/v1/documents",
         data={"files": (io.BytesIO(body), "vague.txt")},
         headers=_basic("clerk"),
         content_type="multipart/form-data",
-    )
+    ).json["job_id"]  # type: ignore[index]
     while worker.run_one():
         pass
+    job = client.get(f"/api/v1/jobs/{job_id}", headers=_basic("clerk")).json
+    assert (job["status"], job["outcome"]) == ("done", "triage")  # type: ignore[index]
+    doc_id = job["document_id"]  # type: ignore[index]
     sign_in(client, "clerk")
     page = client.get("/triage")
-    assert "vague" in page.text
-    doc_id = int(re.findall(r'/triage/(\d+)"', page.text)[0])
+    assert f'/triage/{doc_id}"' in page.text and "vague" in page.text
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
     response = client.post(
         f"/triage/{doc_id}", data={"csrf_token": token, "class_code": "FIN-AP-INV"}
     )
     assert response.status_code == 302
     assert client.get(f"/documents/{doc_id}").status_code == 200
-    assert job_id
+    filed = client.get(f"/api/v1/documents/{doc_id}", headers=_basic("clerk")).json
+    assert filed["class_code"] == "FIN-AP-INV"  # type: ignore[index]
+    assert f'/triage/{doc_id}"' not in client.get("/triage").text

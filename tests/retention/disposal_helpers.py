@@ -1,16 +1,22 @@
 """Shared pieces of the disposal tests: a records-management class for certificates, a rule
-with its authority, a second records manager, queue items made directly, and a search backend
-whose deletes fail for chosen documents."""
+with its authority, a second records manager, queue items made directly, previews, the search
+index read and written by a backend of its own, a config folder with other disposal settings,
+and a search backend whose deletes fail for chosen documents."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterable
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from edrm import clock
 from edrm.access import Principal
+from edrm.documents.models import Document
 from edrm.runtime import Runtime
+from edrm.search_indexer import apply_outbox
+from edrm.settings import DEFAULT_CONFIG_DIR
 from retention.models import DisposalItem, RetentionRule
 from retention.review import decide
 from search.base import SearchQuery, Visibility
@@ -99,3 +105,39 @@ class FailingDeletes:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.real, name)
+
+
+def store_preview(rt: Runtime, document_id: int, png: bytes) -> str:
+    """Give the document a preview (as the ingest pipeline does), with a personal-data note."""
+    sha = rt.blobs.put_bytes(png).sha256
+    with rt.uow() as s:
+        doc = s.get(Document, document_id)
+        assert doc is not None
+        doc.extra = {**doc.extra, "preview_sha256": sha, "pii": {"emails": 1}}
+    return sha
+
+
+def index_everything(rt: Runtime) -> None:
+    """Apply the search outbox with a backend opened and closed here, so that no writer of the
+    index stays open in this process (the app, the CLI or a child process writes next)."""
+    from search.tantivy_backend import TantivyBackend
+
+    with TantivyBackend(rt.settings.index_dir) as backend:
+        apply_outbox(rt.sessions, backend)
+
+
+def indexed_ids(rt: Runtime) -> set[int]:
+    """Every document id in the search index, read afresh from disk."""
+    from search.tantivy_backend import TantivyBackend
+
+    with TantivyBackend(rt.settings.index_dir) as backend:
+        query = SearchQuery("", Visibility.everything(), per_page=1000, facets=(), sort="date")
+        return {h.id for h in backend.search(query).hits}
+
+
+def config_dir_with(tmp_path: Path, disposal: str) -> Path:
+    """A copy of the shipped config folder whose disposal.toml is `disposal`."""
+    folder = tmp_path / "config"
+    shutil.copytree(DEFAULT_CONFIG_DIR, folder)
+    (folder / "disposal.toml").write_text(disposal)
+    return folder

@@ -18,7 +18,7 @@ from edrm.errors import RefusedError
 from edrm.runtime import Runtime
 from edrm.search_indexer import apply_outbox
 from retention.certificates import list_certificates
-from retention.execution import destroy_document, destroy_items, execute_approved
+from retention.execution import destroy_items, execute_approved
 from retention.models import (
     DisposalBatch,
     DisposalItem,
@@ -34,6 +34,7 @@ from tests.retention.disposal_helpers import (
     approve,
     hits,
     queue,
+    store_preview,
     with_records_management,
 )
 
@@ -43,15 +44,6 @@ def rm(world: World) -> World:
     """The small world with a certificates class, a rule with its authority, two records
     managers."""
     return with_records_management(world)
-
-
-def _store_preview(rt: Runtime, document_id: int, png: bytes) -> str:
-    sha = rt.blobs.put_bytes(png).sha256
-    with rt.uow() as s:
-        doc = s.get(Document, document_id)
-        assert doc is not None
-        doc.extra = {**doc.extra, "preview_sha256": sha, "pii": {"emails": 1}}
-    return sha
 
 
 def test_approved_destruction_removes_every_version_previews_and_text_and_leaves_a_stub(
@@ -70,7 +62,7 @@ def test_approved_destruction_removes_every_version_previews_and_text_and_leaves
             )
         )
         shas = [v.sha256 for v in s.get(Document, doc_id).versions]  # type: ignore[union-attr]
-    preview = _store_preview(rt, doc_id, b"\x89PNG preview of the first page")
+    preview = store_preview(rt, doc_id, b"\x89PNG preview of the first page")
     apply_outbox(rt.sessions, rt.search)
     assert hits(rt, "quuxnimbus") == 1
     item = queue(rt, doc_id)
@@ -262,15 +254,32 @@ def test_only_approved_items_are_executed(rm: World) -> None:
         assert {d.status for d in s.scalars(select(Document))} == {"filed"}
 
 
-def test_destroy_document_needs_an_approved_decision(rm: World) -> None:
-    rt, recman = rm.runtime, rm.people["recman"]
+def test_only_records_managers_carry_out_disposal(rm: World) -> None:
+    rt, clerk = rm.runtime, rm.people["clerk"]
     with rt.uow() as s:
         doc_id = file_text(s, rt, "FIN-AP-INV", "Invoice 30")
-    queue(rt, doc_id)
-    with pytest.raises(RefusedError, match="no approved disposal decision"):
-        destroy_document(rt, doc_id, actor=recman)
-    with pytest.raises(RefusedError, match="records managers"):
-        destroy_document(rt, doc_id, actor=rm.people["clerk"])
+    item = queue(rt, doc_id)
+    approve(rt, [item], rm.people["recman"])
+    with pytest.raises(RefusedError, match="only records managers"):
+        execute_approved(rt, actor=clerk)
+    with pytest.raises(RefusedError, match="only records managers"):
+        destroy_items(rt, [item], actor=clerk)
+    with rt.uow() as s:
+        assert s.get(Document, doc_id).status == "filed"  # type: ignore[union-attr]
+
+
+def test_an_item_nobody_approved_is_not_destroyed_even_when_named(rm: World) -> None:
+    rt, recman = rm.runtime, rm.people["recman"]
+    with rt.uow() as s:
+        doc_id = file_text(s, rt, "FIN-AP-INV", "Invoice 31")
+    item = queue(rt, doc_id)
+
+    result = destroy_items(rt, [item], actor=recman)
+
+    assert result.failed == [(item, f"disposal item {item} is pending")]
+    assert result.finished == [] and result.batches == []
+    with rt.uow() as s:
+        assert s.get(Document, doc_id).status == "filed"  # type: ignore[union-attr]
 
 
 def _in_transfer(rt: Runtime, item_id: int, document_id: int, *, status: str) -> None:

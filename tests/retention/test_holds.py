@@ -32,7 +32,6 @@ from edrm.runtime import Runtime
 from edrm.saved_searches import save
 from edrm.search_service import catch_up
 from retention.holds import (
-    assert_not_held,
     delete_hold,
     held,
     held_document_ids,
@@ -152,11 +151,14 @@ def test_a_record_past_its_date_under_two_holds_is_not_queued_until_the_last_is_
 def test_on_a_held_record_destroy_move_refile_content_and_declaration_changes_are_refused_and_audited(  # noqa: E501
     world: World,
 ) -> None:
-    from retention.execution import destroy_document
+    from retention.execution import execute_approved
+    from tests.retention.disposal_helpers import approve, queue, with_records_management
 
-    rt = world.runtime
+    rt = with_records_management(world).runtime
     clerk, recman = world.people["clerk"], world.people["recman"]
     invoice = world.docs["invoice"]
+    item = queue(rt, invoice)
+    approve(rt, [item], recman)
     with rt.uow() as s:  # a document still on the clerk's triage list
         stored = rt.blobs.put_stream(io.BytesIO(b"Letter from Acme Ltd about invoice 1001\n"))
         waiting = create_document(
@@ -184,8 +186,14 @@ def test_on_a_held_record_destroy_move_refile_content_and_declaration_changes_ar
         with pytest.raises(RefusedError, match="under legal hold") as refused, rt.uow() as s:
             attempt(s)
         assert "cannot be" in str(refused.value), change
-    with pytest.raises(RefusedError, match=rf"legal hold {hold_id} \({REASON}\).*destroyed"):
-        destroy_document(rt, invoice, actor=recman)
+    executed = execute_approved(rt, actor=recman)
+    assert executed.held == [item] and executed.finished == []
+    with rt.uow() as s:
+        left = s.get(DisposalItem, item)
+        assert left is not None and left.status == "approved"
+        assert left.last_error == (
+            f"document {invoice} is under legal hold {hold_id} ({REASON}): it cannot be destroyed"
+        )
 
     with rt.uow() as s:
         document = _doc(s, invoice)
@@ -204,6 +212,7 @@ def test_on_a_held_record_destroy_move_refile_content_and_declaration_changes_ar
         "destroy",
     ]
     assert all(r["holds"] == [hold_id] for r in on_invoice)
+    assert on_invoice[-1] == {"change": "destroy", "holds": [hold_id], "item": item}
     assert _refusals(rt, waiting) == [{"change": "file", "holds": [second]}]
     with rt.uow() as s:
         assert audit.verify(s).ok
@@ -222,17 +231,33 @@ def test_a_refusal_names_every_hold_that_covers_the_record(world: World) -> None
     )
 
 
-def test_assert_not_held_refuses_destruction_of_a_held_record_and_the_refusal_is_kept(
+def test_the_guard_for_many_records_refuses_exactly_what_the_guard_for_one_refuses(
     world: World,
 ) -> None:
+    """Disposal asks about a whole chunk at once; the answer must be the one-by-one answer."""
+    from edrm.documents import guards
+    from retention.holds import refuse_held
+
     rt = world.runtime
-    invoice = world.docs["invoice"]
-    hold_id = _hold(world, document_id=invoice)
-    with pytest.raises(RefusedError, match="cannot be destroyed"), rt.uow() as s:
-        assert_not_held(s, invoice, "destroy", world.people["recman"])
-    assert _refusals(rt, invoice) == [{"change": "destroy", "holds": [hold_id]}]
+    catch_up(rt)
+    _hold(world, folder_code="FIN-AP-INV-2024")
+    _hold(world, query="intrusion")
+    _hold(world, document_id=world.docs["discipline"], reason="Tribunal")
+    _hold(world, document_id=world.docs["discipline"], reason="Second claim")
+    recman = world.people["recman"]
     with rt.uow() as s:
-        assert_not_held(s, world.docs["secret"], "destroy", world.people["recman"])  # not held
+        documents = list(s.scalars(select(Document).order_by(Document.id)))
+        one_by_one = {}
+        for document in documents:
+            try:
+                guards.check(s, document, "destroy", recman)
+            except RefusedError as exc:
+                one_by_one[document.id] = (str(exc), exc.audit)
+        many = refuse_held(s, documents, "destroy", recman)
+        every_guard = guards.refusals(s, documents, "destroy", recman)
+    assert set(one_by_one) == {world.docs[k] for k in ("invoice", "secret", "discipline")}
+    assert {i: (str(e), e.audit) for i, e in many.items()} == one_by_one
+    assert {i: (str(e), e.audit) for i, e in every_guard.items()} == one_by_one
 
 
 def test_once_the_hold_is_lifted_the_record_can_change_again(world: World) -> None:

@@ -345,3 +345,25 @@ def test_the_bag_is_named_and_dated_by_the_service_clock(transferable: World) ->
     metadata = json.loads((record / "metadata.json").read_text())
     assert metadata["retention"]["due"] == "2024-03-31"
     assert metadata["transfer"]["exported_at"].startswith("2030-01-02T03:04:05")
+
+
+def test_an_export_keeps_the_bags_already_recorded_and_anything_not_named_as_a_bag(
+    transferable: World,
+) -> None:
+    """Only a bag that no transfer records (left by an export killed before it recorded it:
+    see tests/retention/test_disposal_crash.py) is removed by the next export."""
+    world, rt = transferable, transferable.runtime
+    recman = world.people["recman"]
+    first_items = _approved_transfer(world, "invoice")
+    first = export_transfer(rt, actor=recman)
+    notes = rt.settings.home / "transfers" / "notes from the archive"
+    notes.mkdir()
+    _approved_transfer(world, "discipline")
+
+    second = export_transfer(rt, actor=recman)
+
+    assert Path(first.path).is_dir() and Path(second.path).is_dir() and notes.is_dir()
+    bagit.Bag(first.path).validate()
+    with rt.uow() as s:
+        assert s.get(DisposalItem, first_items["invoice"]).status == "transferred"  # type: ignore[union-attr]
+        assert [e.action for e in audit.history(s, "transfer", first.bag_id)] == ["transfer.export"]
