@@ -78,6 +78,28 @@ def test_the_directory_lists_people_and_filters_by_unit(client: FlaskClient, wor
     assert "Carol Clerk" in finance and "Anil Analyst" not in finance
 
 
+def test_a_profile_shows_unit_location_and_manager_as_links_not_as_escaped_html(
+    client: FlaskClient, world: World
+) -> None:
+    """Issue 12, item 1: the summary list showed `<a class="govuk-link" …>` as text."""
+    with world.runtime.uow() as s:
+        import_people(
+            s,
+            world.people["hrofficer"],
+            "username,name,unit,location,manager\n"
+            "analyst,Anil Analyst,Policy & Strategy,London,clerk\n"
+            "clerk,Carol Clerk,Finance,Leeds,\n",
+        )
+    sign_in(client, "clerk")
+    page = client.get("/people/analyst").text
+    assert "&lt;a" not in page
+    assert re.search(
+        r'<a class="govuk-link" href="/communities/unit/[^"]+">Policy &amp; Strategy</a>', page
+    )
+    assert re.search(r'<a class="govuk-link" href="/communities/location/London">London</a>', page)
+    assert '<a class="govuk-link" href="/people/clerk">Carol Clerk</a>' in page
+
+
 def test_a_profile_shows_skills_labelled_and_a_colleague_endorses_one(
     client: FlaskClient, world: World
 ) -> None:
