@@ -328,4 +328,6 @@ def test_hr_gets_the_same_not_found_message_for_a_colleague_who_is_not_leaving(
     for name in ("cole", "nobody"):
         response = client.get(f"/api/v1/leavers/{name}")
         assert response.status_code == 404
-        assert response.get_json() == {"error": f"leaver '{name}': not found"}
+        body = response.get_json()
+        assert body["error"] == body["detail"] == f"leaver '{name}': not found"
+        assert body["status"] == 404
