@@ -431,18 +431,29 @@ def list_holds(session: Session, *, active_only: bool = False) -> list[LegalHold
     return list(session.scalars(statement))
 
 
+def deletion_refusal(session: Session, hold: LegalHold) -> str | None:
+    """Why deleting this hold would be refused (it is in force and covers at least one
+    record), or None when it may be deleted (lifted, or covering nothing)."""
+    if hold.lifted_at is not None:
+        return None
+    count = covered_count(session, hold.id)
+    if not count:
+        return None
+    return (
+        f"legal hold {hold.id} is in use: it covers {count} "
+        f"record{'s' if count != 1 else ''}; lift it first"
+    )
+
+
 def delete_hold(session: Session, hold_id: int, *, actor: Principal) -> None:
     """Delete a hold placed by mistake: refused while it is in use (active and covering at
     least one record); allowed once lifted or when it covers nothing. Audited, with what the
     hold was, so the trail keeps it."""
     require_records_manager(actor, "delete legal holds")
     hold = get_hold(session, hold_id)
-    count = covered_count(session, hold.id)
-    if hold.lifted_at is None and count:
-        raise RefusedError(
-            f"legal hold {hold_id} is in use: it covers {count} "
-            f"record{'s' if count != 1 else ''}; lift it first"
-        )
+    refusal = deletion_refusal(session, hold)
+    if refusal is not None:
+        raise RefusedError(refusal)
     details = hold_as_dict(session, hold)
     session.execute(delete(LegalHoldItem).where(LegalHoldItem.hold_id == hold.id))
     session.delete(hold)

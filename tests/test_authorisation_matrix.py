@@ -51,6 +51,9 @@ HR_ONLY_API = {"*": 404, "hr": 200, ANON: 401}
 #: The SECRET record: found at a high clearance only.
 SECRET_RECORD = {"*": 404, "high": 200, ANON: 302}
 SECRET_RECORD_API = {"*": 404, "high": 200, ANON: 401}
+#: Correcting the SECRET record (issue 12 item 5): not found below SECRET; refused at SECRET,
+#: naming the legal hold on it (and, for all but records managers, who may change it).
+SECRET_RECORD_HELD = {"*": 404, "high": 403, ANON: 302}
 EVERYONE = {"*": 200, ANON: 302}
 EVERYONE_API = {"*": 200, ANON: 401}
 PUBLIC = {"*": 200, ANON: 200}
@@ -78,6 +81,10 @@ GET: dict[str, dict[str, int]] = {
     "directory_api.api_people": EVERYONE_API,
     "directory_api.api_person": EVERYONE_API,
     "documents.download": SECRET_RECORD,
+    "documents.edit": SECRET_RECORD_HELD,
+    "documents.move": SECRET_RECORD_HELD,
+    "documents.move_place": SECRET_RECORD_HELD,
+    "documents.new_version": SECRET_RECORD_HELD,
     # Found at a high clearance, but no preview was rendered for a text file.
     "documents.preview": {"*": 404, ANON: 302},
     "documents.show": SECRET_RECORD,
@@ -147,6 +154,10 @@ POST: dict[str, dict[str, int]] = {
     "directory.withdraw": {"*": 302, "civil_servant:high": 404, ANON: 302},
     # Declaring needs the filer or a records manager; above the clearance it is not found.
     "documents.declare": {"*": 404, "high": 403, ANON: 302},
+    "documents.edit": SECRET_RECORD_HELD,
+    "documents.move": SECRET_RECORD_HELD,
+    "documents.move_place": SECRET_RECORD_HELD,
+    "documents.new_version": SECRET_RECORD_HELD,
     "ingest.file_item": SIGNED_IN_MAY,
     "leavers.approve": HR_MAY,
     "leavers.criticality": HR_MAY,

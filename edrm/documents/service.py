@@ -108,6 +108,18 @@ def _resolve_marking(
     return marking
 
 
+def allowed_markings(actor: Principal, document: Document) -> list[Marking]:
+    """The markings a person may give this document: from its place's default (none lower,
+    as `update_metadata` refuses) up to their clearance; its own marking always among them."""
+    node = document.node
+    floor = Marking.highest(*(n.marking for n in node.path())) if node else Marking.OFFICIAL
+    return [
+        m
+        for m in Marking
+        if m == document.marking or (m.rank >= floor.rank and actor.clearance.admits(m))
+    ]
+
+
 def add_document(
     session: Session,
     blobs: BlobStore,
@@ -220,6 +232,21 @@ def file_from_triage(
     return document
 
 
+def _refuse_unless_may_change(
+    session: Session, document: Document, actor: Principal, verb: str, change: str
+) -> None:
+    """Refuse someone who may not change the document (only its filer and records managers
+    may), saying also when a guard (a legal hold) would refuse the change whoever asked."""
+    if may_change_document(actor, document):
+        return
+    held = guards.refusals(session, [document], change, actor).get(document.id)
+    besides = f"; besides, {held}" if held is not None else ""
+    raise RefusedError(
+        f"you may not {verb} document {document.id}: only the person who filed it or a records "
+        f"manager may{besides}"
+    )
+
+
 def add_version(
     session: Session,
     blobs: BlobStore,
@@ -230,8 +257,7 @@ def add_version(
     actor: Principal = SYSTEM,
 ) -> DocumentVersion:
     document = get_visible_document(session, actor, document_id)
-    if not may_change_document(actor, document):
-        raise RefusedError(f"you may not change document {document_id}")
+    _refuse_unless_may_change(session, document, actor, "change", "content")
     if document.is_record:
         raise RefusedError(
             f"document {document_id} is a declared record; its content can no longer change"
@@ -303,11 +329,16 @@ def declare_record(session: Session, document_id: int, *, actor: Principal = SYS
 
 
 def move_document(
-    session: Session, document_id: int, to_code: str, *, actor: Principal = SYSTEM
+    session: Session,
+    document_id: int,
+    to_code: str,
+    *,
+    actor: Principal = SYSTEM,
+    reason: str = "",
 ) -> Document:
+    """Move (re-file) a document to another class or folder; `reason` goes in the audit entry."""
     document = get_visible_document(session, actor, document_id)
-    if not may_change_document(actor, document):
-        raise RefusedError(f"you may not move document {document_id}")
+    _refuse_unless_may_change(session, document, actor, "move", "move")
     if document.in_triage:
         return file_from_triage(session, document_id, to_code, actor=actor)
     target = _target_node(session, actor, to_code)
@@ -330,18 +361,23 @@ def move_document(
         "document.move",
         "document",
         document.id,
-        {"from": source, "to": to_code},
+        {"from": source, "to": to_code, **({"reason": reason} if reason else {})},
     )
     return document
 
 
 def update_metadata(
-    session: Session, document_id: int, changes: dict[str, str], *, actor: Principal = SYSTEM
+    session: Session,
+    document_id: int,
+    changes: dict[str, str],
+    *,
+    actor: Principal = SYSTEM,
+    reason: str = "",
 ) -> Document:
-    """Change descriptive metadata; allowed on records too, and always audited."""
+    """Change descriptive metadata; allowed on records too, and always audited (the old and
+    new values, and `reason` when given)."""
     document = get_visible_document(session, actor, document_id)
-    if not may_change_document(actor, document):
-        raise RefusedError(f"you may not change document {document_id}")
+    _refuse_unless_may_change(session, document, actor, "change", "metadata")
     unknown = set(changes) - EDITABLE_FIELDS - {"marking"}
     if unknown:
         raise InvalidInputError(f"cannot change: {', '.join(sorted(unknown))}")
@@ -369,7 +405,11 @@ def update_metadata(
         "document.metadata",
         "document",
         document.id,
-        {"before": before, "after": {k: changes[k] for k in before}},
+        {
+            "before": before,
+            "after": {k: changes[k] for k in before},
+            **({"reason": reason} if reason else {}),
+        },
     )
     return document
 

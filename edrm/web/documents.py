@@ -1,4 +1,5 @@
-"""The document page (metadata, versions, history) and downloads."""
+"""The document page (metadata, versions, history, the legal holds on it and what its filer
+may do with it) and downloads; the pages that correct a record are in document_changes."""
 
 from __future__ import annotations
 
@@ -9,14 +10,18 @@ from werkzeug.wrappers import Response
 
 from edrm import audit
 from edrm.access import get_visible_document, may_change_document, may_see_audit_history
+from edrm.documents.filing import filing_classes, folder_needed, open_folders
 from edrm.documents.service import declare_record, note_view, open_content
-from edrm.errors import GoneError
+from edrm.errors import GoneError, RefusedError
 from edrm.ingest.pipeline import document_ingest_view
+from edrm.web import document_changes
 from edrm.web.auth import login_required, principal
 from edrm.web.forms import ActionForm
-from edrm.web.runtime import db, rt, send_version
+from edrm.web.record_holds import WHILE_HELD, holds_on
+from edrm.web.runtime import db, keep_refused_change_audit, rt, send_version
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
+document_changes.register(bp)
 
 
 @bp.route("/<int:document_id>")
@@ -31,6 +36,8 @@ def show(document_id: int) -> str:
     )
     if document.status == "destroyed":
         return _destroyed_page(document, history=history, status=200)[0]
+    can_change = may_change_document(who, document)
+    needs_folder = folder_needed(session, document.node) if document.node else None
     return render_template(
         "documents/show.html",
         document=document,
@@ -38,7 +45,15 @@ def show(document_id: int) -> str:
         history=history,
         ingest=document_ingest_view(session, document, who),
         similar=_similar(document.id),
-        can_change=may_change_document(who, document),
+        can_change=can_change,
+        holds=holds_on(session, document),
+        while_held=WHILE_HELD,
+        filer=document_changes.filer_name(session, document),
+        needs_folder=needs_folder,
+        folders_open=document.node is not None
+        and bool(needs_folder)
+        and bool(open_folders(session, who, document.node)),
+        classes=filing_classes(session, who) if can_change and document.in_triage else [],
         form=ActionForm(),
     )
 
@@ -56,10 +71,15 @@ def download(document_id: int, version: int | None = None) -> Any:
 
 @bp.route("/<int:document_id>/declare", methods=["POST"])
 @login_required
-def declare(document_id: int) -> Response:
+def declare(document_id: int) -> Response | tuple[str, int]:
     form = ActionForm()
     if form.validate_on_submit():
-        declare_record(db(), document_id, actor=principal())
+        try:
+            declare_record(db(), document_id, actor=principal())
+        except RefusedError as exc:  # a hold on it, or not theirs to declare: say which
+            keep_refused_change_audit(exc)
+            document = get_visible_document(db(), principal(), document_id)
+            return document_changes.refusal_page(document, "declare", fallback=str(exc))
         flash("Declared as a record: its content can no longer change.", "success")
     return redirect(url_for("documents.show", document_id=document_id))
 

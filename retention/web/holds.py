@@ -1,11 +1,13 @@
 """The legal hold pages: the holds (active, or all) and placing one on a record, a folder or a
-search; one hold with what it covers, lifting it, and deleting one placed by mistake.
+search; one hold with what it covers, lifting it, and deleting one placed by mistake (offered
+only when the service would allow it; otherwise the page says why not).
 
 A records manager sees every hold (holds are theirs to manage), but a record or file-plan place
 they may not see is shown only as withheld: no title, number or code, counted all the same."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -26,6 +28,7 @@ from retention.web.forms import HoldForm, ReasonForm, document_number
 from retention.web.labels import count_words
 
 SHOWN_DOCUMENTS = 200
+MAX_VISIBLE_QUERY = 900  # ids per IN (…) list, under every engine's bound-parameter limit
 
 
 def register(bp: Blueprint) -> None:
@@ -113,17 +116,18 @@ def hold(hold_id: int) -> Any:
             return redirect(url_for("retention.holds_page"))
     elif form.is_submitted():
         status = 400
-    doc_ids, docs, nodes = _coverage(session, hold_id)
     who = principal()
-    visible = visible_document_ids(session, who, [d.id for d in docs])
+    covered = _covered_records(session, who, hold_id)
     return (
         render_template(
             "retention/hold.html",
             hold=found,
             target_visible=_targets_visible(session, who, [found])[found.id],
-            docs=[(d, d.id in visible) for d in docs],
-            doc_count=len(doc_ids),
-            nodes=[(n, may_see_node(who, n)) for n in nodes],
+            docs=covered.shown,
+            doc_count=covered.total,
+            hidden_count=covered.hidden,
+            nodes=[(n, may_see_node(who, n)) for n in _held_nodes(session, hold_id)],
+            deletion_refusal=holds.deletion_refusal(session, found),
             form=form,
             action_form=ActionForm(),
         ),
@@ -131,30 +135,52 @@ def hold(hold_id: int) -> Any:
     )
 
 
-def _coverage(
-    session: Session, hold_id: int
-) -> tuple[list[int], list[Document], list[FilePlanNode]]:
-    """What a hold names: the numbers of its records, the first of them, and its folders."""
-    item_rows = session.execute(
-        select(LegalHoldItem.document_id, LegalHoldItem.node_id).where(
-            LegalHoldItem.hold_id == hold_id
-        )
-    ).all()
-    doc_ids = [d for d, _n in item_rows if d is not None]
-    node_ids = [n for _d, n in item_rows if n is not None]
-    docs = (
+@dataclass(frozen=True)
+class CoveredRecords:
+    """What a hold covers, as one person may be shown it: the first records they may see,
+    how many it covers in all, and how many of those they may not see."""
+
+    shown: list[Document]
+    total: int
+    hidden: int
+
+
+def _covered_records(session: Session, who: Principal, hold_id: int) -> CoveredRecords:
+    """Every record the hold covers (named directly, or filed under a place it holds), of
+    which only those the person may see are listed, by title."""
+    ids = list(session.scalars(holds.hold_document_ids(session, hold_id)))
+    visible = visible_document_ids(session, who, ids)
+    shown = (
         list(
-            session.scalars(select(Document).where(Document.id.in_(doc_ids)).limit(SHOWN_DOCUMENTS))
+            session.scalars(
+                select(Document)
+                .where(Document.id.in_(sorted(visible)[:MAX_VISIBLE_QUERY]))
+                .order_by(Document.title, Document.id)
+                .limit(SHOWN_DOCUMENTS)
+            )
         )
-        if doc_ids
+        if visible
         else []
     )
-    nodes = (
-        list(session.scalars(select(FilePlanNode).where(FilePlanNode.id.in_(node_ids))))
-        if node_ids
-        else []
+    return CoveredRecords(shown=shown, total=len(ids), hidden=len(ids) - len(visible))
+
+
+def _held_nodes(session: Session, hold_id: int) -> list[FilePlanNode]:
+    """The file-plan places a hold names (it covers everything under each)."""
+    node_ids = list(
+        session.scalars(
+            select(LegalHoldItem.node_id).where(
+                LegalHoldItem.hold_id == hold_id, LegalHoldItem.node_id.is_not(None)
+            )
+        )
     )
-    return doc_ids, docs, nodes
+    if not node_ids:
+        return []
+    return list(
+        session.scalars(
+            select(FilePlanNode).where(FilePlanNode.id.in_(node_ids)).order_by(FilePlanNode.code)
+        )
+    )
 
 
 def delete_hold(hold_id: int) -> Response:
