@@ -197,6 +197,26 @@ def test_an_edit_without_a_reason_is_refused_with_the_error_linked_to_the_field(
     assert _document(world, world.docs["invoice"]).title == "Invoice 1001 from Acme Ltd"
 
 
+def test_a_description_sent_back_with_browser_line_ends_is_not_a_change(
+    client: FlaskClient, world: World
+) -> None:
+    """Issue 12 item 5: the check page lists only what the person changed (a browser's CRLF
+    line ends in an untouched description are not a change)."""
+    with world.runtime.uow() as s:
+        document = s.get(Document, world.docs["invoice"])
+        assert document is not None
+        document.description = "First line.\nSecond line."
+    sign_in(client, "clerk")
+    check = _post(
+        client,
+        f"/documents/{world.docs['invoice']}/edit",
+        {**DETAILS, "description": "First line.\r\nSecond line.\r\n"},
+    )
+    assert check.status_code == 200 and "Check your changes" in check.text
+    assert "Was: Invoice 1001 from Acme Ltd" in check.text
+    assert "Was: First line." not in check.text
+
+
 def test_a_marking_below_the_class_default_is_not_offered(
     client: FlaskClient, world: World
 ) -> None:

@@ -138,7 +138,7 @@ def _current(document: Document) -> dict[str, str]:
         "title": document.title,
         "doc_type": document.doc_type or "",
         "subject": document.subject or "",
-        "description": (document.description or "").strip(),
+        "description": (document.description or "").replace("\r\n", "\n").strip(),
         "marking": document.marking_value,
     }
 

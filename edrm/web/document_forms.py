@@ -77,7 +77,7 @@ class DetailsForm(FlaskForm):
 
     def values(self) -> dict[str, str]:
         """The details as posted, trimmed (the description keeps its lines)."""
-        return {name: (getattr(self, name).data or "").strip() for name in DETAIL_FIELDS}
+        return {name: _plain(getattr(self, name).data) for name in DETAIL_FIELDS}
 
 
 class ClassForm(FlaskForm):
@@ -133,6 +133,11 @@ class VersionForm(FlaskForm):
         validators=[FileRequired(message="Choose the file to upload")],
     )
     submit = SubmitField("Upload the new version", widget=GovSubmitInput())
+
+
+def _plain(value: str | None) -> str:
+    """A field's text trimmed, with the browser's CRLF line ends as the record keeps them."""
+    return (value or "").replace("\r\n", "\n").strip()
 
 
 def error_list(form: Any, *, extra: list[str] | None = None) -> list[dict[str, str]]:
