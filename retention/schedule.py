@@ -436,9 +436,9 @@ def _pending_phrase(rule: Rule) -> str:
     }[kind]
     cut = {
         None: "",
-        Cutoff.MONTH_END: "the end of the month of ",
-        Cutoff.YEAR_END: "the end of the year of ",
-        Cutoff.FINANCIAL_YEAR_END: "the end of the financial year of ",
+        Cutoff.MONTH_END: "the end of the month in which ",
+        Cutoff.YEAR_END: "the end of the year in which ",
+        Cutoff.FINANCIAL_YEAR_END: "the end of the financial year in which ",
     }[rule.cutoff]
     return f"{rule.period} after {cut}{what}"
 
