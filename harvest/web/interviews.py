@@ -95,9 +95,17 @@ def _plan_context(view: plans.PlanView, username: str) -> dict[str, Any]:
         }
         for group in progress.question_groups(view)
     ]
+    codes = view.plan.focus_classes
+    titles = {
+        code: title
+        for code, title in db().execute(
+            select(FilePlanNode.code, FilePlanNode.title).where(FilePlanNode.code.in_(codes))
+        )
+    }
     return {
         "view": view,
         "username": username,
+        "focus_labels": [f"{titles[c]} ({c})" if c in titles else c for c in codes],
         "leaver_name": leavers.name_of(db(), view.leaver.profile_id),
         "successor_name": leavers.name_of(db(), view.leaver.successor_id),
         "manager_name": leavers.name_of(db(), view.leaver.line_manager_id),

@@ -161,6 +161,14 @@ def test_the_plan_status_is_said_once_not_draft_draft(
     assert text.count("Draft") == 1
 
 
+def test_the_plan_names_its_areas_at_risk_not_only_their_codes(
+    office: Office, plan: int, client: FlaskClient
+) -> None:
+    """Issue 12 item 7: the areas at risk read as the class's name with its code."""
+    page = _as(client, "hana").get("/leavers/lena/plan").text
+    assert "Supplier invoices (FIN-AP-INV)" in page
+
+
 def test_file_as_a_record_is_offered_only_once_both_approved(
     office: Office, plan: int, client: FlaskClient
 ) -> None:
