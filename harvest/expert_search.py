@@ -10,7 +10,8 @@
    the skill, "declared" otherwise.
 
 Each person comes back with the evidence that put them there, and only evidence the asker may
-see; people who have left are marked with their successor and harvest record.
+see; people who have left are marked with their successor and harvest record. The asker is
+never among their own results: they asked because they want someone else.
 """
 
 from __future__ import annotations
@@ -467,7 +468,8 @@ def find_experts(
             )
     skilled = _skill_strands(session, taxonomy, stems)
     scores: dict[int, float] = {}
-    for pid in set(inferred) | set(skilled):
+    myself = _profile_of(session, asker)
+    for pid in (set(inferred) | set(skilled)) - {myself}:
         scores[pid] = sum(e.score for e in inferred.get(pid, [])) + sum(
             e.score for e in skilled.get(pid, [])
         )
@@ -480,6 +482,13 @@ def find_experts(
         records=len(docs),
         warning=warning,
     )
+
+
+def _profile_of(session: Session, asker: Principal) -> int | None:
+    """The asker's own directory entry, if they have one (left out of their results)."""
+    if asker.user_id is None:
+        return None
+    return session.scalar(select(Profile.id).where(Profile.user_id == asker.user_id))
 
 
 def _describe(

@@ -4,6 +4,8 @@ A person's records are the ones they created, filed or added a version to, and t
 records filed from their leaving interviews. Each record's words (title weighted, then the
 description and the start of its text) are weighed against how common they are across all
 records (tf-idf); its class counts once. Nothing is inferred for people who opted out.
+People's names (from the directory), reference codes and short fragments are never topics
+(see `harvest.terms.topic_words`).
 
 What is inferred is shown on profiles and groups people into communities, for everyone to see,
 so it is drawn only from the records every member of staff may see (OFFICIAL, in classes open
@@ -32,12 +34,12 @@ from edrm.access import Principal, document_filter
 from edrm.documents.models import Document, DocumentText
 from edrm.fileplan.models import FilePlanNode
 from edrm.markings import Marking
-from edrm.people.models import ALL_STAFF
+from edrm.people.models import ALL_STAFF, User
 from edrm.people.roles import Role
 from harvest.directory.profiles import ensure_all_profiles, get_profile
 from harvest.expert_search import associations
 from harvest.models import InferredExpertise, Profile
-from harvest.terms import stem, words
+from harvest.terms import name_words, stem, topic_words
 
 #: Everyone in the department: what is inferred is drawn only from what this person may see.
 EVERYONE = Principal(
@@ -116,6 +118,8 @@ class _Tally:
     )
     person_records: Counter[int] = field(default_factory=Counter)
     total: int = 0
+    #: The words of everyone's name in the directory: never a topic.
+    names: frozenset[str] = frozenset()
 
 
 def recompute(session: Session, *, only: str | None = None) -> InferenceResult:
@@ -143,7 +147,7 @@ def _tally(session: Session, target: int | None) -> _Tally:
     or only `target`), leaving out people who opted out."""
     opted_out = set(session.scalars(select(Profile.id).where(Profile.opted_out.is_(True))))
     classes_of = _class_codes(session)
-    tally = _Tally()
+    tally = _Tally(names=_directory_names(session))
     for chunk in _records(session):
         links = associations(session, [row[0] for row in chunk])
         for doc_id, title, description, text, node_id in chunk:
@@ -165,12 +169,19 @@ def _tally(session: Session, target: int | None) -> _Tally:
     return tally
 
 
+def _directory_names(session: Session) -> frozenset[str]:
+    """Every name and username in the directory and the accounts, as lower-case words."""
+    names = [*session.scalars(select(Profile.name)), *session.scalars(select(User.full_name))]
+    names += list(session.scalars(select(User.username)))
+    return name_words(n for n in names if n)
+
+
 def _term_counts(tally: _Tally, title: str, body: str) -> Counter[str]:
     """One record's stems (title words weigh more), noting their spellings and document
     frequency in the tally."""
     counts: Counter[str] = Counter()
     for weight, part in ((TITLE_WEIGHT, title), (1, body)):
-        for word in words(part):
+        for word in topic_words(part, tally.names):
             term = stem(word)
             counts[term] += weight
             tally.spelt[term][word] += 1

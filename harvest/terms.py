@@ -32,6 +32,7 @@ _STOP_TEXT = """
     anyone anybody everyone help helps looking look find finding work working worked works
     question questions problem problems issue issues ask asking team colleague colleagues
     year years month months week weeks day days time times way ways part parts lot lots
+    across due met large caused answered attempt ref refs
 """
 STOP_WORDS = frozenset(_STOP_TEXT.split())
 
@@ -69,6 +70,43 @@ def words(text: str) -> list[str]:
         if MIN_WORD <= len(word) <= MAX_WORD and word not in STOP_WORDS and not word.isdigit():
             out.append(word)
     return out
+
+
+#: Reference codes and file-plan codes (CON-2020-0117, TND-2025-14, PROC-CM-CON): their parts
+#: ("con", "tnd", "proc") are not topics.
+CODE_RE = re.compile(r"\b[A-Z][A-Z0-9]*(?:[-/][A-Z0-9]+)+-?")
+#: Inferred topics shorter than this must be written in lower case somewhere (a word, not an
+#: abbreviation or a fragment).
+MIN_TOPIC = 4
+_VOWEL_RE = re.compile(r"[aeiouy]")
+
+
+def topic_words(text: str, names: frozenset[str] = frozenset()) -> list[str]:
+    """The words of `text` that can be a person's inferred topic: as `words`, but leaving out
+    reference codes and their parts, people's names (`names`, lower case), words with digits
+    or no vowel, and short words not written in lower case ("con", "tnd")."""
+    out = []
+    for match in WORD_RE.finditer(CODE_RE.sub(" ", text)):
+        raw = match.group(0)
+        if raw.lower().endswith("'s"):
+            raw = raw[:-2]
+        word = raw.lower().replace("'", "")
+        if not MIN_WORD <= len(word) <= MAX_WORD or word in STOP_WORDS or word in names:
+            continue
+        if any(c.isdigit() for c in word) or not _VOWEL_RE.search(word):
+            continue
+        if len(word) < MIN_TOPIC and not raw.islower():
+            continue
+        out.append(word)
+    return out
+
+
+def name_words(names: Iterable[str]) -> frozenset[str]:
+    """The lower-case words of people's names and usernames (Dafydd Williams → dafydd,
+    williams), which are never topics."""
+    return frozenset(
+        w.lower().replace("'", "") for name in names for w in WORD_RE.findall(name or "")
+    )
 
 
 def terms(text: str) -> list[str]:

@@ -98,6 +98,8 @@ GET: dict[str, dict[str, int]] = {
     "home.index": EVERYONE,
     "ingest.triage": EVERYONE,
     "ingest.upload": EVERYONE,
+    # Leaver routes ask for lena, whom no matrix person leaves, manages or succeeds: HR only.
+    "leavers.approve": HR_ONLY,
     "leavers.dashboard": HR_ONLY,
     "leavers.file_plan": HR_ONLY,
     "leavers.leaver": HR_ONLY,
@@ -106,6 +108,9 @@ GET: dict[str, dict[str, int]] = {
     "leavers.plan": HR_ONLY,
     "leavers.plan_session": HR_ONLY,
     "leavers.risk": HR_ONLY,
+    "leavers.session_follow_ups": HR_ONLY,
+    "leavers.session_group": HR_ONLY,
+    "leavers.session_tasks": HR_ONLY,
     "leavers_api.api_leaver": HR_ONLY_API,
     "leavers_api.api_leaver_plan": HR_ONLY_API,
     "leavers_api.api_leaver_risk": HR_ONLY_API,
@@ -164,6 +169,8 @@ POST: dict[str, dict[str, int]] = {
     "leavers.file_plan": HR_MAY_FORM,
     "leavers.new_leaver": HR_MAY_FORM,
     "leavers.plan_session": HR_MAY,
+    "leavers.session_follow_ups": HR_MAY,
+    "leavers.session_group": HR_MAY,
     "leavers.start_plan": HR_MAY,
     "retention.decide": RM_MAY_FORM,
     "retention.delete_hold": RM_MAY,
@@ -183,6 +190,7 @@ POST: dict[str, dict[str, int]] = {
 PARAMETERS: dict[str, dict[str, Any]] = {
     "directory.endorse_skill": {"username": "civil_servant_high"},
     "directory.withdraw": {"username": "civil_servant_high"},
+    "leavers.session_group": {"group": 1},
 }
 #: A query string an endpoint needs to do its work rather than ask for it.
 QUERIES: dict[str, str] = {

@@ -15,6 +15,7 @@ from edrm.cli.common import CliError, _json_out, _principal, as_option, friendly
 from edrm.search_service import catch_up
 from harvest.interviews.filing import approve, file_harvest
 from harvest.interviews.plans import open_plan, start_plan
+from harvest.interviews.progress import unanswered
 from harvest.interviews.questions import load_question_banks
 from harvest.interviews.sessions import answers_by_question, record_session
 from harvest.leavers import (
@@ -307,8 +308,13 @@ def plan_session(
 def plan_approve(username: str, as_user: str | None) -> None:
     """Approve the write-up (as the leaver or their line manager)."""
     with runtime() as rt, rt.uow() as session:
-        approval = approve(session, username, actor=_principal(session, as_user))
-        click.echo(f"edrm: approved as {approval.role.replace('_', ' ')}")
+        who = _principal(session, as_user)
+        approval = approve(session, username, actor=who)
+        missing = unanswered(open_plan(session, username, who, audited=False))
+        click.echo(
+            f"edrm: approved as {approval.role.replace('_', ' ')}"
+            + (f" (warning: {missing} question(s) have no answer)" if missing else "")
+        )
 
 
 @plan.command("file")

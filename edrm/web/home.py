@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 
 from edrm.web.auth import login_required
 
 bp = Blueprint("home", __name__)
+#: app.extensions key: the areas offer callables giving the signed-in person's tasks, each
+#: {"text", "href"} (harvest: write-ups waiting for the leaver's or line manager's approval).
+HOME_TASKS = "edrm.home_tasks"
 
 # The codification / personalisation matrix, in plain words first.
 WAYS_IN = [
@@ -43,7 +46,8 @@ WAYS_IN = [
 @bp.route("/")
 @login_required
 def index() -> str:
-    return render_template("home.html", ways_in=WAYS_IN)
+    tasks = [task for offer in current_app.extensions.get(HOME_TASKS, ()) for task in offer()]
+    return render_template("home.html", ways_in=WAYS_IN, tasks=tasks)
 
 
 @bp.route("/experts")

@@ -26,6 +26,7 @@ from edrm.markings import Marking
 from edrm.people.models import User
 from edrm.storage import BlobStore
 from harvest.interviews.plans import APPROVER_LABELS, APPROVERS, PlanView, open_plan
+from harvest.interviews.progress import unanswered
 from harvest.interviews.sessions import answers_by_question
 from harvest.leavers import approvals_of, find_user, name_of, username_of
 from harvest.loader import HarvestConfig
@@ -39,8 +40,12 @@ def _refuse(actor: Principal, action: str, username: str, message: str) -> Refus
     )
 
 
-def approve(session: Session, username: str, *, actor: Principal) -> HarvestApproval:
-    """The leaver or the line manager approves the write-up; with both, the plan is approved."""
+def approve(
+    session: Session, username: str, *, actor: Principal, accept_unanswered: bool = True
+) -> HarvestApproval:
+    """The leaver or the line manager approves the write-up; with both, the plan is approved.
+    With `accept_unanswered` false, a write-up with questions still unanswered is refused
+    (the pages ask the person to confirm "approve anyway" first)."""
     view = open_plan(session, username, actor, audited=False)
     plan = view.plan
     if plan.status == "filed":
@@ -55,6 +60,12 @@ def approve(session: Session, username: str, *, actor: Principal) -> HarvestAppr
         )
     if not any(row.answers for row in view.sessions):
         raise InvalidInputError("there is nothing to approve yet: no session has any answers")
+    missing = unanswered(view)
+    if missing and not accept_unanswered:
+        raise InvalidInputError(
+            f"{missing} of {len(plan.questions)} questions have no answer: "
+            "confirm that you approve the write-up anyway"
+        )
     role = next((r for r in mine if r not in view.approvals), mine[0])
     approval = view.approvals.get(role)
     if approval is None:
@@ -64,7 +75,12 @@ def approve(session: Session, username: str, *, actor: Principal) -> HarvestAppr
         session.add(approval)
         session.flush()
         audit.record(
-            session, actor.username, "harvest.approve", "harvest_plan", plan.id, {"as": role}
+            session,
+            actor.username,
+            "harvest.approve",
+            "harvest_plan",
+            plan.id,
+            {"as": role, "unanswered": missing},
         )
     if all(r in approvals_of(session, plan) for r in APPROVERS):
         plan.status = "approved"

@@ -135,3 +135,148 @@ def answers_by_question(view: PlanView) -> dict[str, list[tuple[HarvestSession, 
 def paragraphs(text: str) -> list[str]:
     """Plain-text answer → paragraphs for display (split on blank lines)."""
     return [p.strip() for p in re.split(r"\n\s*\n", text or "") if p.strip()]
+
+
+# --- one part at a time: the task-list pages save a session's details, one question group's
+# answers, or its follow-ups, leaving the rest of the session as it was -----------------------
+
+
+def _editable(session: Session, username: str, actor: Principal) -> PlanView:
+    view = open_plan(session, username, actor, audited=False)
+    if "hr" not in view.roles:
+        raise NotFoundError(f"harvest plan for {username!r}: not found")
+    if view.plan.status == "filed":
+        raise RefusedError(
+            f"the harvest for {username} is filed; its sessions can no longer change"
+        )
+    return view
+
+
+def _row(session: Session, view: PlanView, session_id: int) -> HarvestSession:
+    found = session.get(HarvestSession, session_id)
+    if found is None or found.plan_id != view.plan.id:
+        raise NotFoundError(f"session {session_id} not found")
+    return found
+
+
+def _saved(
+    session: Session,
+    view: PlanView,
+    row: HarvestSession,
+    actor: Principal,
+    action: str,
+    detail: dict[str, object],
+    *,
+    changed: bool,
+) -> HarvestSession:
+    """Note who changed the session; a change to the write-up after approval resets it."""
+    row.updated_at = clock.now()
+    row.updated_by = actor.username
+    session.flush()
+    if changed:
+        _reset_approvals(session, view.plan, actor)
+    audit.record(
+        session, actor.username, action, "harvest_plan", view.plan.id, {"session": row.id, **detail}
+    )
+    return row
+
+
+def save_details(
+    session: Session,
+    username: str,
+    *,
+    actor: Principal,
+    session_id: int | None = None,
+    scheduled_for: date | None = None,
+    held_on: date | None = None,
+    attendees: Iterable[str] = (),
+) -> HarvestSession:
+    """HR starts a session (session_id None) or changes when it was planned or held and who
+    attended; its answers and follow-ups are left as they are."""
+    view = _editable(session, username, actor)
+    if held_on is not None and held_on > today_date():
+        raise InvalidInputError("held on: a session cannot be held in the future")
+    people = _items(attendees, "attendees")
+    if session_id is None:
+        row = HarvestSession(plan_id=view.plan.id, answers={}, follow_ups=[])
+        session.add(row)
+        action, changed = "harvest.session.add", False
+    else:
+        row = _row(session, view, session_id)
+        action = "harvest.session.update"
+        changed = (row.scheduled_for, row.held_on, row.attendees) != (
+            scheduled_for,
+            held_on,
+            people,
+        )
+    row.scheduled_for, row.held_on, row.attendees = scheduled_for, held_on, people
+    return _saved(
+        session,
+        view,
+        row,
+        actor,
+        action,
+        {"held_on": held_on and held_on.isoformat()},
+        changed=changed,
+    )
+
+
+def save_answers(
+    session: Session,
+    username: str,
+    *,
+    actor: Principal,
+    session_id: int,
+    answers: Mapping[str, str],
+) -> HarvestSession:
+    """HR saves the answers to some of the plan's questions in one session (one question
+    group's page): each given question's answer is replaced, a blank one removed; answers to
+    other questions stay."""
+    view = _editable(session, username, actor)
+    row = _row(session, view, session_id)
+    known = {q["id"] for q in view.plan.questions}
+    merged = dict(row.answers or {})
+    for qid, text in answers.items():
+        if qid not in known:
+            raise InvalidInputError(f"answer for unknown question {qid!r}")
+        value = clean_text(text or "")
+        if value:
+            merged[qid] = value
+        else:
+            merged.pop(qid, None)
+    changed = merged != (row.answers or {})
+    row.answers = merged
+    return _saved(
+        session,
+        view,
+        row,
+        actor,
+        "harvest.session.answers",
+        {"answers": len(merged), "questions": sorted(answers)},
+        changed=changed,
+    )
+
+
+def save_follow_ups(
+    session: Session,
+    username: str,
+    *,
+    actor: Principal,
+    session_id: int,
+    follow_ups: Iterable[str],
+) -> HarvestSession:
+    """HR records what needs doing after the session, and by whom."""
+    view = _editable(session, username, actor)
+    row = _row(session, view, session_id)
+    items = _items(follow_ups, "follow-ups")
+    changed = items != (row.follow_ups or [])
+    row.follow_ups = items
+    return _saved(
+        session,
+        view,
+        row,
+        actor,
+        "harvest.session.follow_ups",
+        {"follow_ups": len(items)},
+        changed=changed,
+    )

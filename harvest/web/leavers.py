@@ -1,7 +1,8 @@
 """Pages and JSON endpoints: the leavers side of the knowledge service.
 
 HR's dashboard (every leaver by date, risk and harvest progress), registering a leaver, the
-leaver and risk pages, and the harvest plan with its sessions, approvals and filing. Anyone not
+leaver and risk pages; the harvest plan's pages (sessions, approvals, filing) are in
+harvest/web/interviews.py, on the same blueprint. Anyone not
 entitled to a page gets 404 (the page does not exist for them): HR sees every leaver; the
 leaver, the line manager and the successor see that leaver's harvest plan; the line manager
 also rates the classes' criticality.
@@ -15,13 +16,12 @@ from typing import Any
 from flask import Blueprint, flash, g, jsonify, redirect, render_template, request, url_for
 
 from edrm.errors import EdrmError, InvalidInputError, NotFoundError
-from edrm.markings import Marking
 from edrm.web.api import json_api_blueprint
 from edrm.web.auth import login_required, principal
 from edrm.web.forms import ActionForm
 from edrm.web.runtime import db, rt
 from harvest import leavers
-from harvest.interviews import filing, plans, questions, sessions
+from harvest.interviews import plans, questions, sessions
 from harvest.loader import HarvestConfig, load_harvest_config
 from harvest.risk import assess_leaver
 
@@ -174,178 +174,6 @@ def criticality(username: str) -> Any:
         else:
             flash(f"{class_code} rated {value}.", "success")
     return redirect(url_for("leavers.risk", username=username))
-
-
-# --- harvest plans --------------------------------------------------------------------------
-
-
-@bp.post("/leavers/<username>/plan")
-@login_required
-def start_plan(username: str) -> Any:
-    _hr_only()
-    form = ActionForm()
-    if form.validate_on_submit():
-        try:
-            plans.start_plan(
-                db(),
-                username,
-                actor=principal(),
-                config=_config(),
-                banks=_banks(),
-                template=request.form.get("template") or None,
-            )
-        except InvalidInputError as exc:
-            db().rollback()
-            flash(str(exc), "error")
-            return redirect(url_for("leavers.leaver", username=username))
-        flash("Harvest plan started from the question bank.", "success")
-    return redirect(url_for("leavers.plan", username=username))
-
-
-def _plan_context(view: plans.PlanView, username: str) -> dict[str, Any]:
-    answers = sessions.answers_by_question(view)
-    groups: list[dict[str, Any]] = []
-    for q in view.plan.questions:
-        if not groups or groups[-1]["title"] != q["bank_title"]:
-            groups.append({"title": q["bank_title"], "questions": []})
-        groups[-1]["questions"].append(
-            {
-                **q,
-                "answers": [
-                    {"session": s, "paragraphs": sessions.paragraphs(text)}
-                    for s, text in answers.get(q["id"], [])
-                ],
-            }
-        )
-    return {
-        "view": view,
-        "username": username,
-        "leaver_name": leavers.name_of(db(), view.leaver.profile_id),
-        "successor_name": leavers.name_of(db(), view.leaver.successor_id),
-        "manager_name": leavers.name_of(db(), view.leaver.line_manager_id),
-        "groups": groups,
-        "form": ActionForm(),
-    }
-
-
-@bp.get("/leavers/<username>/plan")
-@login_required
-def plan(username: str) -> str:
-    view = plans.open_plan(db(), username, principal())
-    return render_template("harvest/plan.html", **_plan_context(view, username))
-
-
-@bp.route("/leavers/<username>/plan/sessions/new", methods=["GET", "POST"])
-@bp.route("/leavers/<username>/plan/sessions/<int:session_id>", methods=["GET", "POST"])
-@login_required
-def plan_session(username: str, session_id: int | None = None) -> Any:
-    view = plans.open_plan(db(), username, principal(), audited=request.method == "GET")
-    if not view.may_edit:
-        raise NotFoundError("not found")
-    current = None
-    if session_id is not None:
-        current = next((s for s in view.sessions if s.id == session_id), None)
-        if current is None:
-            raise NotFoundError("not found")
-    form = ActionForm()
-    error = None
-    if request.method == "POST" and form.validate_on_submit():
-        try:
-            answers = {
-                q["id"]: request.form.get(f"answer-{q['id']}", "") for q in view.plan.questions
-            }
-            sessions.record_session(
-                db(),
-                username,
-                actor=principal(),
-                session_id=session_id,
-                scheduled_for=_date_field("scheduled_for", "Planned date"),
-                held_on=_date_field("held_on", "Date held"),
-                attendees=_lines("attendees"),
-                answers=answers,
-                follow_ups=_lines("follow_ups"),
-            )
-        except EdrmError as exc:
-            db().rollback()
-            error = str(exc)
-        else:
-            flash("Session saved.", "success")
-            return redirect(url_for("leavers.plan", username=username))
-    context = _plan_context(view, username)
-    return render_template(
-        "harvest/plan_session.html",
-        **context,
-        current=current,
-        error=error,
-        values=request.form if request.method == "POST" else None,
-    ), (400 if error else 200)
-
-
-@bp.post("/leavers/<username>/plan/approve")
-@login_required
-def approve(username: str) -> Any:
-    form = ActionForm()
-    if form.validate_on_submit():
-        try:
-            approval = filing.approve(db(), username, actor=principal())
-        except EdrmError as exc:
-            if isinstance(exc, NotFoundError):
-                raise
-            db().rollback()
-            flash(str(exc), "error")
-        else:
-            flash(f"Approved as {approval.role.replace('_', ' ')}.", "success")
-    return redirect(url_for("leavers.plan", username=username))
-
-
-@bp.route("/leavers/<username>/plan/file", methods=["GET", "POST"])
-@login_required
-def file_plan(username: str) -> Any:
-    view = plans.open_plan(db(), username, principal(), audited=request.method == "GET")
-    if "hr" not in view.roles:
-        raise NotFoundError("not found")
-    config = _config()
-    form = ActionForm()
-    error = None
-    if request.method == "POST" and form.validate_on_submit():
-        try:
-            document = filing.file_harvest(
-                db(),
-                rt().blobs,
-                username,
-                actor=principal(),
-                config=config,
-                marking=request.form.get("marking") or None,
-                class_code=request.form.get("class_code") or None,
-            )
-        except EdrmError as exc:
-            if isinstance(exc, NotFoundError):
-                raise
-            db().rollback()
-            error = str(exc)
-        else:
-            flash(
-                f"Filed as {document.identifier} in {document.class_code}, owned by the successor.",
-                "success",
-            )
-            return redirect(url_for("leavers.plan", username=username))
-    classes = list(dict.fromkeys([*view.plan.focus_classes, config.knowledge_class]))
-    return render_template(
-        "harvest/plan_file.html",
-        **_plan_context(view, username),
-        markings=[m.value for m in Marking],
-        default_marking=config.default_marking,
-        classes=classes,
-        error=error,
-    ), (400 if error else 200)
-
-
-@bp.get("/harvests")
-@login_required
-def my_harvests() -> str:
-    """The harvest plans the signed-in person takes part in (as leaver, manager, successor)."""
-    rows = plans.plans_for(db(), principal())
-    return render_template("harvest/my_harvests.html", rows=rows)
 
 
 # --- JSON -------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from harvest.directory.skills import declare_skill, endorse
 from harvest.directory.taxonomy import load_taxonomy
 from harvest.inference import recompute
 from harvest.models import InferredExpertise, Skill
-from tests.conftest import Cli, World
+from tests.conftest import Cli, World, file_text
 from tests.harvest.directory_helpers import author, people, skill, taxonomy
 
 HEADER = "username,name,unit,location,role,manager,start_date,leaving_date\n"
@@ -229,3 +229,47 @@ def test_the_demo_directory_gives_demo_people_profiles_skills_and_endorsements(
     procurement = next(x for x in data["skills"] if x["skill"] == "commercial.procurement")
     assert procurement["kind"] == "endorsed" and procurement["endorsements"] == 2
     assert load_demo_directory(world.runtime) == "the demo directory is already loaded"
+
+
+def test_inferred_topics_leave_out_names_codes_and_fragments(world: World) -> None:
+    """Issue 12 item 11: people's names from the directory, parts of reference codes
+    (CON-2020-0117, TND-2025-14) and short fragments are never inferred topics."""
+    people(world, "xavier", "dafydd")
+    body = (
+        "Drainage survey for Dafydd, ref CON-2020-0117 and TND-2025-14.\n\n"
+        "Dafydd's drainage culvert survey, with Xavier. PDF via TNDR. Con."
+    )
+    with world.runtime.uow() as s:
+        for n in range(3):
+            file_text(
+                s,
+                world.runtime,
+                "FIN-AP-INV",
+                f"Drainage culvert survey {n}",
+                actor=world.people["xavier"],
+                body=body,
+            )
+        recompute(s)
+        pid = get_profile(s, "xavier")[0].id
+        topics = set(
+            s.scalars(
+                select(InferredExpertise.key).where(
+                    InferredExpertise.profile_id == pid, InferredExpertise.kind == "term"
+                )
+            )
+        )
+    assert {"drainage", "culvert", "survey"} <= topics
+    assert not topics & {"dafydd", "dafydds", "xavier", "con", "tnd", "tndr", "pdf", "ref"}
+
+
+def test_topic_words_keep_short_words_written_in_lower_case() -> None:
+    """Issue 12 item 11: a three-letter word is a topic when written as a word ("tax"), not
+    when it is a capitalised fragment ("CON") or has no vowel."""
+    from harvest.terms import topic_words
+
+    assert topic_words("Council tax arrears. CON and TND.", frozenset()) == [
+        "council",
+        "tax",
+        "arrears",
+    ]
+    assert topic_words("Ask Williams about rates", frozenset({"williams"})) == ["rates"]

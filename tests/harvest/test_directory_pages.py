@@ -265,3 +265,31 @@ def test_api_people_shows_a_profile_and_404_for_no_one(client: FlaskClient, worl
     assert data["skills"][0]["kind"] == "endorsed"
     assert data["skills"][0]["endorsed_by_me"] is True
     assert client.get("/api/v1/people/nobody", headers=_basic("analyst")).status_code == 404
+
+
+def test_find_an_expert_has_a_paragraph_sized_box_and_leaves_out_the_searcher(
+    client: FlaskClient, world: World
+) -> None:
+    """Issue 12 item 11: the question box is a proper textarea (six rows) and the person
+    searching is not among their own results."""
+    _drainage_experts(world)
+    sign_in(client, "xavier")
+    page = client.get("/find-an-expert?q=drainage").text
+    assert re.search(r'<textarea class="govuk-textarea[^"]*" id="q" name="q" rows="6"', page)
+    assert 'data-username="yusuf"' in page
+    assert 'data-username="xavier"' not in page
+    assert "You are not listed in your own results" in page
+
+
+def test_the_profile_skills_table_labels_each_cell_so_it_can_stack_on_a_phone(
+    client: FlaskClient, world: World
+) -> None:
+    """Issue 12 item 11: each cell of the Skills table carries its column's name, which the
+    phone layout shows above the value instead of four columns running off the screen."""
+    with world.runtime.uow() as s:
+        skill(s, world, "analyst", "commercial.procurement", level=4)
+    sign_in(client, "clerk")
+    page = client.get("/people/analyst").text
+    for label in ("Skill", "Level", "How we know"):
+        assert f'<td class="govuk-table__cell" data-label="{label}">' in page
+    assert "edrm-skills__action" in page

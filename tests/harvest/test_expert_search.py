@@ -261,3 +261,17 @@ def test_expert_find_cli_prints_each_strand_labelled(world: World, cli: Cli) -> 
     assert lines[1].startswith(" 1. Xavier (xavier)")
     assert any(line.split()[0] == "declared" and "Flood and coastal risk" in line for line in lines)
     assert any(line.split()[0] == "inferred" and "Drainage survey" in line for line in lines)
+
+
+def test_the_asker_is_left_out_of_their_own_expert_results(world: World) -> None:
+    """Issue 12 item 11: a person never sees themself in their own results (they asked for
+    someone else); everyone else who knows still comes back."""
+    people(world, "xavier", "yusuf")
+    author(world, "xavier", [f"Flood defence procurement note {n}" for n in range(5)])
+    author(world, "yusuf", ["Flood defence procurement summary"])
+
+    mine = _find(world, "xavier", "flood defence procurement")
+    theirs = _find(world, "clerk", "flood defence procurement")
+
+    assert [p.username for p in mine.people] == ["yusuf"]
+    assert [p.username for p in theirs.people][:2] == ["xavier", "yusuf"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 
 import pytest
@@ -371,7 +372,11 @@ def test_cli_runs_a_harvest_from_plan_to_filed_record(
     assert session.exit_code == 0, session.output
     early = cli("leaver", "plan", "file", "lena")
     assert early.exit_code == 1 and "cannot be filed until" in early.output
-    assert cli("leaver", "plan", "approve", "lena", "--as", "lena").exit_code == 0
+    approved = cli("leaver", "plan", "approve", "lena", "--as", "lena")
+    assert approved.exit_code == 0
+    # Issue 12 item 7: the approver is told how many questions have no answer.
+    warned = r"approved as leaver \(warning: \d+ question\(s\) have no answer\)"
+    assert re.search(warned, approved.output)
     assert cli("leaver", "plan", "approve", "lena", "--as", "mo").exit_code == 0
     filed = cli("leaver", "plan", "file", "lena", "--as", "hana", "--json")
     assert filed.exit_code == 0, filed.output

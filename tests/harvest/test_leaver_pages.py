@@ -241,9 +241,8 @@ def test_a_harvest_runs_through_the_pages_from_plan_to_filed_record(
     _as(client, "hana")
     token = _csrf(client, "/leavers/lena")
     assert client.post("/leavers/lena/plan", data={"csrf_token": token}).status_code == 302
-    form = client.get("/leavers/lena/plan/sessions/new").text
-    assert "FIN-AP-INV" in form
-    response = client.post(
+    assert client.get("/leavers/lena/plan/sessions/new").status_code == 200
+    started = client.post(
         "/leavers/lena/plan/sessions/new",
         data={
             "csrf_token": token,
@@ -251,11 +250,24 @@ def test_a_harvest_runs_through_the_pages_from_plan_to_filed_record(
             "held_on-month": "3",
             "held_on-year": "2025",
             "attendees": "Lena\nHana",
+        },
+    )
+    assert started.status_code == 302, started.text
+    tasks = started.headers["Location"]
+    assert "FIN-AP-INV" in client.get(tasks).text
+    response = client.post(
+        f"{tasks}/questions/1",
+        data={
+            "csrf_token": token,
             "answer-unique_knowledge.only_you": ANSWER + "\n\nSecond paragraph <b>bold</b>",
-            "follow_ups": "Share the renewal calendar",
         },
     )
     assert response.status_code == 302, response.text
+    assert response.headers["Location"].endswith(f"{tasks}/questions/2")
+    follow_ups = client.post(
+        f"{tasks}/follow-ups", data={"csrf_token": token, "follow_ups": "Share the calendar"}
+    )
+    assert follow_ups.status_code == 302
     plan_page = client.get("/leavers/lena/plan").text
     assert ANSWER in plan_page
     assert "&lt;b&gt;bold&lt;/b&gt;" in plan_page and "<b>bold</b>" not in plan_page
@@ -282,7 +294,10 @@ def test_the_leaver_approves_on_the_plan_page(harvest: Office, client: FlaskClie
     page = client.get("/leavers/lena/plan").text
     assert "Approve the write-up as leaver" in page
     token = _csrf(client, "/leavers/lena/plan")
-    assert client.post("/leavers/lena/plan/approve", data={"csrf_token": token}).status_code == 302
+    approved = client.post(
+        "/leavers/lena/plan/approve", data={"csrf_token": token, "approve_anyway": "yes"}
+    )
+    assert approved.status_code == 302
     page = client.get("/leavers/lena/plan").text
     assert "Approve the write-up" not in page
     assert "Lena: approved" in page
