@@ -86,6 +86,8 @@ GET: dict[str, dict[str, int]] = {
     # not a bar to seeing the class).
     "fileplan.node": {"*": 404, "hr": 200, ANON: 302},
     "health.healthz": PUBLIC,
+    "help.index": EVERYONE,
+    "help.topic": EVERYONE,
     "home.communities": {"*": 302, ANON: 302},  # moved to /communities/browse
     "home.experts": {"*": 302, ANON: 302},  # moved to /find-an-expert
     "home.index": EVERYONE,
@@ -147,7 +149,8 @@ POST: dict[str, dict[str, int]] = {
     "directory.withdraw": {"*": 302, "civil_servant:high": 404, ANON: 302},
     # Declaring needs the filer or a records manager; above the clearance it is not found.
     "documents.declare": {"*": 404, "high": 403, ANON: 302},
-    "ingest.file_item": SIGNED_IN_MAY,
+    # No class chosen: the triage page again, with the error (400).
+    "ingest.file_item": {"*": 400, ANON: 302},
     "leavers.approve": HR_MAY,
     "leavers.criticality": HR_MAY,
     "leavers.file_plan": HR_MAY_FORM,
@@ -172,6 +175,7 @@ POST: dict[str, dict[str, int]] = {
 PARAMETERS: dict[str, dict[str, Any]] = {
     "directory.endorse_skill": {"username": "civil_servant_high"},
     "directory.withdraw": {"username": "civil_servant_high"},
+    "help.topic": {"topic": "legal-holds"},
 }
 #: A query string an endpoint needs to do its work rather than ask for it.
 QUERIES: dict[str, str] = {
