@@ -141,7 +141,7 @@ def refusal_reason(code: str, exc: EdrmError) -> str:
     """Why a document sent to `code` is on the triage list instead, naming the code. A class
     that does not exist and one the person may not file into read alike."""
     if isinstance(exc, NotFoundError):
-        cause = "there is no class or folder with that code that you can file into"
+        cause = "no class or folder that you can file into has that code"
     else:
         cause = str(exc)
     return f"not filed in {code!r}: {cause}; it is on your triage list"
