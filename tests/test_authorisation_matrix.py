@@ -93,6 +93,8 @@ GET: dict[str, dict[str, int]] = {
     # not a bar to seeing the class).
     "fileplan.node": {"*": 404, "hr": 200, ANON: 302},
     "health.healthz": PUBLIC,
+    "help.index": EVERYONE,
+    "help.topic": EVERYONE,
     "home.communities": {"*": 302, ANON: 302},  # moved to /communities/browse
     "home.experts": {"*": 302, ANON: 302},  # moved to /find-an-expert
     "home.index": EVERYONE,
@@ -163,7 +165,8 @@ POST: dict[str, dict[str, int]] = {
     "documents.move": SECRET_RECORD_HELD,
     "documents.move_place": SECRET_RECORD_HELD,
     "documents.new_version": SECRET_RECORD_HELD,
-    "ingest.file_item": SIGNED_IN_MAY,
+    # No class chosen: the triage page again, with the error (400).
+    "ingest.file_item": {"*": 400, ANON: 302},
     "leavers.approve": HR_MAY,
     "leavers.criticality": HR_MAY,
     "leavers.file_plan": HR_MAY_FORM,

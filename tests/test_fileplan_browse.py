@@ -87,7 +87,7 @@ def facets_on(html: str) -> dict[str, dict[str, int]]:
 
 def listed(html: str) -> set[str]:
     """The titles in the page's document table."""
-    match = re.search(r'<table class="govuk-table edrm-documents">(.*?)</table>', html, re.S)
+    match = re.search(r'<table class="[^"]*edrm-documents[^"]*">(.*?)</table>', html, re.S)
     return set(re.findall(r'href="/documents/\d+">([^<]+)</a>', match.group(1))) if match else set()
 
 

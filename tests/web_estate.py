@@ -127,6 +127,7 @@ def build_estate(world: World) -> Estate:
         username="lena",
         kind="skill",
         filename="favicon.svg",
+        topic="legal-holds",  # a help page
     )
     return Estate(world, people, values)
 

@@ -70,7 +70,7 @@ def _job_line(path: Path, job: Any | None, problem: str | None = None) -> dict[s
         "document_id": job.document_id,
         "class_code": job.class_code,
         "confidence": round(job.confidence, 4) if job.confidence is not None else None,
-        "error": job.error if job.outcome == "failed" else None,
+        "error": job.reported_error,
         "job_id": job.id,
         "error_reason": job.error_reason,
     }
@@ -106,8 +106,8 @@ def ingest(
             click.echo(json.dumps(line, ensure_ascii=False))
     else:
         _ingest_summary(lines)
-    if any(line["status"] == "failed" for line in lines):
-        sys.exit(1)
+    if any(line["status"] == "failed" or line["error"] for line in lines):
+        sys.exit(1)  # failed, or not filed where --into said (kept on the triage list)
 
 
 def _submit(

@@ -22,6 +22,7 @@ from waitress import serve as waitress_serve
 from edrm import audit, job_lock
 from edrm.cli.common import CliError, _json_out, _settings, friendly_errors, runtime
 from edrm.db import current_revision, migrate
+from edrm.fileplan.service import is_empty as fileplan_is_empty
 from edrm.runtime import Runtime
 from edrm.search_service import catch_up
 from edrm.settings import ensure_home, load_settings, secret_key
@@ -48,6 +49,7 @@ def init() -> None:
         after = current_revision(rt.engine)
         with rt.uow() as session:
             keyed = audit.ensure_key(session)
+            empty_plan = fileplan_is_empty(session)
     where = settings.db_url if settings.database_url else str(settings.home.resolve())
     if before == after:
         click.echo(f"edrm: data directory {where} is up to date (schema {after})")
@@ -55,6 +57,15 @@ def init() -> None:
         click.echo(f"edrm: data directory {where} ready (schema {before or 'none'} -> {after})")
     if keyed:
         click.echo(f"edrm: audit key made in {rt.settings.audit_key_path} (keep a backup of it)")
+    if empty_plan:
+        click.echo(_EMPTY_PLAN_HINT.format(plan=settings.config_path(settings.fileplan_file)))
+
+
+#: `edrm init`'s hint when there is no file plan yet: the commands that make one.
+_EMPTY_PLAN_HINT = (
+    "edrm: the file plan is empty: `edrm demo` loads a demo, "
+    "`edrm fileplan import {plan}` the standard plan (or import your own CSV or TOML)"
+)
 
 
 @click.command("demo")

@@ -289,6 +289,11 @@ def tree(session: Session, principal: Principal, *, include_folders: bool = True
     return roots
 
 
+def is_empty(session: Session) -> bool:
+    """True when the file plan has no nodes at all (a fresh installation)."""
+    return session.scalar(select(FilePlanNode.id).limit(1)) is None
+
+
 def get_node(session: Session, code: str) -> FilePlanNode:
     node = session.scalar(select(FilePlanNode).where(FilePlanNode.code == code))
     if node is None:

@@ -20,13 +20,14 @@ from edrm import audit, clock
 from edrm.access import SYSTEM, Principal
 from edrm.documents.models import Document, DocumentText
 from edrm.documents.service import NewDocument, create_document
-from edrm.errors import EdrmError, RefusedError
+from edrm.errors import EdrmError, NotFoundError, RefusedError
 from edrm.ingest import jobs, quarantine
 from edrm.ingest.models import (
     DONE,
     DUPLICATE,
     FAILED,
     FILED,
+    INTO_REFUSED,
     TRIAGE,
     DocumentSuggestion,
     IngestJob,
@@ -48,13 +49,14 @@ def file_reading(
     """
     actor = filing_actor(session, job)
     placement = _placement(session, job, reading, code)
-    document, code = _create(session, job, reading, placement, actor)
+    document, code, refused = _create(session, job, reading, placement, actor)
     if job.parent_document_id:
         document.relations = [{"type": "attachment_of", "document_id": job.parent_document_id}]
     _keep_text(session, document, reading)
     _keep_suggestions(session, document, reading.suggestions)
     _submit_attachments(session, job, reading.attachments, document)
     _close_filed(session, job, reading, document, code, top, actor)
+    _note_refusal(job, refused)
 
 
 def filing_actor(session: Session, job: IngestJob) -> Principal:
@@ -101,11 +103,12 @@ def _placement(session: Session, job: IngestJob, reading: Reading, code: str | N
 
 def _create(
     session: Session, job: IngestJob, reading: Reading, placement: _Placement, actor: Principal
-) -> tuple[Document, str | None]:
+) -> tuple[Document, str | None, str | None]:
     """The document, filed where `placement` says; on the triage list when the destination
     refuses it (unless the placement forbids that).
 
-    Returns the document and the code it was filed into (None when it went to triage).
+    Returns the document, the code it was filed into (None when it went to triage) and, when
+    the destination refused it, why (in words naming the code).
     """
     code = placement.code
     new = _new_document(job, reading.metadata, code, placement.marking)
@@ -125,12 +128,30 @@ def _create(
 
     extra = _document_extra(job, reading)
     try:
-        return create(code is None, extra), code
+        return create(code is None, extra), code, None
     except EdrmError as exc:
         if code is None or not placement.triage_if_refused:
             raise
         # The destination refused it (closed, unknown, marking): the filer's triage list instead.
-        return create(True, {**extra, "filing_refused": str(exc)}), None
+        why = refusal_reason(code, exc)
+        return create(True, {**extra, "filing_refused": str(exc)}), None, why
+
+
+def refusal_reason(code: str, exc: EdrmError) -> str:
+    """Why a document sent to `code` is on the triage list instead, naming the code. A class
+    that does not exist and one the person may not file into read alike."""
+    if isinstance(exc, NotFoundError):
+        cause = "no class or folder that you can file into has that code"
+    else:
+        cause = str(exc)
+    return f"not filed in {code!r}: {cause}; it is on your triage list"
+
+
+def _note_refusal(job: IngestJob, refused: str | None) -> None:
+    """The job's error: why it is not where it was sent (None when it is, clearing any error
+    an earlier, failed attempt left)."""
+    job.error_reason = INTO_REFUSED if refused else None
+    job.error = f"{job.safe_name}: {refused}" if refused else None
 
 
 def _new_document(

@@ -17,6 +17,8 @@ from edrm.db import Base, UTCDateTime
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 # What became of the file: filed, triage, duplicate or failed.
 FILED, TRIAGE, DUPLICATE = "filed", "triage", "duplicate"
+# The job's error_reason when the class or folder it was sent to refused it (it is on triage).
+INTO_REFUSED = "into_refused"
 
 
 class IngestJob(Base):
@@ -56,6 +58,14 @@ class IngestJob(Base):
     @property
     def finished(self) -> bool:
         return self.status in (DONE, FAILED)
+
+    @property
+    def reported_error(self) -> str | None:
+        """What to tell the submitter: why it failed, or why it is not where it was sent
+        (it waits on the triage list); None otherwise (an earlier attempt's error included)."""
+        if self.status == FAILED or self.outcome == FAILED or self.error_reason == INTO_REFUSED:
+            return self.error
+        return None
 
 
 class DocumentSuggestion(Base):

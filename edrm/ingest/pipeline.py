@@ -25,6 +25,7 @@ from edrm.documents.models import Document, DocumentText, DocumentVersion
 from edrm.errors import EdrmError
 from edrm.ingest import jobs
 from edrm.ingest.classify.model import TrainedModel
+from edrm.ingest.classify.reasons import plain_reason
 from edrm.ingest.classify.rules import RuleSet
 from edrm.ingest.classify.suggestions import choose_class, suggest
 from edrm.ingest.extract import extract
@@ -116,11 +117,13 @@ def _with_ocr(extraction: Extraction, ocr: OcrEngine, seconds_left: float) -> li
 
 
 def _suggestions(text: str, filename: str, sender: str, ctx: PipelineContext) -> list[Suggestion]:
-    """The classifier's best three classes among those the file plan has."""
+    """The classifier's best three classes among those the file plan has, none less
+    confident than the configured minimum (a 0% suggestion helps no one)."""
     return [
         s
         for s in suggest(text, filename, sender, ctx.rules, ctx.model, top=6)
-        if not ctx.known_codes or s.class_code in ctx.known_codes
+        if (not ctx.known_codes or s.class_code in ctx.known_codes)
+        and s.confidence >= ctx.config.min_confidence
     ][:3]
 
 
@@ -233,7 +236,12 @@ def document_ingest_view(session: Session, document: Document, viewer: Principal
         "text": text.text if text else None,
         "pages": text.pages if text else [],
         "suggestions": [
-            {"class_code": s.class_code, "confidence": round(s.confidence, 4), "reason": s.reason}
+            {
+                "class_code": s.class_code,
+                "confidence": round(s.confidence, 4),
+                "reason": s.reason,
+                "reason_text": plain_reason(s.reason),
+            }
             for s in suggestions
         ],
         "extracted": {

@@ -11,12 +11,25 @@ from edrm import clock
 from edrm.access import Principal, document_filter, suggestable_codes
 from edrm.documents.models import Document
 from edrm.documents.service import file_from_triage
+from edrm.fileplan.models import FilePlanNode
+from edrm.ingest.classify.reasons import plain_reason
 from edrm.ingest.models import ClassificationCorrection, DocumentSuggestion
+from edrm.ingest.types import load_ingest_config
+from edrm.settings import Settings
 
 
-def triage_items(session: Session, principal: Principal, limit: int = 200) -> list[dict[str, Any]]:
+def offered_minimum(settings: Settings) -> float:
+    """The least confidence a suggestion needs to be offered (ingest.toml, [classify])."""
+    return load_ingest_config(settings.config_path("ingest.toml")).min_confidence
+
+
+def triage_items(
+    session: Session, principal: Principal, limit: int = 200, *, min_confidence: float = 0.0
+) -> list[dict[str, Any]]:
     """The person's own documents awaiting a class (records managers see everyone's), with
-    the suggestions that name classes this person may see and file into."""
+    the suggestions that name classes this person may see and file into, at least
+    `min_confidence` sure. Each suggestion carries its class's title and its reason in plain
+    words (`reason_text`) beside the reason as the classifier keeps it."""
     stmt = (
         select(Document)
         .where(Document.status == "triage", document_filter(session, principal))
@@ -37,6 +50,12 @@ def triage_items(session: Session, principal: Principal, limit: int = 200) -> li
     offered = suggestable_codes(
         session, principal, {s.class_code for found in suggestions.values() for s in found}
     )
+    titles = {
+        code: title
+        for code, title in session.execute(
+            select(FilePlanNode.code, FilePlanNode.title).where(FilePlanNode.code.in_(offered))
+        )
+    }
     return [
         {
             "id": d.id,
@@ -45,9 +64,15 @@ def triage_items(session: Session, principal: Principal, limit: int = 200) -> li
             "created_at": d.created_at.isoformat(),
             "filename": d.latest.filename,
             "suggestions": [
-                {"class_code": s.class_code, "confidence": s.confidence, "reason": s.reason}
+                {
+                    "class_code": s.class_code,
+                    "confidence": s.confidence,
+                    "reason": s.reason,
+                    "class_title": titles.get(s.class_code, s.class_code),
+                    "reason_text": plain_reason(s.reason),
+                }
                 for s in suggestions.get(d.id, [])
-                if s.class_code in offered
+                if s.class_code in offered and s.confidence >= min_confidence
             ],
         }
         for d in documents

@@ -94,6 +94,7 @@ class IngestConfig:
     allowed_formats: frozenset[str] = frozenset()
     default_threshold: float = 0.8
     dropfolder: DropFolderConfig = field(default_factory=DropFolderConfig)
+    min_confidence: float = 0.05  # a suggestion below this is neither kept nor offered
 
 
 _MB = 1024 * 1024
@@ -119,6 +120,7 @@ class _OcrTable(ConfigModel):
 
 class _ClassifyTable(ConfigModel):
     default_threshold: float = Field(default=IngestConfig.default_threshold, gt=0.0, le=1.0)
+    min_confidence: float = Field(default=IngestConfig.min_confidence, ge=0.0, lt=1.0)
 
 
 class _FormatsTable(ConfigModel):
@@ -218,6 +220,7 @@ def load_ingest_config(path: Path) -> IngestConfig:
             ),
             {int(uid): user.strip().lower() for uid, user in file.dropfolder_owners.items()},
         ),
+        file.classify.min_confidence,
     )
 
 

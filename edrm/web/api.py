@@ -104,7 +104,8 @@ def job_as_dict(job: IngestJob) -> dict[str, Any]:
         "class_code": job.class_code,
         "confidence": job.confidence,
         "error_reason": job.error_reason,
-        "error": job.error if job.status == "failed" else None,
+        # Why it failed, or why it is not where it was sent (it waits on the triage list).
+        "error": job.reported_error,
         "created_at": job.created_at.isoformat(),
         "finished_at": job.finished_at.isoformat() if job.finished_at else None,
     }

@@ -1,4 +1,7 @@
-"""The home page with the four ways in (the codification / personalisation matrix)."""
+"""The home page with the four ways in (the codification / personalisation matrix).
+
+The cards use plain words only; the model behind them (Harvest, Hunting, Harness,
+Hypothesise) is explained on the help page /help/knowledge-harvesting, linked from the page."""
 
 from __future__ import annotations
 
@@ -13,32 +16,29 @@ bp = Blueprint("home", __name__)
 #: {"text", "href"} (harvest: write-ups waiting for the leaver's or line manager's approval).
 HOME_TASKS = "edrm.home_tasks"
 
-# The codification / personalisation matrix, in plain words first.
+# The codification / personalisation matrix, in plain words: documents then people, each
+# directed then exploring.
 WAYS_IN = [
     {
         "endpoint": "search.page",
         "title": "Search records",
         "text": "Find documents by words, titles, dates and file-plan class.",
-        "term": "Harvest: directed search of documents",
     },
     {
         "endpoint": "fileplan.index",
         "title": "Browse the file plan",
         "text": "Explore the department's functions, activities and folders, and records "
         "similar to the ones you find.",
-        "term": "Hunting: exploring documents",
     },
     {
         "endpoint": "directory.find_expert",
         "title": "Find an expert",
         "text": "Ask who knows about a topic, and see why.",
-        "term": "Harness: directed search for people",
     },
     {
         "endpoint": "directory.communities",
         "title": "Explore people and communities",
         "text": "See people grouped by shared topics, units and places.",
-        "term": "Hypothesise: exploring people",
     },
 ]
 

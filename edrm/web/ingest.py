@@ -8,12 +8,18 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from edrm.errors import EdrmError
 from edrm.fileplan.service import tree
-from edrm.ingest.triage import confirm, triage_items
+from edrm.ingest.classify.reasons import plain_reason
+from edrm.ingest.triage import confirm, offered_minimum, triage_items
 from edrm.web.auth import login_required, principal
 from edrm.web.forms import ActionForm
-from edrm.web.runtime import db
+from edrm.web.runtime import db, rt
 
 bp = Blueprint("ingest", __name__)
+# `reason | plain_reason(model_percent=False)`: a stored suggestion reason in sentences.
+bp.add_app_template_filter(plain_reason, "plain_reason")
+
+#: The error shown when "File it here" is pressed with no class chosen.
+CHOOSE_A_CLASS = "Choose the class to file it in"
 
 
 @bp.get("/upload")
@@ -23,39 +29,56 @@ def upload() -> str:
 
 
 def _class_choices() -> list[tuple[str, str]]:
+    """(code, label) of every class and open folder the person may file into, named by their
+    place in the file plan first and their code after, in brackets."""
     choices: list[tuple[str, str]] = []
 
     def walk(nodes: list[Any], trail: str) -> None:
         for n in nodes:
             label = f"{trail} › {n.title}" if trail else n.title
             if n.kind in ("transaction", "folder") and not n.closed:
-                choices.append((n.code, f"{n.code} – {label}"))
+                choices.append((n.code, f"{label} ({n.code})"))
             walk(n.children, label)
 
     walk(tree(db(), principal()), "")
     return choices
 
 
+def _triage_page(errors: dict[int, str] | None = None) -> str:
+    items = triage_items(db(), principal(), min_confidence=offered_minimum(rt().settings))
+    return render_template(
+        "ingest/triage.html",
+        items=items,
+        choices=_class_choices(),
+        form=ActionForm(),
+        errors=errors or {},
+    )
+
+
 @bp.get("/triage")
 @login_required
 def triage() -> str:
-    items = triage_items(db(), principal())
-    return render_template(
-        "ingest/triage.html", items=items, choices=_class_choices(), form=ActionForm()
-    )
+    return _triage_page()
 
 
 @bp.post("/triage/<int:document_id>")
 @login_required
 def file_item(document_id: int) -> Any:
+    """File the document in the class chosen; with none chosen, the page again with an error
+    summary linked to that document's class list (400)."""
     form = ActionForm()
     code = (request.form.get("class_code") or "").strip()
-    if form.validate_on_submit() and code:
-        try:
-            document = confirm(db(), document_id, code, actor=principal())
-        except EdrmError as exc:
-            db().rollback()
-            flash(str(exc), "error")
-        else:
-            flash(f"Filed '{document.title}' in {code}.", "success")
+    if not form.validate_on_submit():
+        return redirect(url_for("ingest.triage"))
+    if not code:
+        return _triage_page({document_id: CHOOSE_A_CLASS}), 400
+    try:
+        document = confirm(db(), document_id, code, actor=principal())
+    except EdrmError as exc:
+        db().rollback()
+        flash(str(exc), "error")
+    else:
+        node = document.node
+        where = f"{node.title} ({node.code})" if node is not None else code
+        flash(f"Filed '{document.title}' in {where}.", "success")
     return redirect(url_for("ingest.triage"))

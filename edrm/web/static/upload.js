@@ -38,6 +38,14 @@ function showResult(tr, job) {
   link.href = docUrl(job.document_id);
   link.textContent = words[job.outcome] || job.outcome;
   cell.appendChild(link);
+  if (job.error) {
+    // Kept, but not where it was sent (e.g. no such class): say why, in the row.
+    const why = document.createElement("span");
+    why.className = "govuk-error-message edrm-upload-refused";
+    const text = job.error.startsWith(`${job.filename}: `) ? job.error.slice(job.filename.length + 2) : job.error;
+    why.textContent = `${text.charAt(0).toUpperCase()}${text.slice(1)}.`;
+    cell.appendChild(why);
+  }
   if (job.outcome === "filed" && job.class_code && form.dataset.consequenceUrl) {
     consequenceOf(form.dataset.consequenceUrl, job.class_code).then((answer) => {
       if (!answer.consequence) return;
