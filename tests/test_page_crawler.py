@@ -54,6 +54,7 @@ PAGES_PER_ROLE = int(os.environ.get("EDRM_CRAWL_PAGES", "28"))
 # A sample of each kind of page (a route; "?" marks its filtered or searched views).
 PER_ROUTE = {"documents.show": 3, "fileplan.node": 3}
 PER_ROUTE_DEFAULT = 2
+EVERY_ROLE = {"documents.show"}  # each person looks at a record, whoever has looked before
 # Not pages: files, the API, and signing out (a POST anyway).
 SKIP_ENDPOINTS = {
     "static",
@@ -104,6 +105,14 @@ class Failure:
 
     def __str__(self) -> str:
         return f"{self.path} at {self.width}px as {self.role}: {self.what}"
+
+
+@dataclass(frozen=True)
+class Link:
+    path: str
+    route: str
+    referrer: str
+    depth: int  # links followed from the start
 
 
 @pytest.fixture
@@ -192,28 +201,30 @@ class Crawl:
 
     def walk(self, start: list[str], limit: int, earlier: dict[str, int]) -> None:
         """Breadth first from `start`, at most `limit` pages and a sample of each route; a
-        route not seen yet comes before more of one seen already, and a route another person
-        has been shown already is looked at once more (what differs is what this one may do)."""
-        queue: list[tuple[str, str, str]] = [(p, r, "") for p in start if (r := self.route_of(p))]
+        route not seen yet comes before more of one seen already. A route another person has
+        been shown is looked at again only from the home page and the navigation (what
+        differs there is what this person may do), and once for a record (EVERY_ROLE)."""
+        queue = [Link(p, r, "", 0) for p in start if (r := self.route_of(p))]
         seen = set(start)
         here: dict[str, int] = {}
 
-        def allowed(route: str) -> bool:
-            cap = 1 if route in earlier else PER_ROUTE.get(route, PER_ROUTE_DEFAULT)
-            return here.get(route, 0) < cap
+        def allowed(link: Link) -> bool:
+            if link.route in earlier:
+                near = link.depth <= 1 or link.route in EVERY_ROLE
+                return near and link.route not in here
+            return here.get(link.route, 0) < PER_ROUTE.get(link.route, PER_ROUTE_DEFAULT)
 
         while len(self.visited) < limit:
-            queue = [entry for entry in queue if allowed(entry[1])]
+            queue = [link for link in queue if allowed(link)]
             if not queue:
                 break
-            pick = next((e for e in queue if e[1] not in here), queue[0])
+            pick = next((link for link in queue if link.route not in here), queue[0])
             queue.remove(pick)
-            path, route, referrer = pick
-            here[route] = here.get(route, 0) + 1
-            for link in self.look(path, referrer):
-                if link not in seen and (link_route := self.route_of(link)):
-                    seen.add(link)
-                    queue.append((link, link_route, path))
+            here[pick.route] = here.get(pick.route, 0) + 1
+            for path in self.look(pick.path, pick.referrer):
+                if path not in seen and (route := self.route_of(path)):
+                    seen.add(path)
+                    queue.append(Link(path, route, pick.path, pick.depth + 1))
         for route, n in here.items():
             earlier[route] = earlier.get(route, 0) + n
 
