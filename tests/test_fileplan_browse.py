@@ -137,6 +137,20 @@ def test_a_class_page_offers_the_search_filters_with_counts(
     assert "Invoice 1001 from Acme Ltd" in listed(page.text)  # in the 2024-25 folder
 
 
+def test_a_class_pages_records_stack_on_a_phone_each_cell_naming_its_column(
+    client: FlaskClient, invoices: World
+) -> None:
+    """Issue 12, look at what people see: on a phone the records table is a list of blocks
+    (edrm-table--stack) whose cells say which column they are, instead of overflowing."""
+    sign_in(client, "clerk")
+    page = client.get("/fileplan/FIN-AP-INV")
+    table = re.search(r'<table class="([^"]*)">(.*?)</table>', page.text, re.S)
+    assert table and "edrm-table--stack" in table.group(1)
+    for label in ("Type", "Created", "Marking", "Record"):
+        cells = re.findall(rf'<td class="govuk-table__cell" data-label="{label}">', table.group(2))
+        assert len(cells) == total_on(page.text), label
+
+
 def test_choosing_filters_narrows_the_list(client: FlaskClient, invoices: World) -> None:
     sign_in(client, "clerk")
     page = client.get("/fileplan/FIN-AP-INV?type=invoice")
