@@ -8,6 +8,7 @@ import io
 import re
 from collections import Counter
 from datetime import UTC, datetime
+from html import unescape
 
 import pytest
 from flask import Flask
@@ -77,11 +78,15 @@ def invoices(world: World) -> World:
 
 
 def facets_on(html: str) -> dict[str, dict[str, int]]:
-    """The facet values and counts a page shows."""
+    """The facet values (as filtered on, not the names shown) and counts a page shows."""
     out: dict[str, dict[str, int]] = {}
     for name, items in re.findall(r'data-facet="([^"]+)">(.*?)</ul>', html, re.S):
-        found = re.findall(r'>(?:✓ )?([^<>]+)</a>\s*<span class="edrm-secondary">\((\d+)\)', items)
-        out[name] = {value: int(count) for value, count in found}
+        found = re.findall(
+            r'<li data-value="([^"]*)">.*?</a>\s*<span class="edrm-secondary">\((\d+)\)',
+            items,
+            re.S,
+        )
+        out[name] = {unescape(value): int(count) for value, count in found}
     return out
 
 

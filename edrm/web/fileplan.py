@@ -14,6 +14,7 @@ from flask import Blueprint, render_template, request
 from edrm.access import get_visible_node, visible_node_ids
 from edrm.documents.service import list_in_node
 from edrm.fileplan.service import tree
+from edrm.search_names import filter_names
 from edrm.search_service import BROWSE_FACETS, browse_filters, browse_node, hit_documents
 from edrm.web.auth import login_required, principal
 from edrm.web.params import page_arg
@@ -55,6 +56,8 @@ def node(code: str) -> str:
         else:
             documents = hit_documents(session, who, result.hits)
             context.update(result=result, documents=documents, total=result.total)
+            shown = {name: [c.value for c in counts] for name, counts in result.facets.items()}
+            context["names"] = filter_names(session, who, shown)
     pages = min(max(ceil(context["total"] / PER_PAGE), 1), MAX_PAGE_DEPTH // PER_PAGE)
     return render_template(
         "fileplan/node.html",

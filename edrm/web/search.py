@@ -7,11 +7,12 @@ from typing import Any
 
 from flask import Blueprint, current_app, render_template, request
 
+from edrm.search_names import FilterNames, filter_names
 from edrm.search_service import search_documents
 from edrm.web.auth import login_required, principal
 from edrm.web.params import page_arg
 from edrm.web.runtime import db, rt
-from search.base import FILTERS, MAX_PAGE_DEPTH, SearchError
+from search.base import FILTERS, MAX_PAGE_DEPTH, SearchError, SearchResult
 
 bp = Blueprint("search", __name__)
 PER_PAGE = 20
@@ -24,6 +25,10 @@ FACET_LABELS = {
     "creator": "Creator",
     "marking": "Marking",
 }
+#: Every filter a search page URL may carry, as the "Selected filters" summary names it.
+FILTER_LABELS = {**FACET_LABELS, "folder": "Folder", "status": "Status"}
+#: The endpoint that finds people who know about a topic (the knowledge area's, when installed).
+EXPERTS = "directory.find_expert"
 
 
 def request_filters() -> dict[str, list[str]]:
@@ -62,9 +67,30 @@ def page() -> Any:
         page=number,
         pages=min(pages, MAX_PAGE_DEPTH // PER_PAGE),
         sort=sort,
-        labels=FACET_LABELS,
+        labels=FILTER_LABELS,
+        names=_names(filters, result),
+        any_words=_any_words(text),
+        experts=EXPERTS in current_app.view_functions,
         people=_people_beside(text) if result is not None and number == 1 else None,
     )
+
+
+def _names(filters: dict[str, list[str]], result: SearchResult | None) -> FilterNames:
+    """Names for every code the page shows: the facets' values, the chosen filters and the
+    hits' classes (named as the person may see them)."""
+    values: dict[str, set[str]] = {name: set(chosen) for name, chosen in filters.items()}
+    if result is not None:
+        for name, counts in result.facets.items():
+            values.setdefault(name, set()).update(c.value for c in counts)
+        values.setdefault("class", set()).update(h.class_code for h in result.hits)
+    return filter_names(db(), principal(), values)
+
+
+def _any_words(text: str) -> str | None:
+    """For a search of several plain words that found nothing: the same words OR'ed together."""
+    words = text.split()
+    plain = all(w.isalnum() and w.upper() not in ("AND", "OR", "NOT") for w in words)
+    return " OR ".join(words) if plain and 1 < len(words) <= 8 else None
 
 
 def _people_beside(text: str) -> Any:
