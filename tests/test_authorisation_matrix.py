@@ -107,6 +107,9 @@ GET: dict[str, dict[str, int]] = {
     # The estate has no finished batch: records managers get the same 404 as for any missing one.
     "retention.batch": {"*": 403, "records_manager": 404, "administrator": 404, ANON: 302},
     "retention.certificates": RM_ONLY,
+    # Issue 12: the check page before carrying out, and the confirmation page after it.
+    "retention.check_execution": RM_ONLY,
+    "retention.execution_done": RM_ONLY,
     "retention.consequence": EVERYONE,
     "retention.events_page": RM_ONLY,
     "retention.forecast_page": RM_ONLY,
@@ -157,7 +160,7 @@ POST: dict[str, dict[str, int]] = {
     "retention.decide": RM_MAY_FORM,
     "retention.delete_hold": RM_MAY,
     "retention.events_page": RM_MAY_FORM,
-    "retention.execute": RM_MAY,
+    "retention.execute": RM_MAY,  # without the confirmation: back to the check page
     "retention.export_transfer": RM_MAY,
     "retention.hold": RM_MAY_FORM,
     "retention.holds_page": RM_MAY_FORM,

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from edrm.documents.models import Document
 from retention.models import DisposalBatch, DisposalItem, LegalHold
 from tests.conftest import World, add_person, file_text, sign_in
-from tests.retention.disposal_helpers import with_records_management
+from tests.retention.disposal_helpers import confirm_execution, with_records_management
 from tests.retention.disposal_world import queue_due
 
 pytestmark = pytest.mark.sqlite_only
@@ -172,7 +172,7 @@ def test_carrying_out_approved_destruction_leaves_records_the_manager_is_not_cle
     sign_in(client, "recman")
     _decide(client, [items[rm.docs["fraud"]].id, items[rm.docs["invoice"]].id], "approve", "Due")
     sign_in(client, "offrm")
-    response = _post(client, "/records-management/execute", {})
+    response = confirm_execution(client)
     page = client.get(response.headers["Location"]).text
     assert "1 item not carried out: they need a records manager cleared" in page
     with rm.runtime.uow() as s:
@@ -265,7 +265,7 @@ def test_a_batch_page_lists_destroyed_records_above_the_managers_clearance_as_wi
     items = _items(rm)
     sign_in(client, "recman")
     _decide(client, [items[rm.docs["fraud"]].id, items[rm.docs["invoice"]].id], "approve", "Due")
-    _post(client, "/records-management/execute", {})
+    confirm_execution(client)
     with rm.runtime.uow() as s:
         batch = s.scalars(select(DisposalBatch)).one()
         assert batch.status == "complete"
