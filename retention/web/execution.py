@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
-from werkzeug.wrappers import Response
 
 from edrm.web.auth import principal
 from edrm.web.forms import ActionForm
@@ -67,9 +66,7 @@ def _summary(result: ExecutionResult, *, planned: int) -> dict[str, Any]:
             "cleared to see their records."
         )
     if result.held:
-        problems.append(
-            f"{count_words(len(result.held))} not carried out: under a legal hold now."
-        )
+        problems.append(f"{count_words(len(result.held))} not carried out: under a legal hold now.")
     for item_id, error in result.failed[:SHOWN_PROBLEMS]:
         problems.append(f"Item {item_id} is not finished: {error}. Carry it out again to retry.")
     if len(result.failed) > SHOWN_PROBLEMS:

@@ -34,7 +34,7 @@ from edrm.errors import NotFoundError
 from edrm.web.auth import principal
 from edrm.web.forms import ActionForm
 from edrm.web.params import id_or_none, ids_from
-from edrm.web.runtime import db, rt
+from edrm.web.runtime import db
 from retention import review, stored_rules, sweep
 from retention.models import DisposalDecision, DisposalItem, ResidualStub
 from retention.web.forms import DecisionForm

@@ -147,9 +147,10 @@ def test_a_records_manager_approves_ticked_items_through_the_form(
     assert after[rm.docs["invoice"]].status == "approved"
     assert after[rm.docs["old"]].status == "approved"
     assert after[rm.docs["sensitive"]].status == "pending"
-    assert "2 decisions recorded: 2 approved, ready to carry out." in client.get(
-        response.headers["Location"]
-    ).text
+    assert (
+        "2 decisions recorded: 2 approved, ready to carry out."
+        in client.get(response.headers["Location"]).text
+    )
 
 
 def test_a_decision_without_a_reason_is_refused_and_changes_nothing(
