@@ -108,6 +108,13 @@ def render_csv(cert: Certificate) -> bytes:
 # --- issuing and listing ----------------------------------------------------------------------
 
 
+def _description(cert: Certificate) -> str:
+    return (
+        f"{cert.kind} of disposal batch {cert.batch_id}: "
+        f"{len(cert.stubs)} records, completed {cert.completed_at:%Y-%m-%d %H:%M} UTC."
+    )
+
+
 def issue_certificate(
     rt: Runtime, session: Session, batch: DisposalBatch, *, actor: Principal
 ) -> Document:
@@ -127,10 +134,7 @@ def issue_certificate(
         into_code=config.certificate_class,
         creator=actor.username,
         doc_type=cert.kind,
-        description=(
-            f"{cert.kind} of disposal batch {batch.id}: "
-            f"{len(cert.stubs)} records, completed {cert.completed_at:%Y-%m-%d %H:%M} UTC."
-        ),
+        description=_description(cert),
     )
     try:
         stored = rt.blobs.put_bytes(content)

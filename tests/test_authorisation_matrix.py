@@ -122,6 +122,8 @@ GET: dict[str, dict[str, int]] = {
     "retention.schedule_page": RM_ONLY,
     "retention.transfer_page": RM_ONLY,
     "retention.transfers": RM_ONLY,
+    # Issue 12: the estate's transfer package, downloaded by records managers.
+    "retention.package": RM_ONLY,
     "search.page": EVERYONE,
     # civil_servant_low's saved search: run for them (a redirect to the search), 404 for others.
     "search.run_saved": {"*": 404, "civil_servant:low": 302, ANON: 302},
@@ -165,7 +167,9 @@ POST: dict[str, dict[str, int]] = {
     "retention.hold": RM_MAY_FORM,
     "retention.holds_page": RM_MAY_FORM,
     "retention.run_sweep": RM_MAY,
-    "retention.schedule_page": {**RM_MAY_FORM, "records_manager": 200, "administrator": 200},
+    "retention.schedule_page": RM_MAY_FORM,  # the empty form: "choose a CSV file"
+    # Issue 12: importing the previewed schedule; without the confirmation, back to the page.
+    "retention.apply_schedule": RM_MAY,
     "retention.transfer_page": RM_MAY_FORM,
     "search.delete_saved": {"*": 404, "civil_servant:low": 302, ANON: 302},
     "search.save": SIGNED_IN_MAY,

@@ -1,5 +1,6 @@
-"""The certificates of destruction pages: every disposal batch and the certificate filed for it,
-and one batch with the records it lists. A certificate or record the person may not see is
+"""The certificates pages: every disposal batch and the certificate of destruction (or, for
+records transferred to the archive, the transfer receipt) filed for it, and one batch with the
+records it lists. A certificate or record the person may not see is
 shown as withheld (no title or identifier); a batch's records still add up to its count."""
 
 from __future__ import annotations
@@ -10,8 +11,10 @@ from edrm.access import visible_document_ids
 from edrm.errors import NotFoundError
 from edrm.web.auth import principal
 from edrm.web.forms import ActionForm
-from edrm.web.runtime import db
+from edrm.web.runtime import db, rt
 from retention import certificates as certificate_service
+from retention.certificate_facts import transfer_facts
+from retention.disposal_config import load_config
 from retention.models import DisposalBatch
 
 
@@ -44,9 +47,11 @@ def batch(batch_id: int) -> str:
     who = principal()
     records = certificate_service.batch_records(session, batch_id, viewer=who)
     certificate = found.certificate_document_id
+    archive = load_config(rt().settings).archive_name
     return render_template(
         "retention/certificate.html",
         batch=found,
+        transfer=transfer_facts(session, batch_id, archive) if found.action == "transfer" else None,
         records=records,
         withheld_count=sum(1 for r in records if r["withheld"]),
         certificate_visible=certificate is not None
