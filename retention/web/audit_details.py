@@ -52,7 +52,7 @@ def detail_rows(details: str) -> list[dict[str, Any]]:
         return [{"label": "Details", "text": details, "hash": None}]
     if not isinstance(data, dict):
         return [{"label": "Details", "text": _text(data), "hash": None}]
-    rows = []
+    rows: list[dict[str, Any]] = []
     for key, value in data.items():
         if isinstance(value, str) and HASH.match(value):
             rows.append({"label": label(key), "text": value[:SHORT] + "…", "hash": value})
