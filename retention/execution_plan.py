@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from edrm.access import Principal, visible_document_ids
 from edrm.documents.models import Document
-from retention.holds import held_document_ids
+from retention.holds import held_document_ids, holds_covering
 from retention.models import DisposalItem
 
 #: How many titles each part of the plan names (the count is always whole).
@@ -53,6 +53,7 @@ class ExecutionPlan:
     transfer: PlanPart = field(default_factory=PlanPart)  # approved transfers: not done here
     held: PlanPart = field(default_factory=PlanPart)  # would be destroyed, but held now
     uncleared: int = 0  # items whose record the person may not see: left for a cleared manager
+    holds: dict[int, list[str]] = field(default_factory=dict)  # held record -> which hold, why
     item_ids: list[int] = field(default_factory=list)  # what the run would carry out
 
     @property
@@ -109,4 +110,11 @@ def execution_plan(session: Session, viewer: Principal) -> ExecutionPlan:
         part.count += 1
         if len(part.records) < SHOWN_TITLES:
             part.records.append(record)
+    for record in plan.held.records:
+        document = session.get(Document, record.document_id)
+        if document is not None:
+            plan.holds[record.document_id] = [
+                f"hold {h.id}: {h.reason} ({h.authority})"
+                for h in holds_covering(session, document)
+            ]
     return plan

@@ -59,16 +59,18 @@ def preview_import(
     return SchedulePreview(
         result=result,
         added=[RuleChange(c, wanted[c].title, "", _words(wanted[c])) for c in result.added],
-        changed=[
-            RuleChange(c, wanted[c].title, _words(before.get(c)), _words(wanted[c]))
-            for c in result.updated
-        ],
-        removed=[RuleChange(c, before[c].title, _words(before.get(c)), "") for c in result.removed],
+        changed=[_change(before[c], wanted[c]) for c in result.updated if c in before],
+        removed=[RuleChange(c, before[c].title, _words(before[c]), "") for c in result.removed],
     )
 
 
-def _words(rule: Rule | None) -> str:
-    """e.g. "destroy 2 years after the end of the year it was created (Business need …)"."""
-    if rule is None:
-        return ""
-    return f"{rule.describe()} ({rule.authority})" if rule.authority else rule.describe()
+def _change(was: Rule, becomes: Rule) -> RuleChange:
+    """What a changed rule was and becomes; the authority only when it changed too."""
+    if was.authority == becomes.authority:
+        return RuleChange(becomes.code, becomes.title, was.describe(), becomes.describe())
+    return RuleChange(becomes.code, becomes.title, _words(was), _words(becomes))
+
+
+def _words(rule: Rule) -> str:
+    """e.g. "destroy 2 years after the end of the year it was created (authority: …)"."""
+    return f"{rule.describe()} (authority: {rule.authority})" if rule.authority else rule.describe()

@@ -292,3 +292,19 @@ def test_the_cli_queue_as_an_uncleared_manager_withholds_the_title(cli: Any, rm:
     assert rows[rm.docs["invoice"]]["withheld"] is False
     text = cli("disposal", "list", "--as", "offrm").output
     assert SECRET_TITLE not in text and "needs a cleared reviewer" in text
+
+
+def test_the_check_before_carrying_out_names_only_records_the_manager_may_see(
+    client: FlaskClient, rm: World
+) -> None:
+    """Issue 12 item 2: the check page lists by title only the records the person may see;
+    the others are counted as left for a cleared records manager."""
+    items = _items(rm)
+    sign_in(client, "recman")
+    _decide(client, [items[rm.docs["fraud"]].id, items[rm.docs["invoice"]].id], "approve", "Due")
+    sign_in(client, "offrm")
+    page = client.get("/records-management/execute/check").text
+    _hidden_titles_absent(page)
+    assert "Invoice 1001 from Acme Ltd" in page
+    assert '<span id="count-destroy">1</span> record' in page
+    assert "1 item whose records you are not cleared to see" in page
