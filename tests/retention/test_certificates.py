@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
+from flask.testing import FlaskClient
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
@@ -15,7 +17,7 @@ from edrm.audit import AuditEvent
 from edrm.documents.models import Document
 from retention.execution import execute_approved
 from retention.models import DisposalBatch
-from tests.conftest import World, file_text
+from tests.conftest import World, file_text, sign_in
 from tests.retention.disposal_helpers import approve, queue, with_records_management
 
 pytestmark = pytest.mark.sqlite_only
@@ -120,3 +122,18 @@ def test_the_csv_schedule_adds_the_reasons_and_the_checksum(
     assert row["title"] == LONG_TITLE
     assert row["content_sha256"] == sha
     assert "past its retention period" in row["approval_reasons"]
+
+
+def test_the_batch_page_gives_each_records_reasons_checksum_and_the_audit_range(
+    destroyed: tuple[World, int, str], client: FlaskClient
+) -> None:
+    """Issue 12 item 10: the certificate's page in the service shows, per record, who approved
+    it and why and its content's SHA-256, and the batch's audit entries."""
+    _, batch_id, sha = destroyed
+    sign_in(client, "recman")
+    page = client.get(f"/records-management/certificates/{batch_id}").text
+    records = page[page.index('id="batch-records"') :]
+    assert LONG_TITLE in records
+    assert "recman" in records and "past its retention period" in records
+    assert f"{sha[:12]}…" in records and sha in records
+    assert re.search(r"Entries \d+ to \d+</a> of the audit trail", page)
