@@ -1,6 +1,11 @@
 """Certificates of destruction: what a completed batch destroyed, under which authority, who
-approved it and when it went; a PDF (or HTML) certificate with a CSV schedule of the records,
-both filed as records in the records-management class (config/disposal.toml).
+approved it and why, when it went, the checksums of its content and the audit entries that
+record it; a PDF (or HTML) certificate with a CSV schedule of the records, both filed as
+records in the records-management class (config/disposal.toml). A batch that removed records
+transferred to the archive files a transfer receipt instead, worded as one.
+
+What a certificate says is retention.certificate_content (read by retention.certificate_facts);
+it is rendered by retention.certificate_pdf and retention.certificate_html.
 
 A certificate is issued only for a batch whose every item is done (retention.batch_completion
 calls `issue_certificate` then); so a certificate never reports a destruction that did not finish.
@@ -9,27 +14,28 @@ calls `issue_certificate` then); so a certificate never reports a destruction th
 from __future__ import annotations
 
 import csv
-import html
 import io
-from dataclasses import dataclass, replace
-from datetime import datetime
-from pathlib import Path
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from edrm import audit, clock
+from edrm import audit
 from edrm.access import SYSTEM, Principal, visible_document_ids
 from edrm.documents.models import Document
 from edrm.documents.service import NewDocument, create_document, declare_record
 from edrm.errors import InvalidInputError, NotFoundError
-from edrm.markings import Marking
 from edrm.runtime import Runtime
+from retention.certificate_content import DESTRUCTION, Certificate
+from retention.certificate_facts import certificate_for
+from retention.certificate_html import render_html
+from retention.certificate_pdf import render_pdf
 from retention.disposal_config import load_config
-from retention.models import DisposalBatch, DisposalItem, ResidualStub, RetentionRule
+from retention.models import DisposalBatch, DisposalItem, ResidualStub
 
-DOC_TYPE = "Certificate of destruction"
+DOC_TYPE = DESTRUCTION  # a transfer's batch files a "Transfer receipt" (certificate_content)
+__all__ = ["Certificate", "certificate_for", "render_html", "render_pdf"]
 CSV_COLUMNS = (
     "identifier",
     "document_id",
@@ -46,31 +52,9 @@ CSV_COLUMNS = (
     "destroyed_by",
     "batch",
     "note",
+    "approval_reasons",
+    "content_sha256",
 )
-FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
-
-
-@dataclass(frozen=True)
-class Certificate:
-    """The content of one certificate, before it is rendered."""
-
-    batch_id: int
-    action: str
-    created_at: datetime
-    created_by: str
-    completed_at: datetime
-    executed_by: str
-    stubs: list[ResidualStub]
-    authorities: dict[str, str]  # rule code -> authority
-
-    @property
-    def title(self) -> str:
-        n = len(self.stubs)
-        return f"Certificate of destruction: batch {self.batch_id} ({n} record{'s' * (n != 1)})"
-
-    @property
-    def marking(self) -> Marking:
-        return Marking.highest(Marking.OFFICIAL, *(Marking(s.marking) for s in self.stubs))
 
 
 def _approved_by(stub: ResidualStub) -> str:
@@ -80,11 +64,14 @@ def _approved_by(stub: ResidualStub) -> str:
     )
 
 
-def _day(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d") if value else ""
+def _reasons(stub: ResidualStub) -> str:
+    return "; ".join(
+        f"{a.get('by')} (stage {a.get('stage')}): {a.get('reason') or ''}"
+        for a in stub.approvers or []
+    )
 
 
-def _row(stub: ResidualStub) -> dict[str, Any]:
+def _row(cert: Certificate, stub: ResidualStub) -> dict[str, Any]:
     return {
         "identifier": stub.identifier,
         "document_id": stub.document_id,
@@ -101,6 +88,8 @@ def _row(stub: ResidualStub) -> dict[str, Any]:
         "destroyed_by": stub.destroyed_by,
         "batch": stub.batch_id,
         "note": stub.note,
+        "approval_reasons": _reasons(stub),
+        "content_sha256": " ".join(cert.checksums.get(stub.document_id, [])),
     }
 
 
@@ -112,232 +101,17 @@ def render_csv(cert: Certificate) -> bytes:
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
     writer.writeheader()
     for stub in cert.stubs:
-        writer.writerow(_row(stub))
+        writer.writerow(_row(cert, stub))
     return out.getvalue().encode("utf-8")
-
-
-def _statement(cert: Certificate) -> str:
-    return (
-        f"This certifies that the {len(cert.stubs)} records listed below were destroyed under "
-        "the retention schedule, after approval by the reviewers named: the content of every "
-        "version, the extracted text, the previews and the search index entries of each record "
-        "were removed. Only a residual stub of each record remains (identifier, title, class, "
-        "dates, rule, authority, approvals and the time of destruction)."
-    )
-
-
-def render_html(cert: Certificate) -> bytes:
-    e = html.escape
-    rows = "\n".join(
-        "<tr>"
-        + "".join(
-            f"<td>{e(str(v))}</td>"
-            for v in (
-                s.identifier,
-                s.title,
-                s.class_code + (f" / {s.folder_code}" if s.folder_code else ""),
-                s.marking,
-                _day(s.created_at),
-                s.rule_code,
-                _approved_by(s),
-                s.destroyed_at.strftime("%Y-%m-%d %H:%M UTC"),
-                s.note,
-            )
-        )
-        + "</tr>"
-        for s in cert.stubs
-    )
-    authorities = "\n".join(
-        f"<li><strong>{e(code)}</strong>: {e(text or 'no authority recorded')}</li>"
-        for code, text in sorted(cert.authorities.items())
-    )
-    page = f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{e(cert.title)}</title>
-<style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse;width:100%}}
-td,th{{border:1px solid #999;padding:4px;text-align:left;font-size:90%}}</style></head>
-<body>
-<p><strong>{e(cert.marking.value)}</strong></p>
-<h1>{e(cert.title)}</h1>
-<p>{e(_statement(cert))}</p>
-<dl>
-<dt>Batch</dt><dd>{cert.batch_id} ({e(cert.action)})</dd>
-<dt>Started</dt><dd>{e(cert.created_at.strftime("%Y-%m-%d %H:%M UTC"))} by {e(cert.created_by)}</dd>
-<dt>Completed</dt><dd>{e(cert.completed_at.strftime("%Y-%m-%d %H:%M UTC"))}</dd>
-<dt>Certified by</dt><dd>{e(cert.executed_by)}</dd>
-</dl>
-<h2>Authorities</h2>
-<ul>{authorities}</ul>
-<h2>Records destroyed</h2>
-<table><thead><tr><th>Identifier</th><th>Title</th><th>Class / folder</th><th>Marking</th>
-<th>Created</th><th>Rule</th><th>Approved by</th><th>Destroyed</th><th>Note</th></tr></thead>
-<tbody>
-{rows}
-</tbody></table>
-</body></html>
-"""
-    return page.encode("utf-8")
-
-
-#: The records table of the PDF: (heading, characters) per column, in a monospaced font so
-#: that a row is one line of text (fast to lay out even for thousands of records).
-PDF_COLUMNS = (
-    ("Identifier", 12),
-    ("Title", 48),
-    ("Class / folder", 26),
-    ("Marking", 18),
-    ("Created", 10),
-    ("Rule", 22),
-    ("Approved by", 28),
-    ("Destroyed", 16),
-)
-
-
-def _latin1(value: str) -> bool:
-    try:
-        value.encode("latin-1")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def _fonts(pdf: Any, texts: list[str]) -> tuple[str, str]:
-    """(text font, monospaced font): the PDF core fonts when every text is Latin-1 (nothing to
-    embed, fast), else DejaVu when installed (all of Unicode)."""
-    if all(_latin1(t) for t in texts):
-        return "Helvetica", "Courier"
-    for directory in FONT_DIRS:
-        files = {
-            ("DejaVu", ""): directory / "DejaVuSans.ttf",
-            ("DejaVu", "B"): directory / "DejaVuSans-Bold.ttf",
-            ("DejaVuMono", ""): directory / "DejaVuSansMono.ttf",
-        }
-        if all(path.is_file() for path in files.values()):
-            for (family, style), path in files.items():
-                pdf.add_font(family, style, str(path))
-            return "DejaVu", "DejaVuMono"
-    return "Helvetica", "Courier"
-
-
-def _fixed(values: tuple[str, ...]) -> str:
-    cells = []
-    for (_, width), value in zip(PDF_COLUMNS, values, strict=True):
-        value = " ".join(value.split())
-        if len(value) > width:
-            value = value[: width - 1] + "~"
-        cells.append(value.ljust(width))
-    return "  ".join(cells).rstrip()
-
-
-def _pdf_rows(cert: Certificate) -> list[str]:
-    return [
-        _fixed(
-            (
-                s.identifier,
-                s.title,
-                s.class_code + (f" / {s.folder_code}" if s.folder_code else ""),
-                s.marking,
-                _day(s.created_at),
-                s.rule_code,
-                ", ".join(str(a.get("by")) for a in s.approvers or []),
-                f"{s.destroyed_at:%Y-%m-%d %H:%M}",
-            )
-        )
-        for s in cert.stubs
-    ]
-
-
-def render_pdf(cert: Certificate) -> bytes:
-    from fpdf import FPDF  # heavy (about a second to import): loaded only to render a PDF
-
-    rows = _pdf_rows(cert)
-    heading = _fixed(tuple(name for name, _ in PDF_COLUMNS))
-    authorities = [
-        f"{code}: {authority or 'no authority recorded'}"
-        for code, authority in sorted(cert.authorities.items())
-    ]
-    pdf = FPDF(orientation="L", unit="mm", format="A4")
-    pdf.set_auto_page_break(auto=True, margin=12)
-    pdf.set_margins(10, 10, 10)
-    family, mono = _fonts(pdf, [cert.title, cert.created_by, cert.executed_by, *authorities, *rows])
-
-    def text(value: str) -> str:
-        if family != "Helvetica":
-            return value
-        return value.encode("latin-1", "replace").decode("latin-1")
-
-    pdf.set_title(text(cert.title))
-    pdf.set_creator("edrm")
-    pdf.add_page()
-    pdf.set_font(family, "B", 10)
-    pdf.cell(0, 6, text(cert.marking.value), align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font(family, "B", 16)
-    pdf.multi_cell(0, 9, text(cert.title), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font(family, "", 10)
-    pdf.multi_cell(0, 5, text(_statement(cert)), new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(2)
-    for label, value in (
-        ("Batch", f"{cert.batch_id} ({cert.action})"),
-        ("Started", f"{cert.created_at:%Y-%m-%d %H:%M} UTC by {cert.created_by}"),
-        ("Completed", f"{cert.completed_at:%Y-%m-%d %H:%M} UTC"),
-        ("Certified by", cert.executed_by),
-        ("Schedule", "every record is listed in full in the CSV schedule filed with this"),
-    ):
-        pdf.set_font(family, "B", 10)
-        pdf.cell(30, 5, text(label))
-        pdf.set_font(family, "", 10)
-        pdf.cell(0, 5, text(value), new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(2)
-    pdf.set_font(family, "B", 11)
-    pdf.cell(0, 6, "Authorities", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font(family, "", 9)
-    for line in authorities:
-        pdf.multi_cell(0, 4.5, text(line), new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(2)
-    pdf.set_font(family, "B", 11)
-    pdf.cell(0, 6, "Records destroyed", new_x="LMARGIN", new_y="NEXT")
-    # One line of text per record, placed directly (cells would lay out each one: slow).
-    leading, bottom = 3.4, pdf.h - 12  # mm from one line to the next; the lowest line
-    pdf.set_font(mono, "", 6.5)
-    y = pdf.get_y() + leading
-    pdf.text(pdf.l_margin, y, text(heading))
-    for row in rows:
-        y += leading
-        if y > bottom:
-            pdf.add_page()
-            pdf.set_font(mono, "", 6.5)
-            y = pdf.t_margin + leading
-            pdf.text(pdf.l_margin, y, text(heading))
-            y += leading
-        pdf.text(pdf.l_margin, y, text(row))
-    return bytes(pdf.output())
 
 
 # --- issuing and listing ----------------------------------------------------------------------
 
 
-def certificate_for(session: Session, batch: DisposalBatch, *, actor: Principal) -> Certificate:
-    stubs = list(
-        session.scalars(
-            select(ResidualStub)
-            .where(ResidualStub.batch_id == batch.id)
-            .order_by(ResidualStub.identifier, ResidualStub.document_id)
-        )
-    )
-    codes = {s.rule_code for s in stubs}
-    authorities = {s.rule_code: s.authority for s in stubs}
-    for code, authority in session.execute(
-        select(RetentionRule.code, RetentionRule.authority).where(RetentionRule.code.in_(codes))
-    ):
-        authorities[code] = authorities.get(code) or authority
-    return Certificate(
-        batch_id=batch.id,
-        action=batch.action,
-        created_at=batch.created_at,
-        created_by=batch.created_by,
-        completed_at=clock.now(),
-        executed_by=actor.username,
-        stubs=stubs,
-        authorities=authorities,
+def _description(cert: Certificate) -> str:
+    return (
+        f"{cert.kind} of disposal batch {cert.batch_id}: "
+        f"{len(cert.stubs)} records, completed {cert.completed_at:%Y-%m-%d %H:%M} UTC."
     )
 
 
@@ -347,23 +121,20 @@ def issue_certificate(
     """Render the batch's certificate and CSV schedule, file both as declared records in the
     certificates' class, and mark the batch complete (in the caller's transaction)."""
     config = load_config(rt.settings)
-    cert = certificate_for(session, batch, actor=actor)
+    cert = certificate_for(session, batch, actor=actor, archive=config.archive_name)
     if config.certificate_format == "html":
         content, mime, ext = render_html(cert), "text/html", "html"
     else:
         content, mime, ext = render_pdf(cert), "application/pdf", "pdf"
     schedule = render_csv(cert)
-    name = f"certificate-of-destruction-batch-{batch.id}"
+    name = f"{cert.kind.lower().replace(' ', '-')}-batch-{batch.id}"
     certificate = NewDocument(
         filename=f"{name}.{ext}",
         title=cert.title,
         into_code=config.certificate_class,
         creator=actor.username,
-        doc_type=DOC_TYPE,
-        description=(
-            f"Certificate of destruction of disposal batch {batch.id}: "
-            f"{len(cert.stubs)} records, completed {cert.completed_at:%Y-%m-%d %H:%M} UTC."
-        ),
+        doc_type=cert.kind,
+        description=_description(cert),
     )
     try:
         stored = rt.blobs.put_bytes(content)
@@ -417,6 +188,8 @@ def issue_certificate(
             "schedule": listing.id,
             "records": [s.document_id for s in cert.stubs],
             "format": ext,
+            "kind": cert.kind,
+            "audit_range": list(cert.audit_range) if cert.audit_range else None,
         },
     )
     return document

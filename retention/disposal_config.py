@@ -1,5 +1,6 @@
-"""config/disposal.toml: where certificates of destruction are filed, in which format, and how
-the execution of approved disposal divides its work (chunks and batches)."""
+"""config/disposal.toml: where certificates of destruction are filed, in which format, how
+the execution of approved disposal divides its work (chunks and batches), and the name of the
+archive that transfers go to."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ class DisposalConfig:
     chunk_size: int = 500  # items per transaction / blob sweep / index call
     batch_size: int = 1000  # items per batch (one certificate each)
     review_years: int = 1  # an approved `review` item's next review date, if none was given
+    archive_name: str = "The National Archives"  # where transfers go (receipts, stubs)
 
 
 class _DisposalFile(ConfigModel):
@@ -31,6 +33,7 @@ class _DisposalFile(ConfigModel):
     chunk_size: int = Field(default=DisposalConfig.chunk_size, ge=1)
     batch_size: int = Field(default=DisposalConfig.batch_size, ge=1)
     review_years: int = Field(default=DisposalConfig.review_years, ge=0)
+    archive_name: str = Field(default=DisposalConfig.archive_name, min_length=1, max_length=200)
 
 
 def load_config(settings: Settings) -> DisposalConfig:

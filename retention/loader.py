@@ -53,6 +53,22 @@ EVENT_RE = re.compile(r"^[a-z][a-z0-9_]{0,99}$")
 MAX_STAGES = 5
 
 
+class ScheduleProblems(InvalidInputError):
+    """A schedule file that cannot be loaded: the message names every problem (as before);
+    `problems` gives each as (row or line number, or None for the file as a whole, text), so
+    that a page can list them line by line."""
+
+    def __init__(self, message: str, problems: list[tuple[int | None, str]]) -> None:
+        super().__init__(message)
+        self.problems = problems
+
+
+def _line_of(where: str) -> int | None:
+    """The number in "row 7" (a CSV row as a spreadsheet numbers it)."""
+    number = where.removeprefix("row ")
+    return int(number) if number != where and number.isdigit() else None
+
+
 @dataclass(frozen=True)
 class Schedule:
     """A whole retention schedule: its rules and the month the financial year starts in."""
@@ -183,13 +199,16 @@ def _build(
     entries: list[tuple[str, Mapping[str, Any]]],
     source: str,
     fy: Any,
-    early: list[str] | None = None,
+    early: list[tuple[int | None, str]] | None = None,
 ) -> Schedule:
-    problems: list[str] = list(early or [])
+    problems: list[str] = [text for _, text in early or []]
+    listed: list[tuple[int | None, str]] = [
+        (line, text.partition(": ")[2].partition(": ")[2] or text) for line, text in early or []
+    ]
     if isinstance(fy, bool) or not isinstance(fy, int) or not 1 <= fy <= 12:
-        problems.append(
-            f"{source}: financial_year_start_month must be a month number 1-12 (got {fy!r})"
-        )
+        text = f"financial_year_start_month must be a month number 1-12 (got {fy!r})"
+        problems.append(f"{source}: {text}")
+        listed.append((None, text))
     rules: list[Rule] = []
     seen: dict[str, str] = {}
     for where, raw in entries:
@@ -197,15 +216,17 @@ def _build(
         code = _text(raw.get("code", ""))
         label = f"{source}: {where}" + (f" ({code})" if code else "")
         problems.extend(f"{label}: {p}" for p in found)
+        listed.extend((_line_of(where), (f"{code}: " if code else "") + p) for p in found)
         if rule is None:
             continue
         if rule.code in seen:
             problems.append(f"{label}: duplicate code (also at {seen[rule.code]})")
+            listed.append((_line_of(where), f"{code}: duplicate code (also at {seen[code]})"))
             continue
         seen[rule.code] = where
         rules.append(rule)
     if problems:
-        raise InvalidInputError("; ".join(problems))
+        raise ScheduleProblems("; ".join(problems), listed)
     return Schedule(rules, fy)
 
 
@@ -269,12 +290,18 @@ def parse_schedule_csv(text: str, source: str, *, fy_start_month: int = 4) -> Sc
             parts.append(f"missing column(s) {', '.join(missing)}")
         if unknown:
             parts.append(f"unknown column(s) {', '.join(unknown)}")
-        raise InvalidInputError(f"{source}: row 1 (header): {'; '.join(parts)}")
+        text = "; ".join(parts)
+        raise ScheduleProblems(f"{source}: row 1 (header): {text}", [(1, f"header: {text}")])
     entries: list[tuple[str, Mapping[str, Any]]] = []
-    early: list[str] = []
+    early: list[tuple[int | None, str]] = []
     for row in reader:
         if None in row:
-            early.append(f"{source}: row {reader.line_num}: more cells than the header has")
+            early.append(
+                (
+                    reader.line_num,
+                    f"{source}: row {reader.line_num}: more cells than the header has",
+                )
+            )
             continue
         cleaned = {k.strip(): (v or "") for k, v in row.items()}
         if not any(v.strip() for v in cleaned.values()):

@@ -208,8 +208,24 @@ class ResidualStub(Base):
     destroyed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     destroyed_by: Mapped[str] = mapped_column(String(100))
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("disposal_batches.id"), nullable=True)
-    # How it went, e.g. "transferred to the archive in bag X" ("" for plain destruction).
+    # How it went, e.g. "transferred to The National Archives in bag X" ("" for destruction).
     note: Mapped[str] = mapped_column(Text, default="")
+
+    @property
+    def transferred(self) -> bool:
+        """Whether the record left for the archive (retention.transfer.stub_note) rather than
+        being destroyed."""
+        return self.note.startswith("transferred to ")
+
+    @property
+    def outcome(self) -> str:
+        """In words, e.g. "Transferred to The National Archives on 2 December 2026 (bag X)" or
+        "Destroyed on 2 December 2026"."""
+        on = f"{self.destroyed_at:%-d %B %Y}"
+        if not self.transferred:
+            return f"Destroyed on {on}"
+        where, _, bag = self.note.removeprefix("transferred to ").partition(" in bag ")
+        return f"Transferred to {where} on {on}" + (f" (package {bag})" if bag else "")
 
 
 class Transfer(Base):

@@ -61,8 +61,9 @@ def transfers_dir(rt: Runtime) -> Path:
     return rt.settings.home / "transfers"
 
 
-def stub_note(bag_id: str) -> str:
-    return f"transferred to the archive in bag {bag_id}"
+def stub_note(bag_id: str, archive: str = "the archive") -> str:
+    """The residual stub's note of a transferred record (ResidualStub.transferred reads it)."""
+    return f"transferred to {archive} in bag {bag_id}"
 
 
 # --- export -----------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """Confirming a transfer: the archive's receipt of a bag is recorded, then its records are
-destroyed here (retention.execution.destroy_items, each stub saying "transferred to the archive
-in bag X"). When every item is done the transfer is `complete` and the local copy of a bag kept
-under EDRM_HOME/transfers is removed (the archive has it).
+destroyed here (retention.execution.destroy_items, each stub saying "transferred to <the
+archive named in config/disposal.toml> in bag X"). When every item is done the transfer is
+`complete` and the local copy of a bag kept under EDRM_HOME/transfers is removed (the archive
+has it).
 
 A record whose content changed after the export (a new version the archive has not got) is not
 destroyed: it leaves the transfer and is approved again, for a new bag.
@@ -25,6 +26,7 @@ from edrm import audit, clock
 from edrm.access import Principal, require_records_manager
 from edrm.documents.models import DocumentVersion
 from edrm.runtime import Runtime
+from retention.disposal_config import load_config
 from retention.execution import destroy_items
 from retention.models import DisposalItem, Transfer, TransferItem
 from retention.transfer import get_transfer, stub_note, transfers_dir
@@ -69,7 +71,8 @@ def confirm_transfer(rt: Runtime, bag_id: str, *, actor: Principal, receipt: str
         remaining = [i.id for i in items if i not in changed]
     finished: list[int] = []
     if remaining:
-        result = destroy_items(rt, remaining, actor=actor, note=stub_note(bag_id))
+        archive = load_config(rt.settings).archive_name
+        result = destroy_items(rt, remaining, actor=actor, note=stub_note(bag_id, archive))
         finished = sorted(result.finished)
     _complete_if_done(rt, bag_id, actor)
     return finished

@@ -121,6 +121,9 @@ GET: dict[str, dict[str, int]] = {
     # The estate has no finished batch: records managers get the same 404 as for any missing one.
     "retention.batch": {"*": 403, "records_manager": 404, "administrator": 404, ANON: 302},
     "retention.certificates": RM_ONLY,
+    # Issue 12: the check page before carrying out, and the confirmation page after it.
+    "retention.check_execution": RM_ONLY,
+    "retention.execution_done": RM_ONLY,
     "retention.consequence": EVERYONE,
     "retention.events_page": RM_ONLY,
     "retention.forecast_page": RM_ONLY,
@@ -133,6 +136,8 @@ GET: dict[str, dict[str, int]] = {
     "retention.schedule_page": RM_ONLY,
     "retention.transfer_page": RM_ONLY,
     "retention.transfers": RM_ONLY,
+    # Issue 12: the estate's transfer package, downloaded by records managers.
+    "retention.package": RM_ONLY,
     "search.page": EVERYONE,
     # civil_servant_low's saved search: run for them (a redirect to the search), 404 for others.
     "search.run_saved": {"*": 404, "civil_servant:low": 302, ANON: 302},
@@ -178,12 +183,14 @@ POST: dict[str, dict[str, int]] = {
     "retention.decide": RM_MAY_FORM,
     "retention.delete_hold": RM_MAY,
     "retention.events_page": RM_MAY_FORM,
-    "retention.execute": RM_MAY,
+    "retention.execute": RM_MAY,  # without the confirmation: back to the check page
     "retention.export_transfer": RM_MAY,
     "retention.hold": RM_MAY_FORM,
     "retention.holds_page": RM_MAY_FORM,
     "retention.run_sweep": RM_MAY,
-    "retention.schedule_page": {**RM_MAY_FORM, "records_manager": 200, "administrator": 200},
+    "retention.schedule_page": RM_MAY_FORM,  # the empty form: "choose a CSV file"
+    # Issue 12: importing the previewed schedule; without the confirmation, back to the page.
+    "retention.apply_schedule": RM_MAY,
     "retention.transfer_page": RM_MAY_FORM,
     "search.delete_saved": {"*": 404, "civil_servant:low": 302, ANON: 302},
     "search.save": SIGNED_IN_MAY,

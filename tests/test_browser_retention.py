@@ -43,11 +43,15 @@ def test_a_records_manager_approves_a_batch_carries_it_out_and_gets_the_certific
     page.check("input[name=decision][value=approve]")
     page.fill("#reason", "Past its retention period; no further business need")
     page.click("#decide-button")
-    page.wait_for_selector("text=Approved: 3 items")
+    page.wait_for_selector("text=3 decisions recorded: 3 approved, ready to carry out.")
 
-    page.click("#execute-button")
-    page.wait_for_url(f"{live_server}/records-management/certificates")
-    assert "Carried out 3 items; 1 certificate of destruction filed." in page.content()
+    page.click("#execute-button")  # the check page first: nothing is destroyed yet
+    page.wait_for_url(f"{live_server}/records-management/execute/check")
+    assert page.locator("#destroy-list li").count() == 3
+    page.click("#confirm-button")
+    page.wait_for_url(f"{live_server}/records-management/execute/done")
+    assert "3 records destroyed; 1 certificate filed" in page.content()
+    page.click("text=Certificates and transfer receipts")
     batch = page.locator("#batches tbody tr").first
     assert "3 of 3 done" in batch.inner_text()
     with page.expect_download() as download:

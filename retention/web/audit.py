@@ -13,6 +13,7 @@ from edrm.audit.search import AuditPage, AuditQuery, known_actions, search_audit
 from edrm.web.auth import principal
 from edrm.web.params import id_or_none
 from edrm.web.runtime import db
+from retention.web.audit_details import detail_rows
 
 PAGE_SIZE = 50
 #: The search's own parameters: the only ones the "older entries" link carries on.
@@ -46,6 +47,7 @@ def audit_search() -> Any:
         render_template(
             "retention/audit.html",
             entries=found.entries,
+            details={e.seq: detail_rows(e.details) for e in found.entries},
             older_url=older_url,
             args=args,
             errors=errors,

@@ -177,7 +177,7 @@ class ConfirmTransferForm(FlaskForm):
         widget=GovTextInput(),
         validators=[DataRequired(message="Enter the archive's receipt"), Length(max=2000)],
     )
-    submit = SubmitField("Confirm receipt and destroy locally", widget=GovSubmitInput())
+    submit = SubmitField("Record the receipt and remove the local copies", widget=GovSubmitInput())
 
 
 class ScheduleImportForm(FlaskForm):
@@ -187,7 +187,7 @@ class ScheduleImportForm(FlaskForm):
         widget=GovFileInput(),
         validators=[FileRequired(message="Choose a CSV file")],
     )
-    submit = SubmitField("Import the schedule", widget=GovSubmitInput())
+    submit = SubmitField("Check the changes", widget=GovSubmitInput())
 
 
 def document_number(value: str | None) -> int | None:

@@ -1,6 +1,6 @@
 """The disposal queue pages: the queue with its batches and filters, one item and its decisions,
-a decision on the items ticked (or every item matching the filters), checking what is due (the
-sweep) and carrying out the approved decisions.
+a decision on the items ticked (or every item matching the filters) and checking what is due
+(the sweep). Carrying out the approved decisions is retention.web.execution.
 
 A records manager not cleared to see an item's record sees the item without its title, marked
 "needs a cleared reviewer", and cannot decide on it (retention.review refuses). The item's page
@@ -13,6 +13,7 @@ only presents what it did and what it refused.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
@@ -33,14 +34,14 @@ from edrm.errors import NotFoundError
 from edrm.web.auth import principal
 from edrm.web.forms import ActionForm
 from edrm.web.params import id_or_none, ids_from
-from edrm.web.runtime import db, rt
-from retention import execution, review, stored_rules, sweep
-from retention.models import DisposalItem, ResidualStub
+from edrm.web.runtime import db
+from retention import review, stored_rules, sweep
+from retention.models import DisposalDecision, DisposalItem, ResidualStub
 from retention.web.forms import DecisionForm
-from retention.web.labels import DECISION_DONE, STATUS_LABELS, count_words
+from retention.web.labels import DECISION_DONE, STATUS_LABELS, count_words, item_status, ordinal
 
 QUEUE_PAGE_SIZE = 200
-SHOWN_PROBLEMS = 20
+SHOWN_PROBLEMS = 5  # refusals named in the banner
 
 
 def register(bp: Blueprint) -> None:
@@ -48,7 +49,6 @@ def register(bp: Blueprint) -> None:
     bp.add_url_rule("/queue/decide", view_func=decide, methods=["POST"])
     bp.add_url_rule("/queue/<int:item_id>", view_func=item, methods=["GET"])
     bp.add_url_rule("/sweep", view_func=run_sweep, methods=["POST"])
-    bp.add_url_rule("/execute", view_func=execute, methods=["POST"])
 
 
 # --- the queue --------------------------------------------------------------------------------
@@ -106,7 +106,7 @@ def _render_queue(form: DecisionForm, *, status_code: int = 200) -> Any:
         items=rows,
         more=more,
         matching=_count_queue(session, filters) if more else len(items),
-        decidable=_count_queue(session, filters, who) if more else sum(r["visible"] for r in rows),
+        decidable=_count_decidable(session, filters, who),
         filters=filters,
         batches=batches,
         by_status=counts,
@@ -128,6 +128,11 @@ def _count_queue(
         stmt = stmt.join(Document, Document.id == DisposalItem.document_id).where(
             document_filter(session, cleared)
         )
+    return int(session.scalar(_filtered(stmt, filters)) or 0)
+
+
+def _filtered(stmt: Any, filters: dict[str, Any]) -> Any:
+    """`stmt` narrowed to the items the queue filters select (as review.list_queue does)."""
     if filters["status"] != "all":
         stmt = stmt.where(DisposalItem.status == filters["status"])
     if code := filters["class_code"]:
@@ -139,7 +144,7 @@ def _count_queue(
         stmt = stmt.where(DisposalItem.action == filters["action"])
     if filters["stage"] is not None:
         stmt = stmt.where(DisposalItem.stage == filters["stage"])
-    return int(session.scalar(stmt) or 0)
+    return stmt
 
 
 def _item_rows(
@@ -155,12 +160,19 @@ def _item_rows(
         if visible
         else {}
     )
+    ids = [i.id for i in items]
+    mine = _decided_by(session, ids, principal())
+    last = _last_decisions(session, [i.id for i in items if i.stage > 1])
     return [
         {
             "item": found,
             "document": docs.get(found.document_id),
             "visible": found.document_id in docs,
             "class_visible": found.class_code in codes,
+            "mine": found.id in mine,  # the person reviewed it already: another must decide
+            "status_words": item_status(
+                found.status, found.stage, found.stages, last.get(found.id)
+            ),
         }
         for found in items
     ]
@@ -188,6 +200,14 @@ def _render_item(item_id: int, form: DecisionForm, *, status_code: int = 200) ->
         found=found,
         rule=rules.get(found.rule_code),
         decisions=decisions,
+        status_words=item_status(
+            found.status,
+            found.stage,
+            found.stages,
+            decisions[-1].decision if decisions else None,
+        ),
+        decision_words=DECISION_DONE,
+        mine=bool(_decided_by(session, [found.id], principal())),
         stub=stub,
         form=form,
     )
@@ -202,9 +222,7 @@ def decide() -> Any:
     session = db()
     scope = request.form.get("scope", "ticked")
     if scope == "matching":  # every pending match the person may decide on
-        filters = {**_queue_filters(), "status": "pending"}
-        matching = review.list_queue(session, **filters)
-        ids = [i.id for i in review.cleared_items(session, matching, principal())]
+        ids = [i.id for i in _decidable(session, _queue_filters(), principal())]
     else:
         ids = ids_from(request.form.getlist("item"))
     back = id_or_none(request.form.get("back"))
@@ -223,31 +241,128 @@ def decide() -> Any:
         actor=principal(),
         new_date=form.new_date.data,
     )
-    _flash_decision(result)
+    if result.refused:
+        _flash_decision(result)
+        if back is not None:
+            return redirect(url_for("retention.item", item_id=back))
+        return redirect(url_for("retention.queue", **_filter_args()))
+    return _after_decision(session, result, back)
+
+
+def _after_decision(session: Session, result: review.BulkDecision, back: int | None) -> Response:
+    """Where a person goes after deciding: from an item's page, the next item they may decide;
+    from the queue, the same view while it has work left for them, else the whole queue
+    (which says when nothing is left)."""
+    who = principal()
+    filters = {**_queue_filters(), "status": "pending"}
     if back is not None:
-        return redirect(url_for("retention.item", item_id=back))
+        following = _decidable(session, {**filters, "class_code": None, "action": None,
+                                         "stage": None}, who, limit=1)  # fmt: skip
+        if following:
+            _flash_decision(result, note=f" Next: item {following[0].id}.")
+            return redirect(url_for("retention.item", item_id=following[0].id))
+        _flash_decision(result)
+        return redirect(url_for("retention.queue"))
+    narrowed = any(filters[k] is not None for k in ("class_code", "action", "stage"))
+    if narrowed and not _decidable(session, filters, who, limit=1):
+        _flash_decision(result, note=" Nothing is left for you to decide in that batch.")
+        return redirect(url_for("retention.queue"))
+    _flash_decision(result)
     return redirect(url_for("retention.queue", **_filter_args()))
 
 
-def _flash_decision(result: review.BulkDecision) -> None:
-    """What the decision did, or which items it refused and why (then nothing was decided)."""
+def _decidable_stmt(session: Session, filters: dict[str, Any], who: Principal) -> Any:
+    """Pending items matching the filters that `who` may decide: cleared for the record, and
+    not already one of its reviewers (each stage needs another person)."""
+    mine = select(DisposalDecision.id).where(
+        DisposalDecision.item_id == DisposalItem.id, DisposalDecision.decided_by == who.username
+    )
+    stmt = (
+        select(DisposalItem)
+        .join(Document, Document.id == DisposalItem.document_id)
+        .where(document_filter(session, who), ~mine.exists())
+    )
+    return _filtered(stmt, {**filters, "status": "pending"})
+
+
+def _decidable(
+    session: Session, filters: dict[str, Any], who: Principal, *, limit: int | None = None
+) -> list[DisposalItem]:
+    """`_decidable_stmt`'s items, oldest due first."""
+    stmt = _decidable_stmt(session, filters, who).order_by(DisposalItem.due_on, DisposalItem.id)
+    return list(session.scalars(stmt if limit is None else stmt.limit(limit)))
+
+
+def _count_decidable(session: Session, filters: dict[str, Any], who: Principal) -> int:
+    stmt = select(func.count()).select_from(_decidable_stmt(session, filters, who).subquery())
+    return int(session.scalar(stmt) or 0)
+
+
+def _decided_by(session: Session, item_ids: list[int], who: Principal) -> set[int]:
+    """The items among these that `who` has already decided at some stage."""
+    if not item_ids:
+        return set()
+    return set(
+        session.scalars(
+            select(DisposalDecision.item_id).where(
+                DisposalDecision.item_id.in_(item_ids),
+                DisposalDecision.decided_by == who.username,
+            )
+        )
+    )
+
+
+def _last_decisions(session: Session, item_ids: list[int]) -> dict[int, str]:
+    """Each item's latest decision (for the words of its status)."""
+    last: dict[int, str] = {}
+    if item_ids:
+        for item_id, decision in session.execute(
+            select(DisposalDecision.item_id, DisposalDecision.decision)
+            .where(DisposalDecision.item_id.in_(item_ids))
+            .order_by(DisposalDecision.id)
+        ):
+            last[item_id] = decision
+    return last
+
+
+def _flash_decision(result: review.BulkDecision, *, note: str = "") -> None:
+    """One banner for the whole decision: how many decisions were recorded and what each
+    came to ("3 decisions recorded: 2 approved, ready to carry out; 1 approved at first
+    review, waiting for second review"), or which items were refused and why (then nothing
+    was decided)."""
     if result.decided:
-        word = DECISION_DONE[result.decision]
-        flash(f"{word}: {count_words(len(result.decided))}.", "success")
+        n = len(result.decided)
+        outcomes = Counter(_outcome(result.decision, i) for i in result.decided)
+        parts = "; ".join(f"{count} {words}" for words, count in outcomes.items())
+        flash(f"{n} decision{'s' if n != 1 else ''} recorded: {parts}.{note}", "success")
     refused = result.refused
-    for refusal in refused[:SHOWN_PROBLEMS]:
-        flash(f"Item {refusal.item_id}: {refusal.why}", "error")
-    if len(refused) > SHOWN_PROBLEMS:
-        flash(f"…and {len(refused) - SHOWN_PROBLEMS} more items were not decided.", "error")
-    if result.held_back:
+    if refused:
+        shown = "; ".join(f"Item {r.item_id}: {r.why}" for r in refused[:SHOWN_PROBLEMS])
+        more = len(refused) - SHOWN_PROBLEMS
         flash(
             f"None of the {count_words(result.asked)} was decided: a decision on several items "
-            "is all or nothing. Untick the items refused and decide again.",
+            f"is all or nothing. Refused: {shown}"
+            + (f"; and {more} more" if more > 0 else "")
+            + ". Untick the items refused and decide again.",
             "error",
         )
 
 
-# --- the sweep and execution ------------------------------------------------------------------
+def _outcome(decision: str, item: DisposalItem) -> str:
+    """What one decision came to, in words."""
+    if decision == "approve" and item.status == "pending":
+        return (
+            f"approved at {ordinal(item.stage - 1)} review, waiting for "
+            f"{ordinal(item.stage)} review"
+        )
+    if decision == "approve":
+        return "approved, ready to carry out"
+    if decision == "refer":
+        return f"referred to a further reviewer ({ordinal(item.stage)} review)"
+    return DECISION_DONE[decision].lower()
+
+
+# --- the sweep ------------------------------------------------------------------
 
 
 def run_sweep() -> Response:
@@ -259,38 +374,4 @@ def run_sweep() -> Response:
         f"{result.held} held back by legal holds.",
         "success",
     )
-    return redirect(url_for("retention.queue"))
-
-
-def execute() -> Response:
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    db().commit()  # execution runs its own transactions
-    result = execution.execute_approved(rt(), actor=principal())
-    if result.finished:
-        certified = len(result.certificates)
-        flash(
-            f"Carried out {count_words(len(result.finished))}"
-            + (f"; {certified} certificate{'s' if certified != 1 else ''} of destruction filed."
-               if certified else "."),
-            "success",
-        )  # fmt: skip
-    if result.reviewed:
-        flash(f"{count_words(len(result.reviewed))} given a new review date.", "success")
-    if not (result.finished or result.reviewed or result.failed or result.held or result.uncleared):
-        flash("There were no approved decisions to carry out.", "success")
-    if result.uncleared:
-        flash(
-            f"{count_words(len(result.uncleared))} not carried out: they need a records manager "
-            "cleared to see their records.",
-            "error",
-        )
-    if result.held:
-        flash(f"{count_words(len(result.held))} not carried out: under a legal hold now.", "error")
-    for item_id, error in result.failed[:SHOWN_PROBLEMS]:
-        flash(f"Item {item_id} is not finished: {error}. Carry it out again to retry.", "error")
-    for problem in result.problems[:SHOWN_PROBLEMS]:
-        flash(problem, "error")
-    if result.certificates:
-        return redirect(url_for("retention.certificates"))
     return redirect(url_for("retention.queue"))

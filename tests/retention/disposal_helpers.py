@@ -141,3 +141,15 @@ def config_dir_with(tmp_path: Path, disposal: str) -> Path:
     shutil.copytree(DEFAULT_CONFIG_DIR, folder)
     (folder / "disposal.toml").write_text(disposal)
     return folder
+
+
+def confirm_execution(client: Any) -> Any:
+    """Carry out the approved decisions through the pages, as a records manager does: open the
+    check page, then press its confirm button (the CSRF token, `confirm` and the plan's
+    fingerprint are the form's hidden fields)."""
+    import re
+
+    page = client.get("/records-management/execute/check").text
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', page))
+    assert {"csrf_token", "confirm", "plan"} <= set(fields), "no confirm form on the check page"
+    return client.post("/records-management/execute", data=fields)

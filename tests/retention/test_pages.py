@@ -17,7 +17,7 @@ from edrm.audit import AuditEvent
 from edrm.documents.models import Document
 from retention.models import DisposalItem, LegalHold, RetentionEvent
 from tests.conftest import World, sign_in
-from tests.retention.disposal_helpers import with_records_management
+from tests.retention.disposal_helpers import confirm_execution, with_records_management
 from tests.retention.disposal_world import queue_due
 
 # Pages over services tested on both databases (see tests/conftest.py).
@@ -131,7 +131,7 @@ def test_the_queue_filters_by_class_and_action(client: FlaskClient, rm: World) -
     assert "Invoice 1001" in client.get("/records-management/queue?class_code=FIN-AP-INV").text
     page = client.get("/records-management/queue?class_code=FIN-AP-INV&action=transfer").text
     assert "Invoice 1001" not in page
-    assert 'id="queue-empty"' in page
+    assert 'id="nothing-left"' in page
 
 
 def test_a_records_manager_approves_ticked_items_through_the_form(
@@ -147,7 +147,10 @@ def test_a_records_manager_approves_ticked_items_through_the_form(
     assert after[rm.docs["invoice"]].status == "approved"
     assert after[rm.docs["old"]].status == "approved"
     assert after[rm.docs["sensitive"]].status == "pending"
-    assert "Approved: 2 items" in client.get(response.headers["Location"]).text
+    assert (
+        "2 decisions recorded: 2 approved, ready to carry out."
+        in client.get(response.headers["Location"]).text
+    )
 
 
 def test_a_decision_without_a_reason_is_refused_and_changes_nothing(
@@ -268,11 +271,12 @@ def test_an_items_page_shows_its_decisions_and_takes_a_decision(
         {"item": str(item.id), "back": str(item.id), "decision": "refer", "reason": "Ask legal"},
         token_from=f"/records-management/queue/{item.id}",
     )
-    assert response.headers["Location"].endswith(f"/records-management/queue/{item.id}")
+    assert "/records-management/queue/" in response.headers["Location"]  # the next item
     page = client.get(f"/records-management/queue/{item.id}").text
     decisions = page[page.index('id="decisions"') :]
-    assert "Refer" in decisions and "Ask legal" in decisions and "recman" in decisions
-    assert "Decide on stage 2" in page
+    assert "Referred" in decisions and "Ask legal" in decisions and "recman" in decisions
+    assert "Referred at first review, waiting for second review" in page
+    assert 'id="reviewed-by-you"' in page and "Decide on stage 2" not in page
 
 
 def test_a_missing_queue_item_is_not_found(client: FlaskClient, rm: World) -> None:
@@ -290,10 +294,11 @@ def test_carrying_out_approved_destruction_files_a_certificate_listed_on_its_pag
     item = _items(rm)[rm.docs["invoice"]]
     sign_in(client, "recman")
     _decide(client, [item.id], "approve", reason="Past its retention period")
-    response = _post(client, "/records-management/execute", {}, token_from="/")
-    assert response.headers["Location"].endswith("/records-management/certificates")
+    response = confirm_execution(client)
+    assert response.headers["Location"].endswith("/records-management/execute/done")
     page = client.get(response.headers["Location"]).text
-    assert "Carried out 1 item; 1 certificate of destruction filed." in page
+    assert "1 record destroyed; 1 certificate filed" in page
+    page = client.get("/records-management/certificates").text
     assert "Download the certificate" in page and "Download the list of records (CSV)" in page
     with rm.runtime.uow() as s:
         assert s.get(Document, rm.docs["invoice"]).status == "destroyed"
@@ -305,8 +310,9 @@ def test_carrying_out_with_nothing_approved_destroys_nothing(
 ) -> None:
     queue_due(rm.runtime)
     sign_in(client, "recman")
-    response = _post(client, "/records-management/execute", {}, token_from="/")
-    assert "no approved decisions" in client.get(response.headers["Location"]).text
+    page = client.get("/records-management/execute/check").text
+    assert "There are no approved decisions to carry out now." in page
+    assert 'name="confirm"' not in page
     with rm.runtime.uow() as s:
         assert {d.status for d in s.scalars(select(Document))} == {"filed"}
 
@@ -460,6 +466,12 @@ def test_a_schedule_edited_as_csv_is_imported_through_the_page(
         data={"file": (io.BytesIO(edited), "schedule.csv"), "csrf_token": _csrf(client, "/")},
         content_type="multipart/form-data",
     )
+    assert response.status_code == 200  # the preview: nothing imported yet
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', response.text))
+    import html
+
+    fields = {k: html.unescape(v) for k, v in fields.items()}
+    response = client.post("/records-management/schedule/import", data=fields)
     assert response.status_code == 302
     assert "1 changed" in client.get(response.headers["Location"]).text
     with rm.runtime.uow() as s:

@@ -168,7 +168,7 @@ def test_a_transfer_produces_a_valid_bag_and_local_destruction_waits_for_confirm
     with rt.uow() as s:
         stub = s.get(ResidualStub, invoice)
         assert stub is not None
-        assert stub.note == f"transferred to the archive in bag {transfer.bag_id}"
+        assert stub.note == f"transferred to The National Archives in bag {transfer.bag_id}"
         assert stub.approvers[0]["by"] == "recman"
         done = get_transfer(s, transfer.bag_id)
         assert (done.status, done.receipt, done.confirmed_by) == (

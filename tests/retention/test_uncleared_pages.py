@@ -15,7 +15,7 @@ from sqlalchemy import select
 from edrm.documents.models import Document
 from retention.models import DisposalBatch, DisposalItem, LegalHold
 from tests.conftest import World, add_person, file_text, sign_in
-from tests.retention.disposal_helpers import with_records_management
+from tests.retention.disposal_helpers import confirm_execution, with_records_management
 from tests.retention.disposal_world import queue_due
 
 pytestmark = pytest.mark.sqlite_only
@@ -172,7 +172,7 @@ def test_carrying_out_approved_destruction_leaves_records_the_manager_is_not_cle
     sign_in(client, "recman")
     _decide(client, [items[rm.docs["fraud"]].id, items[rm.docs["invoice"]].id], "approve", "Due")
     sign_in(client, "offrm")
-    response = _post(client, "/records-management/execute", {})
+    response = confirm_execution(client)
     page = client.get(response.headers["Location"]).text
     assert "1 item not carried out: they need a records manager cleared" in page
     with rm.runtime.uow() as s:
@@ -265,7 +265,7 @@ def test_a_batch_page_lists_destroyed_records_above_the_managers_clearance_as_wi
     items = _items(rm)
     sign_in(client, "recman")
     _decide(client, [items[rm.docs["fraud"]].id, items[rm.docs["invoice"]].id], "approve", "Due")
-    _post(client, "/records-management/execute", {})
+    confirm_execution(client)
     with rm.runtime.uow() as s:
         batch = s.scalars(select(DisposalBatch)).one()
         assert batch.status == "complete"
@@ -292,3 +292,19 @@ def test_the_cli_queue_as_an_uncleared_manager_withholds_the_title(cli: Any, rm:
     assert rows[rm.docs["invoice"]]["withheld"] is False
     text = cli("disposal", "list", "--as", "offrm").output
     assert SECRET_TITLE not in text and "needs a cleared reviewer" in text
+
+
+def test_the_check_before_carrying_out_names_only_records_the_manager_may_see(
+    client: FlaskClient, rm: World
+) -> None:
+    """Issue 12 item 2: the check page lists by title only the records the person may see;
+    the others are counted as left for a cleared records manager."""
+    items = _items(rm)
+    sign_in(client, "recman")
+    _decide(client, [items[rm.docs["fraud"]].id, items[rm.docs["invoice"]].id], "approve", "Due")
+    sign_in(client, "offrm")
+    page = client.get("/records-management/execute/check").text
+    _hidden_titles_absent(page)
+    assert "Invoice 1001 from Acme Ltd" in page
+    assert '<span id="count-destroy">1</span> record' in page
+    assert "1 item whose records you are not cleared to see" in page
