@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from edrm.access import Principal, may_see_document
 from edrm.documents.models import Document
+from edrm.fileplan.models import FilePlanNode
 from edrm.people.models import User
 from harvest.directory.profiles import get_profile
 from harvest.directory.skills import skills_of
@@ -78,6 +79,12 @@ def profile_as_dict(
     skills = skills_of(session, taxonomy, [profile.id], viewer_profile)[profile.id]
     status = public_leaver_status(session, profile.id)
     inferred = {"term": [], "class": []} if profile.opted_out else inferred_of(session, profile.id)
+    codes = [k for k, _ in inferred["class"]]
+    titles = dict(
+        session.execute(
+            select(FilePlanNode.code, FilePlanNode.title).where(FilePlanNode.code.in_(codes))
+        ).all()
+    )
     return {
         "username": user.username,
         "name": profile.name,
@@ -107,7 +114,10 @@ def profile_as_dict(
         ],
         "inferred": {
             "topics": [{"term": k, "weight": w} for k, w in inferred["term"]],
-            "classes": [{"class_code": k, "weight": w} for k, w in inferred["class"]],
+            "classes": [
+                {"class_code": k, "class_title": titles.get(k, k), "weight": w}
+                for k, w in inferred["class"]
+            ],
         },
         "left": bool(status),
         "successor": status.get("successor") if status else None,

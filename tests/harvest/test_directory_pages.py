@@ -294,3 +294,19 @@ def test_the_profile_skills_table_labels_each_cell_so_it_can_stack_on_a_phone(
     for label in ("Skill", "Level", "How we know"):
         assert f'<td class="govuk-table__cell" data-label="{label}">' in page
     assert "edrm-skills__action" in page
+
+
+def test_a_profile_names_its_inferred_classes_by_title_not_by_code(
+    client: FlaskClient, world: World
+) -> None:
+    """Issue 12 item 4: a profile's inferred file-plan classes read as the class's name, the code
+    beside it in small type."""
+    people(world, "xavier")
+    author(world, "xavier", ["Culvert inspection", "Culvert repairs"])
+    with world.runtime.uow() as s:
+        recompute(s)
+    sign_in(client, "clerk")
+    page = client.get("/people/xavier").text
+    classes = page[page.index("edrm-inferred-classes") :]
+    assert ">Supplier invoices</a>" in classes
+    assert ">FIN-AP-INV</a>" not in classes
