@@ -469,6 +469,20 @@ def test_filing_a_triage_document_where_a_folder_is_needed_asks_for_one(
     assert filed.status_code == 302 and _document(world, document_id).status == "filed"
 
 
+def test_filing_from_the_triage_list_where_a_folder_is_needed_goes_to_the_folder_step(
+    client: FlaskClient, world: World
+) -> None:
+    """Issue 12 item 5: the triage list's "File in …" button does not file into a class whose
+    rule needs a folder: it leads to the document's folder step, and nothing is filed yet."""
+    _folders_needed_in_invoices(world)
+    document_id = _clerks_triage_document(world)
+    sign_in(client, "clerk")
+    step = _post(client, f"/triage/{document_id}", {"class_code": "FIN-AP-INV"})
+    assert step.status_code == 302
+    assert step.headers["Location"].startswith(f"/documents/{document_id}/move/folder")
+    assert _document(world, document_id).status == "triage"
+
+
 # --- a new version ------------------------------------------------------------------------------
 
 

@@ -135,3 +135,30 @@ def test_the_signed_in_persons_name_in_the_header_links_to_their_profile(
         page,
     )
     assert client.get("/people/clerk").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("username", "path", "topic"),
+    [
+        ("recman", "/records-management/", "disposal"),
+        ("recman", "/records-management/queue", "disposal"),
+        ("recman", "/records-management/schedule", "disposal"),
+        ("recman", "/records-management/certificates", "disposal"),
+        ("recman", "/records-management/transfers", "disposal"),
+        ("recman", "/records-management/holds", "legal-holds"),
+        ("hrofficer", "/leavers", "knowledge-harvesting"),
+        ("clerk", "/harvests", "knowledge-harvesting"),
+        ("clerk", "/find-an-expert", "knowledge-harvesting"),
+    ],
+)
+def test_records_management_and_harvest_pages_have_a_help_hint(
+    client: FlaskClient, world: World, username: str, path: str, topic: str
+) -> None:
+    """help pages: the disposal, hold and harvesting pages explain their term in one line and
+    link to its help page."""
+    sign_in(client, username)
+    response = client.get(path)
+    assert response.status_code == 200
+    assert re.search(
+        rf'class="govuk-body-s edrm-help-hint">[^<]+<a [^>]*href="/help/{topic}"', response.text
+    )

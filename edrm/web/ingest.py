@@ -5,8 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
 
+from edrm.documents.filing import folder_needed
 from edrm.errors import EdrmError
+from edrm.fileplan.models import FilePlanNode
 from edrm.fileplan.service import tree
 from edrm.ingest.classify.reasons import plain_reason
 from edrm.ingest.triage import confirm, offered_minimum, triage_items
@@ -65,13 +68,17 @@ def triage() -> str:
 @login_required
 def file_item(document_id: int) -> Any:
     """File the document in the class chosen; with none chosen, the page again with an error
-    summary linked to that document's class list (400)."""
+    summary linked to that document's class list (400). Where the class's retention rule needs
+    a folder, the document's folder step asks for one instead of filing it outside any."""
     form = ActionForm()
     code = (request.form.get("class_code") or "").strip()
     if not form.validate_on_submit():
         return redirect(url_for("ingest.triage"))
     if not code:
         return _triage_page({document_id: CHOOSE_A_CLASS}), 400
+    node = db().scalar(select(FilePlanNode).where(FilePlanNode.code == code))
+    if node is not None and folder_needed(db(), node):
+        return redirect(url_for("documents.move_place", document_id=document_id, **{"class": code}))
     try:
         document = confirm(db(), document_id, code, actor=principal())
     except EdrmError as exc:
