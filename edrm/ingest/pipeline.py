@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from edrm.access import Principal, document_filter, suggestable_codes
 from edrm.documents.models import Document, DocumentText, DocumentVersion
 from edrm.errors import EdrmError
+from edrm.fileplan.models import FilePlanNode
 from edrm.ingest import jobs
 from edrm.ingest.classify.model import TrainedModel
 from edrm.ingest.classify.reasons import plain_reason
@@ -231,6 +232,13 @@ def document_ingest_view(session: Session, document: Document, viewer: Principal
     ).all()
     open_to_viewer = suggestable_codes(session, viewer, {s.class_code for s in stored})
     suggestions = [s for s in stored if s.class_code in open_to_viewer]
+    titles = dict(
+        session.execute(
+            select(FilePlanNode.code, FilePlanNode.title).where(
+                FilePlanNode.code.in_(open_to_viewer)
+            )
+        ).all()
+    )
     extra = document.extra or {}
     return {
         "text": text.text if text else None,
@@ -238,6 +246,7 @@ def document_ingest_view(session: Session, document: Document, viewer: Principal
         "suggestions": [
             {
                 "class_code": s.class_code,
+                "class_title": titles.get(s.class_code, s.class_code),
                 "confidence": round(s.confidence, 4),
                 "reason": s.reason,
                 "reason_text": plain_reason(s.reason),

@@ -178,3 +178,26 @@ def test_filing_from_the_triage_list_names_the_class_it_went_to(
         follow_redirects=True,
     )
     assert "in Supplier invoices (FIN-AP-INV)." in answer.text
+
+
+def test_a_documents_own_page_names_its_suggested_classes_and_says_why_in_plain_words(
+    client: FlaskClient, world: World
+) -> None:
+    """Issue 12 item 4: a document's page lists its suggested classes by name, with the
+    classifier's reason as a sentence, not "rules: keywords…"."""
+    document_id = _on_triage(
+        world.runtime,
+        world.people["clerk"],
+        [
+            (
+                "FIN-AP-INV",
+                0.55,
+                "rules: keywords invoice, vat; " + MODEL_REASON[len("rules: no match; ") :],
+            )
+        ],
+    )
+    sign_in(client, "clerk")
+    page = client.get(f"/documents/{document_id}").text
+    suggested = page[page.index("Suggested classes") :]
+    assert "Supplier invoices" in suggested
+    assert "rules:" not in suggested and "keywords" not in suggested
