@@ -43,6 +43,12 @@ class Certificate:
     checksums: dict[int, list[str]] = field(default_factory=dict)  # document id -> SHA-256s
     audit_range: tuple[int, int] | None = None  # first and last audit sequence numbers
     transfer: TransferFacts | None = None
+    people: dict[str, str] = field(default_factory=dict)  # username -> full name
+
+    def who(self, username: str) -> str:
+        """A person as a formal record names them: "Rebecca Manning (rmanager)"."""
+        name = self.people.get(username)
+        return f"{name} ({username})" if name and name != username else username
 
     @property
     def kind(self) -> str:

@@ -13,7 +13,8 @@ from edrm import clock
 from edrm.access import Principal
 from edrm.audit import AuditEvent
 from edrm.documents.models import DocumentVersion
-from retention.certificate_content import Certificate, TransferFacts
+from edrm.people.models import User
+from retention.certificate_content import Certificate, TransferFacts, approvals
 from retention.models import (
     DisposalBatch,
     DisposalItem,
@@ -45,6 +46,8 @@ def certificate_for(
     ):
         authorities[code] = authorities.get(code) or authority
     doc_ids = [s.document_id for s in stubs]
+    usernames = {batch.created_by, actor.username} | {s.destroyed_by for s in stubs}
+    usernames |= {str(a["by"]) for s in stubs for a in approvals(s)}
     return Certificate(
         batch_id=batch.id,
         action=batch.action,
@@ -57,7 +60,19 @@ def certificate_for(
         checksums=checksums(session, doc_ids),
         audit_range=audit_range(session, batch.id, doc_ids),
         transfer=transfer_facts(session, batch.id, archive) if batch.action == "transfer" else None,
+        people=full_names(session, usernames),
     )
+
+
+def full_names(session: Session, usernames: set[str]) -> dict[str, str]:
+    """The full names of the people a certificate names, by username."""
+    return {
+        username: name
+        for username, name in session.execute(
+            select(User.username, User.full_name).where(User.username.in_(sorted(usernames)))
+        )
+        if name
+    }
 
 
 def checksums(session: Session, document_ids: list[int]) -> dict[int, list[str]]:

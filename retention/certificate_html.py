@@ -20,9 +20,9 @@ padding:.6em 0}.record h3{margin:.2em 0}.facts{color:#505a5f;font-size:.92em}
 def _pairs(cert: Certificate) -> list[tuple[str, str]]:
     rows = [
         ("Batch", f"{cert.batch_id} ({len(cert.stubs)} records)"),
-        ("Started", f"{moment(cert.created_at)} by {cert.created_by}"),
+        ("Started", f"{moment(cert.created_at)} by {cert.who(cert.created_by)}"),
         ("Completed", moment(cert.completed_at)),
-        ("Certified by", cert.executed_by),
+        ("Certified by", cert.who(cert.executed_by)),
     ]
     if cert.transfer is not None:
         t = cert.transfer
@@ -43,13 +43,13 @@ def _record(cert: Certificate, s: ResidualStub) -> str:
         facts.append(f"Declared {day(s.declared_at)}")
     facts.append(f"Rule: {s.rule_code}")
     lines = [
-        f"<li>Approved by {e(a['by'])} on {e(a['on'])} (stage {e(str(a['stage']))})"
+        f"<li>Approved by {e(cert.who(str(a['by'])))} on {e(a['on'])} (stage {e(str(a['stage']))})"
         + (f": {e(a['reason'])}" if a["reason"] else "")
         + "</li>"
         for a in approvals(s)
     ]
     went = "Removed here after transfer" if cert.transfer is not None else "Destroyed"
-    lines.append(f"<li>{went} {e(moment(s.destroyed_at))} by {e(s.destroyed_by)}</li>")
+    lines.append(f"<li>{went} {e(moment(s.destroyed_at))} by {e(cert.who(s.destroyed_by))}</li>")
     lines += [
         f'<li>Content SHA-256 v{n}: <span class="sha">{e(sha)}</span></li>'
         for n, sha in enumerate(cert.checksums.get(s.document_id, []), start=1)

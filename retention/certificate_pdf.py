@@ -93,9 +93,9 @@ def _front(w: _Writer) -> None:
     w.para(cert.title, 20, "B", gap=3)
     w.para(cert.statement(), 11, gap=4)
     w.pair("Batch", f"{cert.batch_id} ({len(cert.stubs)} records)")
-    w.pair("Started", f"{moment(cert.created_at)} by {cert.created_by}")
+    w.pair("Started", f"{moment(cert.created_at)} by {cert.who(cert.created_by)}")
     w.pair("Completed", moment(cert.completed_at))
-    w.pair("Certified by", cert.executed_by)
+    w.pair("Certified by", cert.who(cert.executed_by))
     if cert.transfer is not None:
         t = cert.transfer
         w.pair("Transferred to", t.archive)
@@ -131,9 +131,13 @@ def _record(w: _Writer, stub: ResidualStub) -> None:
     pdf.set_text_color(*INK)
     for a in approvals(stub):
         why = f": {a['reason']}" if a["reason"] else ""
-        w.para(f"Approved by {a['by']} on {a['on']} (stage {a['stage']}){why}", 9.5, gap=0.8)
+        w.para(
+            f"Approved by {cert.who(str(a['by']))} on {a['on']} (stage {a['stage']}){why}",
+            9.5,
+            gap=0.8,
+        )
     went = "Removed here after transfer" if cert.transfer is not None else "Destroyed"
-    w.para(f"{went} {moment(stub.destroyed_at)} by {stub.destroyed_by}", 9.5, gap=1)
+    w.para(f"{went} {moment(stub.destroyed_at)} by {cert.who(stub.destroyed_by)}", 9.5, gap=1)
     for n, sha in enumerate(cert.checksums.get(stub.document_id, []), start=1):
         w.font(9.5)
         pdf.cell(44, 4.5, w.text(f"SHA-256 of version {n}"))

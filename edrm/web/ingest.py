@@ -78,7 +78,8 @@ def file_item(document_id: int) -> Any:
         return _triage_page({document_id: CHOOSE_A_CLASS}), 400
     node = db().scalar(select(FilePlanNode).where(FilePlanNode.code == code))
     if node is not None and folder_needed(db(), node):
-        return redirect(url_for("documents.move_place", document_id=document_id, **{"class": code}))
+        step_two: dict[str, Any] = {"document_id": document_id, "class": code}
+        return redirect(url_for("documents.move_place", **step_two))
     try:
         document = confirm(db(), document_id, code, actor=principal())
     except EdrmError as exc:

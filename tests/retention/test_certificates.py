@@ -73,7 +73,7 @@ def test_the_certificate_pdf_gives_full_titles_reasons_authority_checksums_and_a
     pdf, _ = _certificate(rm, batch_id)
     text = _pdf_text(pdf)
     assert LONG_TITLE in text
-    assert "Approved by recman on" in text and "past its retention period" in text
+    assert "Approved by Recman (recman) on" in text and "past its retention period" in text
     assert "Companies Act 2006 s.388" in text
     assert sha in text.replace(" ", "")
     with rm.runtime.uow() as s:
@@ -86,6 +86,17 @@ def test_the_certificate_pdf_gives_full_titles_reasons_authority_checksums_and_a
             select(func.max(AuditEvent.seq)).where(AuditEvent.action == "disposal.destroy")
         )
     assert f"Audit entries {first} to {last}:" in text
+
+
+def test_the_certificate_names_people_by_their_full_name_and_username(
+    destroyed: tuple[World, int, str],
+) -> None:
+    """Issue 12 item 10: a certificate is a formal record: who started, approved, destroyed and
+    certified reads as the person's name with their username, not a bare username."""
+    rm, batch_id, _ = destroyed
+    text = _pdf_text(_certificate(rm, batch_id)[0])
+    assert "Certified by Recman (recman)" in text
+    assert "by Recman (recman)" in text.split("Records destroyed")[1]
 
 
 def test_the_certificate_pdf_is_set_in_a_proportional_typeface_of_a_readable_size(
