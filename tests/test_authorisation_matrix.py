@@ -200,7 +200,6 @@ POST: dict[str, dict[str, int]] = {
 PARAMETERS: dict[str, dict[str, Any]] = {
     "directory.endorse_skill": {"username": "civil_servant_high"},
     "directory.withdraw": {"username": "civil_servant_high"},
-    "leavers.session_group": {"group": 1},
 }
 #: A query string an endpoint needs to do its work rather than ask for it.
 QUERIES: dict[str, str] = {

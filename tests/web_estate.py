@@ -128,6 +128,7 @@ def build_estate(world: World) -> Estate:
         kind="skill",
         filename="favicon.svg",
         topic="legal-holds",  # a help page
+        group=1,  # an interview's first question group
     )
     return Estate(world, people, values)
 
