@@ -19,6 +19,22 @@ from pathlib import Path
 from typing import Any
 
 AXE_PATH = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM = "/usr/bin/chromium"
+#: Debian's Chromium headless, with nothing that reaches out to the network on its own.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def launch_chromium(playwright: Any) -> Any:
+    """A headless Debian Chromium browser (never one Playwright downloads)."""
+    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+
 
 # Markup that reached the page as text: an entity-escaped tag (`&lt;a`), a double-escaped
 # entity (`&amp;amp;`), or a literal tag with attributes or a closing tag (`<a class=`, `</a>`).

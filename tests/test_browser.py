@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from tests.conftest import PASSWORD, World, create_app_for_tests
+from tests.page_checks import CHROMIUM, launch_chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.sqlite_only]
-CHROMIUM = "/usr/bin/chromium"
 
 
 def _free_port() -> int:
@@ -56,18 +56,7 @@ def page(tmp_path: Path) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
+        browser = launch_chromium(p)
         context = browser.new_context()
         yield context.new_page()
         context.close()

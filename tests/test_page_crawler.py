@@ -33,14 +33,15 @@ from edrm.settings import Settings
 from tests.conftest import Cli, create_app_for_tests
 from tests.page_checks import (
     AXE_PATH,
+    CHROMIUM,
     axe_violations,
     elements_wider_than_viewport,
     escaped_html_visible,
+    launch_chromium,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.sqlite_only]
 
-CHROMIUM = "/usr/bin/chromium"
 DEMO_PASSWORD = "demo-password-2025"
 DEMO_DOCUMENTS = 40  # the demo's corpus, smaller: every kind of page, loaded in seconds
 ROLES = {  # the demo's person for each role
@@ -131,18 +132,7 @@ def browser(tmp_path: Path) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        chromium = p.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
+        chromium = launch_chromium(p)
         yield chromium
         chromium.close()
     shutil.rmtree(tmp_path / "chromium", ignore_errors=True)
