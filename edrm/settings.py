@@ -55,6 +55,9 @@ class Settings:
     sign_in_window_minutes: int = 15
     sign_in_lockout_minutes: int = 15
     password_hash_slots: int = 2
+    api_token_days: int = 90
+    api_token_max_days: int = 365
+    api_token_requests_per_minute: int = 600
     max_upload_mb: int = 200
     fileplan_file: str = "fileplan.toml"
     service_name: str = "edrm"
@@ -167,12 +170,17 @@ def _validate(values: dict[str, Any]) -> None:
         "sign_in_window_minutes",
         "sign_in_lockout_minutes",
         "password_hash_slots",
+        "api_token_days",
+        "api_token_max_days",
+        "api_token_requests_per_minute",
         "max_upload_mb",
         "worker_stale_seconds",
         "audit_checkpoint_every",
     ):
         if values[key] <= 0:
             raise SettingsError(f"setting {key!r}: must be greater than 0")
+    if values["api_token_days"] > values["api_token_max_days"]:
+        raise SettingsError("setting 'api_token_days': must not be above 'api_token_max_days'")
     if values["log_level"].upper() not in _LOG_LEVELS:
         raise SettingsError(f"setting 'log_level': must be one of {', '.join(sorted(_LOG_LEVELS))}")
     if values["search_backend"] not in ("tantivy", "elasticsearch"):

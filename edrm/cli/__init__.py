@@ -29,6 +29,7 @@ from edrm.cli import (
     retention,
     search,
     system,
+    tokens,
     transfer,
     users,
 )
@@ -49,6 +50,7 @@ COMMANDS: tuple[click.Command, ...] = (
     system.scheduler,
     # the records core
     users.user,
+    tokens.token,
     fileplan.fileplan,
     fileplan.folder,
     documents.doc,

@@ -1,7 +1,8 @@
 """The JSON API (v1): submit documents for ingest, follow jobs, read documents.
 
 Callers authenticate with the signed-in session (and then must send the CSRF token in the
-X-CSRFToken header for changes) or with HTTP Basic credentials (scripts).
+X-CSRFToken header for changes), with an API token (`Authorization: Bearer edrm_…`, narrowed
+by its scopes: `edrm.web.api_scopes`), or with HTTP Basic credentials (older scripts).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from edrm.ingest import jobs
 from edrm.ingest.models import IngestJob
 from edrm.ingest.pipeline import document_ingest_view
 from edrm.people.throttle import Lockout
+from edrm.web.api_scopes import authenticate_bearer
 from edrm.web.auth import attempt_sign_in
 from edrm.web.errors import api_edrm_error, api_http_error, problem
 from edrm.web.params import int_arg, optional_int_arg, page_arg
@@ -35,6 +37,8 @@ def _error(status: int, message: str) -> Any:
 @bp.before_request
 def _authenticate() -> Any:
     auth = request.authorization
+    if auth is not None and auth.type == "bearer":
+        return authenticate_bearer(auth.token or "")
     if auth is not None and auth.type == "basic":
         result = attempt_sign_in(auth.username or "", auth.password or "")
         if result.lockout is not None:
@@ -45,7 +49,7 @@ def _authenticate() -> Any:
         g.user, g.principal, g.api_basic = user, Principal.of(user), True
         return None
     if g.get("principal") is None:
-        return _error(401, "sign in, or send HTTP Basic credentials")
+        return _error(401, "sign in, or send an API token (Authorization: Bearer …)")
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         try:
             validate_csrf(request.headers.get("X-CSRFToken", ""))

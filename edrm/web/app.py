@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 
 from edrm.people.passwords import use_hash_slots
 from edrm.settings import load_settings, secret_key
-from edrm.web import api, auth, documents, fileplan, health, home, ingest, search
+from edrm.web import api, auth, documents, fileplan, health, home, ingest, search, tokens
 from edrm.web import help as help_pages
 from edrm.web.errors import register_error_handlers
 from edrm.web.params import BoundedIntConverter
@@ -95,7 +95,18 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     csrf.exempt(api.bp)  # the API checks the token itself (or uses HTTP Basic)
 
-    for module in (auth, home, fileplan, documents, health, help_pages, ingest, search, api):
+    for module in (
+        auth,
+        home,
+        fileplan,
+        documents,
+        health,
+        help_pages,
+        ingest,
+        search,
+        tokens,
+        api,
+    ):
         app.register_blueprint(module.bp)
     _register_area_pages(app)
 

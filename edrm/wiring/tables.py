@@ -18,6 +18,7 @@ from edrm.outbox import OutboxEntry
 from edrm.people.models import Group, User
 from edrm.people.sessions import SignInSession
 from edrm.people.throttle import SignInFailure, SignInLock
+from edrm.people.tokens import ApiToken
 from edrm.saved_searches import SavedSearch
 from edrm.system_state import SystemState
 from harvest.models import (
@@ -46,6 +47,7 @@ from retention.models import (
 )
 
 __all__ = [
+    "ApiToken",
     "AuditEvent",
     "AuditHead",
     "Base",

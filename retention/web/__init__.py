@@ -36,6 +36,9 @@ from retention.web import (
     transfers,
 )
 from retention.web.labels import ACTION_LABELS, STATUS_LABELS
+from retention.web.records_api import api
+
+__all__ = ["api", "bp"]
 
 #: Pages anyone signed in may use; the rest are for records managers.
 OPEN_ENDPOINTS = {"retention.consequence"}
