@@ -252,7 +252,7 @@ def test_token_revoke_by_another_person_is_not_found(world: World, cli: Cli) -> 
     token_id, _token = make_token(world, "clerk", "read")
     refused = cli("token", "revoke", str(token_id), "--as", "analyst")
     assert refused.exit_code == 1
-    assert refused.output.strip() == f"edrm: error: no token {token_id}"
+    assert refused.output.strip() == f"edrm: error: token {token_id} not found"
     assert cli("token", "revoke", str(token_id), "--as", "clerk").exit_code == 0
 
 

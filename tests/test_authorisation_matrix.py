@@ -139,6 +139,9 @@ GET: dict[str, dict[str, int]] = {
     # Issue 12: the estate's transfer package, downloaded by records managers.
     "retention.package": RM_ONLY,
     "search.page": EVERYONE,
+    # Issue 13 part 2: each person's own API tokens; the legal holds on the API (records).
+    "tokens.index": EVERYONE,
+    "retention_api.api_holds": {"*": 403, "records_manager": 200, "administrator": 200, ANON: 401},
     # civil_servant_low's saved search: run for them (a redirect to the search), 404 for others.
     "search.run_saved": {"*": 404, "civil_servant:low": 302, ANON: 302},
     "search.saved": EVERYONE,
@@ -194,6 +197,10 @@ POST: dict[str, dict[str, int]] = {
     "retention.transfer_page": RM_MAY_FORM,
     "search.delete_saved": {"*": 404, "civil_servant:low": 302, ANON: 302},
     "search.save": SIGNED_IN_MAY,
+    # Issue 13 part 2: the empty form names the missing scope (400); civil_servant_low's token
+    # is revoked by them or an administrator and is not found for anyone else.
+    "tokens.create": {"*": 400, ANON: 302},
+    "tokens.revoke": {"*": 404, "civil_servant:low": 302, "administrator": 302, ANON: 302},
 }
 
 #: Parameters that differ for one endpoint (the skill routes name the skill's owner).

@@ -128,6 +128,15 @@ def _new_triage(estate: Estate, who: str) -> int:
         return doc.id
 
 
+def _new_token(estate: Estate) -> int:
+    """A token of civil_servant_low's (issue 13 part 2)."""
+    from edrm.people.tokens import TokenPolicy, create_token
+
+    owner = estate.people["civil_servant_low"]
+    with estate.runtime.uow() as s:
+        return create_token(s, owner, ["read"], policy=TokenPolicy()).record.id
+
+
 def _file(tmp: Path, name: str, text: str) -> str:
     path = tmp / name
     path.write_text(text, encoding="utf-8")
@@ -193,6 +202,11 @@ EXPECTED: dict[str, dict[str, Any]] = {
     "transfer confirm": RM_ONLY,
     "transfer export": {**RM_ONLY, "records_manager": "nothing", "administrator": "nothing"},
     "transfer list": RM_ONLY,
+    # Issue 13 part 2: everyone makes and lists their own tokens; a token is revoked by its
+    # owner (civil_servant_low) or an administrator, and does not exist for anyone else.
+    "token create": EVERYONE,
+    "token list": EVERYONE,
+    "token revoke": {"*": NOT_FOUND, "civil_servant:low": RUNS, "administrator": RUNS},
     "triage file": EVERYONE,  # each person files their own triage item
     "triage list": EVERYONE,
 }
@@ -304,6 +318,9 @@ ARGS: dict[str, Args] = {
         "--to",
         "FIN-AP-INV-2024",
     ],
+    "token create": fixed("token", "create", "--scope", "read", "--name", "for {who}", "--json"),
+    "token list": fixed("token", "list", "--json"),
+    "token revoke": lambda e, who, tmp: ["token", "revoke", str(_new_token(e))],
     "triage list": fixed("triage", "list"),
 }
 

@@ -106,6 +106,11 @@ def build_estate(world: World) -> Estate:
         )
         values.update(job_id=job.id, saved_id=saved.id, skill_id=skill.id, bag_id=transfer.bag_id)
         values["key"] = skill.name
+        # Issue 13 part 2: an API token of civil_servant_low's (the tokens page revokes it).
+        from edrm.people.tokens import TokenPolicy, create_token
+
+        made = create_token(s, owner, ["read"], policy=TokenPolicy(), name="Nightly export")
+        values["token_id"] = made.record.id
     config = load_harvest_config(rt.settings.config_dir)
     with rt.uow() as s:
         start_plan(

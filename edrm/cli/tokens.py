@@ -6,6 +6,8 @@ scopes. The token itself is printed once, by `create`; only its hash is kept.
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from edrm.cli.common import ID, CliError, _json_out, _principal, friendly_errors, runtime
@@ -52,7 +54,7 @@ def token_create(
             name=name,
             expires_days=expires_days,
         )
-        out = {
+        out: dict[str, Any] = {
             "id": made.record.id,
             "token": made.token,
             "scopes": list(made.record.scopes),

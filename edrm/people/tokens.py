@@ -163,7 +163,7 @@ def revoke_token(session: Session, token_id: int, actor: Principal) -> ApiToken:
     """Revoke a token: its owner or an administrator; for anyone else it does not exist."""
     record = session.get(ApiToken, token_id)
     if record is None or (record.user_id != actor.user_id and not may_administer(actor)):
-        raise NotFoundError(f"no token {token_id}")
+        raise NotFoundError(f"token {token_id} not found")
     if record.revoked_at is None:
         record.revoked_at = clock.now()
         record.revoked_by = actor.username
