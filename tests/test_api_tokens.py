@@ -293,7 +293,7 @@ def test_the_page_creates_a_token_and_shows_it_once(world: World, client: FlaskC
               "expires_days": "30"},
     )  # fmt: skip
     assert made.status_code == 200
-    token = re.search(r'id="new-token" type="text" value="(edrm_[^"]+)"', made.text)
+    token = re.search(r'id="new-token"[^>]*>(edrm_[^<]+)<', made.text)
     assert token and "will not be shown again" in made.text
     again = client.get("/account/tokens")
     assert "my script" in again.text and token.group(1) not in again.text
@@ -323,3 +323,15 @@ def test_the_page_revokes_ones_own_token(world: World, client: FlaskClient) -> N
     assert answer.status_code == 302
     assert token_row(world, token_id).revoked_at is not None
     assert token_row(world, others_id).revoked_at is None
+
+
+def test_an_administrator_makes_a_token_for_a_service_account(world: World, cli: Cli) -> None:
+    """Issue 13 part 2: `edrm token create --as admin --for USER` makes USER's token (a service
+    account is an ordinary account); anyone else is refused in one line."""
+    made = cli("token", "create", "--as", "admin", "--for", "clerk", "--scope", "read", "--json")
+    assert made.exit_code == 0, made.output
+    token_id = json.loads(made.output)["id"]
+    assert token_row(world, token_id).user.username == "clerk"
+    refused = cli("token", "create", "--as", "analyst", "--for", "clerk", "--scope", "read")
+    assert refused.exit_code == 1
+    assert "only an administrator may make a token for another person" in refused.output

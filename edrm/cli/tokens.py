@@ -35,15 +35,27 @@ def token() -> None:
 )
 @click.option("--name", default="", help="What it is for, e.g. 'case-working system'.")
 @click.option("--expires-days", type=click.IntRange(1, 100_000), help="Days it lasts.")
+@click.option(
+    "--for",
+    "for_user",
+    metavar="USERNAME",
+    help="Make it for this person or service account (administrators only).",
+)
 @click.option("--json", "as_json", is_flag=True)
 @_as_person
 @friendly_errors
 def token_create(
-    scopes: tuple[str, ...], name: str, expires_days: int | None, as_json: bool, as_user: str
+    scopes: tuple[str, ...],
+    name: str,
+    expires_days: int | None,
+    for_user: str | None,
+    as_json: bool,
+    as_user: str,
 ) -> None:
     """Create a token; it is shown once, here, and cannot be read again."""
     with runtime() as rt, rt.uow() as session:
-        owner = _principal(session, as_user)
+        actor = _principal(session, as_user)
+        owner = _principal(session, for_user) if for_user else actor
         if owner.user_id is None:
             raise CliError("a token belongs to a person: give --as USERNAME")
         made = create_token(
@@ -53,6 +65,7 @@ def token_create(
             policy=policy_for(rt.settings),
             name=name,
             expires_days=expires_days,
+            actor=actor,
         )
         out: dict[str, Any] = {
             "id": made.record.id,

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from edrm import audit, clock
 from edrm.access import Principal
 from edrm.db import Base, UTCDateTime
-from edrm.errors import EdrmError, InvalidInputError, NotFoundError
+from edrm.errors import EdrmError, InvalidInputError, NotFoundError, RefusedError
 from edrm.people.models import User
 from edrm.people.service import may_administer
 from edrm.settings import Settings
@@ -106,11 +106,16 @@ def create_token(
     policy: TokenPolicy,
     name: str = "",
     expires_days: int | None = None,
+    actor: Principal | None = None,
 ) -> NewToken:
-    """A new token for `owner` (the person acting), audited; the secret is returned, not kept."""
+    """A new token for `owner`, made by the owner or (for a service account or anyone else) by
+    an administrator `actor`; audited. The secret is returned, never kept."""
     user = session.get(User, owner.user_id) if owner.user_id else None
     if user is None or not user.active:
         raise InvalidInputError("a token belongs to a person: act as one (--as USERNAME)")
+    maker = actor or owner
+    if maker.user_id != owner.user_id and not may_administer(maker):
+        raise RefusedError("only an administrator may make a token for another person")
     chosen = parse_scopes(scopes)
     days = policy.default_days if expires_days is None else expires_days
     if days < 1:
@@ -139,11 +144,16 @@ def create_token(
     session.flush()
     audit.record(
         session,
-        owner.username,
+        maker.username,
         "token.create",
         "api_token",
         record.id,
-        {"name": name, "scopes": list(chosen), "expires": record.expires_at.isoformat()},
+        {
+            "owner": owner.username,
+            "name": name,
+            "scopes": list(chosen),
+            "expires": record.expires_at.isoformat(),
+        },
     )
     return NewToken(f"{PREFIX}{lookup}_{secret}", record)
 
