@@ -31,6 +31,7 @@ from edrm.cli import (
     system,
     transfer,
     users,
+    webhooks,
 )
 
 
@@ -49,6 +50,7 @@ COMMANDS: tuple[click.Command, ...] = (
     system.scheduler,
     # the records core
     users.user,
+    webhooks.webhook,
     fileplan.fileplan,
     fileplan.folder,
     documents.doc,

@@ -20,6 +20,7 @@ from edrm.people.sessions import SignInSession
 from edrm.people.throttle import SignInFailure, SignInLock
 from edrm.saved_searches import SavedSearch
 from edrm.system_state import SystemState
+from edrm.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from harvest.models import (
     ClassCriticality,
     Endorsement,
@@ -85,4 +86,7 @@ __all__ = [
     "Transfer",
     "TransferItem",
     "User",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookSubscription",
 ]
