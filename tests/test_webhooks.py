@@ -315,3 +315,30 @@ def test_the_cli_shows_the_secret_once_and_logs_deliveries(
     refused = cli("webhook", "add", receiver.url, "--event", "hold.placed", "--as", "clerk")
     assert refused.exit_code == 1 and "only administrators" in refused.output
     assert cli("webhook", "remove", str(made["id"]), "--as", "admin").exit_code == 0
+
+
+def test_a_sweep_that_queues_records_sends_one_disposal_due_event(
+    world: World, receiver: Receiver
+) -> None:
+    """Issue 13 part 4: the retention sweep sends one `disposal.due` event per run that queued
+    anything (however many items), naming how many and the first and last queue item ids."""
+    from edrm.documents.service import declare_record
+    from tests.retention.disposal_helpers import with_records_management
+    from tests.retention.disposal_world import queue_due
+
+    with_records_management(world)
+    with world.runtime.uow() as s:
+        declare_record(s, world.docs["invoice"], actor=world.people["recman"])
+    _subscribe(world, receiver.url, "disposal.due")
+    queued = queue_due(world.runtime)
+    assert queued
+    assert queue_due(world.runtime) == []  # nothing new: no event
+    deliver_due(world.runtime)
+    (request,) = receiver.requests
+    data = json.loads(request.body)["data"]
+    assert data == {
+        "as_of": "2040-01-01",
+        "queued": len(queued),
+        "first_item": queued[0],
+        "last_item": queued[-1],
+    }
