@@ -342,3 +342,27 @@ def test_a_sweep_that_queues_records_sends_one_disposal_due_event(
         "first_item": queued[0],
         "last_item": queued[-1],
     }
+
+
+def test_the_subscriptions_are_read_once_per_transaction(world: World, receiver: Receiver) -> None:
+    """Issue 13 part 4: the hook is cheap: filing several documents in one transaction asks
+    the subscriptions table once, and a subscription made in the transaction is seen at once."""
+    from sqlalchemy import event
+
+    statements: list[str] = []
+
+    def note(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if "FROM webhook_subscriptions" in statement:
+            statements.append(statement)
+
+    event.listen(world.runtime.engine, "before_cursor_execute", note)
+    try:
+        with world.runtime.uow() as s:
+            for n in range(3):
+                file_text(s, world.runtime, "FIN-AP-INV-2024", f"Unwatched invoice {n}")
+            subscribe(s, receiver.url, ["document.filed"], actor=world.people["admin"])
+            file_text(s, world.runtime, "FIN-AP-INV-2024", "Watched invoice")
+    finally:
+        event.remove(world.runtime.engine, "before_cursor_execute", note)
+    assert len(statements) == 2  # once before the subscription, once after it
+    assert [d.event for d in _deliveries(world.runtime)] == ["document.filed"]

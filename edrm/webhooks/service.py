@@ -25,7 +25,7 @@ from edrm.webhooks.models import (
     WebhookDelivery,
     WebhookSubscription,
 )
-from edrm.webhooks.outbox import EVENTS
+from edrm.webhooks.outbox import EVENTS, forget_subscriptions
 
 MAX_URL = 2000
 
@@ -76,6 +76,7 @@ def subscribe(
     )
     session.add(sub)
     session.flush()
+    forget_subscriptions(session)
     audit.record(
         session,
         actor.username,
@@ -101,6 +102,7 @@ def unsubscribe(session: Session, subscription_id: int, *, actor: Principal) -> 
     if not sub.active:
         raise RefusedError(f"webhook subscription {subscription_id} was already removed")
     sub.active = False
+    forget_subscriptions(session)
     result = session.execute(
         update(WebhookDelivery)
         .where(
