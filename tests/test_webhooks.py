@@ -366,3 +366,16 @@ def test_the_subscriptions_are_read_once_per_transaction(world: World, receiver:
         event.remove(world.runtime.engine, "before_cursor_execute", note)
     assert len(statements) == 2  # once before the subscription, once after it
     assert [d.event for d in _deliveries(world.runtime)] == ["document.filed"]
+
+
+def test_a_redirect_is_logged_and_retried_not_followed(world: World, receiver: Receiver) -> None:
+    """Issue 13 part 4: a receiver answering 302 has not taken the delivery: the attempt is
+    logged with its status and the delivery waits for its next attempt."""
+    receiver.statuses = [302]
+    _subscribe(world, receiver.url, "document.filed")
+    with world.runtime.uow() as s:
+        file_text(s, world.runtime, "FIN-AP-INV-2024", "Invoice 83")
+    result = deliver_due(world.runtime)
+    (delivery,) = _deliveries(world.runtime)
+    assert result.retrying == [delivery.id]
+    assert (delivery.status, delivery.last_status, len(receiver.requests)) == (PENDING, 302, 1)

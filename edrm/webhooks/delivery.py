@@ -73,6 +73,17 @@ class _Claimed:
     attempts: int
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is an answer, not a delivery: it is logged (3xx) and retried, never followed
+    (urllib would turn the POST into a GET without the body)."""
+
+    def redirect_request(self, *_args: object, **_kwargs: object) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects)
+
+
 def sign(secret: str, timestamp: int, body: str) -> str:
     mac = hmac.new(secret.encode(), f"{timestamp}.{body}".encode(), hashlib.sha256)
     return "sha256=" + mac.hexdigest()
@@ -139,7 +150,7 @@ def _post(claimed: _Claimed, config: WebhookConfig) -> tuple[int | None, str]:
         },
     )
     try:
-        with urllib.request.urlopen(request, timeout=config.timeout_seconds) as response:
+        with _OPENER.open(request, timeout=config.timeout_seconds) as response:
             return int(response.status), ""
     except urllib.error.HTTPError as exc:
         return int(exc.code), f"HTTP {exc.code} {exc.reason}"[:500]
