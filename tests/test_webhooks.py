@@ -379,3 +379,45 @@ def test_a_redirect_is_logged_and_retried_not_followed(world: World, receiver: R
     (delivery,) = _deliveries(world.runtime)
     assert result.retrying == [delivery.id]
     assert (delivery.status, delivery.last_status, len(receiver.requests)) == (PENDING, 302, 1)
+
+
+def test_a_delivery_that_never_succeeds_fails_after_the_last_attempt(
+    world: World, receiver: Receiver, at: list[datetime]
+) -> None:
+    """Issue 13 part 4: after `max_attempts` (8) failed attempts the delivery is `failed` and
+    is not tried again; the log holds all eight."""
+    receiver.statuses = [503] * 10
+    _subscribe(world, receiver.url, "document.filed")
+    with world.runtime.uow() as s:
+        file_text(s, world.runtime, "FIN-AP-INV-2024", "Invoice 84")
+    outcomes = []
+    for _ in range(9):
+        outcomes.append(deliver_due(world.runtime).as_dict())
+        at[0] += timedelta(days=1)
+    assert [bool(o["retrying"]) for o in outcomes] == [True] * 7 + [False, False]
+    assert outcomes[7]["failed"] and not outcomes[8]["failed"]
+    assert len(receiver.requests) == 8
+    with world.runtime.uow() as s:
+        (entry,) = list_deliveries(s, actor=world.people["admin"])
+    assert (entry["status"], len(entry["log"])) == ("failed", 8)
+
+
+def test_removing_a_subscription_drops_what_it_had_still_to_send(
+    world: World, receiver: Receiver
+) -> None:
+    """Issue 13 part 4: once a subscription is removed nothing more goes to it (its unsent
+    deliveries are marked failed, the log is kept) and new events are not queued for it."""
+    from edrm.webhooks.service import unsubscribe
+
+    sub_id, _ = _subscribe(world, receiver.url, "document.filed")
+    with world.runtime.uow() as s:
+        file_text(s, world.runtime, "FIN-AP-INV-2024", "Invoice 85")
+    with world.runtime.uow() as s:
+        assert unsubscribe(s, sub_id, actor=world.people["admin"]) == 1
+    with world.runtime.uow() as s:
+        file_text(s, world.runtime, "FIN-AP-INV-2024", "Invoice 86")
+    deliver_due(world.runtime)
+    assert receiver.requests == []
+    assert [(d.status, d.last_error) for d in _deliveries(world.runtime)] == [
+        ("failed", "the subscription was removed")
+    ]
