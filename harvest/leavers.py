@@ -23,6 +23,7 @@ from edrm.access import Principal, may_know_hr_matters
 from edrm.errors import InvalidInputError, NotFoundError, RefusedError
 from edrm.fileplan.models import FilePlanNode
 from edrm.people.models import User
+from edrm.webhooks.outbox import LEAVER_REGISTERED, enqueue
 from harvest.directory.profiles import ensure_profile
 from harvest.loader import HarvestConfig
 from harvest.models import (
@@ -159,6 +160,12 @@ def register_leaver(
             "reason_given": bool(leaver.reason),
         },
     )
+    if action == "leaver.register":
+        enqueue(
+            session,
+            LEAVER_REGISTERED,
+            {"leaver": user.username, "leaving_date": leaving_date.isoformat()},
+        )
     return leaver
 
 

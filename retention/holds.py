@@ -32,6 +32,7 @@ from edrm.errors import AuditNote, InvalidInputError, NotFoundError, RefusedErro
 from edrm.fileplan.models import FilePlanNode
 from edrm.ids import id_from_text
 from edrm.saved_searches import SavedSearch
+from edrm.webhooks.outbox import HOLD_LIFTED, HOLD_PLACED, enqueue
 from retention.models import LegalHold, LegalHoldItem
 from search.base import MAX_PAGE_DEPTH, MAX_PER_PAGE, SearchBackend, SearchQuery
 
@@ -394,6 +395,11 @@ def place_hold(
         session.execute(insert(LegalHoldItem), [{"hold_id": hold.id, **item} for item in items])
     details.update(scope=scope, target=target, documents=covered_count(session, hold.id))
     audit.record(session, actor.username, "hold.place", "legal_hold", hold.id, details)
+    enqueue(
+        session,
+        HOLD_PLACED,
+        {"hold": hold.id, "scope": scope, "documents": details["documents"]},
+    )
     return hold
 
 
@@ -420,6 +426,7 @@ def lift_hold(session: Session, hold_id: int, *, reason: str, actor: Principal) 
         hold.id,
         {"reason": reason, "documents": covered_count(session, hold.id)},
     )
+    enqueue(session, HOLD_LIFTED, {"hold": hold.id, "documents": covered_count(session, hold.id)})
     return hold
 
 

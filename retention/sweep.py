@@ -37,6 +37,7 @@ from edrm import audit, clock
 from edrm.access import Principal
 from edrm.db import UTCDateTime, table_of
 from edrm.documents.models import Document
+from edrm.webhooks.outbox import DISPOSAL_DUE, enqueue
 from retention.holds import held_document_ids
 from retention.models import OPEN_STATUSES, DisposalItem, RecordRetention, RetentionRule
 from retention.node_facts import NodeFacts, node_facts
@@ -129,6 +130,17 @@ def sweep(session: Session, *, as_of: date, actor: Principal) -> SweepResult:
     expire_rewritten(session, DisposalItem)
     result = SweepResult(as_of, queued, held, recomputed, already)
     _audit_run(session, result, actor)
+    if queued:  # one event per sweep (a sweep may queue a million items): how many, which ids
+        enqueue(
+            session,
+            DISPOSAL_DUE,
+            {
+                "as_of": as_of.isoformat(),
+                "queued": len(queued),
+                "first_item": queued[0],
+                "last_item": queued[-1],
+            },
+        )
     return result
 
 

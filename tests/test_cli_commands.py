@@ -100,6 +100,12 @@ COMMANDS = (
     "user sign-out",
     "user unlock",
     "user update",
+    "webhook",
+    "webhook add",
+    "webhook deliver",
+    "webhook deliveries",
+    "webhook list",
+    "webhook remove",
     "worker",
 )
 

@@ -137,6 +137,14 @@ def _new_token(estate: Estate) -> int:
         return create_token(s, owner, ["read"], policy=TokenPolicy()).record.id
 
 
+def _new_webhook(estate: Estate) -> int:
+    from edrm.access import SYSTEM
+    from edrm.webhooks.service import subscribe
+
+    with estate.runtime.uow() as s:
+        return subscribe(s, WEBHOOK_URL, ["hold.placed"], actor=SYSTEM).subscription.id
+
+
 def _file(tmp: Path, name: str, text: str) -> str:
     path = tmp / name
     path.write_text(text, encoding="utf-8")
@@ -152,6 +160,10 @@ RM_ONLY = {"*": "only records managers", "records_manager": RUNS, "administrator
 #: HR's commands about leavers: everyone else is told the leaver does not exist.
 HR_ONLY = {"*": NOT_FOUND, "hr": RUNS}
 EVERYONE = {"*": RUNS}
+#: Webhook subscriptions and their log: administrators only.
+ADMIN_ONLY = {"*": "only administrators", "administrator": RUNS}
+#: Nothing listens there: a delivery to it fails at once (connection refused).
+WEBHOOK_URL = "http://127.0.0.1:9/hook"
 #: A SECRET record: not found below that clearance.
 SECRET_RECORD = {"*": "document {document_id} not found", "high": RUNS}
 
@@ -209,6 +221,11 @@ EXPECTED: dict[str, dict[str, Any]] = {
     "token revoke": {"*": NOT_FOUND, "civil_servant:low": RUNS, "administrator": RUNS},
     "triage file": EVERYONE,  # each person files their own triage item
     "triage list": EVERYONE,
+    "webhook add": ADMIN_ONLY,
+    "webhook deliver": ADMIN_ONLY,
+    "webhook deliveries": ADMIN_ONLY,
+    "webhook list": ADMIN_ONLY,
+    "webhook remove": ADMIN_ONLY,
 }
 ARGS: dict[str, Args] = {
     "audit log": fixed("audit", "log"),
@@ -322,6 +339,11 @@ ARGS: dict[str, Args] = {
     "token list": fixed("token", "list", "--json"),
     "token revoke": lambda e, who, tmp: ["token", "revoke", str(_new_token(e))],
     "triage list": fixed("triage", "list"),
+    "webhook add": fixed("webhook", "add", WEBHOOK_URL, "--event", "hold.placed"),
+    "webhook deliver": fixed("webhook", "deliver"),
+    "webhook deliveries": fixed("webhook", "deliveries"),
+    "webhook list": fixed("webhook", "list"),
+    "webhook remove": lambda e, who, tmp: ["webhook", "remove", str(_new_webhook(e))],
 }
 
 

@@ -19,6 +19,7 @@ from edrm.ingest.classify.rules import load_rules
 from edrm.ingest.metadata import load_metadata_config
 from edrm.ingest.types import load_ingest_config
 from edrm.settings import DEFAULT_CONFIG_DIR, Settings, SettingsError, load_settings
+from edrm.webhooks.config import load_config as load_webhook_config
 from edrm.wiring.scheduler import load_definitions
 from harvest.directory.taxonomy import load_taxonomy
 from harvest.interviews.questions import load_question_banks
@@ -42,6 +43,7 @@ READERS: dict[str, tuple[Reader, str]] = {
     "metadata.toml": (lambda d: load_metadata_config(d / "metadata.toml"), "regex"),
     "retention.toml": (lambda d: load_schedule(d / "retention.toml"), "years"),
     "skills.toml": (lambda d: load_taxonomy(d / "skills.toml"), "title"),
+    "webhooks.toml": (lambda d: load_webhook_config(Settings(config_dir=d)), "max_attempts"),
 }
 
 

@@ -32,6 +32,7 @@ from edrm.cli import (
     tokens,
     transfer,
     users,
+    webhooks,
 )
 
 
@@ -51,6 +52,7 @@ COMMANDS: tuple[click.Command, ...] = (
     # the records core
     users.user,
     tokens.token,
+    webhooks.webhook,
     fileplan.fileplan,
     fileplan.folder,
     documents.doc,

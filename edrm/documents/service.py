@@ -30,6 +30,7 @@ from edrm.errors import GoneError, InvalidInputError, NotFoundError, RefusedErro
 from edrm.fileplan.models import FilePlanNode
 from edrm.markings import Marking
 from edrm.storage import BlobStore
+from edrm.webhooks.outbox import DOCUMENT_FILED, RECORD_DECLARED, enqueue
 
 # Metadata a person may change after filing (Dublin Core / e-GMS element names).
 EDITABLE_FIELDS = {
@@ -207,7 +208,25 @@ def create_document(
             "filename": filename,
         },
     )
+    if node is not None:
+        _notify(session, DOCUMENT_FILED, document, actor)
     return document
+
+
+def _notify(session: Session, event: str, document: Document, actor: Principal) -> None:
+    """A webhook event about a document: ids, class and marking only (never its title)."""
+    enqueue(
+        session,
+        event,
+        {
+            "document": document.id,
+            "identifier": document.identifier,
+            "class": document.class_code,
+            "folder": document.folder_code,
+            "marking": document.marking_value,
+            "by": actor.username,
+        },
+    )
 
 
 def file_from_triage(
@@ -229,6 +248,7 @@ def file_from_triage(
     session.flush()
     session.expire(document, ["node"])
     audit.record(session, actor.username, "document.file", "document", document.id, {"to": to_code})
+    _notify(session, DOCUMENT_FILED, document, actor)
     return document
 
 
@@ -325,6 +345,7 @@ def declare_record(session: Session, document_id: int, *, actor: Principal = SYS
     document.declared_by = actor.username
     session.flush()
     audit.record(session, actor.username, "document.declare", "document", document.id)
+    _notify(session, RECORD_DECLARED, document, actor)
     return document
 
 

@@ -14,6 +14,7 @@ from edrm.runtime import Runtime
 log = logging.getLogger(__name__)
 DROP_FOLDER_POLL_SECONDS = 2.0
 INDEXER_POLL_SECONDS = 0.25
+WEBHOOK_POLL_SECONDS = 5.0
 
 
 @dataclass
@@ -74,6 +75,19 @@ def start_background(runtime: Runtime) -> Background:
                 log.exception("indexing pass failed")
 
     thread = threading.Thread(target=index, name="indexer", daemon=True)
+    background.threads.append(thread)
+    thread.start()
+
+    def send_webhooks() -> None:
+        from edrm.webhooks.delivery import deliver_due
+
+        while not background.stop.wait(WEBHOOK_POLL_SECONDS):
+            try:
+                deliver_due(runtime)
+            except Exception:
+                log.exception("webhook delivery pass failed")
+
+    thread = threading.Thread(target=send_webhooks, name="webhooks", daemon=True)
     background.threads.append(thread)
     thread.start()
     if runtime.settings.scheduler:

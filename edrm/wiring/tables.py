@@ -21,6 +21,7 @@ from edrm.people.throttle import SignInFailure, SignInLock
 from edrm.people.tokens import ApiToken
 from edrm.saved_searches import SavedSearch
 from edrm.system_state import SystemState
+from edrm.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from harvest.models import (
     ClassCriticality,
     Endorsement,
@@ -87,4 +88,7 @@ __all__ = [
     "Transfer",
     "TransferItem",
     "User",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookSubscription",
 ]
