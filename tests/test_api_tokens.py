@@ -47,7 +47,7 @@ def token_row(world: World, token_id: int) -> ApiToken:
 def test_a_token_is_shown_once_and_the_database_holds_only_its_hash(world: World) -> None:
     """Issue 13 part 2: shown once / stored as hash — no column of the table holds the secret."""
     _token_id, token = make_token(world, "clerk", "read")
-    secret = token.rsplit("_", 1)[1]
+    secret = token.split("_", 2)[2]
     with world.runtime.uow() as s:
         rows = s.execute(text("SELECT * FROM api_tokens")).all()
     assert len(rows) == 1
@@ -244,7 +244,7 @@ def test_token_list_never_shows_the_secret(world: World, cli: Cli) -> None:
     assert [r["name"] for r in rows] == ["nightly export"]
     keys = {"id", "name", "scopes", "created", "expires", "last_used", "last_used_from", "revoked"}
     assert keys <= set(rows[0])
-    assert token.rsplit("_", 1)[1] not in listed.output
+    assert token.split("_", 2)[2] not in listed.output
 
 
 def test_token_revoke_by_another_person_is_not_found(world: World, cli: Cli) -> None:
