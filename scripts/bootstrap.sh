@@ -81,6 +81,8 @@ fi
 if [[ $MODE == test ]]; then
     wanted+=("chromium|headless browser for the browser tests")
     wanted+=("openssl|the local time-stamp authority of the audit checkpoint tests (openssl ts)")
+    wanted+=("dovecot-imapd|a real IMAP server for the e-mail capture tests (started by the tests)")
+    wanted+=("poppler-utils|pdftoppm, to look at the PDFs edrm makes")
 fi
 # A distribution Python creates virtual environments only with its -venv package.
 if [[ -n $PY ]] && command -v dpkg >/dev/null 2>&1 && dpkg -S "$(readlink -f "$PY")" >/dev/null 2>&1; then
