@@ -335,3 +335,71 @@ def test_an_administrator_makes_a_token_for_a_service_account(world: World, cli:
     refused = cli("token", "create", "--as", "analyst", "--for", "clerk", "--scope", "read")
     assert refused.exit_code == 1
     assert "only an administrator may make a token for another person" in refused.output
+
+
+# --- service accounts -----------------------------------------------------------------------------
+
+
+def _add_service(cli: Cli, name: str = "casework") -> dict[str, Any]:
+    made = cli("user", "add-service", name, "--role", "civil_servant", "--clearance", "OFFICIAL",
+               "--group", "finance", "--full-name", "Case-working system", "--json")  # fmt: skip
+    assert made.exit_code == 0, made.output
+    out: dict[str, Any] = json.loads(made.output)
+    return out
+
+
+def test_a_service_account_is_made_without_a_password(world: World, cli: Cli) -> None:
+    """Issue 13 part 2: `edrm user add-service` makes an account of kind "service" that no
+    password opens; `edrm user list --json` names its kind."""
+    out = _add_service(cli)
+    assert out == {"username": "casework", "kind": "service", "role": "civil_servant",
+                   "clearance": "OFFICIAL", "groups": ["finance"]}  # fmt: skip
+    listed = {u["username"]: u for u in json.loads(cli("user", "list", "--json").output)}
+    assert listed["casework"]["kind"] == "service" and listed["clerk"]["kind"] == "person"
+
+
+def test_a_service_account_cannot_sign_in_to_the_pages(
+    world: World, cli: Cli, client: FlaskClient
+) -> None:
+    """Issue 13 part 2: a service account never signs in, whatever password is tried, and the
+    refusal is audited with the reason."""
+    _add_service(cli)
+    for password in ("", "casework", "demo-password-2025"):
+        answer = sign_in(client, "casework", password)
+        assert b"Sign out" not in answer.data
+    with world.runtime.uow() as s:
+        reasons = {
+            json.loads(e.details).get("reason")
+            for e in s.scalars(select(AuditEvent).where(AuditEvent.action == "login.failed"))
+        }
+    assert "service account: it signs in only with an API token" in reasons
+
+
+def test_a_service_account_gets_no_password(world: World, cli: Cli) -> None:
+    """Issue 13 part 2: giving a service account a password is refused in one line."""
+    _add_service(cli)
+    refused = cli("user", "password", "casework", "--password-stdin", input="long-enough-pw\n")
+    assert refused.exit_code == 1
+    assert "casework is a service account: it has no password" in refused.output
+
+
+def test_a_service_accounts_token_acts_with_its_access(
+    world: World, cli: Cli, client: FlaskClient
+) -> None:
+    """Issue 13 part 2: an administrator makes the service account a token; it reads what the
+    account may see and nothing more, and calls are audited under the account's name."""
+    _add_service(cli)
+    made = cli("token", "create", "--as", "admin", "--for", "casework", "--scope", "read",
+               "--name", "case-working system", "--json")  # fmt: skip
+    assert made.exit_code == 0, made.output
+    token = json.loads(made.output)["token"]
+    assert (
+        client.get(f"/api/v1/documents/{world.docs['invoice']}", headers=bearer(token)).status_code
+        == 200
+    )
+    assert (
+        client.get(f"/api/v1/documents/{world.docs['secret']}", headers=bearer(token)).status_code
+        == 404
+    )
+    refused = cli("token", "create", "--as", "clerk", "--for", "casework", "--scope", "read")
+    assert refused.exit_code == 1

@@ -94,6 +94,7 @@ COMMANDS = (
     "user",
     "user activate",
     "user add",
+    "user add-service",
     "user deactivate",
     "user list",
     "user password",

@@ -13,6 +13,7 @@ from edrm.cli.common import CliError, _json_out, friendly_errors, runtime
 from edrm.people import signin
 from edrm.people.models import User
 from edrm.people.service import (
+    add_service_account,
     add_user,
     change_access,
     change_password,
@@ -84,6 +85,7 @@ def user_list(as_json: bool) -> None:
                 "clearance": u.clearance_value,
                 "groups": sorted(g.name for g in u.groups),
                 "active": u.active,
+                "kind": u.kind,
             }
             for u in users
         ]
@@ -92,6 +94,48 @@ def user_list(as_json: bool) -> None:
         return
     for r in rows:
         click.echo(f"{r['username']:<14} {r['role']:<16} {r['clearance']:<19} {r['full_name']}")
+
+
+@user.command("add-service")
+@click.argument("username")
+@click.option("--role", required=True, help="civil_servant, records_manager, hr or administrator.")
+@click.option(
+    "--clearance", required=True, help="OFFICIAL, OFFICIAL-SENSITIVE, SECRET, TOP SECRET."
+)
+@click.option("--group", "groups", multiple=True, help="A group it acts for (repeatable).")
+@click.option("--full-name", default="", help="What the system is, e.g. 'Case-working system'.")
+@click.option("--email", default="", help="Who to contact about it.")
+@click.option("--json", "as_json", is_flag=True)
+@friendly_errors
+def user_add_service(
+    username: str,
+    role: str,
+    clearance: str,
+    groups: tuple[str, ...],
+    full_name: str,
+    email: str,
+    as_json: bool,
+) -> None:
+    """Add a service account: another system's account, with no password, that acts only
+    through API tokens (make one with `edrm token create --as ADMIN --for USERNAME`)."""
+    with runtime() as rt, rt.uow() as session:
+        created = add_service_account(
+            session, username, role, clearance, groups=groups, full_name=full_name, email=email
+        )
+        out = {
+            "username": created.username,
+            "kind": created.kind,
+            "role": created.role_value,
+            "clearance": created.clearance_value,
+            "groups": sorted(g.name for g in created.groups),
+        }
+    if as_json:
+        _json_out(out)
+        return
+    click.echo(
+        f"edrm: added service account {out['username']} ({out['role']}, {out['clearance']}); "
+        f"make it a token with: edrm token create --as ADMIN --for {out['username']} --scope read"
+    )
 
 
 def _password_from_stdin(password_stdin: bool) -> str:

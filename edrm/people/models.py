@@ -19,6 +19,8 @@ user_groups = Table(
 )
 
 ALL_STAFF = "all-staff"
+#: Kinds of account: a person signs in; a service account (another system) only holds API tokens.
+PERSON, SERVICE = "person", "service"
 
 
 class Group(Base):
@@ -44,10 +46,16 @@ class User(Base):
     clearance_value: Mapped[str] = mapped_column("clearance", String(30))
     unit: Mapped[str] = mapped_column(String(200), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    kind: Mapped[str] = mapped_column(String(20), default=PERSON, server_default=PERSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     groups: Mapped[list[Group]] = relationship(secondary=user_groups, lazy="selectin")
+
+    @property
+    def is_service(self) -> bool:
+        """A service account: no password, never signs in, acts only through API tokens."""
+        return self.kind == SERVICE
 
     @property
     def role(self) -> Role:

@@ -14,6 +14,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 DEFAULT_SLOTS = 2
+#: The stored hash of an account that has no password (it can never sign in with one).
+NO_PASSWORD = ""
 
 _hasher = PasswordHasher()
 _dummy_hash = ""
@@ -52,7 +54,11 @@ def hash_password(password: str) -> str:
 
 
 def verify_password(hash_: str, password: str) -> bool:
-    """True if `password` matches `hash_` (one hash computed, in a slot)."""
+    """True if `password` matches `hash_` (one hash computed, in a slot). An account with no
+    password (`NO_PASSWORD`: a service account) matches nothing, in the same time."""
+    if hash_ == NO_PASSWORD:
+        verify_unknown(password)
+        return False
     with _slot():
         try:
             return _hasher.verify(hash_, password)

@@ -17,12 +17,13 @@ from edrm import audit, clock
 from edrm.access import SYSTEM, Principal
 from edrm.errors import InvalidInputError, NotFoundError, RefusedError
 from edrm.markings import Marking
-from edrm.people.models import ALL_STAFF, Group, User
-from edrm.people.passwords import hash_password, use_password_hasher
+from edrm.people.models import ALL_STAFF, SERVICE, Group, User
+from edrm.people.passwords import NO_PASSWORD, hash_password, use_password_hasher
 from edrm.people.roles import Role
 from edrm.people.sessions import end_sessions
 
 __all__ = [
+    "add_service_account",
     "add_user",
     "change_access",
     "change_password",
@@ -54,6 +55,20 @@ def ensure_group(session: Session, name: str, kind: str = "team") -> Group:
     return group
 
 
+def _free_username(session: Session, username: str) -> str:
+    """The name, normalised, if a new account may take it."""
+    username = username.strip().lower()
+    if not USERNAME_RE.match(username):
+        raise InvalidInputError(
+            f"username {username!r}: use 2-63 lower-case letters, digits, '.', '_' or '-'"
+        )
+    if username in RESERVED_USERNAMES:
+        raise InvalidInputError(f"username {username!r} is reserved for the audit trail")
+    if session.scalar(select(User).where(User.username == username)) is not None:
+        raise InvalidInputError(f"user {username!r} already exists")
+    return username
+
+
 def add_user(
     session: Session,
     username: str,
@@ -67,17 +82,9 @@ def add_user(
     unit: str = "",
     actor: Principal = SYSTEM,
 ) -> User:
-    username = username.strip().lower()
-    if not USERNAME_RE.match(username):
-        raise InvalidInputError(
-            f"username {username!r}: use 2-63 lower-case letters, digits, '.', '_' or '-'"
-        )
-    if username in RESERVED_USERNAMES:
-        raise InvalidInputError(f"username {username!r} is reserved for the audit trail")
+    username = _free_username(session, username)
     _check_new_password(password)
     role_v, clearance_v = _role(role), _clearance(clearance)
-    if session.scalar(select(User).where(User.username == username)) is not None:
-        raise InvalidInputError(f"user {username!r} already exists")
     group_names = sorted({g for g in groups if g and g != ALL_STAFF})
     if unit:
         ensure_group(session, unit, kind="unit")
@@ -103,6 +110,57 @@ def add_user(
         "user",
         username,
         {"role": role_v.value, "clearance": clearance_v.value, "groups": group_names},
+    )
+    return user
+
+
+def add_service_account(
+    session: Session,
+    username: str,
+    role: str | Role,
+    clearance: str | Marking,
+    *,
+    groups: Iterable[str] = (),
+    full_name: str = "",
+    email: str = "",
+    actor: Principal = SYSTEM,
+) -> User:
+    """An account for another system (a case-working or HR system): it has no password, never
+    signs in to the pages, and acts only through API tokens an administrator makes for it
+    (`edrm token create --for NAME`), with this role, clearance and groups narrowed by each
+    token's scopes. Made by an administrator (or the local CLI); audited."""
+    if actor is not SYSTEM:
+        _require_administrator(actor, "add a service account")
+    username = _free_username(session, username)
+    role_v, clearance_v = _role(role), _clearance(clearance)
+    group_names = sorted({g for g in groups if g and g != ALL_STAFF})
+    user = User(
+        username=username,
+        full_name=full_name or username,
+        email=email,
+        password_hash=NO_PASSWORD,
+        role_value=role_v.value,
+        clearance_value=clearance_v.value,
+        unit="",
+        active=True,
+        kind=SERVICE,
+        created_at=clock.now(),
+        groups=[ensure_group(session, g) for g in group_names],
+    )
+    session.add(user)
+    session.flush()
+    audit.record(
+        session,
+        actor.username,
+        "user.create",
+        "user",
+        username,
+        {
+            "kind": SERVICE,
+            "role": role_v.value,
+            "clearance": clearance_v.value,
+            "groups": group_names,
+        },
     )
     return user
 
@@ -172,6 +230,10 @@ def change_password(
     user = _account(session, username)
     if actor.user_id != user.id:
         _require_administrator(actor, "change another person's password")
+    if user.is_service:
+        raise InvalidInputError(
+            f"{user.username} is a service account: it has no password (give it an API token)"
+        )
     _check_new_password(new_password)
     user.password_hash = hash_password(new_password)
     ended = end_sessions(session, user.id)

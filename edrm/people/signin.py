@@ -109,7 +109,12 @@ def _check(session: Session, account: str, password: str) -> tuple[User | None, 
         verify_unknown(password)
         return None, "no such account"
     if not verify_password(user.password_hash, password):
-        return None, "wrong password"
+        return (
+            None,
+            "service account: it signs in only with an API token"
+            if user.is_service
+            else "wrong password",
+        )
     if not user.active:
         return None, "account deactivated"
     return user, ""
