@@ -134,6 +134,7 @@ def test_user_add_reads_the_password_from_stdin_and_user_list_shows_the_person(c
             "clearance": "SECRET",
             "groups": ["hr", "legal"],
             "active": True,
+            "kind": "person",
         }
     ]
 

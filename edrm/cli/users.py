@@ -21,6 +21,13 @@ from edrm.people.service import (
     set_active,
 )
 
+_role_option = click.option(
+    "--role", required=True, help="civil_servant, records_manager, hr or administrator."
+)
+_clearance_option = click.option(
+    "--clearance", required=True, help="OFFICIAL, OFFICIAL-SENSITIVE, SECRET, TOP SECRET."
+)
+
 
 @click.group("user")
 def user() -> None:
@@ -29,10 +36,8 @@ def user() -> None:
 
 @user.command("add")
 @click.argument("username")
-@click.option("--role", required=True, help="civil_servant, records_manager, hr or administrator.")
-@click.option(
-    "--clearance", required=True, help="OFFICIAL, OFFICIAL-SENSITIVE, SECRET, TOP SECRET."
-)
+@_role_option
+@_clearance_option
 @click.option(
     "--group", "groups", multiple=True, help="A group the person belongs to (repeatable)."
 )
@@ -98,10 +103,8 @@ def user_list(as_json: bool) -> None:
 
 @user.command("add-service")
 @click.argument("username")
-@click.option("--role", required=True, help="civil_servant, records_manager, hr or administrator.")
-@click.option(
-    "--clearance", required=True, help="OFFICIAL, OFFICIAL-SENSITIVE, SECRET, TOP SECRET."
-)
+@_role_option
+@_clearance_option
 @click.option("--group", "groups", multiple=True, help="A group it acts for (repeatable).")
 @click.option("--full-name", default="", help="What the system is, e.g. 'Case-working system'.")
 @click.option("--email", default="", help="Who to contact about it.")

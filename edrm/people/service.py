@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,7 +18,7 @@ from edrm import audit, clock
 from edrm.access import SYSTEM, Principal
 from edrm.errors import InvalidInputError, NotFoundError, RefusedError
 from edrm.markings import Marking
-from edrm.people.models import ALL_STAFF, SERVICE, Group, User
+from edrm.people.models import ALL_STAFF, PERSON, SERVICE, Group, User
 from edrm.people.passwords import NO_PASSWORD, hash_password, use_password_hasher
 from edrm.people.roles import Role
 from edrm.people.sessions import end_sessions
@@ -82,36 +83,11 @@ def add_user(
     unit: str = "",
     actor: Principal = SYSTEM,
 ) -> User:
+    """A person who signs in with this password; audited."""
     username = _free_username(session, username)
     _check_new_password(password)
-    role_v, clearance_v = _role(role), _clearance(clearance)
-    group_names = sorted({g for g in groups if g and g != ALL_STAFF})
-    if unit:
-        ensure_group(session, unit, kind="unit")
-    user = User(
-        username=username,
-        full_name=full_name or username,
-        email=email,
-        password_hash=hash_password(password),
-        role_value=role_v.value,
-        clearance_value=clearance_v.value,
-        unit=unit,
-        active=True,
-        created_at=clock.now(),
-        groups=[ensure_group(session, g) for g in group_names]
-        + ([ensure_group(session, unit, kind="unit")] if unit else []),
-    )
-    session.add(user)
-    session.flush()
-    audit.record(
-        session,
-        actor.username,
-        "user.create",
-        "user",
-        username,
-        {"role": role_v.value, "clearance": clearance_v.value, "groups": group_names},
-    )
-    return user
+    facts = _AccountFacts(username, _role(role), _clearance(clearance), groups, full_name, email)
+    return _create_account(session, facts, hash_password(password), PERSON, unit, actor)
 
 
 def add_service_account(
@@ -132,36 +108,53 @@ def add_service_account(
     if actor is not SYSTEM:
         _require_administrator(actor, "add a service account")
     username = _free_username(session, username)
-    role_v, clearance_v = _role(role), _clearance(clearance)
-    group_names = sorted({g for g in groups if g and g != ALL_STAFF})
+    facts = _AccountFacts(username, _role(role), _clearance(clearance), groups, full_name, email)
+    return _create_account(session, facts, NO_PASSWORD, SERVICE, "", actor)
+
+
+@dataclass(frozen=True)
+class _AccountFacts:
+    username: str
+    role: Role
+    clearance: Marking
+    groups: Iterable[str]
+    full_name: str
+    email: str
+
+
+def _create_account(
+    session: Session,
+    facts: _AccountFacts,
+    password_hash: str,
+    kind: str,
+    unit: str,
+    actor: Principal,
+) -> User:
+    group_names = sorted({g for g in facts.groups if g and g != ALL_STAFF})
     user = User(
-        username=username,
-        full_name=full_name or username,
-        email=email,
-        password_hash=NO_PASSWORD,
-        role_value=role_v.value,
-        clearance_value=clearance_v.value,
-        unit="",
+        username=facts.username,
+        full_name=facts.full_name or facts.username,
+        email=facts.email,
+        password_hash=password_hash,
+        role_value=facts.role.value,
+        clearance_value=facts.clearance.value,
+        unit=unit,
         active=True,
-        kind=SERVICE,
+        kind=kind,
         created_at=clock.now(),
-        groups=[ensure_group(session, g) for g in group_names],
+        groups=[ensure_group(session, g) for g in group_names]
+        + ([ensure_group(session, unit, kind="unit")] if unit else []),
     )
     session.add(user)
     session.flush()
-    audit.record(
-        session,
-        actor.username,
-        "user.create",
-        "user",
-        username,
-        {
-            "kind": SERVICE,
-            "role": role_v.value,
-            "clearance": clearance_v.value,
-            "groups": group_names,
-        },
-    )
+    details: dict[str, object] = {
+        "role": facts.role.value,
+        "clearance": facts.clearance.value,
+        "groups": group_names,
+    }
+    if kind != PERSON:
+        details["kind"] = kind
+    audit.record(session, actor.username, "user.create", "user", facts.username, details)
     return user
 
 
