@@ -40,7 +40,7 @@ from tests.web_estate import (
 )
 
 # The matrix is about the web layer over services tested on both databases.
-pytestmark = pytest.mark.sqlite_only
+pytestmark = [pytest.mark.sqlite_only, pytest.mark.slow]
 
 ANON = "anonymous"
 #: Records managers' pages: refused (403) to those who do not manage records.

@@ -29,7 +29,7 @@ from tests.retention.disposal_helpers import approve
 from tests.web_estate import LEVELS, Estate, build_estate, person_name
 
 # The CLI over services tested on both databases; one database is enough for who may.
-pytestmark = pytest.mark.sqlite_only
+pytestmark = [pytest.mark.sqlite_only, pytest.mark.slow]
 
 Args = Callable[[Estate, str, Path], list[str]]
 

@@ -145,7 +145,8 @@ def test_the_wheel_installs_into_a_fresh_environment_and_starts_from_another_fol
 
     edrm = venv / "bin" / "edrm"
     _run([edrm, "init"], cwd=elsewhere, env=env, timeout=120)
-    _run([edrm, "demo"], cwd=elsewhere, env=env, timeout=400)
+    # A small demo: the point is that it starts and files from the installed package.
+    _run([edrm, "demo", "--documents", "8"], cwd=elsewhere, env=env, timeout=400)
     shown = json.loads(
         _run([edrm, "doc", "show", "1", "--json"], cwd=elsewhere, env=env, timeout=60)
     )

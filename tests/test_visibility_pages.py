@@ -34,7 +34,7 @@ from retention.models import DisposalItem
 from tests.conftest import add_person, sign_in
 
 # Pages over services tested on both databases (see tests/conftest.py).
-pytestmark = pytest.mark.sqlite_only
+pytestmark = [pytest.mark.sqlite_only, pytest.mark.slow]
 
 GROUPS = ["hr", "legal", "security"]
 MARKINGS = [m.value for m in Marking]

@@ -51,6 +51,8 @@ from tests.retention.disposal_helpers import (
     with_records_management,
 )
 
+pytestmark = pytest.mark.slow  # each case runs a real process to its kill point
+
 ROOT = Path(__file__).resolve().parents[2]
 
 # The child: argv is the crash point, then the `edrm` command line to run.
