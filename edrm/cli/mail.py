@@ -47,6 +47,7 @@ def mail_serve(host: str | None, port: int | None, workers: int | None) -> None:
 
     with runtime() as rt:
         logging.basicConfig(level=rt.settings.log_level, format=LOG_FORMAT)
+        logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd: every command
         address = _need_capture(rt)
         host = host or rt.settings.mail_listen_host
         port = port or rt.settings.mail_listen_port
