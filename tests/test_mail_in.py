@@ -244,7 +244,7 @@ def test_the_transmission_is_shown_on_the_document_page(
     mail_world: World, listener: Controller, client: FlaskClient
 ) -> None:
     """Issue 13 part 6: "Sent by e-mail" shows from, to, cc, date, message-id, how it came
-    and links to the attachments."""
+    and links to the attachments; an attachment's page links back to the message."""
     doc = _filed_invoice(mail_world, listener)
     sign_in(client, "clerk")
     page = client.get(f"/documents/{doc.id}").text
@@ -266,6 +266,10 @@ def test_the_transmission_is_shown_on_the_document_page(
         "This cannot be changed",
     ):
         assert shown in plain or shown in block, shown
+    child = _documents(mail_world.runtime)[1]
+    child_page = client.get(f"/documents/{child.id}").text
+    assert 'id="sent-by-email"' not in child_page
+    assert f'as an attachment of <a class="govuk-link" href="/documents/{doc.id}">' in child_page
 
 
 def test_editing_the_documents_details_leaves_the_transmission_unchanged(

@@ -33,6 +33,29 @@ def sent_by_email(session: Session, document: Document, viewer: Principal) -> Se
     transmission = transmission_of(session, document)
     if transmission is None:
         return None
+    return SentByEmail(transmission, _attachments(session, document, viewer))
+
+
+def attached_to(session: Session, document: Document, viewer: Principal) -> tuple[int, str] | None:
+    """The e-mail this document came attached to, when the viewer may see that message."""
+    parent_ids = [
+        r.get("document_id") for r in document.relations or [] if r.get("type") == "attachment_of"
+    ]
+    if not parent_ids or not isinstance(parent_ids[0], int):
+        return None
+    parent = session.scalar(
+        select(Document).where(
+            Document.id == parent_ids[0],
+            Document.status != "destroyed",
+            document_filter(session, viewer),
+        )
+    )
+    if parent is None or transmission_of(session, parent) is None:
+        return None
+    return parent.id, parent.title
+
+
+def _attachments(session: Session, document: Document, viewer: Principal) -> list[tuple[int, str]]:
     rows = session.execute(
         select(Document.id, Document.title)
         .join(IngestJob, IngestJob.document_id == Document.id)
@@ -43,4 +66,4 @@ def sent_by_email(session: Session, document: Document, viewer: Principal) -> Se
         )
         .order_by(Document.id)
     ).all()
-    return SentByEmail(transmission, [(i, t) for i, t in rows])
+    return [(i, t) for i, t in rows]
