@@ -28,7 +28,7 @@ from edrm.mailin.message import plus_code, subject_codes, title_without
 from edrm.mailin.models import Transmission
 from edrm.people.models import User
 from edrm.runtime import Runtime
-from tests.conftest import World, sign_in
+from tests.conftest import Cli, World, sign_in
 
 CAPTURE = "records@dept.gov.uk"
 CLERK = "clerk@dept.gov.uk"
@@ -313,3 +313,38 @@ def test_the_database_refuses_to_change_a_transmission(
     assert send(listener, message("[FIN-AP-INV] Invoice 77"))[0] == 250
     with pytest.raises(DatabaseError, match="cannot be changed"), mail_world.runtime.uow() as s:
         s.execute(text("UPDATE mail_transmissions SET from_header = 'someone@else'"))
+
+
+def test_an_address_two_accounts_share_and_a_service_accounts_address_name_no_one(
+    mail_world: World, listener: Controller
+) -> None:
+    """Issue 13 part 6: the sender must be one person's account: an address on two accounts
+    is refused as ambiguous, and a service account (its address a contact) never sends."""
+    from edrm.people.service import add_service_account
+
+    give_addresses(mail_world.runtime, recman=CLERK)
+    code, reply = send(listener, message("Hello"))
+    assert code == 550 and "more than one edrm account" in reply
+    with mail_world.runtime.uow() as s:
+        add_service_account(s, "casework", "civil_servant", "OFFICIAL", email="cw@dept.gov.uk")
+    code, reply = send(listener, message("Hello", sender="cw@dept.gov.uk"))
+    assert code == 550 and "not the e-mail address of anyone" in reply
+
+
+def test_the_mail_commands_say_what_is_missing_in_one_line(cli: Cli) -> None:
+    """Issue 13 part 6: with no capture address, or no mailbox, the commands refuse clearly."""
+    cli.env.pop("EDRM_MAIL_CAPTURE_ADDRESS", None)
+    off = cli("mail", "serve")
+    assert off.exit_code == 1 and "e-mail in is off: set mail_capture_address" in off.stderr
+    cli.env["EDRM_MAIL_CAPTURE_ADDRESS"] = CAPTURE
+    poll = cli("mail", "poll")
+    assert poll.exit_code == 1 and "no mailbox to poll: set mail_imap_host" in poll.stderr
+
+
+def test_the_capture_address_must_be_one_plain_address(settings_overrides: dict[str, Any]) -> None:
+    """Issue 13 part 6: a capture address with a +tag, or two, is a settings error."""
+    from edrm.settings import SettingsError, load_settings
+
+    for bad in ("records+FIN@dept.gov.uk", "a@b.c, d@e.f", "records"):
+        with pytest.raises(SettingsError, match="mail_capture_address"):
+            load_settings({**settings_overrides, "mail_capture_address": bad}, environ={})
