@@ -145,7 +145,7 @@ def title_without(subject: str, code: str | None) -> str:
 def receipt_key(headers: Headers, raw: bytes) -> str:
     """What makes a message filed once: its Message-ID, else the hash of its bytes."""
     if headers.message_id:
-        return headers.message_id[:500]
+        return headers.message_id
     return f"sha256:{hashlib.sha256(raw).hexdigest()}"
 
 

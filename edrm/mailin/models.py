@@ -24,7 +24,8 @@ class Transmission(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     ingest_job_id: Mapped[int] = mapped_column(ForeignKey("ingest_jobs.id"), unique=True)
-    # The message's Message-ID (else "sha256:<hex>" of its bytes): a message is filed once.
+    # Who filed it and the message's Message-ID (else "sha256:<hex>" of its bytes): a message
+    # is filed once by each person who sends it.
     receipt_key: Mapped[str] = mapped_column(String(500), unique=True)
     received_via: Mapped[str] = mapped_column(String(10))  # smtp | imap
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -8,7 +8,7 @@ A crash before the commit leaves nothing but an unreferenced blob, and the messa
 sender's (no 250) or still in the mailbox; a crash after it leaves a queued job that any ingest
 worker runs, after a restart too. A message seen again (the sender retrying because the 250
 never reached it, or the poller reading it again before it could move it) has the same
-receipt key (its Message-ID) and is recognised, not filed twice.
+receipt key (its sender and Message-ID) and is recognised, not filed twice.
 """
 
 from __future__ import annotations
@@ -76,9 +76,14 @@ def choose_class(
 
 def store(runtime: Runtime, received: Received) -> Stored:
     """Take one message for filing (see the crash story above); SenderRefused when its
-    sender has no account."""
+    sender has no account (checked again in the storing transaction)."""
     headers = read_headers(received.raw)
-    key = receipt_key(headers, received.raw)
+    envelope = received.envelope_sender if received.via == SMTP else None
+    with runtime.uow() as session:
+        username = account_sending(session, headers.from_address, envelope).username
+    # Once per person: two people whose rules redirect the same message (its Message-ID
+    # unchanged) each file it.
+    key = f"{username} {receipt_key(headers, received.raw)}"[:500]
     try:
         with runtime.uow() as session:
             return _store(runtime, session, received, headers, key)
@@ -149,7 +154,7 @@ def _store(
         "mail.received",
         "ingest_job",
         job.id,
-        {"via": received.via, "message_id": headers.message_id, "into": code},
+        {"via": received.via, "message_id": headers.message_id},
     )
     session.flush()
     log.info("mail: message %s from %s taken as job %d", key, user.username, job.id)
