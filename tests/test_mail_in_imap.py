@@ -258,3 +258,12 @@ def test_a_polled_message_from_an_unknown_sender_is_answered_and_set_aside(
     assert "not the e-mail address of anyone with an edrm account" in reply.get_content()
     with world.runtime.uow() as s:
         assert s.scalars(select(Transmission)).all() == []
+
+
+def test_the_scheduled_job_polls_the_mailbox(world: World, mailbox: IMAPClient) -> None:
+    """Issue 13 part 6: the mail-in-poll job (config/jobs.toml) runs one pass."""
+    from edrm.wiring.scheduler import run_job
+
+    mailbox.append("INBOX", message("[FIN-AP-INV] Invoice 12").as_bytes())
+    assert run_job(world.runtime, "mail-in-poll").startswith("1 message(s) taken for filing")
+    assert _count(mailbox, "INBOX") == 0

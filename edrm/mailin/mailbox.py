@@ -1,4 +1,4 @@
-"""The IMAP mailbox poller behind `edrm mail poll` and the mail-in-poll job (IMAPClient).
+"""The IMAP mailbox poller behind `edrm mail poll` and the mail-in-poll job (`jobs`; IMAPClient).
 
 One pass reads every message in `mail_imap_folder`, oldest first, and for each: stores it
 (`receive.store`, committed), then moves it to `mail_imap_filed_folder`; a message from
@@ -130,10 +130,3 @@ def _refuse(
         return
     _move(client, uid, settings.mail_imap_refused_folder)
     result.refused += 1
-
-
-def scheduled_poll(runtime: Runtime) -> str:
-    """The mail-in-poll job: one pass, when a mailbox is configured."""
-    if not runtime.settings.mail_imap_host:
-        return "skipped: no mailbox configured (mail_imap_host)"
-    return poll(runtime).summary()
