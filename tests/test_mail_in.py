@@ -348,3 +348,18 @@ def test_the_capture_address_must_be_one_plain_address(settings_overrides: dict[
     for bad in ("records+FIN@dept.gov.uk", "a@b.c, d@e.f", "records"):
         with pytest.raises(SettingsError, match="mail_capture_address"):
             load_settings({**settings_overrides, "mail_capture_address": bad}, environ={})
+
+
+def test_a_message_is_committed_with_its_log_synced_before_it_is_acknowledged(
+    runtime: Runtime,
+) -> None:
+    """Issue 13 part 6: on SQLite (WAL, synchronous=NORMAL elsewhere) the storing commit is
+    made at synchronous=FULL, so a power cut cannot undo what a 250 promised."""
+    from edrm.mailin.receive import durable_unit
+
+    if runtime.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL's commits are durable as they are")
+    with durable_unit(runtime) as s:
+        assert s.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL
+    with runtime.uow() as s:
+        assert s.execute(text("PRAGMA synchronous")).scalar() == 1  # NORMAL again

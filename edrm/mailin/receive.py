@@ -14,6 +14,8 @@ receipt key (its sender and Message-ID) and is recognised, not filed twice.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -85,7 +87,7 @@ def store(runtime: Runtime, received: Received) -> Stored:
     # unchanged) each file it.
     key = f"{username} {receipt_key(headers, received.raw)}"[:500]
     try:
-        with runtime.uow() as session:
+        with durable_unit(runtime) as session:
             return _store(runtime, session, received, headers, key)
     except IntegrityError:
         # The same message stored at the same moment by another connection or poller.
@@ -94,6 +96,35 @@ def store(runtime: Runtime, received: Received) -> Stored:
         if again is None:
             raise
         return again
+
+
+@contextmanager
+def durable_unit(runtime: Runtime) -> Iterator[Session]:
+    """A unit of work whose commit is on disk once it returns. PostgreSQL's commits are; an
+    SQLite database in WAL mode at synchronous=NORMAL (edrm.db) syncs its log only at
+    checkpoints, so a power cut could undo a commit a 250 had promised: this one commit is
+    made at synchronous=FULL (the log synced at the commit)."""
+    if runtime.engine.dialect.name != "sqlite":
+        with runtime.uow() as session:
+            yield session
+        return
+    with runtime.engine.connect() as connection:
+        raw = connection.connection.dbapi_connection  # outside any transaction: SQLite
+        assert raw is not None  # changes the level only there
+        raw.execute("PRAGMA synchronous=FULL")
+        try:
+            session = runtime.sessions(bind=connection)
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+            finally:
+                session.close()
+        finally:
+            connection.rollback()
+            raw.execute("PRAGMA synchronous=NORMAL")
 
 
 def _taken_before(session: Session, key: str) -> Stored | None:
