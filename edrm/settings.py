@@ -75,6 +75,22 @@ class Settings:
     audit_tsa_url: str = ""
     audit_tsa_ca_file: str = ""
     config_dir: Path = field(default=DEFAULT_CONFIG_DIR)
+    # issue 13 part 6: e-mail in
+    mail_capture_address: str = ""
+    mail_listen_host: str = "127.0.0.1"
+    mail_listen_port: int = 2525
+    mail_max_message_mb: int = 50
+    mail_imap_host: str = ""
+    mail_imap_port: int = 993
+    mail_imap_ssl: bool = True
+    mail_imap_user: str = ""
+    mail_imap_password: str = ""
+    mail_imap_folder: str = "INBOX"
+    mail_imap_filed_folder: str = "edrm-filed"
+    mail_imap_refused_folder: str = "edrm-refused"
+    mail_reply_smtp_host: str = ""
+    mail_reply_smtp_port: int = 25
+    mail_reply_from: str = ""
 
     @property
     def db_url(self) -> str:
@@ -195,6 +211,21 @@ def _validate(values: dict[str, Any]) -> None:
         raise SettingsError("setting 'database_url': only sqlite and postgresql URLs are supported")
 
 
+def _validate_mail_in(values: dict[str, Any]) -> None:
+    """issue 13 part 6: e-mail in."""
+    for key in ("mail_listen_port", "mail_imap_port", "mail_reply_smtp_port"):
+        if not 1 <= values[key] <= 65535:
+            raise SettingsError(f"setting {key!r}: must be between 1 and 65535")
+    if values["mail_max_message_mb"] <= 0:
+        raise SettingsError("setting 'mail_max_message_mb': must be greater than 0")
+    address = values["mail_capture_address"]
+    if address and (address.count("@") != 1 or "+" in address or " " in address):
+        raise SettingsError(
+            "setting 'mail_capture_address': give one address such as records@dept.gov.uk"
+            " (without a +tag)"
+        )
+
+
 def _file_type(default: Any) -> Any:
     """What edrm.toml may hold for a setting with this default (a path is written as text)."""
     return str if isinstance(default, Path) else type(default)
@@ -282,6 +313,7 @@ def load_settings(
         if key != "config_dir":
             values[key] = _coerce(key, raw, from_env=False)
     _validate(values)
+    _validate_mail_in(values)
     values["log_level"] = values["log_level"].upper()
     return Settings(**values)
 

@@ -25,6 +25,7 @@ from edrm.cli import (
     holds,
     ingest,
     leavers,
+    mail,
     people,
     retention,
     search,
@@ -60,6 +61,7 @@ COMMANDS: tuple[click.Command, ...] = (
     ingest.ingest,
     ingest.triage,
     ingest.quarantine_list,
+    mail.mail,
     classifier.classifier,
     search.search,
     # retention

@@ -14,6 +14,7 @@ from edrm.documents.filing import filing_classes, folder_needed, open_folders
 from edrm.documents.service import declare_record, note_view, open_content
 from edrm.errors import GoneError, RefusedError
 from edrm.ingest.pipeline import document_ingest_view
+from edrm.mailin.view import attached_to, sent_by_email
 from edrm.web import document_changes
 from edrm.web.auth import login_required, principal
 from edrm.web.forms import ActionForm
@@ -44,6 +45,8 @@ def show(document_id: int) -> str:
         breadcrumbs=document.node.path() if document.node else [],
         history=history,
         ingest=document_ingest_view(session, document, who),
+        sent=sent_by_email(session, document, who),
+        attached_to=attached_to(session, document, who),
         similar=_similar(document.id),
         can_change=can_change,
         holds=holds_on(session, document),

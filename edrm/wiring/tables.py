@@ -14,6 +14,7 @@ from edrm.ingest.models import (
     IngestJob,
 )
 from edrm.job_lock import JobLock
+from edrm.mailin.models import Transmission
 from edrm.outbox import OutboxEntry
 from edrm.people.models import Group, User
 from edrm.people.sessions import SignInSession
@@ -87,6 +88,7 @@ __all__ = [
     "SystemState",
     "Transfer",
     "TransferItem",
+    "Transmission",
     "User",
     "WebhookAttempt",
     "WebhookDelivery",
