@@ -15,7 +15,7 @@ from edrm.ingest.models import (
 )
 from edrm.job_lock import JobLock
 from edrm.outbox import OutboxEntry
-from edrm.people.models import Group, User
+from edrm.people.models import Group, OidcIdentity, User
 from edrm.people.sessions import SignInSession
 from edrm.people.throttle import SignInFailure, SignInLock
 from edrm.people.tokens import ApiToken
@@ -73,6 +73,7 @@ __all__ = [
     "Leaver",
     "LegalHold",
     "LegalHoldItem",
+    "OidcIdentity",
     "OutboxEntry",
     "Profile",
     "RecordRetention",

@@ -1,0 +1,48 @@
+"""The configured single sign-on (issue 13 part 1) as the pages see it, and the sign-out that
+goes through the provider for a session that came from it (RP-initiated sign-out)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, current_app, session, url_for
+
+from edrm.people.oidc_provider import Provider
+from edrm.people.sso import SsoPolicy, policy_for, provider_config_for
+from edrm.settings import Settings
+
+EXTENSION = "edrm_sso"
+#: Where a signed-in session keeps the ID token it came with (the sign-out hint).
+ID_TOKEN = "oidc_id_token"
+
+
+@dataclass(frozen=True)
+class Sso:
+    """The configured provider and the policy its claims are read by (in app.extensions)."""
+
+    provider: Provider
+    policy: SsoPolicy
+    name: str
+
+
+def install(app: Flask, settings: Settings) -> None:
+    """Build the provider when SSO is on (the claim mapping is checked now, at start-up)."""
+    policy = policy_for(settings)
+    if settings.sso_on:
+        provider = Provider(provider_config_for(settings))
+        app.extensions[EXTENSION] = Sso(provider, policy, settings.oidc_provider_name)
+
+
+def configured() -> Sso | None:
+    sso: Sso | None = current_app.extensions.get(EXTENSION)
+    return sso
+
+
+def end_session_url() -> str | None:
+    """Where signing out sends a session that came from the provider, or None for a session
+    that did not (or a provider that offers no end_session_endpoint)."""
+    sso = configured()
+    id_token = session.get(ID_TOKEN)
+    if sso is None or not isinstance(id_token, str):
+        return None
+    return sso.provider.end_session_url(id_token, url_for("auth.sign_in", _external=True))
