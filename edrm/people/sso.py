@@ -143,15 +143,13 @@ def _account_for(
             email=verdict.email,
         )
     taken = session.scalar(select(OidcIdentity).where(OidcIdentity.user_id == existing.id))
-    if taken is not None or existing.is_service or existing.username in policy.break_glass:
-        _refuse(
-            session,
-            f"the account name {verdict.username} is already used by another account",
-            None,
-            verdict.username,
-            subject,
-            address,
-        )
+    reason = ""
+    if existing.username in policy.break_glass:
+        reason = f"the account {existing.username} is kept for emergencies and signs in only with its password"
+    elif taken is not None or existing.is_service:
+        reason = f"the account name {verdict.username} is already used by another account"
+    if reason:
+        _refuse(session, reason, None, verdict.username, subject, address)
     return existing
 
 
