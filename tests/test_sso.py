@@ -11,6 +11,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -23,6 +24,7 @@ from sqlalchemy import select
 from edrm import audit, clock
 from edrm.people.models import OidcIdentity, User
 from edrm.people.oidc_provider import Provider, ProviderConfig, SsoRefusal
+from edrm.settings import SettingsError, load_settings
 from edrm.wiring import Runtime
 from tests.conftest import create_app_for_tests, sign_in
 from tests.oidc_provider import OpenIdProvider, running_provider
@@ -298,3 +300,23 @@ def test_a_break_glass_account_never_signs_in_through_the_provider(
         assert failed.object_id == "admin" and failed.details["method"] == "oidc"
     finally:
         app.extensions["edrm"].close()
+
+
+# --- settings ----------------------------------------------------------------------------------
+
+
+def test_passwords_cannot_be_switched_off_without_single_sign_on() -> None:
+    with pytest.raises(SettingsError, match="local_passwords"):
+        load_settings({"local_passwords": False}, environ={})
+
+
+def test_a_wrong_role_mapping_stops_the_app_at_start(settings_overrides: dict[str, Any]) -> None:
+    with pytest.raises(SettingsError, match="oidc_role_map: unknown role 'overlord'"):
+        create_app_for_tests({**settings_overrides, "oidc_role_map": "Edrm.User=overlord"})
+
+
+def test_the_client_secret_is_read_from_the_file_the_environment_names(tmp_path: Path) -> None:
+    secret = tmp_path / "oidc_secret"
+    secret.write_text("from-the-secret-store\n")
+    env = {"EDRM_OIDC_CLIENT_SECRET_FILE": str(secret)}
+    assert load_settings(environ=env).oidc_client_secret == "from-the-secret-store"

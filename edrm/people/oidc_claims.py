@@ -74,7 +74,13 @@ def names(text: str) -> frozenset[str]:
 
 
 def parse_role_map(text: str) -> dict[str, Role]:
-    return {value: Role.parse(role) for value, role in pairs(text, "oidc_role_map").items()}
+    try:
+        return {value: Role.parse(role) for value, role in pairs(text, "oidc_role_map").items()}
+    except ValueError as exc:
+        message = str(exc)
+        raise ValueError(
+            message if "oidc_role_map" in message else f"oidc_role_map: {message}"
+        ) from None
 
 
 def username_from(value: str) -> str:

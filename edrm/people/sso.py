@@ -145,7 +145,10 @@ def _account_for(
     taken = session.scalar(select(OidcIdentity).where(OidcIdentity.user_id == existing.id))
     reason = ""
     if existing.username in policy.break_glass:
-        reason = f"the account {existing.username} is kept for emergencies and signs in only with its password"
+        reason = (
+            f"the account {existing.username} is kept for emergencies"
+            " and signs in only with its password"
+        )
     elif taken is not None or existing.is_service:
         reason = f"the account name {verdict.username} is already used by another account"
     if reason:

@@ -24,6 +24,7 @@ from edrm.web.runtime import (
     commit_request_session,
 )
 from edrm.web.sessions import ServerSideSessions
+from edrm.web.sso_session import build as build_sso
 from edrm.web.sso_session import install as install_sso
 from edrm.wiring import build_runtime
 from harvest.web import directory as web_directory
@@ -59,6 +60,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     overrides = dict(test_config or {})
     flask_overrides = overrides.pop("flask", {})
     settings = load_settings(overrides)
+    single_sign_on = build_sso(settings)
     runtime = build_runtime(settings)
 
     app = Flask(__name__)
@@ -111,7 +113,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     ):
         app.register_blueprint(module.bp)
     _register_area_pages(app)
-    install_sso(app, settings)
+    install_sso(app, single_sign_on)
 
     app.before_request(_before_request)
     app.before_request(auth.load_current_user)

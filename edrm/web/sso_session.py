@@ -25,12 +25,18 @@ class Sso:
     name: str
 
 
-def install(app: Flask, settings: Settings) -> None:
-    """Build the provider when SSO is on (the claim mapping is checked now, at start-up)."""
+def build(settings: Settings) -> Sso | None:
+    """The provider when SSO is on (the claim mapping is checked now, at start-up: a wrong
+    one stops the app with SettingsError naming the setting)."""
     policy = policy_for(settings)
-    if settings.sso_on:
-        provider = Provider(provider_config_for(settings))
-        app.extensions[EXTENSION] = Sso(provider, policy, settings.oidc_provider_name)
+    if not settings.sso_on:
+        return None
+    return Sso(Provider(provider_config_for(settings)), policy, settings.oidc_provider_name)
+
+
+def install(app: Flask, sso: Sso | None) -> None:
+    if sso is not None:
+        app.extensions[EXTENSION] = sso
 
 
 def configured() -> Sso | None:
