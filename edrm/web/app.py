@@ -25,6 +25,7 @@ from edrm.web.runtime import (
 )
 from edrm.web.sessions import ServerSideSessions
 from edrm.web.sso_session import build as build_sso
+from edrm.web.sso_session import form_origins
 from edrm.web.sso_session import install as install_sso
 from edrm.wiring import build_runtime
 from harvest.web import directory as web_directory
@@ -143,7 +144,8 @@ def _security_headers(response: Response) -> Response:
     response.headers.setdefault(
         "Content-Security-Policy",
         "default-src 'self'; img-src 'self' data:; style-src 'self'; "
-        f"script-src 'self' 'nonce-{nonce}'; frame-ancestors 'none'; form-action 'self'; "
+        f"script-src 'self' 'nonce-{nonce}'; frame-ancestors 'none'; "
+        f"form-action 'self'{form_origins()}; "
         "base-uri 'none'; object-src 'none'",
     )
     response.headers.setdefault("X-Content-Type-Options", "nosniff")

@@ -4,6 +4,7 @@ goes through the provider for a session that came from it (RP-initiated sign-out
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from flask import Flask, current_app, session, url_for
 
@@ -24,6 +25,13 @@ class Sso:
     policy: SsoPolicy
     name: str
 
+    @property
+    def origin(self) -> str:
+        """The provider's origin: the sign-out form's redirect goes there, so the pages' CSP
+        form-action must admit it (browsers check a form's redirects against it too)."""
+        parts = urlsplit(self.provider.config.issuer)
+        return f"{parts.scheme}://{parts.netloc}"
+
 
 def build(settings: Settings) -> Sso | None:
     """The provider when SSO is on (the claim mapping is checked now, at start-up: a wrong
@@ -37,6 +45,12 @@ def build(settings: Settings) -> Sso | None:
 def install(app: Flask, sso: Sso | None) -> None:
     if sso is not None:
         app.extensions[EXTENSION] = sso
+
+
+def form_origins() -> str:
+    """What the CSP's form-action admits beyond 'self'."""
+    sso = configured()
+    return f" {sso.origin}" if sso is not None else ""
 
 
 def configured() -> Sso | None:
