@@ -247,6 +247,24 @@ def test_an_id_token_meant_for_another_service_is_refused(provider: OpenIdProvid
         other.validate_id_token(token, "another-nonce")
 
 
+def test_an_id_token_not_signed_by_the_provider_is_refused(provider: OpenIdProvider) -> None:
+    """A token made in the test, right in every claim, signed with a key of the test's own
+    under the provider's key id: the provider's published key does not verify it."""
+    from joserfc import jwt
+    from joserfc.jwk import RSAKey
+
+    kid = requests.get(f"{provider.issuer}/jwks", timeout=5).json()["keys"][0].get("kid")
+    now = int(datetime.now(UTC).timestamp())
+    claims = {"iss": provider.issuer, "aud": "edrm", "sub": "ada-9", "iat": now, "exp": now + 60}
+    forged = jwt.encode(
+        {"alg": "RS256", **({"kid": kid} if kid else {})},
+        {**claims, "nonce": "n-1"},
+        RSAKey.generate_key(2048, parameters={"kid": kid} if kid else None),
+    )
+    with pytest.raises(SsoRefusal, match="signature on its answer is not valid"):
+        Provider(ProviderConfig(provider.issuer, "edrm", "x")).validate_id_token(forged, "n-1")
+
+
 def test_signing_out_of_an_sso_session_signs_out_at_the_provider(
     app: Flask, client: FlaskClient, provider: OpenIdProvider
 ) -> None:

@@ -138,10 +138,22 @@ class Provider:
             scope=self.config.scopes,
             redirect_uri=redirect_uri,
             code_challenge_method="S256",
-            token_endpoint_auth_method=(
-                "client_secret_basic" if self.config.client_secret else "none"
-            ),
+            token_endpoint_auth_method=self._auth_method(),
         )
+
+    def _auth_method(self) -> str:
+        """How the client proves itself at the token endpoint: HTTP Basic with the secret
+        unless the provider takes it only in the form; a public client (no secret): none."""
+        if not self.config.client_secret:
+            return "none"
+        offered = self.metadata().get("token_endpoint_auth_methods_supported")
+        if (
+            isinstance(offered, list)
+            and "client_secret_basic" not in offered
+            and "client_secret_post" in offered
+        ):
+            return "client_secret_post"
+        return "client_secret_basic"
 
     def authorization_url(self, redirect_uri: str) -> tuple[str, Pending]:
         """Where to send the browser, and what it must bring back."""
@@ -198,7 +210,7 @@ class Provider:
             raise SsoRefusal("the answer from the provider has expired: sign in again") from None
         except ClaimError as exc:
             raise SsoRefusal(_claim_reason(exc.claim)) from None
-        except BadSignatureError:
+        except (BadSignatureError, InvalidKeyIdError):
             raise SsoRefusal("the provider's signature on its answer is not valid") from None
         except (JoseError, ValueError):
             raise SsoRefusal("the provider's answer could not be read") from None

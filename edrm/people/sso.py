@@ -17,12 +17,13 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from edrm import audit, clock
+from edrm.errors import InvalidInputError
 from edrm.markings import Marking
 from edrm.people.models import OidcIdentity, User
 from edrm.people.oidc_claims import (
@@ -98,7 +99,6 @@ def sso_sign_in(
     linked = identity.user if identity is not None else None
     if isinstance(verdict, Refused):
         _refuse(session, verdict.reason, linked, verdict.username, subject, address)
-    assert isinstance(verdict, Admitted)
     user = linked or _account_for(session, verdict, policy, subject, address)
     if not user.active:
         _refuse(session, "your account here has been deactivated", user, "", subject, address)
@@ -133,15 +133,18 @@ def _account_for(
     """The account a subject seen for the first time signs in as: made now, or linked."""
     existing = find_user(session, verdict.username)
     if existing is None:
-        return add_sso_user(
-            session,
-            verdict.username,
-            verdict.role,
-            verdict.clearance,
-            groups=verdict.groups,
-            full_name=verdict.full_name,
-            email=verdict.email,
-        )
+        try:
+            return add_sso_user(
+                session,
+                verdict.username,
+                verdict.role,
+                verdict.clearance,
+                groups=verdict.groups,
+                full_name=verdict.full_name,
+                email=verdict.email,
+            )
+        except InvalidInputError as exc:  # a reserved or impossible account name
+            _refuse(session, f"no account can be made for you ({exc})", None, "", subject, address)
     taken = session.scalar(select(OidcIdentity).where(OidcIdentity.user_id == existing.id))
     reason = ""
     if existing.username in policy.break_glass:
@@ -187,7 +190,7 @@ def _refuse(
     named: str,
     subject: str,
     address: str,
-) -> None:
+) -> NoReturn:
     """Audit the refusal, end the person's sessions if they hold any, and raise."""
     ended = end_sessions(session, user.id) if user is not None else 0
     who = user.username if user is not None else (named or printable(subject))
