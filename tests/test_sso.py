@@ -217,6 +217,8 @@ def test_an_expired_id_token_is_refused(
         clock.set_clock(None)
     assert refused.status_code == 403 and "has expired" in refused.text
     assert not audit_entries(app.extensions["edrm"], "login")
+    [failed] = audit_entries(app.extensions["edrm"], "login.failed")
+    assert "has expired" in failed.details["reason"]
 
 
 def test_an_id_token_meant_for_another_service_is_refused(provider: OpenIdProvider) -> None:
