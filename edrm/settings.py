@@ -92,6 +92,30 @@ class Settings:
     mail_reply_smtp_port: int = 25
     mail_reply_from: str = ""
 
+    # issue 13 part 1: single sign-on (OpenID Connect); an empty oidc_issuer means SSO is off.
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
+    oidc_provider_name: str = "your organisation's account"
+    oidc_scopes: str = "openid profile email"
+    oidc_username_claim: str = "preferred_username"
+    oidc_email_claim: str = "email"
+    oidc_name_claim: str = "name"
+    oidc_role_claim: str = "roles"
+    oidc_role_map: str = ""
+    oidc_groups_claim: str = "groups"
+    oidc_group_map: str = ""
+    oidc_clearance_claim: str = ""
+    oidc_default_clearance: str = "OFFICIAL"
+    oidc_allowed_domains: str = ""
+    local_passwords: bool = True
+    break_glass_accounts: str = ""
+
+    @property
+    def sso_on(self) -> bool:
+        """Single sign-on is configured (an issuer is set)."""
+        return bool(self.oidc_issuer)
+
     @property
     def db_url(self) -> str:
         """The database URL in force: the configured one or SQLite in the data directory."""
@@ -206,6 +230,7 @@ def _validate(values: dict[str, Any]) -> None:
     tsa = values["audit_tsa_url"]
     if tsa and not tsa.startswith(("http://", "https://")):
         raise SettingsError("setting 'audit_tsa_url': use an http:// or https:// address")
+    _validate_sso(values)
     url = values["database_url"]
     if url and not url.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:")):
         raise SettingsError("setting 'database_url': only sqlite and postgresql URLs are supported")
@@ -223,6 +248,22 @@ def _validate_mail_in(values: dict[str, Any]) -> None:
         raise SettingsError(
             "setting 'mail_capture_address': give one address such as records@dept.gov.uk"
             " (without a +tag)"
+        )
+
+
+def _validate_sso(values: dict[str, Any]) -> None:
+    """Issue 13 part 1: what single sign-on needs (the claim mapping is checked when the app is
+    built, by `edrm.people.oidc_claims.mapping_from`)."""
+    issuer = values["oidc_issuer"]
+    if issuer:
+        local = issuer.startswith(("http://127.0.0.1", "http://localhost"))
+        if not (issuer.startswith("https://") or local):
+            raise SettingsError("setting 'oidc_issuer': use an https:// address")
+        if not values["oidc_client_id"]:
+            raise SettingsError("setting 'oidc_client_id' is needed when 'oidc_issuer' is set")
+    elif not values["local_passwords"]:
+        raise SettingsError(
+            "setting 'local_passwords' can be off only when single sign-on is on ('oidc_issuer')"
         )
 
 

@@ -71,6 +71,9 @@ GET: dict[str, dict[str, int]] = {
     },
     "api.search": EVERYONE_API,
     "auth.sign_in": PUBLIC,
+    # Issue 13 part 1: single sign-on, off in the estate: not found for anyone.
+    "sso.start": {"*": 404, ANON: 404},
+    "sso.callback": {"*": 404, ANON: 404},
     "directory.communities": EVERYONE,
     "directory.community": EVERYONE,
     "directory.edit": EVERYONE,

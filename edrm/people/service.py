@@ -25,6 +25,7 @@ from edrm.people.sessions import end_sessions
 
 __all__ = [
     "add_service_account",
+    "add_sso_user",
     "add_user",
     "change_access",
     "change_password",
@@ -110,6 +111,23 @@ def add_service_account(
     username = _free_username(session, username)
     facts = _AccountFacts(username, _role(role), _clearance(clearance), groups, full_name, email)
     return _create_account(session, facts, NO_PASSWORD, SERVICE, "", actor)
+
+
+def add_sso_user(
+    session: Session,
+    username: str,
+    role: Role,
+    clearance: Marking,
+    *,
+    groups: Iterable[str] = (),
+    full_name: str = "",
+    email: str = "",
+) -> User:
+    """A person made on their first sign-in through the OpenID provider (issue 13 part 1): no
+    password (they sign in only through the provider); audited as made by the system."""
+    username = _free_username(session, username)
+    facts = _AccountFacts(username, role, clearance, groups, full_name, email)
+    return _create_account(session, facts, NO_PASSWORD, PERSON, "", SYSTEM)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ locked-out account or from a locked-out address is refused before any password i
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -70,15 +71,21 @@ def sign_in(
     *,
     address: str = "",
     policy: ThrottlePolicy | None = None,
+    password_accounts: Collection[str] | None = None,
 ) -> SignInResult:
     """Check a sign-in attempt, in the caller's transaction (the caller commits it whatever the
-    answer, so failures count even when the response is an error)."""
+    answer, so failures count even when the response is an error). With `password_accounts`
+    (local passwords switched off), only those accounts may sign in with a password."""
     policy = policy or ThrottlePolicy()
     account, address = account_key(username), printable(address)
     lockout = throttle.current_lockout(session, account, address)
     if lockout is not None:
         return SignInResult(lockout=lockout)
-    user, reason = _check(session, account, password)
+    if password_accounts is not None and account not in password_accounts:
+        verify_unknown(password)  # the same time as any other attempt
+        user, reason = None, "passwords are switched off: sign in through single sign-on"
+    else:
+        user, reason = _check(session, account, password)
     if user is None:
         audit.record(
             session,
@@ -97,9 +104,25 @@ def sign_in(
     return SignInResult(user=user)
 
 
-def authenticate(session: Session, username: str, password: str) -> User | None:
+def password_accounts_for(settings: Settings) -> frozenset[str] | None:
+    """Who may sign in with a password: everyone (None), or only the break-glass accounts when
+    local passwords are switched off (issue 13 part 1)."""
+    if settings.local_passwords:
+        return None
+    return frozenset(
+        n.strip().lower() for n in settings.break_glass_accounts.split(",") if n.strip()
+    )
+
+
+def authenticate(
+    session: Session,
+    username: str,
+    password: str,
+    *,
+    password_accounts: Collection[str] | None = None,
+) -> User | None:
     """The user if the password is right (throttled and audited like any sign-in)."""
-    return sign_in(session, username, password).user
+    return sign_in(session, username, password, password_accounts=password_accounts).user
 
 
 def _check(session: Session, account: str, password: str) -> tuple[User | None, str]:

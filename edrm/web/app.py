@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 
 from edrm.people.passwords import use_hash_slots
 from edrm.settings import load_settings, secret_key
-from edrm.web import api, auth, documents, fileplan, health, home, ingest, search, tokens
+from edrm.web import api, auth, documents, fileplan, health, home, ingest, search, sso, tokens
 from edrm.web import help as help_pages
 from edrm.web.errors import register_error_handlers
 from edrm.web.params import BoundedIntConverter
@@ -24,6 +24,9 @@ from edrm.web.runtime import (
     commit_request_session,
 )
 from edrm.web.sessions import ServerSideSessions
+from edrm.web.sso_session import build as build_sso
+from edrm.web.sso_session import form_origins
+from edrm.web.sso_session import install as install_sso
 from edrm.wiring import build_runtime
 from harvest.web import directory as web_directory
 from harvest.web import leavers as web_leavers
@@ -58,6 +61,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     overrides = dict(test_config or {})
     flask_overrides = overrides.pop("flask", {})
     settings = load_settings(overrides)
+    single_sign_on = build_sso(settings)
     runtime = build_runtime(settings)
 
     app = Flask(__name__)
@@ -106,9 +110,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         search,
         tokens,
         api,
+        sso,
     ):
         app.register_blueprint(module.bp)
     _register_area_pages(app)
+    install_sso(app, single_sign_on)
 
     app.before_request(_before_request)
     app.before_request(auth.load_current_user)
@@ -138,7 +144,8 @@ def _security_headers(response: Response) -> Response:
     response.headers.setdefault(
         "Content-Security-Policy",
         "default-src 'self'; img-src 'self' data:; style-src 'self'; "
-        f"script-src 'self' 'nonce-{nonce}'; frame-ancestors 'none'; form-action 'self'; "
+        f"script-src 'self' 'nonce-{nonce}'; frame-ancestors 'none'; "
+        f"form-action 'self'{form_origins()}; "
         "base-uri 'none'; object-src 'none'",
     )
     response.headers.setdefault("X-Content-Type-Options", "nosniff")

@@ -22,10 +22,11 @@ from edrm.people.sessions import end_session, start_session
 from edrm.web.forms import ActionForm, SignInForm
 from edrm.web.runtime import db, rt
 from edrm.web.sessions import EdrmSession
+from edrm.web.sso_session import configured, end_session_url
 
 bp = Blueprint("auth", __name__)
 F = TypeVar("F", bound=Callable[..., Any])
-PUBLIC_ENDPOINTS = {"auth.sign_in", "health.healthz", "static"}
+PUBLIC_ENDPOINTS = {"auth.sign_in", "health.healthz", "static", "sso.start", "sso.callback"}
 NEXT_LIMIT = 2000
 
 
@@ -65,8 +66,15 @@ def client_address() -> str:
 
 def attempt_sign_in(username: str, password: str) -> signin.SignInResult:
     """One throttled, audited attempt; its record is committed whatever the answer will be."""
-    policy = signin.policy_for(rt().settings)
-    result = signin.sign_in(db(), username, password, address=client_address(), policy=policy)
+    settings = rt().settings
+    result = signin.sign_in(
+        db(),
+        username,
+        password,
+        address=client_address(),
+        policy=signin.policy_for(settings),
+        password_accounts=signin.password_accounts_for(settings),
+    )
     db().commit()
     return result
 
@@ -92,19 +100,27 @@ def safe_next(target: str | None) -> str:
 def sign_in() -> Any:
     form = SignInForm()
     failed = False
+    sso = configured()
+    page = {
+        "form": form,
+        "sso_name": sso.name if sso is not None else "",
+        "passwords": rt().settings.local_passwords,
+        "next": request.args.get("next", ""),
+    }
     if form.validate_on_submit():
         result = attempt_sign_in(form.username.data or "", form.password.data or "")
         if result.lockout is not None:
-            page = render_template("auth/sign_in.html", form=form, locked=result.lockout.message())
-            return page, 429, {"Retry-After": str(result.lockout.seconds_left())}
+            body = render_template("auth/sign_in.html", locked=result.lockout.message(), **page)
+            return body, 429, {"Retry-After": str(result.lockout.seconds_left())}
         if result.user is not None:
-            _begin_session(result.user)
+            begin_session(result.user)
             return redirect(safe_next(request.args.get("next")))
         failed = True
-    return render_template("auth/sign_in.html", form=form, failed=failed)
+    return render_template("auth/sign_in.html", failed=failed, **page)
 
 
-def _begin_session(user: User) -> None:
+def begin_session(user: User) -> None:
+    """A new server-side session for this person (any the browser held ends)."""
     assert isinstance(session, EdrmSession)
     if session.record_id is not None:
         end_session(db(), session.record_id)
@@ -116,11 +132,14 @@ def _begin_session(user: User) -> None:
 @bp.route("/sign-out", methods=["POST"])
 def sign_out() -> Response:
     form = ActionForm()
+    provider_sign_out = None
     if form.validate_on_submit() and g.get("user") is not None:
+        provider_sign_out = end_session_url()
         signin.sign_out(db(), g.user)
         db().commit()
     if isinstance(session, EdrmSession):
         session.finish()
     else:
         session.clear()
-    return redirect(url_for("auth.sign_in"))
+    # A session that came from the provider signs out there too (RP-initiated sign-out).
+    return redirect(provider_sign_out or url_for("auth.sign_in"))

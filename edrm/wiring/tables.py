@@ -16,7 +16,7 @@ from edrm.ingest.models import (
 from edrm.job_lock import JobLock
 from edrm.mailin.models import Transmission
 from edrm.outbox import OutboxEntry
-from edrm.people.models import Group, User
+from edrm.people.models import Group, OidcIdentity, User
 from edrm.people.sessions import SignInSession
 from edrm.people.throttle import SignInFailure, SignInLock
 from edrm.people.tokens import ApiToken
@@ -74,6 +74,7 @@ __all__ = [
     "Leaver",
     "LegalHold",
     "LegalHoldItem",
+    "OidcIdentity",
     "OutboxEntry",
     "Profile",
     "RecordRetention",
