@@ -75,6 +75,21 @@ class Settings:
     audit_tsa_url: str = ""
     audit_tsa_ca_file: str = ""
     config_dir: Path = field(default=DEFAULT_CONFIG_DIR)
+    # issue 13 part 5: e-mail out
+    mail_link_base_url: str = ""
+    mail_from: str = "edrm <edrm@localhost>"
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = True
+    smtp_timeout_seconds: int = 10
+    notify_api_key: str = ""
+    notify_template_id: str = ""
+    notify_digest_template_id: str = ""
+    notification_backoff_seconds: int = 60
+    notification_max_attempts: int = 8
+    notification_lease_seconds: int = 120
 
     @property
     def db_url(self) -> str:
@@ -190,9 +205,32 @@ def _validate(values: dict[str, Any]) -> None:
     tsa = values["audit_tsa_url"]
     if tsa and not tsa.startswith(("http://", "https://")):
         raise SettingsError("setting 'audit_tsa_url': use an http:// or https:// address")
+    _validate_mail(values)
     url = values["database_url"]
     if url and not url.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:")):
         raise SettingsError("setting 'database_url': only sqlite and postgresql URLs are supported")
+
+
+def _validate_mail(values: dict[str, Any]) -> None:
+    """issue 13 part 5: e-mail out."""
+    if not 1 <= values["smtp_port"] <= 65535:
+        raise SettingsError("setting 'smtp_port': must be between 1 and 65535")
+    for key in (
+        "smtp_timeout_seconds",
+        "notification_max_attempts",
+        "notification_lease_seconds",
+    ):
+        if values[key] <= 0:
+            raise SettingsError(f"setting {key!r}: must be greater than 0")
+    if values["notification_backoff_seconds"] < 0:
+        raise SettingsError("setting 'notification_backoff_seconds': must not be negative")
+    if values["notify_api_key"] and not values["notify_template_id"]:
+        raise SettingsError("setting 'notify_template_id' is needed with 'notify_api_key'")
+    if values["smtp_host"] and "@" not in values["mail_from"]:
+        raise SettingsError("setting 'mail_from': give an e-mail address, e.g. edrm@example.org")
+    base = values["mail_link_base_url"]
+    if base and not base.startswith(("http://", "https://")):
+        raise SettingsError("setting 'mail_link_base_url': use an http:// or https:// address")
 
 
 def _file_type(default: Any) -> Any:

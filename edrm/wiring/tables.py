@@ -14,6 +14,7 @@ from edrm.ingest.models import (
     IngestJob,
 )
 from edrm.job_lock import JobLock
+from edrm.notifications.models import Notification, NotificationPreference
 from edrm.outbox import OutboxEntry
 from edrm.people.models import Group, User
 from edrm.people.sessions import SignInSession
@@ -73,6 +74,8 @@ __all__ = [
     "Leaver",
     "LegalHold",
     "LegalHoldItem",
+    "Notification",
+    "NotificationPreference",
     "OutboxEntry",
     "Profile",
     "RecordRetention",
