@@ -15,6 +15,7 @@ log = logging.getLogger(__name__)
 DROP_FOLDER_POLL_SECONDS = 2.0
 INDEXER_POLL_SECONDS = 0.25
 WEBHOOK_POLL_SECONDS = 5.0
+NOTIFICATION_POLL_SECONDS = 5.0
 
 
 @dataclass
@@ -88,6 +89,19 @@ def start_background(runtime: Runtime) -> Background:
                 log.exception("webhook delivery pass failed")
 
     thread = threading.Thread(target=send_webhooks, name="webhooks", daemon=True)
+    background.threads.append(thread)
+    thread.start()
+
+    def send_notifications() -> None:
+        from edrm.notifications.delivery import deliver_due
+
+        while not background.stop.wait(NOTIFICATION_POLL_SECONDS):
+            try:
+                deliver_due(runtime)
+            except Exception:
+                log.exception("notification delivery pass failed")
+
+    thread = threading.Thread(target=send_notifications, name="notifications", daemon=True)
     background.threads.append(thread)
     thread.start()
     if runtime.settings.scheduler:
