@@ -34,9 +34,6 @@ from edrm.ingest.models import (
 )
 from edrm.ingest.types import DocumentMetadata, Reading, RejectedInputError, Suggestion
 from edrm.markings import Marking
-from edrm.notifications.kinds import TRIAGE_WAITING
-from edrm.notifications.outbox import notify
-from edrm.notifications.recipients import usernames_by_id
 from edrm.people.service import principal_for
 from edrm.storage import BlobStore
 
@@ -286,26 +283,6 @@ def _close_filed(
             "type": reading.sniffed.mime,
             "extension_mismatch": reading.sniffed.extension_mismatch,
         },
-    )
-    if code is None:
-        _tell_filer(session, document)
-
-
-def _tell_filer(session: Session, document: Document) -> None:
-    """A notification for the filer: the document waits on their triage list."""
-    filer = usernames_by_id(session, [document.filed_by_id]).get(document.filed_by_id or 0)
-    if filer is None:
-        return
-    notify(
-        session,
-        TRIAGE_WAITING,
-        [filer],
-        summary=(
-            "edrm could not file a document you uploaded by itself: it is on your triage "
-            "list. Choose where it belongs."
-        ),
-        link=f"/triage/{document.id}",
-        document_ids=[document.id],
     )
 
 
