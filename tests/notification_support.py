@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -74,6 +75,18 @@ def smtp_server() -> Iterator[Mailbox]:
 def mailbox(smtp_server: Mailbox) -> Mailbox:
     smtp_server.messages.clear()
     return smtp_server
+
+
+@pytest.fixture(name="settings_overrides")
+def smtp_settings(home: Path, database_url: str, smtp_server: Mailbox) -> dict[str, Any]:
+    """The test settings (see conftest) sending through the test's SMTP server."""
+    return {
+        "home": str(home),
+        "database_url": database_url,
+        "cookie_secure": False,
+        "secret_key": "test-secret-key",
+        **smtp_overrides(smtp_server),
+    }
 
 
 def smtp_overrides(box: Mailbox) -> dict[str, Any]:

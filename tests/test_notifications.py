@@ -8,7 +8,6 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from datetime import datetime, timedelta
-from typing import Any
 
 import pytest
 from sqlalchemy import update
@@ -31,28 +30,17 @@ from tests.notification_support import (
     give_everyone_an_address,
     mailbox,
     outbox,
-    smtp_overrides,
     smtp_server,
+    smtp_settings,
     text_of,
 )
 from tests.retention.disposal_helpers import with_records_management
 from tests.retention.disposal_world import queue_due
 
-__all__ = ["mailbox", "smtp_server"]
+__all__ = ["mailbox", "smtp_server", "smtp_settings"]
 
 # A real SMTP server; the outbox's SQL is the webhooks' pattern: one engine is enough.
 pytestmark = pytest.mark.sqlite_only
-
-
-@pytest.fixture
-def settings_overrides(home: Any, database_url: str, smtp_server: Mailbox) -> dict[str, Any]:
-    return {
-        "home": str(home),
-        "database_url": database_url,
-        "cookie_secure": False,
-        "secret_key": "test-secret-key",
-        **smtp_overrides(smtp_server),
-    }
 
 
 @pytest.fixture
