@@ -87,7 +87,7 @@ def test_the_notify_sender_sends_the_payload_with_the_digest_template_for_a_dige
 def test_a_notify_error_is_a_send_error_to_retry() -> None:
     settings = _settings(notify_api_key=FAKE_KEY, notify_template_id="tmpl-1")
     sender = NotifySender(settings, client=RecordingClient(APIError(message="service down")))
-    with pytest.raises(SendError, match="GOV.UK Notify"):
+    with pytest.raises(SendError, match=r"GOV\.UK Notify"):
         sender.send(MESSAGE)
 
 
