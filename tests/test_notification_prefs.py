@@ -49,7 +49,16 @@ def test_a_person_sets_which_emails_they_get_and_when_on_their_page(
         prefs = {k: (p.enabled, p.timing) for k, p in preferences_of(s, "clerk").items()}
     assert prefs["triage_waiting"] == (True, "immediate")
     assert prefs["hold_placed"] == (True, "digest")
-    assert prefs["review_due"][0] is False
+    assert prefs["plan_approval"][0] is False
+    assert prefs["review_due"][0] is True  # not offered to a civil servant: left as it was
+    assert "disposal review" not in page.text
+
+
+def test_records_managers_are_offered_review_emails(client: FlaskClient, world: World) -> None:
+    sign_in(client, "recman")
+    page = client.get("/account/notifications").text
+    assert 'value="review_due"' in page
+    assert 'value="interview_due"' not in page
 
 
 def test_the_tokens_page_links_to_the_notification_settings(

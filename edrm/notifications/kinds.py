@@ -23,6 +23,7 @@ class Kind:
     hint: str
     subject: str  # the e-mail's subject when sent on its own
     timing: str  # the default: immediately or in the daily digest
+    roles: tuple[str, ...] = ()  # who is ever sent it (the page offers it to them); () everyone
 
 
 KINDS: tuple[Kind, ...] = (
@@ -32,6 +33,7 @@ KINDS: tuple[Kind, ...] = (
         "Records management: records in the disposal queue that need a reviewer",
         "Records are waiting for your review",
         IMMEDIATE,
+        ("records_manager",),
     ),
     Kind(
         TRIAGE_WAITING,
@@ -46,6 +48,7 @@ KINDS: tuple[Kind, ...] = (
         "HR: leavers whose leaving date is near with no harvest interview held",
         "A knowledge harvest interview is due",
         IMMEDIATE,
+        ("hr",),
     ),
     Kind(
         PLAN_APPROVAL,
@@ -65,6 +68,11 @@ KINDS: tuple[Kind, ...] = (
 BY_NAME: dict[str, Kind] = {k.name: k for k in KINDS}
 NAMES: tuple[str, ...] = tuple(BY_NAME)
 TIMINGS: tuple[str, ...] = (IMMEDIATE, DIGEST)
+
+
+def kinds_for(role: str | None) -> tuple[Kind, ...]:
+    """The kinds a person of this role may be sent (the preferences page offers these)."""
+    return tuple(k for k in KINDS if not k.roles or role in k.roles)
 
 
 def kind(name: str) -> Kind:
