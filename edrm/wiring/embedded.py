@@ -35,6 +35,27 @@ class Background:
             thread.join(timeout=10)
 
 
+def _every(
+    background: Background,
+    name: str,
+    seconds: float,
+    work: Callable[[Runtime], Any],
+    runtime: Runtime,
+) -> None:
+    """A thread that runs one pass of `work` every `seconds` until the background stops."""
+
+    def loop() -> None:
+        while not background.stop.wait(seconds):
+            try:
+                work(runtime)
+            except Exception:
+                log.exception("%s pass failed", name)
+
+    thread = threading.Thread(target=loop, name=name, daemon=True)
+    background.threads.append(thread)
+    thread.start()
+
+
 def start_background(runtime: Runtime) -> Background:
     from edrm.ingest.dropfolder import DropFolder
     from edrm.ingest.worker import Worker
@@ -92,18 +113,9 @@ def start_background(runtime: Runtime) -> Background:
     background.threads.append(thread)
     thread.start()
 
-    def send_notifications() -> None:
-        from edrm.notifications.delivery import deliver_due
+    from edrm.notifications.delivery import deliver_due as send_notifications
 
-        while not background.stop.wait(NOTIFICATION_POLL_SECONDS):
-            try:
-                deliver_due(runtime)
-            except Exception:
-                log.exception("notification delivery pass failed")
-
-    thread = threading.Thread(target=send_notifications, name="notifications", daemon=True)
-    background.threads.append(thread)
-    thread.start()
+    _every(background, "notifications", NOTIFICATION_POLL_SECONDS, send_notifications, runtime)
     if runtime.settings.scheduler:
         from edrm.wiring.scheduler import start_scheduler
 
