@@ -9,16 +9,15 @@ only those each recipient may see when it is sent.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from edrm.documents.models import Document
 from edrm.notifications.kinds import HOLD_PLACED, REVIEW_DUE
 from edrm.notifications.outbox import MAX_DOCUMENTS, notify
-from edrm.notifications.recipients import usernames_by_id, usernames_with_role
+from edrm.notifications.recipients import usernames_with_role
 from edrm.people.models import User
 from edrm.people.roles import Role
 from retention.models import DisposalItem
@@ -67,39 +66,48 @@ def tell_reviewers(session: Session, item_ids: Sequence[int], *, overdue_days: i
     )
 
 
-def tell_owners_of_hold(session: Session, hold_id: int, covered: Select[int]) -> int:
-    """Tell each person who filed (or is named creator of) a record the hold covers."""
-    ids = covered.subquery()
-    rows = session.execute(
-        select(Document.id, Document.filed_by_id, Document.creator)
-        .where(Document.id.in_(select(ids.c[0])))
-        .order_by(Document.id)
+def _owners(session: Session, covered: Select[int]) -> list[tuple[int | None, str]]:
+    """(user id, username) of each person who filed, or is the named creator of, a covered
+    record: grouped in SQL, so a hold on a large folder reads one row per person."""
+    ids = select(covered.subquery().c[0])
+    filers = session.execute(
+        select(User.id, User.username)
+        .join(Document, Document.filed_by_id == User.id)
+        .where(Document.id.in_(ids))
+        .group_by(User.id, User.username)
     ).all()
-    filers = usernames_by_id(session, (filed_by for _id, filed_by, _creator in rows))
-    creators = {c for _id, _f, c in rows if c}
-    known = set(
-        session.scalars(select(User.username).where(User.username.in_(creators)))
-        if creators
-        else ()
-    )
-    mine: dict[str, list[int]] = defaultdict(list)
-    for document_id, filed_by, creator in rows:
-        people = {filers.get(filed_by) if filed_by is not None else None}
-        people.add(creator if creator in known else None)
-        for username in people - {None}:
-            mine[str(username)].append(document_id)
+    creators = session.execute(
+        select(User.id, User.username)
+        .join(Document, Document.creator == User.username)
+        .where(Document.id.in_(ids))
+        .group_by(User.id, User.username)
+    ).all()
+    return sorted({(uid, name) for uid, name in [*filers, *creators]}, key=lambda p: p[1])
+
+
+def tell_owners_of_hold(session: Session, hold_id: int, covered: Select[int]) -> int:
+    """Tell each person who filed (or is named creator of) a record the hold covers, listing
+    (up to MAX_DOCUMENTS of) their records."""
+    ids = select(covered.subquery().c[0])
     written = 0
-    for username, document_ids in sorted(mine.items()):
-        count = _plural(len(document_ids), "record", "records")
+    for user_id, username in _owners(session, covered):
+        theirs = and_(
+            Document.id.in_(ids),
+            or_(Document.filed_by_id == user_id, Document.creator == username),
+        )
+        count = session.scalar(select(func.count()).select_from(Document).where(theirs)) or 0
+        document_ids = session.scalars(
+            select(Document.id).where(theirs).order_by(Document.id).limit(MAX_DOCUMENTS)
+        ).all()
         written += notify(
             session,
             HOLD_PLACED,
             [username],
             summary=(
-                f"A legal hold (number {hold_id}) now covers {count} that you filed or "
-                "created. While it is in place they cannot be changed, moved or destroyed. "
-                "Keep everything relevant to it."
+                f"A legal hold (number {hold_id}) now covers {_plural(count, 'record', 'records')}"
+                " that you filed or created. While it is in place they cannot be changed, moved "
+                "or destroyed. Keep everything relevant to it."
             ),
-            document_ids=document_ids,
+            document_ids=list(document_ids),
         )
     return written
