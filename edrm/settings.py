@@ -116,6 +116,22 @@ class Settings:
         """Single sign-on is configured (an issuer is set)."""
         return bool(self.oidc_issuer)
 
+    # issue 13 part 5: e-mail out
+    mail_link_base_url: str = ""
+    mail_from: str = "edrm <edrm@localhost>"
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = True
+    smtp_timeout_seconds: int = 10
+    notify_api_key: str = ""
+    notify_template_id: str = ""
+    notify_digest_template_id: str = ""
+    notification_backoff_seconds: int = 60
+    notification_max_attempts: int = 8
+    notification_lease_seconds: int = 120
+
     @property
     def db_url(self) -> str:
         """The database URL in force: the configured one or SQLite in the data directory."""
@@ -231,6 +247,8 @@ def _validate(values: dict[str, Any]) -> None:
     if tsa and not tsa.startswith(("http://", "https://")):
         raise SettingsError("setting 'audit_tsa_url': use an http:// or https:// address")
     _validate_sso(values)
+
+    _validate_mail(values)
     url = values["database_url"]
     if url and not url.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:")):
         raise SettingsError("setting 'database_url': only sqlite and postgresql URLs are supported")
@@ -265,6 +283,28 @@ def _validate_sso(values: dict[str, Any]) -> None:
         raise SettingsError(
             "setting 'local_passwords' can be off only when single sign-on is on ('oidc_issuer')"
         )
+
+
+def _validate_mail(values: dict[str, Any]) -> None:
+    """issue 13 part 5: e-mail out."""
+    if not 1 <= values["smtp_port"] <= 65535:
+        raise SettingsError("setting 'smtp_port': must be between 1 and 65535")
+    for key in (
+        "smtp_timeout_seconds",
+        "notification_max_attempts",
+        "notification_lease_seconds",
+    ):
+        if values[key] <= 0:
+            raise SettingsError(f"setting {key!r}: must be greater than 0")
+    if values["notification_backoff_seconds"] < 0:
+        raise SettingsError("setting 'notification_backoff_seconds': must not be negative")
+    if values["notify_api_key"] and not values["notify_template_id"]:
+        raise SettingsError("setting 'notify_template_id' is needed with 'notify_api_key'")
+    if values["smtp_host"] and "@" not in values["mail_from"]:
+        raise SettingsError("setting 'mail_from': give an e-mail address, e.g. edrm@example.org")
+    base = values["mail_link_base_url"]
+    if base and not base.startswith(("http://", "https://")):
+        raise SettingsError("setting 'mail_link_base_url': use an http:// or https:// address")
 
 
 def _file_type(default: Any) -> Any:

@@ -1,8 +1,10 @@
 """Reminding HR of harvest interviews not yet held as a leaving date nears.
 
 The scheduled job (config/jobs.toml: `harvest.jobs:interview_reminders`) notes each such
-leaver once a day in the audit trail (action `harvest.reminder`, with no HR-only detail) and
-returns a one-line summary; HR's leavers dashboard shows the same list live.
+leaver once a day in the audit trail (action `harvest.reminder`, with no HR-only detail),
+e-mails HR about them (a notification of kind `interview_due`: `harvest.notices`; this used to
+be only the log line) and returns a one-line summary; HR's leavers dashboard shows the same
+list live.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from edrm.audit import SYSTEM_ACTOR, AuditEvent
 from harvest.leavers import interviews_not_held, plan_of, username_of
 from harvest.loader import HarvestConfig
 from harvest.models import Leaver
+from harvest.notices import tell_hr_interview_due
 from harvest.risk import today_date
 
 
@@ -78,6 +81,9 @@ def send_reminders(session: Session, config: HarvestConfig, *, today: date | Non
                 "leaver",
                 r.username,
                 {"leaving_date": r.leaving_date.isoformat(), "days_left": r.days_left},
+            )
+            tell_hr_interview_due(
+                session, r.username, r.leaving_date, r.days_left, has_plan=r.has_plan
             )
     if not due:
         return "no harvest interviews overdue"

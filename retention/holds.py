@@ -34,6 +34,7 @@ from edrm.ids import id_from_text
 from edrm.saved_searches import SavedSearch
 from edrm.webhooks.outbox import HOLD_LIFTED, HOLD_PLACED, enqueue
 from retention.models import LegalHold, LegalHoldItem
+from retention.notices import tell_owners_of_hold
 from search.base import MAX_PAGE_DEPTH, MAX_PER_PAGE, SearchBackend, SearchQuery
 
 #: How a query hold names a saved search instead of words: "saved:<id or name>".
@@ -400,6 +401,7 @@ def place_hold(
         HOLD_PLACED,
         {"hold": hold.id, "scope": scope, "documents": details["documents"]},
     )
+    tell_owners_of_hold(session, hold.id, hold_document_ids(session, hold.id))
     return hold
 
 

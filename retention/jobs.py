@@ -19,6 +19,7 @@ from edrm.access import SYSTEM
 from edrm.runtime import Runtime
 from retention.execution import execute_approved
 from retention.models import DisposalItem
+from retention.notices import tell_reviewers
 from retention.schedule import ensure_schedule
 from retention.sweep import sweep
 
@@ -40,7 +41,8 @@ def nightly_sweep(rt: Runtime) -> str:
 
 
 def review_reminders(rt: Runtime) -> str:
-    """Count pending queue items waiting longer than REMINDER_AFTER, by class and stage."""
+    """Count pending queue items waiting longer than REMINDER_AFTER, by class and stage, and
+    e-mail the records managers about them (a notification, once a day at most)."""
     cutoff = clock.now() - REMINDER_AFTER
     with rt.uow() as session:
         rows = session.execute(
@@ -55,6 +57,12 @@ def review_reminders(rt: Runtime) -> str:
             {"class_code": c, "stage": s, "count": n} for c, s, n in rows
         ]
         total = sum(g["count"] for g in groups)
+        overdue_ids = session.scalars(
+            select(DisposalItem.id)
+            .where(DisposalItem.status == "pending", DisposalItem.queued_at < cutoff)
+            .order_by(DisposalItem.queued_at, DisposalItem.id)
+        ).all()
+        told = tell_reviewers(session, overdue_ids, overdue_days=REMINDER_AFTER.days)
         audit.record(
             session,
             SYSTEM.username,
@@ -64,8 +72,11 @@ def review_reminders(rt: Runtime) -> str:
             {"overdue": total, "after_days": REMINDER_AFTER.days, "groups": groups},
         )
     detail = "; ".join(f"{g['class_code']} stage {g['stage']}: {g['count']}" for g in groups)
-    message = f"{total} item(s) waiting more than {REMINDER_AFTER.days} days for review ({detail})"
-    log.warning("review reminder: %s", message)
+    message = (
+        f"{total} item(s) waiting more than {REMINDER_AFTER.days} days for review ({detail}); "
+        f"{told} reviewer(s) notified"
+    )
+    log.info("review reminder: %s", message)
     return message
 
 

@@ -41,6 +41,7 @@ from edrm.webhooks.outbox import DISPOSAL_DUE, enqueue
 from retention.holds import held_document_ids
 from retention.models import OPEN_STATUSES, DisposalItem, RecordRetention, RetentionRule
 from retention.node_facts import NodeFacts, node_facts
+from retention.notices import tell_reviewers
 from retention.recompute import PERMANENT, recompute
 from retention.schedule import fy_start_month
 from retention.sweep_sql import (
@@ -141,6 +142,7 @@ def sweep(session: Session, *, as_of: date, actor: Principal) -> SweepResult:
                 "last_item": queued[-1],
             },
         )
+        tell_reviewers(session, queued)
     return result
 
 

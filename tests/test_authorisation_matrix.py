@@ -144,6 +144,8 @@ GET: dict[str, dict[str, int]] = {
     "search.page": EVERYONE,
     # Issue 13 part 2: each person's own API tokens; the legal holds on the API (records).
     "tokens.index": EVERYONE,
+    # Issue 13 part 5: each person's own notification e-mail settings.
+    "notifications.index": EVERYONE,
     "retention_api.api_holds": {"*": 403, "records_manager": 200, "administrator": 200, ANON: 401},
     # civil_servant_low's saved search: run for them (a redirect to the search), 404 for others.
     "search.run_saved": {"*": 404, "civil_servant:low": 302, ANON: 302},
@@ -204,6 +206,8 @@ POST: dict[str, dict[str, int]] = {
     # is revoked by them or an administrator and is not found for anyone else.
     "tokens.create": {"*": 400, ANON: 302},
     "tokens.revoke": {"*": 404, "civil_servant:low": 302, "administrator": 302, ANON: 302},
+    # Issue 13 part 5: saving one's own notification settings (the empty form: all off).
+    "notifications.save": SIGNED_IN_MAY,
 }
 
 #: Parameters that differ for one endpoint (the skill routes name the skill's owner).

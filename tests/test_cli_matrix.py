@@ -226,6 +226,11 @@ EXPECTED: dict[str, dict[str, Any]] = {
     "webhook deliveries": ADMIN_ONLY,
     "webhook list": ADMIN_ONLY,
     "webhook remove": ADMIN_ONLY,
+    # Issue 13 part 5: everyone's own notification settings; the outbox is administrators'.
+    "notifications digest": ADMIN_ONLY,
+    "notifications list": ADMIN_ONLY,
+    "notifications prefs": EVERYONE,
+    "notifications send-due": ADMIN_ONLY,
 }
 ARGS: dict[str, Args] = {
     "audit log": fixed("audit", "log"),
@@ -344,6 +349,10 @@ ARGS: dict[str, Args] = {
     "webhook deliveries": fixed("webhook", "deliveries"),
     "webhook list": fixed("webhook", "list"),
     "webhook remove": lambda e, who, tmp: ["webhook", "remove", str(_new_webhook(e))],
+    "notifications digest": fixed("notifications", "digest"),
+    "notifications list": fixed("notifications", "list", "--json"),
+    "notifications prefs": fixed("notifications", "prefs", "--digest", "hold_placed", "--json"),
+    "notifications send-due": fixed("notifications", "send-due"),
 }
 
 

@@ -42,7 +42,7 @@ def user() -> None:
     "--group", "groups", multiple=True, help="A group the person belongs to (repeatable)."
 )
 @click.option("--full-name", default="", help="The person's name as shown.")
-@click.option("--email", default="")
+@click.option("--email", default="", help="Where notification e-mails go.")
 @click.option("--unit", default="", help="Organisational unit.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @friendly_errors

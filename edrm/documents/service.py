@@ -26,6 +26,7 @@ from edrm.access import (
 from edrm.documents import guards
 from edrm.documents.filenames import safe_filename, title_from_filename
 from edrm.documents.models import Document, DocumentVersion
+from edrm.documents.notices import tell_filer_of_triage
 from edrm.errors import GoneError, InvalidInputError, NotFoundError, RefusedError
 from edrm.fileplan.models import FilePlanNode
 from edrm.markings import Marking
@@ -210,6 +211,8 @@ def create_document(
     )
     if node is not None:
         _notify(session, DOCUMENT_FILED, document, actor)
+    else:
+        tell_filer_of_triage(session, document)
     return document
 
 

@@ -15,7 +15,19 @@ from werkzeug.wrappers import Response
 
 from edrm.people.passwords import use_hash_slots
 from edrm.settings import load_settings, secret_key
-from edrm.web import api, auth, documents, fileplan, health, home, ingest, search, sso, tokens
+from edrm.web import (
+    api,
+    auth,
+    documents,
+    fileplan,
+    health,
+    home,
+    ingest,
+    notifications,
+    search,
+    sso,
+    tokens,
+)
 from edrm.web import help as help_pages
 from edrm.web.errors import register_error_handlers
 from edrm.web.params import BoundedIntConverter
@@ -109,6 +121,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         ingest,
         search,
         tokens,
+        notifications,
         api,
         sso,
     ):

@@ -15,6 +15,7 @@ log = logging.getLogger(__name__)
 DROP_FOLDER_POLL_SECONDS = 2.0
 INDEXER_POLL_SECONDS = 0.25
 WEBHOOK_POLL_SECONDS = 5.0
+NOTIFICATION_POLL_SECONDS = 5.0
 
 
 @dataclass
@@ -32,6 +33,27 @@ class Background:
                 log.exception("shutting down a background service failed")
         for thread in self.threads:
             thread.join(timeout=10)
+
+
+def _every(
+    background: Background,
+    name: str,
+    seconds: float,
+    work: Callable[[Runtime], Any],
+    runtime: Runtime,
+) -> None:
+    """A thread that runs one pass of `work` every `seconds` until the background stops."""
+
+    def loop() -> None:
+        while not background.stop.wait(seconds):
+            try:
+                work(runtime)
+            except Exception:
+                log.exception("%s pass failed", name)
+
+    thread = threading.Thread(target=loop, name=name, daemon=True)
+    background.threads.append(thread)
+    thread.start()
 
 
 def start_background(runtime: Runtime) -> Background:
@@ -90,6 +112,10 @@ def start_background(runtime: Runtime) -> Background:
     thread = threading.Thread(target=send_webhooks, name="webhooks", daemon=True)
     background.threads.append(thread)
     thread.start()
+
+    from edrm.notifications.delivery import deliver_due as send_notifications
+
+    _every(background, "notifications", NOTIFICATION_POLL_SECONDS, send_notifications, runtime)
     if runtime.settings.scheduler:
         from edrm.wiring.scheduler import start_scheduler
 

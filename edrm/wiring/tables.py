@@ -15,6 +15,7 @@ from edrm.ingest.models import (
 )
 from edrm.job_lock import JobLock
 from edrm.mailin.models import Transmission
+from edrm.notifications.models import Notification, NotificationPreference
 from edrm.outbox import OutboxEntry
 from edrm.people.models import Group, OidcIdentity, User
 from edrm.people.sessions import SignInSession
@@ -74,6 +75,8 @@ __all__ = [
     "Leaver",
     "LegalHold",
     "LegalHoldItem",
+    "Notification",
+    "NotificationPreference",
     "OidcIdentity",
     "OutboxEntry",
     "Profile",

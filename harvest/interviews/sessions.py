@@ -18,6 +18,7 @@ from edrm.errors import InvalidInputError, NotFoundError, RefusedError
 from harvest.interviews.plans import PlanView, open_plan
 from harvest.leavers import approvals_of
 from harvest.models import HarvestPlan, HarvestSession
+from harvest.notices import ask_for_approval
 from harvest.risk import today_date
 
 MAX_ANSWER = 20_000
@@ -112,6 +113,7 @@ def record_session(
     row.updated_by = actor.username
     session.flush()
     _reset_approvals(session, plan, actor)
+    ask_for_approval(session, plan)
     audit.record(
         session,
         actor.username,
@@ -175,6 +177,7 @@ def _saved(
     session.flush()
     if changed:
         _reset_approvals(session, view.plan, actor)
+        ask_for_approval(session, view.plan)
     audit.record(
         session, actor.username, action, "harvest_plan", view.plan.id, {"session": row.id, **detail}
     )
