@@ -88,9 +88,6 @@ class Settings:
     mail_imap_folder: str = "INBOX"
     mail_imap_filed_folder: str = "edrm-filed"
     mail_imap_refused_folder: str = "edrm-refused"
-    mail_reply_smtp_host: str = ""
-    mail_reply_smtp_port: int = 25
-    mail_reply_from: str = ""
 
     # issue 13 part 1: single sign-on (OpenID Connect); an empty oidc_issuer means SSO is off.
     oidc_issuer: str = ""
@@ -256,7 +253,7 @@ def _validate(values: dict[str, Any]) -> None:
 
 def _validate_mail_in(values: dict[str, Any]) -> None:
     """issue 13 part 6: e-mail in."""
-    for key in ("mail_listen_port", "mail_imap_port", "mail_reply_smtp_port"):
+    for key in ("mail_listen_port", "mail_imap_port"):
         if not 1 <= values[key] <= 65535:
             raise SettingsError(f"setting {key!r}: must be between 1 and 65535")
     if values["mail_max_message_mb"] <= 0:

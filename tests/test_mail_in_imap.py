@@ -181,8 +181,9 @@ def _mail_settings(dovecot: Dovecot, replies: Replies) -> dict[str, Any]:
         "mail_imap_ssl": False,
         "mail_imap_user": USER,
         "mail_imap_password": PASSWORD,
-        "mail_reply_smtp_host": "127.0.0.1",
-        "mail_reply_smtp_port": replies.port,
+        "smtp_host": "127.0.0.1",
+        "smtp_port": replies.port,
+        "smtp_starttls": False,
     }
 
 

@@ -1,18 +1,19 @@
 """The answer to a polled message edrm will not file (the SMTP listener answers with a 550).
 
-Sent by plain SMTP through `mail_reply_smtp_host` (the department's internal relay) when it
-is set; otherwise the refusal is only logged. Never sent to a message that was itself
-automatic (a bounce, an out-of-office, a list: `Headers.auto_submitted`), to one without a
-sender, or to the capture address itself, so two robots cannot answer each other for ever.
+Sent from the capture address through the department's relay (`smtp_host`, the one
+notifications use: `edrm.smtp`) when it is set; otherwise the refusal is only logged. Never
+sent to a message that was itself automatic (a bounce, an out-of-office, a list:
+`Headers.auto_submitted`), to one without a sender, or to the capture address itself, so two
+robots cannot answer each other for ever.
 """
 
 from __future__ import annotations
 
 import logging
-import smtplib
 from email.message import EmailMessage
 from email.utils import make_msgid
 
+from edrm import smtp as relay
 from edrm.mailin.message import Headers, is_capture
 from edrm.settings import Settings
 
@@ -25,11 +26,11 @@ def refusal(settings: Settings, headers: Headers, reason: str) -> str:
     if not to or headers.auto_submitted or is_capture(to, settings.mail_capture_address):
         log.warning("mail: refused a message from <%s> (not answered): %s", to, reason)
         return "not answered"
-    if not settings.mail_reply_smtp_host:
+    if not relay.relay_configured(settings):
         log.warning("mail: refused a message from <%s> (no reply server set): %s", to, reason)
         return "logged"
     reply = EmailMessage()
-    sender = settings.mail_reply_from or settings.mail_capture_address
+    sender = settings.mail_capture_address
     reply["From"] = sender
     reply["To"] = to
     reply["Subject"] = f"Not filed: {headers.subject or '(no subject)'}"
@@ -43,8 +44,6 @@ def refusal(settings: Settings, headers: Headers, reason: str) -> str:
         f"{reason}.\n\nIf you should be able to file by e-mail, ask an administrator to put"
         " the address you sent it from on your edrm account, then send it again.\n"
     )
-    server = (settings.mail_reply_smtp_host, settings.mail_reply_smtp_port)
-    with smtplib.SMTP(*server, timeout=30) as smtp:
-        smtp.send_message(reply, from_addr=sender, to_addrs=[to])
+    relay.send(settings, reply, from_addr=sender, to_addrs=[to])
     log.warning("mail: refused a message from <%s> (answered): %s", to, reason)
     return "answered"

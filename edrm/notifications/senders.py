@@ -9,11 +9,11 @@ otherwise; delivery marks a notification sent only after that.
 from __future__ import annotations
 
 import smtplib
-import ssl
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 from typing import Any, Protocol
 
+from edrm import smtp as relay
 from edrm.notifications.message import Message
 from edrm.settings import Settings
 
@@ -46,14 +46,8 @@ class SmtpSender:
         return mail
 
     def send(self, message: Message) -> None:
-        s = self.settings
         try:
-            with smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout_seconds) as smtp:
-                if s.smtp_starttls:
-                    smtp.starttls(context=ssl.create_default_context())
-                if s.smtp_user:
-                    smtp.login(s.smtp_user, s.smtp_password)
-                smtp.send_message(self.email(message))
+            relay.send(self.settings, self.email(message))
         except (smtplib.SMTPException, OSError) as exc:
             raise SendError(f"{type(exc).__name__}: {exc}"[:500]) from None
 
