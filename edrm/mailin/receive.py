@@ -39,6 +39,7 @@ from edrm.mailin.message import (
 from edrm.mailin.models import Transmission
 from edrm.mailin.senders import account_sending
 from edrm.runtime import Runtime
+from edrm.unit_of_work import unit_of_work
 
 log = logging.getLogger(__name__)
 SOURCE = "mail"
@@ -113,15 +114,8 @@ def durable_unit(runtime: Runtime) -> Iterator[Session]:
         assert raw is not None  # changes the level only there
         raw.execute("PRAGMA synchronous=FULL")
         try:
-            session = runtime.sessions(bind=connection)
-            try:
+            with unit_of_work(lambda: runtime.sessions(bind=connection)) as session:
                 yield session
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
-            finally:
-                session.close()
         finally:
             connection.rollback()
             raw.execute("PRAGMA synchronous=NORMAL")
