@@ -18,6 +18,7 @@ from edrm import clock
 from edrm.notifications.delivery import deliver_due
 from edrm.notifications.kinds import DAILY_DIGEST
 from edrm.notifications.models import DIGEST, DIGESTED, IMMEDIATE, PENDING, Notification
+from edrm.notifications.outbox import pending
 from edrm.runtime import Runtime
 
 
@@ -35,21 +36,8 @@ def build_digests(rt: Runtime) -> int:
         for row in waiting:
             by_person[row.recipient].append(row)
         for username, items in by_person.items():
-            digest = Notification(
-                recipient=username,
-                kind=DAILY_DIGEST,
-                delivery=IMMEDIATE,
-                summary=f"{len(items)} notification(s) from the last day",
-                link="",
-                document_ids=[],
-                key="",
-                status=PENDING,
-                attempts=0,
-                next_attempt_at=now,
-                last_error="",
-                channel="",
-                created_at=now,
-            )
+            summary = f"{len(items)} notification(s) from the last day"
+            digest = pending(username, DAILY_DIGEST, IMMEDIATE, summary, now)
             session.add(digest)
             session.flush()
             for item in items:

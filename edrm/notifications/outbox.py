@@ -17,7 +17,7 @@ titled at sending time, for what the recipient may see then.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -60,26 +60,41 @@ def notify(
         if key and _recently(session, username, kind, key, now - KEY_WINDOW):
             continue
         session.add(
-            Notification(
-                recipient=username,
-                kind=kind,
-                delivery=timing,
-                summary=summary[:1000],
-                link=link,
-                document_ids=list(document_ids)[:MAX_DOCUMENTS],
-                key=key,
-                status=PENDING,
-                attempts=0,
-                next_attempt_at=now,
-                last_error="",
-                channel="",
-                created_at=now,
-            )
+            pending(username, kind, timing, summary, now, link=link, ids=document_ids, key=key)
         )
         written += 1
     if written:
         session.flush()
     return written
+
+
+def pending(
+    recipient: str,
+    kind: str,
+    delivery: str,
+    summary: str,
+    now: datetime,
+    *,
+    link: str = "",
+    ids: Iterable[int] = (),
+    key: str = "",
+) -> Notification:
+    """A notification waiting to be sent (or folded into a digest), never yet tried."""
+    return Notification(
+        recipient=recipient,
+        kind=kind,
+        delivery=delivery,
+        summary=summary[:1000],
+        link=link,
+        document_ids=list(ids)[:MAX_DOCUMENTS],
+        key=key,
+        status=PENDING,
+        attempts=0,
+        next_attempt_at=now,
+        last_error="",
+        channel="",
+        created_at=now,
+    )
 
 
 def _reachable(session: Session, username: str) -> bool:
