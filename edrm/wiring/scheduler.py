@@ -185,7 +185,8 @@ class LeadingScheduler:
     def shutdown(self, wait: bool = True) -> None:
         """Stop: the jobs (waiting for running ones when `wait`), then the lease, given up."""
         self._stop.set()
-        self._thread.join(timeout=self.every + 10)
+        if self._thread.is_alive():
+            self._thread.join(timeout=self.every + 10)
         with self._beat:
             self._follow(wait=wait)
         try:
