@@ -140,6 +140,23 @@ def test_a_waiting_candidate_takes_over_a_lease_that_ran_out(
     assert not _take(runtime, dead)  # the old holder, back, cannot renew what it lost
 
 
+def test_candidates_racing_for_a_free_lease_cannot_both_win(runtime: Runtime) -> None:
+    candidates = [Candidate() for _ in range(4)]
+    start = threading.Barrier(len(candidates))
+    won: list[bool] = []
+
+    def race(who: Candidate) -> None:
+        start.wait()
+        won.append(_take(runtime, who))
+
+    threads = [threading.Thread(target=race, args=(who,)) for who in candidates]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(won) == [False, False, False, True]
+
+
 def test_a_lease_given_up_is_free_at_once(runtime: Runtime) -> None:
     leader, waiting = Candidate(), Candidate()
     _take(runtime, leader)
