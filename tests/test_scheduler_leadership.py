@@ -1,7 +1,8 @@
 """Any number of schedulers, one leader: the lease in the database is taken, renewed, given up
 and taken over when it runs out; a new leader catches up missed runs once; a running job renews
 its lock and a killed job's lock runs out so the next run resumes it; and two real `edrm
-scheduler` processes, one killed with SIGKILL, hand over within the lease's bound.
+serve` and `edrm scheduler` processes, the leader killed with SIGKILL, hand over within the
+lease's bound.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -300,7 +302,15 @@ def test_scheduler_status_names_the_leader_and_each_jobs_last_run(
 # --- two real scheduler processes --------------------------------------------------------------
 
 
-def _start_scheduler(rt: Runtime, tmp: Path, name: str) -> subprocess.Popen[bytes]:
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _start(rt: Runtime, tmp: Path, name: str, *command: str) -> subprocess.Popen[bytes]:
+    """`edrm <command>` in a process of its own (lease 2 s, renewed every second; job locks of
+    3 s), its output in tmp/<name>.log."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("EDRM_")}
     env.update(
         EDRM_HOME=str(rt.settings.home),
@@ -310,12 +320,13 @@ def _start_scheduler(rt: Runtime, tmp: Path, name: str) -> subprocess.Popen[byte
         EDRM_SCHEDULER_LEASE_SECONDS="2",
         EDRM_SCHEDULER_RENEW_SECONDS="1",
         EDRM_SCHEDULER_JOB_LEASE_SECONDS="3",
+        EDRM_SERVICE_WORKERS="0",
         EDRM_TEST_JOB_MARK=str(tmp / "long-job-started-by"),
         PYTHONPATH=str(ROOT),
     )
     log = (tmp / f"{name}.log").open("wb")
     return subprocess.Popen(
-        [sys.executable, "-m", "edrm", "scheduler"], cwd=ROOT, env=env, stdout=log, stderr=log
+        [sys.executable, "-m", "edrm", *command], cwd=ROOT, env=env, stdout=log, stderr=log
     )
 
 
@@ -329,14 +340,18 @@ def _starters(tmp: Path) -> list[int]:
 def test_a_killed_leader_is_replaced_within_the_lease_and_its_killed_job_resumed(
     runtime: Runtime, tmp_path: Path
 ) -> None:
-    """Long: two `edrm scheduler` processes (lease 2 s, renewed every second; job locks of 3 s).
-    One leads and starts the long job, which it missed yesterday; the job's lock is renewed
-    while it runs. The leader is killed with SIGKILL: the other leads once the lease has run
-    out (never before), and once the killed job's lock has run out it runs the job again."""
+    """Long: an `edrm serve` (its embedded scheduler) and an `edrm scheduler` process (lease
+    2 s, renewed every second; job locks of 3 s). One leads and starts the long job, which it
+    missed yesterday; the job's lock is renewed while it runs. The leader is killed with
+    SIGKILL: the other leads once the lease has run out (never before), and once the killed
+    job's lock has run out it runs the job again."""
     with runtime.uow() as s:
         job_lock.seen(s, ["count", "wait", "long"])
         s.get_one(JobLock, "long").last_started_at = clock.now() - timedelta(days=1)
-    processes = [_start_scheduler(runtime, tmp_path, name) for name in ("a", "b")]
+    processes = [
+        _start(runtime, tmp_path, "serve", "serve", "--port", str(_free_port())),
+        _start(runtime, tmp_path, "scheduler", "scheduler"),
+    ]
     try:
         lease = _wait_for(lambda: _lease_if_held(runtime))
         leader = next(p for p in processes if p.pid == lease.pid)
