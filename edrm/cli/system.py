@@ -16,6 +16,8 @@ import multiprocessing
 import os
 import signal
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
@@ -132,29 +134,50 @@ def serve(host: str | None, port: int | None) -> None:
 
 @click.command("worker")
 @click.option("--processes", type=int, default=1, show_default=True, help="Worker processes.")
+@click.option(
+    "--scheduler",
+    "with_scheduler",
+    is_flag=True,
+    help="Also run a scheduler (of any number of schedulers, one leads and runs the jobs).",
+)
 @friendly_errors
-def worker(processes: int) -> None:
+def worker(processes: int, with_scheduler: bool) -> None:
     """Run ingest workers until stopped (Ctrl-C)."""
     logging.basicConfig(level=_settings().log_level, format=LOG_FORMAT)
     if processes < 1:
         raise CliError("--processes must be at least 1")
     ocr_each = max(1, (os.cpu_count() or 1) // processes)
-    if processes == 1:
-        _worker_process(ocr_each)
+    with _scheduler_beside(with_scheduler):
+        if processes == 1:
+            _worker_process(ocr_each)
+            return
+        children = [
+            multiprocessing.get_context("spawn").Process(target=_worker_process, args=(ocr_each,))
+            for _ in range(processes)
+        ]
+        for child in children:
+            child.start()
+        click.echo(f"edrm: {processes} ingest worker processes started (Ctrl-C stops)")
+        try:
+            for child in children:
+                child.join()
+        except KeyboardInterrupt:
+            for child in children:
+                child.terminate()
+
+
+@contextmanager
+def _scheduler_beside(on: bool) -> Iterator[None]:
+    """A scheduler in this process while the block runs (when `on`), its lease given up after."""
+    if not on:
+        yield
         return
-    children = [
-        multiprocessing.get_context("spawn").Process(target=_worker_process, args=(ocr_each,))
-        for _ in range(processes)
-    ]
-    for child in children:
-        child.start()
-    click.echo(f"edrm: {processes} ingest worker processes started (Ctrl-C stops)")
-    try:
-        for child in children:
-            child.join()
-    except KeyboardInterrupt:
-        for child in children:
-            child.terminate()
+    with runtime() as rt:
+        sched = start_scheduler(rt)
+        try:
+            yield
+        finally:
+            sched.shutdown(wait=False)
 
 
 def _worker_process(ocr_processes: int) -> None:
