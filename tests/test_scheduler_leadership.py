@@ -27,7 +27,7 @@ from edrm import clock, job_lock, leadership
 from edrm.job_lock import JobLock
 from edrm.leadership import Candidate, LeaderLease
 from edrm.runtime import Runtime
-from edrm.settings import DEFAULT_CONFIG_DIR
+from edrm.settings import DEFAULT_CONFIG_DIR, SettingsError, load_settings
 from edrm.wiring.scheduler import JobDefinition, LeadingScheduler, catch_up, run_job
 from tests import scheduler_jobs
 from tests.conftest import Cli
@@ -182,6 +182,21 @@ def test_a_leader_whose_lease_was_taken_over_stops_running_jobs(
         assert not scheduler.leading and scheduler.get_job("count") is None
     finally:
         scheduler.shutdown(wait=False)
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "expected"),
+    [
+        ("scheduler_renew_seconds", 30, "less than 'scheduler_lease_seconds'"),
+        ("scheduler_lease_seconds", 0, "greater than 0"),
+        ("scheduler_job_lease_seconds", 1, "at least 2"),
+    ],
+)
+def test_a_lease_setting_that_cannot_work_is_refused(
+    setting: str, value: int, expected: str
+) -> None:
+    with pytest.raises(SettingsError, match=expected):
+        load_settings({setting: value}, environ={})
 
 
 # --- catching up -------------------------------------------------------------------------------
