@@ -16,9 +16,10 @@ scheduler_renew_seconds.
 
 Crash story: a killed leader's lease runs out and a waiting scheduler leads; its jobs' locks
 run out within scheduler_job_lease_seconds (they are renewed only while the job runs) and the
-new leader resumes them. A leader that cannot reach the database steps down before its lease
-could have run out, so two leaders never run jobs at once for longer than a renewal. A clean
-stop gives the lease up at once.
+new leader resumes them. A leader whose renewal fails steps down once its lease may run out
+before the next beat; and were two ever to lead for a moment (a renewal hung for longer than
+the lease), each job's lock still lets a job run once. A clean stop stops the jobs (waiting
+for running ones in `edrm scheduler`), then gives the lease up at once.
 """
 
 from __future__ import annotations
