@@ -7,11 +7,13 @@ lease's bound.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -22,12 +24,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from edrm import clock, job_lock, leadership
 from edrm.job_lock import JobLock
 from edrm.leadership import Candidate, LeaderLease
 from edrm.runtime import Runtime
 from edrm.settings import DEFAULT_CONFIG_DIR, SettingsError, load_settings
+from edrm.wiring import build_runtime
 from edrm.wiring.scheduler import JobDefinition, LeadingScheduler, catch_up, run_job
 from tests import scheduler_jobs
 from tests.conftest import Cli
@@ -197,6 +201,37 @@ def test_a_lease_setting_that_cannot_work_is_refused(
 ) -> None:
     with pytest.raises(SettingsError, match=expected):
         load_settings({setting: value}, environ={})
+
+
+@pytest.mark.sqlite_only
+def test_a_leader_that_cannot_renew_steps_down_before_its_lease_runs_out(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    """The database is locked by another writer (SQLite: "database is locked" after the busy
+    timeout); the leader stops its jobs once its lease may run out before its next beat."""
+    settings = dataclasses.replace(
+        runtime.settings,
+        sqlite_busy_timeout_ms=100,
+        scheduler_lease_seconds=2,
+        scheduler_renew_seconds=1,
+    )
+    rt = build_runtime(settings)
+    scheduler = LeadingScheduler(rt)
+    blocker = sqlite3.connect(make_url(settings.database_url).database or "", timeout=5)
+    try:
+        scheduler.step()
+        assert scheduler.leading
+        blocker.execute("BEGIN IMMEDIATE")
+        scheduler.step()  # fails, but the lease has over a beat to run: keeps leading
+        assert scheduler.leading
+        time.sleep(1.0)
+        scheduler.step()
+        assert not scheduler.leading
+    finally:
+        blocker.rollback()
+        blocker.close()
+        scheduler.shutdown(wait=False)
+        rt.close()
 
 
 # --- catching up -------------------------------------------------------------------------------
