@@ -129,6 +129,11 @@ class Settings:
     notification_max_attempts: int = 8
     notification_lease_seconds: int = 120
 
+    # issue 14 part 3: scheduler
+    scheduler_lease_seconds: int = 30
+    scheduler_renew_seconds: int = 10
+    scheduler_job_lease_seconds: int = 120
+
     @property
     def db_url(self) -> str:
         """The database URL in force: the configured one or SQLite in the data directory."""
@@ -304,6 +309,23 @@ def _validate_mail(values: dict[str, Any]) -> None:
         raise SettingsError("setting 'mail_link_base_url': use an http:// or https:// address")
 
 
+def _validate_scheduler(values: dict[str, Any]) -> None:
+    """issue 14 part 3: scheduler."""
+    for key in (
+        "scheduler_lease_seconds",
+        "scheduler_renew_seconds",
+        "scheduler_job_lease_seconds",
+    ):
+        if values[key] <= 0:
+            raise SettingsError(f"setting {key!r}: must be greater than 0")
+    if values["scheduler_renew_seconds"] >= values["scheduler_lease_seconds"]:
+        raise SettingsError(
+            "setting 'scheduler_renew_seconds': must be less than 'scheduler_lease_seconds'"
+        )
+    if values["scheduler_job_lease_seconds"] < 2:
+        raise SettingsError("setting 'scheduler_job_lease_seconds': must be at least 2")
+
+
 def _file_type(default: Any) -> Any:
     """What edrm.toml may hold for a setting with this default (a path is written as text)."""
     return str if isinstance(default, Path) else type(default)
@@ -392,6 +414,7 @@ def load_settings(
             values[key] = _coerce(key, raw, from_env=False)
     _validate(values)
     _validate_mail_in(values)
+    _validate_scheduler(values)
     values["log_level"] = values["log_level"].upper()
     return Settings(**values)
 

@@ -86,6 +86,7 @@ COMMANDS = (
     "scheduler",
     "scheduler list",
     "scheduler run",
+    "scheduler status",
     "search",
     "serve",
     "token",

@@ -4,7 +4,9 @@
 
 A killed `serve`, `worker` or `scheduler` loses nothing: ingest jobs live in the database and a
 dead worker's claims are requeued once their heartbeat goes stale; a scheduled job's lock in the
-database expires, so the next scheduler runs the job again.
+database expires, so the next scheduler runs the job again. Any number of `serve` and
+`scheduler` processes may run the scheduler: one leads (a lease in the database), the others
+wait and take over when it dies (edrm.wiring.scheduler).
 """
 
 from __future__ import annotations
@@ -14,12 +16,14 @@ import multiprocessing
 import os
 import signal
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
 from waitress import serve as waitress_serve
 
-from edrm import audit, job_lock
+from edrm import audit, clock, job_lock, leadership
 from edrm.cli.common import CliError, _json_out, _settings, friendly_errors, runtime
 from edrm.db import current_revision, migrate
 from edrm.fileplan.service import is_empty as fileplan_is_empty
@@ -130,29 +134,50 @@ def serve(host: str | None, port: int | None) -> None:
 
 @click.command("worker")
 @click.option("--processes", type=int, default=1, show_default=True, help="Worker processes.")
+@click.option(
+    "--scheduler",
+    "with_scheduler",
+    is_flag=True,
+    help="Also run a scheduler (of any number of schedulers, one leads and runs the jobs).",
+)
 @friendly_errors
-def worker(processes: int) -> None:
+def worker(processes: int, with_scheduler: bool) -> None:
     """Run ingest workers until stopped (Ctrl-C)."""
     logging.basicConfig(level=_settings().log_level, format=LOG_FORMAT)
     if processes < 1:
         raise CliError("--processes must be at least 1")
     ocr_each = max(1, (os.cpu_count() or 1) // processes)
-    if processes == 1:
-        _worker_process(ocr_each)
+    with _scheduler_beside(with_scheduler):
+        if processes == 1:
+            _worker_process(ocr_each)
+            return
+        children = [
+            multiprocessing.get_context("spawn").Process(target=_worker_process, args=(ocr_each,))
+            for _ in range(processes)
+        ]
+        for child in children:
+            child.start()
+        click.echo(f"edrm: {processes} ingest worker processes started (Ctrl-C stops)")
+        try:
+            for child in children:
+                child.join()
+        except KeyboardInterrupt:
+            for child in children:
+                child.terminate()
+
+
+@contextmanager
+def _scheduler_beside(on: bool) -> Iterator[None]:
+    """A scheduler in this process while the block runs (when `on`), its lease given up after."""
+    if not on:
+        yield
         return
-    children = [
-        multiprocessing.get_context("spawn").Process(target=_worker_process, args=(ocr_each,))
-        for _ in range(processes)
-    ]
-    for child in children:
-        child.start()
-    click.echo(f"edrm: {processes} ingest worker processes started (Ctrl-C stops)")
-    try:
-        for child in children:
-            child.join()
-    except KeyboardInterrupt:
-        for child in children:
-            child.terminate()
+    with runtime() as rt:
+        sched = start_scheduler(rt)
+        try:
+            yield
+        finally:
+            sched.shutdown(wait=False)
 
 
 def _worker_process(ocr_processes: int) -> None:
@@ -170,7 +195,7 @@ def _worker_process(ocr_processes: int) -> None:
 @click.pass_context
 @friendly_errors
 def scheduler(ctx: click.Context) -> None:
-    """Run the scheduler standalone (or `scheduler run JOB` / `scheduler list`)."""
+    """Run the scheduler standalone (or `scheduler run JOB` / `list` / `status`)."""
     if ctx.invoked_subcommand is not None:
         return
     logging.basicConfig(level=_settings().log_level, format=LOG_FORMAT)
@@ -220,6 +245,60 @@ def scheduler_list(as_json: bool) -> None:
         return
     for r in rows:
         click.echo(f"{r['id']:<22} {r['cron']:<14} {r['last_result'] or 'never run'}")
+
+
+@scheduler.command("status")
+@click.option("--json", "as_json", is_flag=True)
+@friendly_errors
+def scheduler_status(as_json: bool) -> None:
+    """Which scheduler leads (and until when its lease runs), and each job's last run."""
+    with runtime() as rt, rt.uow() as session:
+        definitions = load_definitions(rt.settings.config_path("jobs.toml"))
+        leader = leadership.current(session)
+        locks = {lock.job_id: lock for lock in job_lock.status(session)}
+        jobs = [_job_status(d.id, d.cron, locks.get(d.id)) for d in definitions]
+    body = {
+        "leader": None
+        if leader is None
+        else {
+            "holder": leader.holder,
+            "host": leader.host,
+            "pid": leader.pid,
+            "since": _iso(leader.acquired_at),
+            "renewed_at": _iso(leader.renewed_at),
+            "lease_expires_at": _iso(leader.expires_at),
+        },
+        "jobs": jobs,
+    }
+    if as_json:
+        _json_out(body)
+        return
+    if leader is None:
+        click.echo("leader: none (no scheduler is running, or its lease has run out)")
+    else:
+        click.echo(f"leader: {leader.holder} (lease until {_iso(leader.expires_at)})")
+    for j in jobs:
+        state = "running" if j["running"] else "interrupted" if j["interrupted"] else None
+        state = state or j["last_outcome"] or "never run"
+        click.echo(f"{j['id']:<28} {state:<8} {j['last_started_at'] or '-'}")
+
+
+def _job_status(job_id: str, cron: str, lock: job_lock.JobLock | None) -> dict[str, Any]:
+    """A job's last run; `interrupted`: it started, never finished, and its lock ran out (its
+    process died), so the next run resumes it."""
+    until = lock.locked_until if lock is not None and lock.unfinished else None
+    return {
+        "id": job_id,
+        "cron": cron,
+        "running": until is not None and until >= clock.now(),
+        "interrupted": until is not None and until < clock.now(),
+        "holder": lock.holder if lock is not None and until is not None else None,
+        "locked_until": _iso(until),
+        "last_started_at": _iso(lock.last_started_at) if lock is not None else None,
+        "last_finished_at": _iso(lock.last_finished_at) if lock is not None else None,
+        "last_outcome": lock.last_outcome if lock is not None else None,
+        "last_result": lock.last_result if lock is not None else None,
+    }
 
 
 def _iso(value: Any) -> str | None:

@@ -9,7 +9,8 @@ from edrm.db import Base, make_engine
 
 config = context.config
 target_metadata = Base.metadata
-# Tables other libraries own (APScheduler's job store) are not ours to migrate.
+# Tables other libraries own (APScheduler's job store, kept in the database before 0013) are not
+# ours to migrate.
 FOREIGN_TABLES = {"apscheduler_jobs"}
 
 

@@ -14,6 +14,7 @@ from edrm.ingest.models import (
     IngestJob,
 )
 from edrm.job_lock import JobLock
+from edrm.leadership import LeaderLease
 from edrm.mailin.models import Transmission
 from edrm.notifications.models import Notification, NotificationPreference
 from edrm.outbox import OutboxEntry
@@ -72,6 +73,7 @@ __all__ = [
     "InferredExpertise",
     "IngestJob",
     "JobLock",
+    "LeaderLease",
     "Leaver",
     "LegalHold",
     "LegalHoldItem",
