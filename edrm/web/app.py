@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 
 from edrm.people.passwords import use_hash_slots
 from edrm.settings import load_settings, secret_key
-from edrm.web import api, auth, documents, fileplan, health, home, ingest, search, tokens
+from edrm.web import api, api_docs, auth, documents, fileplan, health, home, ingest, search, tokens
 from edrm.web import help as help_pages
 from edrm.web.errors import register_error_handlers
 from edrm.web.params import BoundedIntConverter
@@ -106,6 +106,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         search,
         tokens,
         api,
+        api_docs,
     ):
         app.register_blueprint(module.bp)
     _register_area_pages(app)

@@ -14,9 +14,12 @@ from datetime import date
 from typing import Any
 
 from flask import Blueprint, flash, g, jsonify, redirect, render_template, request, url_for
+from spectree import Response as Responses
 
+import harvest.web.api_shapes as shapes
 from edrm.errors import EdrmError, InvalidInputError, NotFoundError
 from edrm.web.api import json_api_blueprint
+from edrm.web.api_style import page_of, spec
 from edrm.web.auth import login_required, principal
 from edrm.web.forms import ActionForm
 from edrm.web.runtime import db, rt
@@ -180,18 +183,27 @@ def criticality(username: str) -> Any:
 
 
 @api.get("/leavers")
+@spec.validate(
+    query=shapes.LeaversQuery,
+    resp=Responses(HTTP_200=shapes.LeaverPage, **shapes.ERRORS_404),
+    tags=["leavers"],
+)
 def api_leavers() -> Any:
-    """HR: every leaver by leaving date with risk and progress (?current=1: not yet left)."""
+    """HR: every leaver by leaving date with risk and progress (?current=1: not yet left)"""
     who = g.principal
     if not leavers.is_hr(who):
         raise NotFoundError("not found")
     rows = leavers.list_leavers(
         db(), who, _config(), include_left=request.args.get("current") not in ("1", "true")
     )
-    return jsonify({"leavers": [r.as_dict() for r in rows]})
+    listed = page_of(
+        [r.as_dict() for r in rows], shapes.LeaversQuery.model_validate(request.args.to_dict())
+    )
+    return jsonify({**listed, "leavers": listed["items"]})
 
 
 @api.get("/leavers/<username>")
+@spec.validate(resp=Responses(HTTP_200=shapes.Leaver, **shapes.ERRORS_404), tags=["leavers"])
 def api_leaver(username: str) -> Any:
     """HR: one leaver, with the reason."""
     row = leavers.get_leaver(db(), username, g.principal)
@@ -200,12 +212,14 @@ def api_leaver(username: str) -> Any:
 
 
 @api.get("/leavers/<username>/risk")
+@spec.validate(resp=Responses(HTTP_200=shapes.LeaverRisk, **shapes.ERRORS_404), tags=["leavers"])
 def api_leaver_risk(username: str) -> Any:
     """HR: the classes where the leaver's knowledge is at risk, highest first."""
     return jsonify(leavers.leaver_risk(db(), username, g.principal, _config()).as_dict())
 
 
 @api.get("/leavers/<username>/plan")
+@spec.validate(resp=Responses(HTTP_200=shapes.Plan, **shapes.ERRORS_404), tags=["leavers"])
 def api_leaver_plan(username: str) -> Any:
     """The harvest plan, for HR, the leaver, the line manager and the successor (audited)."""
     view = plans.open_plan(db(), username, g.principal)
