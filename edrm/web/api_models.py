@@ -110,8 +110,10 @@ class Move(Request):
 
 
 class Relation(Answer):
-    relation: str
-    target: str
+    """A link from this document to another one the person may see."""
+
+    type: str = Field(description="e.g. attachment_of: this came attached to that")
+    document_id: int
 
 
 RelationPage = page_model(Relation, "RelationPage")
@@ -140,6 +142,7 @@ class Node(Answer):
     parent: str | None = None
     closed: bool = False
     marking: str | None = None
+    description: str | None = None
 
 
 NodePage = page_model(Node, "NodePage")
@@ -202,3 +205,13 @@ class SearchPage(Answer):
     next: str | None = None
     total: int
     hits: list[Hit]
+
+
+class IfMatchHeaders(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    if_match: str | None = Field(
+        None, alias="If-Match", description="the ETag from GET (required: 428 without it)"
+    )
+
+
+DocumentPage = page_model(Document, "DocumentPage")

@@ -177,10 +177,3 @@ def tagged(data: dict[str, Any], etag: str, status: int = 200) -> Response:
     response.status_code = status
     response.headers["ETag"] = etag
     return response
-
-
-class IfMatch(BaseModel):
-    """Headers of a conditional update."""
-
-    model_config = ConfigDict(extra="allow")
-    if_match: str | None = Field(None, alias="If-Match", description="the resource's ETag")

@@ -15,7 +15,20 @@ from werkzeug.wrappers import Response
 
 from edrm.people.passwords import use_hash_slots
 from edrm.settings import load_settings, secret_key
-from edrm.web import api, api_docs, auth, documents, fileplan, health, home, ingest, search, tokens
+from edrm.web import (
+    api,
+    api_docs,
+    api_documents,
+    api_fileplan,
+    auth,
+    documents,
+    fileplan,
+    health,
+    home,
+    ingest,
+    search,
+    tokens,
+)
 from edrm.web import help as help_pages
 from edrm.web.errors import register_error_handlers
 from edrm.web.params import BoundedIntConverter
@@ -122,6 +135,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 def _register_area_pages(app: Flask) -> None:
     """Each area's pages, and the JSON API an area has (it checks its token itself)."""
+    for core in (api_documents, api_fileplan):
+        app.register_blueprint(core.api)
+        csrf.exempt(core.api)
     for area in AREA_WEB:
         app.register_blueprint(area.bp)
         area_api = getattr(area, "api", None)
