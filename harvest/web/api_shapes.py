@@ -3,6 +3,7 @@ for the OpenAPI document and the checks of what is sent and answered (`edrm.web.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -78,3 +79,24 @@ class Plan(Answer):
     status: str
     questions: list[dict[str, Any]]
     sessions: list[dict[str, Any]]
+
+
+class NewSkill(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    skill: str = Field(min_length=1, max_length=200, description="a taxonomy skill or a tag")
+    level: int = Field(ge=1, le=5, description="1 (aware) to 5 (expert)")
+
+
+class SkillOut(Answer):
+    id: int
+    name: str
+    level: int
+
+
+class NewLeaver(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    username: str = Field(min_length=1, max_length=100)
+    leaving_date: date
+    successor: str = Field(min_length=1, max_length=100)
+    manager: str | None = Field(None, max_length=100)
+    reason: str = Field("", max_length=2000)

@@ -303,3 +303,25 @@ def api_people() -> Any:
 def api_person(username: str) -> Any:
     """A person's public profile (404 for one who has opted out or does not exist)"""
     return jsonify(profile_as_dict(db(), _taxonomy(), principal(), username))
+
+
+@api.post("/profile/skills")
+@spec.validate(
+    json=shapes.NewSkill,
+    resp=Responses(HTTP_201=shapes.SkillOut, HTTP_422=Problem, **shapes.ERRORS),
+    tags=["people"],
+)
+def api_add_skill() -> Any:
+    """Add a skill to your own profile (or change its level)"""
+    wanted = shapes.NewSkill.model_validate(request.get_json(silent=True) or {})
+    skill = declare_skill(db(), principal(), _taxonomy(), wanted.skill, wanted.level)
+    db().flush()
+    return {"id": skill.id, "name": skill.name, "level": skill.level}, 201
+
+
+@api.delete("/profile/skills/<int:skill_id>")
+@spec.validate(resp=Responses(HTTP_204=None, **shapes.ERRORS_404), tags=["people"])
+def api_remove_skill(skill_id: int) -> Any:
+    """Remove a skill from your own profile"""
+    remove_skill(db(), principal(), skill_id)
+    return "", 204

@@ -19,7 +19,7 @@ from spectree import Response as Responses
 import harvest.web.api_shapes as shapes
 from edrm.errors import EdrmError, InvalidInputError, NotFoundError
 from edrm.web.api import json_api_blueprint
-from edrm.web.api_style import page_of, spec
+from edrm.web.api_style import Problem, page_of, spec
 from edrm.web.auth import login_required, principal
 from edrm.web.forms import ActionForm
 from edrm.web.runtime import db, rt
@@ -200,6 +200,29 @@ def api_leavers() -> Any:
         [r.as_dict() for r in rows], shapes.LeaversQuery.model_validate(request.args.to_dict())
     )
     return jsonify({**listed, "leavers": listed["items"]})
+
+
+@api.post("/leavers")
+@spec.validate(
+    json=shapes.NewLeaver,
+    resp=Responses(HTTP_201=shapes.Leaver, HTTP_422=Problem, **shapes.ERRORS_404),
+    tags=["leavers"],
+)
+def api_register_leaver() -> Any:
+    """HR: register (or update) a leaver, with their successor and line manager"""
+    wanted = shapes.NewLeaver.model_validate(request.get_json(silent=True) or {})
+    row = leavers.register_leaver(
+        db(),
+        wanted.username,
+        wanted.leaving_date,
+        successor=wanted.successor,
+        manager=wanted.manager,
+        reason=wanted.reason,
+        actor=g.principal,
+    )
+    db().flush()
+    summary, _risk = leavers.summarise(db(), row, _config())
+    return {**summary.as_dict(), "reason": row.reason}, 201
 
 
 @api.get("/leavers/<username>")
