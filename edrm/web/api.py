@@ -25,7 +25,7 @@ from edrm.people.throttle import Lockout
 from edrm.web import api_models as m
 from edrm.web.api_idempotency import idempotent
 from edrm.web.api_scopes import authenticate_bearer
-from edrm.web.api_style import Problem, decode_cursor, etag_of, next_link, spec, tagged
+from edrm.web.api_style import Problem, decode_cursor, etag_of, next_link, spec, streamed, tagged
 from edrm.web.auth import attempt_sign_in
 from edrm.web.errors import api_edrm_error, api_http_error, problem
 from edrm.web.params import int_arg, optional_int_arg, page_arg
@@ -211,7 +211,7 @@ def get_document(document_id: int) -> Any:
 
 
 @bp.get("/documents/<int:document_id>/content")
-@spec.validate(
+@streamed(
     query=m.ContentQuery,
     resp=Responses(HTTP_200=None, HTTP_410=Problem, **ERRORS),
     tags=["documents"],

@@ -7,21 +7,50 @@ or assets from the internet), in the service's GOV.UK style.
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from flask import Blueprint, current_app, render_template
 from spectree import Response as Responses
 
 from edrm.web.api_style import spec
+from edrm.web.errors import PROBLEM_JSON
 
 bp = Blueprint("api_docs", __name__, url_prefix="/api/v1")
 METHODS = ("get", "post", "put", "patch", "delete")
+PROBLEM_REF = "#/components/schemas/Problem"
+
+
+_DOCUMENT: dict[str, Any] = {}
 
 
 def openapi_document() -> dict[str, Any]:
-    """The document for this app's routes (generated once a process: the routes are fixed)."""
-    with current_app.app_context():
-        return spec.spec
+    """The document for this app's routes (generated once a process: the routes are fixed).
+    Error answers are documented as what they are, `application/problem+json`."""
+    if not _DOCUMENT:
+        with current_app.app_context():
+            document = copy.deepcopy(spec.spec)
+        for item in document["paths"].values():
+            for operation in item.values():
+                _json_only(operation)
+                for code, answer in operation.get("responses", {}).items():
+                    content = answer.get("content", {})
+                    if code[:1] in "45" and "application/json" in content:
+                        content[PROBLEM_JSON] = content.pop("application/json")
+        _DOCUMENT.update(document)
+    return _DOCUMENT
+
+
+def _json_only(operation: dict[str, Any]) -> None:
+    """A JSON body sent as anything else answers 415 (`edrm.web.api_style.json_body`)."""
+    if "application/json" in operation.get("requestBody", {}).get("content", {}):
+        operation["responses"].setdefault(
+            "415",
+            {
+                "description": "Unsupported Media Type",
+                "content": {"application/json": {"schema": {"$ref": PROBLEM_REF}}},
+            },
+        )
 
 
 @bp.get("/openapi.json")

@@ -17,7 +17,17 @@ from edrm.documents import service
 from edrm.errors import GoneError, NotFoundError
 from edrm.web import api_models as m
 from edrm.web.api import ERRORS, document_view, json_api_blueprint
-from edrm.web.api_style import PageQuery, Problem, etag_of, page_of, require_if_match, spec, tagged
+from edrm.web.api_style import (
+    PageQuery,
+    Problem,
+    etag_of,
+    json_body,
+    page_of,
+    require_if_match,
+    spec,
+    streamed,
+    tagged,
+)
 from edrm.web.runtime import db, rt
 
 api = json_api_blueprint("documents_api", __name__)
@@ -44,7 +54,7 @@ def patch_document(document_id: int) -> Any:
     values. A stale ETag answers 412, none 428.
     """
     require_if_match(etag_of(document_view(document_id)))
-    change = m.MetadataChange.model_validate(request.get_json(silent=True) or {})
+    change = json_body(m.MetadataChange)
     fields = change.model_dump(exclude_none=True, exclude={"reason"})
     service.update_metadata(db(), document_id, fields, actor=g.principal, reason=change.reason)
     return _answer(document_id)
@@ -62,7 +72,7 @@ def declare(document_id: int) -> Any:
 @spec.validate(json=m.Move, resp=Responses(HTTP_200=m.Document, **ERRORS), tags=["documents"])
 def move(document_id: int) -> Any:
     """Move (re-file) the document to another class or folder, with a reason for the audit"""
-    wanted = m.Move.model_validate(request.get_json(silent=True) or {})
+    wanted = json_body(m.Move)
     service.move_document(db(), document_id, wanted.to, actor=g.principal, reason=wanted.reason)
     return _answer(document_id)
 
@@ -117,7 +127,10 @@ def renditions(document_id: int) -> Any:
 
 
 @api.get("/documents/<int:document_id>/renditions/preview")
-@spec.validate(resp=Responses(HTTP_200=None, HTTP_410=Problem, **ERRORS), tags=["documents"])
+@streamed(
+    resp=Responses(HTTP_200=None, HTTP_410=Problem, **ERRORS),
+    tags=["documents"],
+)
 def preview(document_id: int) -> Any:
     """The first-page preview (PNG)"""
     sha = _preview_sha(document_id)

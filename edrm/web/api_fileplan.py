@@ -20,7 +20,15 @@ from edrm.fileplan.service import TreeNode, close_folder, create_folder, tree
 from edrm.ingest.triage import confirm, offered_minimum, triage_items
 from edrm.web import api_models as m
 from edrm.web.api import ERRORS, document_view, json_api_blueprint
-from edrm.web.api_style import PageQuery, Problem, decode_cursor, next_link, page_of, spec
+from edrm.web.api_style import (
+    PageQuery,
+    Problem,
+    decode_cursor,
+    json_body,
+    next_link,
+    page_of,
+    spec,
+)
 from edrm.web.runtime import db, rt
 
 api = json_api_blueprint("fileplan_api", __name__)
@@ -98,7 +106,7 @@ def documents(code: str) -> Any:
 @spec.validate(json=m.NewFolder, resp=Responses(HTTP_201=m.Node, **MADE), tags=["file plan"])
 def new_folder(code: str) -> Any:
     """Make a folder in a class (or in a folder) you may file into"""
-    wanted = m.NewFolder.model_validate(request.get_json(silent=True) or {})
+    wanted = json_body(m.NewFolder)
     session = db()
     get_visible_node(session, g.principal, code)
     made = create_folder(session, wanted.code, code, wanted.title, actor=g.principal)
@@ -126,7 +134,7 @@ def triage() -> Any:
 @spec.validate(json=m.TriageConfirm, resp=Responses(HTTP_200=m.Document, **ERRORS), tags=["triage"])
 def file_triaged(document_id: int) -> Any:
     """File a waiting document in the class or folder you choose"""
-    wanted = m.TriageConfirm.model_validate(request.get_json(silent=True) or {})
+    wanted = json_body(m.TriageConfirm)
     confirm(db(), document_id, wanted.to, actor=g.principal)
     db().flush()
     return document_view(document_id)
@@ -158,7 +166,7 @@ def list_saved() -> Any:
 )
 def save_search() -> Any:
     """Keep a search (its words and filters) to run again"""
-    wanted = m.SavedSearchIn.model_validate(request.get_json(silent=True) or {})
+    wanted = json_body(m.SavedSearchIn)
     made = saved_searches.save(db(), g.principal, wanted.name, wanted.query, wanted.filters)
     db().flush()
     return saved_as_dict(made), 201

@@ -17,19 +17,23 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import json
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from flask import abort, request
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from spectree import SecurityScheme, SecuritySchemeData, SpecTree
 from spectree.models import SecureType
 from werkzeug.wrappers import Response
 
 from edrm.errors import InvalidInputError
 from edrm.web.errors import problem
+
+M = TypeVar("M", bound=BaseModel)
 
 
 class Problem(BaseModel):
@@ -55,12 +59,29 @@ def _problem_on_invalid(
     """A request the models refuse answers 422 problem details naming each wrong field."""
     if error is None:
         return
-    errors = [
-        {"field": ".".join(str(p) for p in e.get("loc", ())), "message": e.get("msg", "")}
-        for e in adapter.validation_errors(error)
-    ]
+    abort(_refused(_fields(adapter.validation_errors(error))))
+
+
+def _refused(errors: list[dict[str, Any]]) -> Response:
     named = "; ".join(f"{e['field'] or 'body'}: {e['message']}" for e in errors)
-    abort(problem(422, f"the request is not valid: {named}", errors=errors))
+    return problem(422, f"the request is not valid: {named}", errors=errors)
+
+
+def json_body(model: type[M]) -> M:
+    """The request's JSON body as `model` (not JSON: 415; not the model: 422)."""
+    if not request.is_json:
+        abort(problem(415, "send the body as JSON (Content-Type: application/json)"))
+    try:
+        return model.model_validate(request.get_json(silent=True) or {})
+    except ValidationError as exc:
+        abort(_refused(_fields(exc.errors())))
+
+
+def _fields(raw: Any) -> list[dict[str, Any]]:
+    return [
+        {"field": ".".join(str(p) for p in e.get("loc", ())), "message": e.get("msg", "")}
+        for e in raw
+    ]
 
 
 spec = SpecTree(
@@ -91,6 +112,24 @@ spec = SpecTree(
     ],
     security={"bearer": []},
 )
+
+
+def streamed(**declaration: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declare a route that streams bytes in the document, without spectree handling its
+    answer (it would read a streamed file into memory, or fail on it): the view's
+    `__wrapped__` is the declared function, where the document finds the declaration."""
+
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        declared = spec.validate(**declaration)(func)
+
+        @functools.wraps(func)
+        def view(*args: Any, **kwargs: Any) -> Any:
+            return func(*args, **kwargs)
+
+        view.__wrapped__ = declared
+        return view
+
+    return decorate
 
 
 # --- pagination ----------------------------------------------------------------------------

@@ -20,7 +20,7 @@ import harvest.web.api_shapes as shapes
 from edrm.access import Principal
 from edrm.errors import InvalidInputError, NotFoundError
 from edrm.web.api import json_api_blueprint
-from edrm.web.api_style import Problem, decode_cursor, next_link, spec
+from edrm.web.api_style import Problem, decode_cursor, json_body, next_link, spec
 from edrm.web.auth import login_required, principal
 from edrm.web.forms import ActionForm
 from edrm.web.params import int_arg, page_arg
@@ -313,7 +313,7 @@ def api_person(username: str) -> Any:
 )
 def api_add_skill() -> Any:
     """Add a skill to your own profile (or change its level)"""
-    wanted = shapes.NewSkill.model_validate(request.get_json(silent=True) or {})
+    wanted = json_body(shapes.NewSkill)
     skill = declare_skill(db(), principal(), _taxonomy(), wanted.skill, wanted.level)
     db().flush()
     return {"id": skill.id, "name": skill.name, "level": skill.level}, 201

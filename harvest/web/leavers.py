@@ -19,7 +19,7 @@ from spectree import Response as Responses
 import harvest.web.api_shapes as shapes
 from edrm.errors import EdrmError, InvalidInputError, NotFoundError
 from edrm.web.api import json_api_blueprint
-from edrm.web.api_style import Problem, page_of, spec
+from edrm.web.api_style import Problem, json_body, page_of, spec
 from edrm.web.auth import login_required, principal
 from edrm.web.forms import ActionForm
 from edrm.web.runtime import db, rt
@@ -210,7 +210,7 @@ def api_leavers() -> Any:
 )
 def api_register_leaver() -> Any:
     """HR: register (or update) a leaver, with their successor and line manager"""
-    wanted = shapes.NewLeaver.model_validate(request.get_json(silent=True) or {})
+    wanted = json_body(shapes.NewLeaver)
     row = leavers.register_leaver(
         db(),
         wanted.username,

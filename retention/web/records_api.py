@@ -18,7 +18,7 @@ import retention.web.api_shapes as s
 from edrm.access import require_records_manager
 from edrm.errors import NotFoundError
 from edrm.web.api import json_api_blueprint
-from edrm.web.api_style import PageQuery, Problem, page_of, spec
+from edrm.web.api_style import PageQuery, Problem, json_body, page_of, spec
 from edrm.web.runtime import db, rt
 from retention import events, holds, review, schedule, transfer
 from retention.certificates import list_certificates
@@ -41,7 +41,7 @@ def _query(model: type[PageQuery]) -> Any:
 
 
 def _body(model: type[BaseModel]) -> Any:
-    return model.model_validate(request.get_json(silent=True) or {})
+    return json_body(model)
 
 
 @api.get("/retention/schedule")
