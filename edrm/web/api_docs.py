@@ -11,6 +11,7 @@ import copy
 from typing import Any
 
 from flask import Blueprint, current_app, render_template
+from markupsafe import Markup, escape
 from spectree import Response as Responses
 
 from edrm.web.api_style import spec
@@ -73,7 +74,20 @@ def reference() -> Any:
                 continue
             tag = (operation.get("tags") or ["other"])[0]
             groups.setdefault(tag, []).append(_operation(path, method, operation))
-    return render_template("api/reference.html", document=document, groups=groups)
+    groups["reference"] = groups.pop("reference", [])  # about the API itself: last
+    about = inline_code(document["info"].get("description", ""))
+    return render_template("api/reference.html", document=document, groups=groups, about=about)
+
+
+def inline_code(text: str) -> Markup:
+    """Text with `code` spans shown as code (everything else escaped)."""
+    parts = str(escape(text)).split("`")
+    return Markup(
+        "".join(
+            f'<code class="edrm-code">{part}</code>' if n % 2 else part
+            for n, part in enumerate(parts)
+        )
+    )
 
 
 def _operation(path: str, method: str, operation: dict[str, Any]) -> dict[str, Any]:
@@ -82,8 +96,8 @@ def _operation(path: str, method: str, operation: dict[str, Any]) -> dict[str, A
         "anchor": operation.get("operationId", f"{method}-{path}"),
         "method": method.upper(),
         "path": path,
-        "summary": operation.get("summary", ""),
-        "description": operation.get("description", ""),
+        "summary": inline_code(operation.get("summary", "")),
+        "description": inline_code(operation.get("description", "")),
         "parameters": operation.get("parameters", []),
         "body": [(kind, _ref_name(c.get("schema", {}))) for kind, c in body.items()],
         "responses": [

@@ -72,6 +72,7 @@ def declare(document_id: int) -> Any:
 @spec.validate(json=m.Move, resp=Responses(HTTP_200=m.Document, **ERRORS), tags=["documents"])
 def move(document_id: int) -> Any:
     """Move (re-file) the document to another class or folder, with a reason for the audit"""
+    get_visible_document(db(), g.principal, document_id)  # 404 before anything is read
     wanted = json_body(m.Move)
     service.move_document(db(), document_id, wanted.to, actor=g.principal, reason=wanted.reason)
     return _answer(document_id)

@@ -13,7 +13,7 @@ from flask import g, request
 from spectree import Response as Responses
 
 from edrm import saved_searches
-from edrm.access import get_visible_node
+from edrm.access import get_visible_document, get_visible_node
 from edrm.documents.service import list_in_node
 from edrm.fileplan.models import FilePlanNode
 from edrm.fileplan.service import TreeNode, close_folder, create_folder, tree
@@ -106,9 +106,9 @@ def documents(code: str) -> Any:
 @spec.validate(json=m.NewFolder, resp=Responses(HTTP_201=m.Node, **MADE), tags=["file plan"])
 def new_folder(code: str) -> Any:
     """Make a folder in a class (or in a folder) you may file into"""
-    wanted = json_body(m.NewFolder)
     session = db()
-    get_visible_node(session, g.principal, code)
+    get_visible_node(session, g.principal, code)  # 404 before anything is read
+    wanted = json_body(m.NewFolder)
     made = create_folder(session, wanted.code, code, wanted.title, actor=g.principal)
     return node_as_dict(made), 201
 
@@ -134,6 +134,7 @@ def triage() -> Any:
 @spec.validate(json=m.TriageConfirm, resp=Responses(HTTP_200=m.Document, **ERRORS), tags=["triage"])
 def file_triaged(document_id: int) -> Any:
     """File a waiting document in the class or folder you choose"""
+    get_visible_document(db(), g.principal, document_id)  # 404 before anything is read
     wanted = json_body(m.TriageConfirm)
     confirm(db(), document_id, wanted.to, actor=g.principal)
     db().flush()

@@ -210,6 +210,7 @@ def api_leavers() -> Any:
 )
 def api_register_leaver() -> Any:
     """HR: register (or update) a leaver, with their successor and line manager"""
+    _hr_only()  # 404 for anyone but HR, before anything is read
     wanted = json_body(shapes.NewLeaver)
     row = leavers.register_leaver(
         db(),
