@@ -93,3 +93,9 @@ def test_one_key_with_a_different_upload_is_refused(world: World, client: FlaskC
     assert other.status_code == 422
     assert other.mimetype == "application/problem+json"
     assert _jobs(world) == 1
+
+
+def test_a_single_resource_answers_with_an_etag(world: World, client: FlaskClient) -> None:
+    answer = client.get("/api/v1/fileplan/FIN-AP-INV", headers=bearer(world, "clerk", "read"))
+    assert answer.status_code == 200
+    assert answer.headers["ETag"].startswith('"')

@@ -20,6 +20,7 @@ import binascii
 import functools
 import hashlib
 import json
+import logging
 import re
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -34,6 +35,7 @@ from edrm.errors import InvalidInputError
 from edrm.web.errors import problem
 
 M = TypeVar("M", bound=BaseModel)
+log = logging.getLogger(__name__)
 
 
 class Problem(BaseModel):
@@ -60,6 +62,28 @@ def _problem_on_invalid(
     if error is None:
         return
     abort(_refused(_fields(adapter.validation_errors(error))))
+
+
+def _tag_answers(
+    req: Any, resp: Any, error: Exception | None, _instance: Any, adapter: Any
+) -> None:
+    """After each declared call: a JSON GET answer carries an ETag (unless it set its own); an
+    answer that does not fit its own schema (answered 500) is logged with what is wrong."""
+    if error is not None:
+        log.error(
+            "%s %s answered outside its schema: %s",
+            req.method,
+            req.path,
+            adapter.validation_errors(error),
+        )
+        return
+    if (
+        req.method == "GET"
+        and resp.status_code == 200
+        and resp.is_json
+        and "ETag" not in resp.headers
+    ):
+        resp.headers["ETag"] = f'"{hashlib.sha256(resp.get_data()).hexdigest()[:32]}"'
 
 
 def _refused(errors: list[dict[str, Any]]) -> Response:
@@ -99,6 +123,7 @@ spec = SpecTree(
     validation_error_status=422,
     validation_error_model=Problem,
     before=_problem_on_invalid,
+    after=_tag_answers,
     naming_strategy=_model_name,
     nested_naming_strategy=lambda _parent, child: _model_name(type(child, (), {})),
     annotations=False,
