@@ -243,6 +243,8 @@ POST: dict[str, dict[str, int]] = {
     "retention_api.lift_hold": RM_MAY_API,
     "directory_api.api_add_skill": MAY_API,
     "leavers_api.api_register_leaver": MAY_API,
+    # lena's plan is already started: HR is told so (400); anyone else, not found.
+    "leavers_api.api_start_plan": {"*": 404, "hr": 400, ANON: 401},
 }
 
 #: Issue 13 part 3: the API's other methods. PATCH with no body: refused by the schema (422)

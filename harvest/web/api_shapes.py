@@ -100,3 +100,8 @@ class NewLeaver(BaseModel):
     successor: str = Field(min_length=1, max_length=100)
     manager: str | None = Field(None, max_length=100)
     reason: str = Field("", max_length=2000)
+
+
+class NewPlan(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    template: str | None = Field(None, max_length=100, description="a plan template's name")

@@ -246,29 +246,54 @@ def api_leaver_risk(username: str) -> Any:
 @spec.validate(resp=Responses(HTTP_200=shapes.Plan, **shapes.ERRORS_404), tags=["leavers"])
 def api_leaver_plan(username: str) -> Any:
     """The harvest plan, for HR, the leaver, the line manager and the successor (audited)."""
+    return jsonify(_plan_as_dict(username))
+
+
+@api.post("/leavers/<username>/plan")
+@spec.validate(
+    json=shapes.NewPlan,
+    resp=Responses(HTTP_201=shapes.Plan, HTTP_422=Problem, **shapes.ERRORS_404),
+    tags=["leavers"],
+)
+def api_start_plan(username: str) -> Any:
+    """HR: start the leaver's harvest plan, from a template (by default the one their job
+    title chooses), pre-filled with its questions and the top at-risk classes"""
+    _hr_only()
+    wanted = json_body(shapes.NewPlan) if request.get_data() else shapes.NewPlan(template=None)
+    plans.start_plan(
+        db(),
+        username,
+        actor=g.principal,
+        config=_config(),
+        banks=_banks(),
+        template=wanted.template,
+    )
+    db().flush()
+    return _plan_as_dict(username), 201
+
+
+def _plan_as_dict(username: str) -> dict[str, Any]:
     view = plans.open_plan(db(), username, g.principal)
     answers = sessions.answers_by_question(view)
-    return jsonify(
-        {
-            "leaver": username,
-            "status": view.plan.status,
-            "template": view.plan.template,
-            "focus_classes": view.plan.focus_classes,
-            "questions": [
-                {**q, "answers": [text for _s, text in answers.get(q["id"], [])]}
-                for q in view.plan.questions
-            ],
-            "sessions": [
-                {
-                    "id": s.id,
-                    "scheduled_for": s.scheduled_for.isoformat() if s.scheduled_for else None,
-                    "held_on": s.held_on.isoformat() if s.held_on else None,
-                    "attendees": s.attendees,
-                    "follow_ups": s.follow_ups,
-                }
-                for s in view.sessions
-            ],
-            "approved_by": {role: a.approved_by for role, a in view.approvals.items()},
-            "record_document_id": view.plan.record_document_id,
-        }
-    )
+    return {
+        "leaver": username,
+        "status": view.plan.status,
+        "template": view.plan.template,
+        "focus_classes": view.plan.focus_classes,
+        "questions": [
+            {**q, "answers": [text for _s, text in answers.get(q["id"], [])]}
+            for q in view.plan.questions
+        ],
+        "sessions": [
+            {
+                "id": s.id,
+                "scheduled_for": s.scheduled_for.isoformat() if s.scheduled_for else None,
+                "held_on": s.held_on.isoformat() if s.held_on else None,
+                "attendees": s.attendees,
+                "follow_ups": s.follow_ups,
+            }
+            for s in view.sessions
+        ],
+        "approved_by": {role: a.approved_by for role, a in view.approvals.items()},
+        "record_document_id": view.plan.record_document_id,
+    }

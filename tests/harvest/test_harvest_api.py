@@ -42,3 +42,16 @@ def test_a_person_adds_and_removes_their_own_skill(world: World, client: FlaskCl
     skill = made.get_json()
     assert skill["level"] == 3
     assert client.delete(f"/api/v1/profile/skills/{skill['id']}", headers=auth).status_code == 204
+
+
+def test_hr_starts_a_leavers_plan(world: World, client: FlaskClient) -> None:
+    auth = bearer(world, "hrofficer", "read", "write", "hr")
+    client.post(
+        "/api/v1/leavers",
+        json={"username": "clerk", "leaving_date": "2030-06-30", "successor": "analyst"},
+        headers=auth,
+    )
+    started = client.post("/api/v1/leavers/clerk/plan", headers=auth)
+    assert started.status_code == 201, started.get_json()
+    plan = client.get("/api/v1/leavers/clerk/plan", headers=auth).get_json()
+    assert plan["leaver"] == "clerk" and plan["questions"]
