@@ -3,6 +3,8 @@ call goes through the pages' services as its caller, in the API's one style."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from flask.testing import FlaskClient
 
@@ -107,3 +109,25 @@ def test_a_saved_search_is_kept_listed_and_forgotten(world: World, client: Flask
     assert [s["name"] for s in listed["items"]] == ["Acme"]
     assert client.delete(f"/api/v1/saved-searches/{made['id']}", headers=auth).status_code == 204
     assert client.get(f"/api/v1/saved-searches/{made['id']}", headers=auth).status_code == 404
+
+
+def test_a_new_version_needs_if_match_and_is_added_once_per_key(
+    world: World, client: FlaskClient
+) -> None:
+    import io
+
+    auth = bearer(world, "clerk", "read", "write")
+    url = f"/api/v1/documents/{world.docs['invoice']}"
+    etag = client.get(url, headers=auth).headers["ETag"]
+
+    def send(headers: dict[str, str]) -> Any:
+        data = {"file": (io.BytesIO(b"Invoice 1001, corrected.\n"), "invoice.txt")}
+        return client.post(f"{url}/versions", data=data, headers=headers)
+
+    assert send(auth).status_code == 428
+    keyed = {**auth, "If-Match": etag, "Idempotency-Key": "v2"}
+    first, retry = send(keyed), send(keyed)  # the retry's If-Match is stale: replayed anyway
+    assert first.status_code == retry.status_code == 201
+    assert first.get_json()["number"] == retry.get_json()["number"] == 2
+    versions = client.get(f"{url}/versions", headers=auth).get_json()["items"]
+    assert [v["number"] for v in versions] == [1, 2]

@@ -233,6 +233,7 @@ POST: dict[str, dict[str, int]] = {
     # Issue 13 part 3: the SECRET record (held: 403 where it is found), HR-CASE-DIS (a class).
     "documents_api.declare": {"*": 404, "high": 403, ANON: 401},
     "documents_api.move": MAY_API,
+    "documents_api.new_version": {"*": 404, "high": 428, ANON: 401},  # found, no If-Match
     "fileplan_api.new_folder": MAY_API,
     "fileplan_api.close": {"*": 404, "hr": 400, ANON: 401},
     "fileplan_api.file_triaged": MAY_API,

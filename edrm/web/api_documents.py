@@ -7,16 +7,17 @@ caller, so access, guards (holds, closed folders, records) and the audit trail a
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, BinaryIO, cast
 
 from flask import g, request, send_file
 from spectree import Response as Responses
 
 from edrm.access import get_visible_document
 from edrm.documents import service
-from edrm.errors import GoneError, NotFoundError
+from edrm.errors import GoneError, InvalidInputError, NotFoundError
 from edrm.web import api_models as m
 from edrm.web.api import ERRORS, document_view, json_api_blueprint
+from edrm.web.api_idempotency import idempotent
 from edrm.web.api_style import (
     PageQuery,
     Problem,
@@ -86,6 +87,40 @@ def versions(document_id: int) -> Any:
     """The document's versions, oldest first (the bytes: /content?version=N)"""
     rows = document_view(document_id)["versions"]
     return page_of(rows, PageQuery.model_validate(request.args.to_dict()))
+
+
+@api.post("/documents/<int:document_id>/versions")
+@spec.validate(
+    form=m.VersionForm,
+    headers=m.NewVersionHeaders,
+    resp=Responses(HTTP_201=m.Version, **CHANGE_ERRORS),
+    tags=["documents"],
+    skip_validation=True,
+)
+def new_version(document_id: int) -> Any:
+    """Upload new content for a document that is not yet a record (multipart field `file`)
+
+    Send `If-Match` with the document's ETag (412 when it changed since, 428 without), and an
+    `Idempotency-Key` to make a retry safe: the same key and file answer as the first time.
+    """
+
+    def add() -> tuple[dict[str, Any], int]:
+        require_if_match(etag_of(document_view(document_id)))
+        upload = request.files.get("file")
+        if upload is None:
+            raise InvalidInputError("no file: send it as multipart form field 'file'")
+        service.add_version(
+            db(),
+            rt().blobs,
+            document_id,
+            cast(BinaryIO, upload.stream),
+            upload.filename or "upload",
+            actor=g.principal,
+        )
+        db().flush()
+        return document_view(document_id)["versions"][-1], 201
+
+    return idempotent(add)
 
 
 @api.get("/documents/<int:document_id>/relations")

@@ -74,6 +74,18 @@ class Version(Answer):
 VersionPage = page_model(Version, "VersionPage")
 
 
+class VersionForm(BaseModel):
+    file: Binary = Field(description="the new content")
+
+
+class NewVersionHeaders(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    if_match: str | None = Field(None, alias="If-Match", description="the document's ETag")
+    idempotency_key: str | None = Field(
+        None, alias="Idempotency-Key", description="a retry with the same key: the first answer"
+    )
+
+
 class Document(Answer):
     """A document (or record): where it is filed, its marking, versions and metadata."""
 
