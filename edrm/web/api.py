@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import Blueprint, g, jsonify, request
 from flask_wtf.csrf import CSRFError, validate_csrf
+from spectree import Response as Responses
 from werkzeug.exceptions import HTTPException
 from wtforms import ValidationError
 
@@ -21,7 +22,10 @@ from edrm.ingest import jobs
 from edrm.ingest.models import IngestJob
 from edrm.ingest.pipeline import document_ingest_view
 from edrm.people.throttle import Lockout
+from edrm.web import api_models as m
+from edrm.web.api_idempotency import idempotent
 from edrm.web.api_scopes import authenticate_bearer
+from edrm.web.api_style import Problem, decode_cursor, etag_of, next_link, spec, streamed, tagged
 from edrm.web.auth import attempt_sign_in
 from edrm.web.errors import api_edrm_error, api_http_error, problem
 from edrm.web.params import int_arg, optional_int_arg, page_arg
@@ -115,8 +119,9 @@ def job_as_dict(job: IngestJob) -> dict[str, Any]:
     }
 
 
-def submit_uploads(source: str) -> list[IngestJob]:
-    """Store each uploaded file and queue its job (committed before the answer)."""
+def submit_uploads(source: str, *, commit: bool = True) -> list[IngestJob]:
+    """Store each uploaded file and queue its job (committed before the answer, by the caller
+    when `commit` is False)."""
     files = [f for f in request.files.getlist("files") + request.files.getlist("file") if f]
     if not files:
         raise InvalidInputError("no files: send them as multipart form field 'files'")
@@ -140,21 +145,43 @@ def submit_uploads(source: str) -> list[IngestJob]:
             ),
         )
         submitted.append(job)
-    session.commit()
+    if commit:
+        session.commit()
     return submitted
 
 
+ERRORS = {"HTTP_400": Problem, "HTTP_401": Problem, "HTTP_403": Problem, "HTTP_404": Problem}
+
+
 @bp.post("/documents")
+@spec.validate(
+    form=m.UploadForm,
+    headers=m.UploadHeaders,
+    resp=Responses(HTTP_202=m.Submitted, **ERRORS),
+    tags=["documents"],
+    skip_validation=True,
+)
 def post_documents() -> Any:
-    submitted = submit_uploads("api")
+    """Upload files for ingest (multipart field `files`); each becomes a job
+
+    Send `Idempotency-Key` to make a retry safe: the same key with the same files answers as
+    the first time, and nothing is submitted twice (the same key with other files: 422).
+    """
+    return idempotent(_submit)
+
+
+def _submit() -> tuple[dict[str, Any], int]:
+    submitted = submit_uploads("api", commit=False)
     body: dict[str, Any] = {"jobs": [job_as_dict(j) for j in submitted]}
     if len(submitted) == 1:
         body["job_id"] = submitted[0].id
-    return jsonify(body), 202
+    return body, 202
 
 
 @bp.get("/jobs/<int:job_id>")
+@spec.validate(resp=Responses(HTTP_200=m.Job, **ERRORS), tags=["documents"])
 def get_job(job_id: int) -> Any:
+    """An ingest job: where one uploaded file has got to"""
     job = db().get(IngestJob, job_id)
     principal: Principal = g.principal
     if job is None or (job.submitted_by != principal.username and not principal.manages_records):
@@ -162,8 +189,8 @@ def get_job(job_id: int) -> Any:
     return jsonify(job_as_dict(job))
 
 
-@bp.get("/documents/<int:document_id>")
-def get_document(document_id: int) -> Any:
+def document_view(document_id: int) -> dict[str, Any]:
+    """A document as the API shows it to this person (404 for what they may not see)."""
     document = get_visible_document(db(), g.principal, document_id)
     data = document_as_dict(document)
     data.update(document_ingest_view(db(), document, g.principal))
@@ -172,12 +199,25 @@ def get_document(document_id: int) -> Any:
 
         stub = stub_for(db(), document.id)
         data["stub"] = stub_as_dict(stub) if stub else None
-    return jsonify(data)
+    return data
+
+
+@bp.get("/documents/<int:document_id>")
+@spec.validate(resp=Responses(HTTP_200=m.Document, **ERRORS), tags=["documents"])
+def get_document(document_id: int) -> Any:
+    """A document's metadata, versions and place (its ETag is what an update sends as If-Match)"""
+    data = document_view(document_id)
+    return tagged(data, etag_of(data))
 
 
 @bp.get("/documents/<int:document_id>/content")
+@streamed(
+    query=m.ContentQuery,
+    resp=Responses(HTTP_200=None, HTTP_410=Problem, **ERRORS),
+    tags=["documents"],
+)
 def get_content(document_id: int) -> Any:
-    """The bytes of the latest version (or ?version=N); 410 Gone once destroyed."""
+    """The bytes of the latest version (or ?version=N); 410 Gone once destroyed"""
     from edrm.documents.service import open_content
 
     runtime = rt()
@@ -192,8 +232,17 @@ def get_content(document_id: int) -> Any:
 
 
 @bp.get("/search")
+@spec.validate(
+    query=m.SearchQuery,
+    resp=Responses(HTTP_200=m.SearchPage, HTTP_503=Problem, **ERRORS),
+    tags=["search"],
+)
 def search() -> Any:
-    """?q=…&facet=NAME:VALUE (repeatable)&page=…&per_page=…&sort=relevance|date"""
+    """Search what you may see: ?q=…&facet=NAME:VALUE (repeatable)&sort=relevance|date
+
+    Paged by `cursor`/`limit` (`items`, `next`); `hits` and `total` are kept for older clients,
+    which may still send `page` and `per_page`.
+    """
     from edrm.search_service import result_as_dict, search_documents
     from search.base import SearchError
 
@@ -203,6 +252,11 @@ def search() -> Any:
         if not sep:
             raise InvalidInputError(f"facet {value!r}: use NAME:VALUE, e.g. facet=class:FIN-AP-INV")
         filters.setdefault(name, []).append(wanted)
+    if request.args.get("cursor") or "limit" in request.args:
+        limit = int_arg("limit", 20)
+        page = decode_cursor(request.args.get("cursor")) // limit + 1
+    else:
+        page, limit = page_arg(), int_arg("per_page", 20)
     try:
         result = search_documents(
             db(),
@@ -210,12 +264,16 @@ def search() -> Any:
             g.principal,
             request.args.get("q", ""),
             filters=filters,
-            page=page_arg(),
-            per_page=int_arg("per_page", 20),
+            page=page,
+            per_page=limit,
             sort="date" if request.args.get("sort") == "date" else "relevance",
         )
     except ValueError as exc:
         raise InvalidInputError(str(exc)) from None
     except SearchError as exc:
         return _error(503, str(exc))
-    return jsonify(result_as_dict(result))
+    body = result_as_dict(result)
+    offset = (page - 1) * limit
+    body["items"] = body["hits"]
+    body["next"] = next_link(offset, limit, result.total > offset + limit)
+    return jsonify(body)

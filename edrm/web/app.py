@@ -17,6 +17,9 @@ from edrm.people.passwords import use_hash_slots
 from edrm.settings import load_settings, secret_key
 from edrm.web import (
     api,
+    api_docs,
+    api_documents,
+    api_fileplan,
     auth,
     documents,
     fileplan,
@@ -124,6 +127,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         notifications,
         api,
         sso,
+        api_docs,
     ):
         app.register_blueprint(module.bp)
     _register_area_pages(app)
@@ -140,6 +144,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 def _register_area_pages(app: Flask) -> None:
     """Each area's pages, and the JSON API an area has (it checks its token itself)."""
+    for core in (api_documents, api_fileplan):
+        app.register_blueprint(core.api)
+        csrf.exempt(core.api)
     for area in AREA_WEB:
         app.register_blueprint(area.bp)
         area_api = getattr(area, "api", None)

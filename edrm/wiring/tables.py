@@ -8,6 +8,7 @@ from edrm.audit import AuditEvent, AuditHead
 from edrm.db import Base
 from edrm.documents.models import Document, DocumentText, DocumentVersion
 from edrm.fileplan.models import FilePlanNode
+from edrm.idempotency import IdempotencyKey
 from edrm.ingest.models import (
     ClassificationCorrection,
     DocumentSuggestion,
@@ -70,6 +71,7 @@ __all__ = [
     "HarvestApproval",
     "HarvestPlan",
     "HarvestSession",
+    "IdempotencyKey",
     "InferredExpertise",
     "IngestJob",
     "JobLock",

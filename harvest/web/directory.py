@@ -14,10 +14,13 @@ from typing import Any
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask.blueprints import BlueprintSetupState
+from spectree import Response as Responses
 
+import harvest.web.api_shapes as shapes
 from edrm.access import Principal
 from edrm.errors import InvalidInputError, NotFoundError
 from edrm.web.api import json_api_blueprint
+from edrm.web.api_style import Problem, decode_cursor, json_body, next_link, spec
 from edrm.web.auth import login_required, principal
 from edrm.web.forms import ActionForm
 from edrm.web.params import int_arg, page_arg
@@ -242,7 +245,13 @@ def _limit(default: int) -> int:
 
 
 @api.get("/experts")
+@spec.validate(
+    query=shapes.ExpertsQuery,
+    resp=Responses(HTTP_200=shapes.Experts, HTTP_503=Problem, **shapes.ERRORS),
+    tags=["people"],
+)
 def api_experts() -> Any:
+    """Find an expert: the people who know about ?q=…, with the evidence"""
     text = (request.args.get("q") or "").strip()
     if not text:
         raise InvalidInputError("give the question as ?q=…")
@@ -255,32 +264,64 @@ def api_experts() -> Any:
 
 
 @api.get("/people")
+@spec.validate(
+    query=shapes.PeopleQuery,
+    resp=Responses(HTTP_200=shapes.PeoplePage, **shapes.ERRORS),
+    tags=["people"],
+)
 def api_people() -> Any:
+    """The directory: people by name or skill (?q=), unit and location, paged by cursor"""
+    limit = _limit(PER_PAGE)
+    page = decode_cursor(request.args.get("cursor")) // limit + 1
+    if "cursor" not in request.args:
+        page = page_arg()
     entries, total = list_people(
         db(),
         text=request.args.get("q", ""),
         unit=request.args.get("unit", ""),
         location=request.args.get("location", ""),
-        page=page_arg(),
-        per_page=_limit(PER_PAGE),
+        page=page,
+        per_page=limit,
     )
-    return jsonify(
+    people = [
         {
-            "total": total,
-            "people": [
-                {
-                    "username": e.username,
-                    "name": e.name,
-                    "unit": e.unit,
-                    "location": e.location,
-                    "role": e.role_title,
-                }
-                for e in entries
-            ],
+            "username": e.username,
+            "name": e.name,
+            "unit": e.unit,
+            "location": e.location,
+            "role": e.role_title,
         }
-    )
+        for e in entries
+    ]
+    offset = (page - 1) * limit
+    more = next_link(offset, limit, total > offset + limit)
+    return jsonify({"items": people, "next": more, "total": total, "people": people})
 
 
 @api.get("/people/<username>")
+@spec.validate(resp=Responses(HTTP_200=shapes.Person, **shapes.ERRORS_404), tags=["people"])
 def api_person(username: str) -> Any:
+    """A person's public profile (404 for one who has opted out or does not exist)"""
     return jsonify(profile_as_dict(db(), _taxonomy(), principal(), username))
+
+
+@api.post("/profile/skills")
+@spec.validate(
+    json=shapes.NewSkill,
+    resp=Responses(HTTP_201=shapes.SkillOut, HTTP_422=Problem, **shapes.ERRORS),
+    tags=["people"],
+)
+def api_add_skill() -> Any:
+    """Add a skill to your own profile (or change its level)"""
+    wanted = json_body(shapes.NewSkill)
+    skill = declare_skill(db(), principal(), _taxonomy(), wanted.skill, wanted.level)
+    db().flush()
+    return {"id": skill.id, "name": skill.name, "level": skill.level}, 201
+
+
+@api.delete("/profile/skills/<int:skill_id>")
+@spec.validate(resp=Responses(HTTP_204=None, **shapes.ERRORS_404), tags=["people"])
+def api_remove_skill(skill_id: int) -> Any:
+    """Remove a skill from your own profile"""
+    remove_skill(db(), principal(), skill_id)
+    return "", 204

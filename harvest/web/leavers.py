@@ -14,9 +14,12 @@ from datetime import date
 from typing import Any
 
 from flask import Blueprint, flash, g, jsonify, redirect, render_template, request, url_for
+from spectree import Response as Responses
 
+import harvest.web.api_shapes as shapes
 from edrm.errors import EdrmError, InvalidInputError, NotFoundError
 from edrm.web.api import json_api_blueprint
+from edrm.web.api_style import Problem, json_body, page_of, spec
 from edrm.web.auth import login_required, principal
 from edrm.web.forms import ActionForm
 from edrm.web.runtime import db, rt
@@ -180,18 +183,51 @@ def criticality(username: str) -> Any:
 
 
 @api.get("/leavers")
+@spec.validate(
+    query=shapes.LeaversQuery,
+    resp=Responses(HTTP_200=shapes.LeaverPage, **shapes.ERRORS_404),
+    tags=["leavers"],
+)
 def api_leavers() -> Any:
-    """HR: every leaver by leaving date with risk and progress (?current=1: not yet left)."""
+    """HR: every leaver by leaving date with risk and progress (?current=1: not yet left)"""
     who = g.principal
     if not leavers.is_hr(who):
         raise NotFoundError("not found")
     rows = leavers.list_leavers(
         db(), who, _config(), include_left=request.args.get("current") not in ("1", "true")
     )
-    return jsonify({"leavers": [r.as_dict() for r in rows]})
+    listed = page_of(
+        [r.as_dict() for r in rows], shapes.LeaversQuery.model_validate(request.args.to_dict())
+    )
+    return jsonify({**listed, "leavers": listed["items"]})
+
+
+@api.post("/leavers")
+@spec.validate(
+    json=shapes.NewLeaver,
+    resp=Responses(HTTP_201=shapes.Leaver, HTTP_422=Problem, **shapes.ERRORS_404),
+    tags=["leavers"],
+)
+def api_register_leaver() -> Any:
+    """HR: register (or update) a leaver, with their successor and line manager"""
+    _hr_only()  # 404 for anyone but HR, before anything is read
+    wanted = json_body(shapes.NewLeaver)
+    row = leavers.register_leaver(
+        db(),
+        wanted.username,
+        wanted.leaving_date,
+        successor=wanted.successor,
+        manager=wanted.manager,
+        reason=wanted.reason,
+        actor=g.principal,
+    )
+    db().flush()
+    summary, _risk = leavers.summarise(db(), row, _config())
+    return {**summary.as_dict(), "reason": row.reason}, 201
 
 
 @api.get("/leavers/<username>")
+@spec.validate(resp=Responses(HTTP_200=shapes.Leaver, **shapes.ERRORS_404), tags=["leavers"])
 def api_leaver(username: str) -> Any:
     """HR: one leaver, with the reason."""
     row = leavers.get_leaver(db(), username, g.principal)
@@ -200,37 +236,64 @@ def api_leaver(username: str) -> Any:
 
 
 @api.get("/leavers/<username>/risk")
+@spec.validate(resp=Responses(HTTP_200=shapes.LeaverRisk, **shapes.ERRORS_404), tags=["leavers"])
 def api_leaver_risk(username: str) -> Any:
     """HR: the classes where the leaver's knowledge is at risk, highest first."""
     return jsonify(leavers.leaver_risk(db(), username, g.principal, _config()).as_dict())
 
 
 @api.get("/leavers/<username>/plan")
+@spec.validate(resp=Responses(HTTP_200=shapes.Plan, **shapes.ERRORS_404), tags=["leavers"])
 def api_leaver_plan(username: str) -> Any:
     """The harvest plan, for HR, the leaver, the line manager and the successor (audited)."""
+    return jsonify(_plan_as_dict(username))
+
+
+@api.post("/leavers/<username>/plan")
+@spec.validate(
+    json=shapes.NewPlan,
+    resp=Responses(HTTP_201=shapes.Plan, HTTP_422=Problem, **shapes.ERRORS_404),
+    tags=["leavers"],
+)
+def api_start_plan(username: str) -> Any:
+    """HR: start the leaver's harvest plan, from a template (by default the one their job
+    title chooses), pre-filled with its questions and the top at-risk classes"""
+    _hr_only()
+    wanted = json_body(shapes.NewPlan) if request.get_data() else shapes.NewPlan(template=None)
+    plans.start_plan(
+        db(),
+        username,
+        actor=g.principal,
+        config=_config(),
+        banks=_banks(),
+        template=wanted.template,
+    )
+    db().flush()
+    return _plan_as_dict(username), 201
+
+
+def _plan_as_dict(username: str) -> dict[str, Any]:
     view = plans.open_plan(db(), username, g.principal)
     answers = sessions.answers_by_question(view)
-    return jsonify(
-        {
-            "leaver": username,
-            "status": view.plan.status,
-            "template": view.plan.template,
-            "focus_classes": view.plan.focus_classes,
-            "questions": [
-                {**q, "answers": [text for _s, text in answers.get(q["id"], [])]}
-                for q in view.plan.questions
-            ],
-            "sessions": [
-                {
-                    "id": s.id,
-                    "scheduled_for": s.scheduled_for.isoformat() if s.scheduled_for else None,
-                    "held_on": s.held_on.isoformat() if s.held_on else None,
-                    "attendees": s.attendees,
-                    "follow_ups": s.follow_ups,
-                }
-                for s in view.sessions
-            ],
-            "approved_by": {role: a.approved_by for role, a in view.approvals.items()},
-            "record_document_id": view.plan.record_document_id,
-        }
-    )
+    return {
+        "leaver": username,
+        "status": view.plan.status,
+        "template": view.plan.template,
+        "focus_classes": view.plan.focus_classes,
+        "questions": [
+            {**q, "answers": [text for _s, text in answers.get(q["id"], [])]}
+            for q in view.plan.questions
+        ],
+        "sessions": [
+            {
+                "id": s.id,
+                "scheduled_for": s.scheduled_for.isoformat() if s.scheduled_for else None,
+                "held_on": s.held_on.isoformat() if s.held_on else None,
+                "attendees": s.attendees,
+                "follow_ups": s.follow_ups,
+            }
+            for s in view.sessions
+        ],
+        "approved_by": {role: a.approved_by for role, a in view.approvals.items()},
+        "record_document_id": view.plan.record_document_id,
+    }

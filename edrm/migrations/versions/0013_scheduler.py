@@ -15,7 +15,7 @@ from alembic import op
 from edrm.db import UTCDateTime
 
 revision: str = "0013_scheduler"
-down_revision: str | None = "0012_notifications"
+down_revision: str | None = "0012_idempotency"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
