@@ -1,0 +1,245 @@
+"""Taking a backup (`edrm backup DEST`) of a running installation: the steps, in the order the
+package's docstring explains (checkpoint log, database snapshot, key file, other files, blobs,
+manifest last)."""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import shutil
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from edrm import clock
+from edrm.backup import database
+from edrm.backup.manifest import (
+    CHUNK,
+    BackupError,
+    file_sha256,
+    remove_manifest,
+    write_manifest,
+)
+from edrm.runtime import Runtime
+from edrm.settings import DEFAULT_CONFIG_DIR, Settings
+from edrm.storage import BlobMissingError
+
+CHECKPOINTS = "audit/checkpoints.log"
+KEYS = "audit/keys.json"
+TSA = "audit/tsa"
+#: The data directory's own files kept beside the database: (name in the backup, path).
+SECRET_KEY = "files/secret_key"
+
+
+@dataclass
+class BackupReport:
+    """What one backup did (its --json output)."""
+
+    dest: Path
+    database: str = ""
+    revision: str | None = None
+    documents: int = 0
+    live_documents: int = 0
+    blobs: int = 0
+    blobs_copied: int = 0
+    destroyed_since_snapshot: list[str] = field(default_factory=list)
+    files: int = 0
+    warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "dest": str(self.dest),
+            "database": self.database,
+            "alembic_revision": self.revision,
+            "documents": self.documents,
+            "live_documents": self.live_documents,
+            "blobs": self.blobs,
+            "blobs_copied": self.blobs_copied,
+            "destroyed_since_snapshot": self.destroyed_since_snapshot,
+            "files": self.files,
+            "warnings": self.warnings,
+            "notes": self.notes,
+        }
+
+
+def edrm_version() -> str:
+    try:
+        return metadata.version("edrm")
+    except metadata.PackageNotFoundError:  # pragma: no cover - a checkout not installed
+        return "unknown"
+
+
+def blob_name(sha256: str) -> str:
+    return f"blobs/{sha256[:2]}/{sha256[2:4]}/{sha256}"
+
+
+def take_backup(rt: Runtime, dest: Path) -> BackupReport:
+    """Back the running installation up into `dest` (made if need be; a folder that holds an
+    earlier backup is updated incrementally)."""
+    settings = rt.settings
+    dest.mkdir(parents=True, exist_ok=True)
+    os.chmod(dest, 0o700)  # it holds the audit keys and the session secret
+    if dest.resolve() == settings.home.resolve() or settings.home.resolve() in dest.parents:
+        raise BackupError(f"{dest} is inside the data directory: back up somewhere else")
+    remove_manifest(dest)
+    report = BackupReport(dest)
+    files: dict[str, str] = {}
+    _copy_checkpoints(settings, dest, files)
+    snap = database.snapshot(rt.engine, dest)
+    files[snap.relative] = file_sha256(dest / snap.relative)
+    report.database, report.revision = snap.kind, snap.revision
+    report.documents, report.live_documents = snap.documents, snap.live_documents
+    _copy_keys(settings, dest, files, report.warnings)
+    _copy_files(settings, dest, files, report.notes)
+    report.blobs = len(snap.blobs)
+    report.blobs_copied, report.destroyed_since_snapshot = _copy_blobs(rt, snap, dest, files)
+    report.files = len(files) + 1
+    write_manifest(
+        dest,
+        {
+            "edrm_version": edrm_version(),
+            "taken_at": clock.now().isoformat(timespec="seconds"),
+            "database": snap.kind,
+            "database_file": snap.relative,
+            "alembic_revision": snap.revision,
+            "documents": snap.documents,
+            "live_documents": snap.live_documents,
+            "blobs": report.blobs,
+            "destroyed_since_snapshot": report.destroyed_since_snapshot,
+            "config": "config" if (dest / "config").is_dir() else "shipped defaults",
+            "warnings": report.warnings,
+            "files": files,
+        },
+    )
+    return report
+
+
+def _copy_checkpoints(settings: Settings, dest: Path, files: dict[str, str]) -> None:
+    """The checkpoint log, read under the lock its writers take (no half-written line), and
+    the time-stamp tokens beside it. Copied before the snapshot: every checkpoint names an
+    entry the snapshot holds."""
+    source = settings.audit_checkpoint_path
+    target = dest / CHECKPOINTS
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.unlink(missing_ok=True)
+    if source.is_file():
+        fd = os.open(source, os.O_RDONLY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH)
+            with os.fdopen(os.dup(fd), "rb") as src, target.open("wb") as out:
+                shutil.copyfileobj(src, out, CHUNK)
+        finally:
+            os.close(fd)
+        files[CHECKPOINTS] = file_sha256(target)
+    _copy_tree(source.parent / "tsa", dest, TSA, files)
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return folder.resolve() in path.resolve().parents
+
+
+def _copy_keys(settings: Settings, dest: Path, files: dict[str, str], warnings: list[str]) -> None:
+    """The audit key file, when it is kept in the data directory. Copied after the snapshot:
+    keys are only ever added, so it holds every key the snapshot's entries were MACed with."""
+    source = settings.audit_key_path
+    target = dest / KEYS
+    target.unlink(missing_ok=True)
+    if not _inside(source, settings.home):
+        warnings.append(
+            f"the audit key file is kept outside the data directory ({source}) and is not in"
+            " this backup: keep a copy of it with the backup, restore needs it to verify the"
+            " audit trail"
+        )
+        return
+    if not source.is_file():
+        warnings.append(f"there is no audit key file at {source} (run `edrm init`)")
+        return
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        out.write(source.read_bytes())
+    files[KEYS] = file_sha256(target)
+
+
+def _copy_files(settings: Settings, dest: Path, files: dict[str, str], notes: list[str]) -> None:
+    """The session secret, the classifier's models, the quarantine, and the config folder."""
+    secret = settings.home / "secret_key"
+    (dest / SECRET_KEY).unlink(missing_ok=True)
+    if secret.is_file():
+        (dest / SECRET_KEY).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(secret, dest / SECRET_KEY)
+        os.chmod(dest / SECRET_KEY, 0o600)
+        files[SECRET_KEY] = file_sha256(dest / SECRET_KEY)
+    _copy_tree(settings.model_dir, dest, "files/models", files)
+    _copy_tree(settings.quarantine_dir, dest, "files/quarantine", files)
+    if settings.config_dir.resolve() == DEFAULT_CONFIG_DIR.resolve():
+        shutil.rmtree(dest / "config", ignore_errors=True)
+        notes.append("the shipped default config is in use (EDRM_CONFIG_DIR is not set)")
+    else:
+        _copy_tree(settings.config_dir, dest, "config", files)
+        notes.append(f"the config folder {settings.config_dir} is in config/")
+
+
+def _copy_tree(source: Path, dest: Path, relative: str, files: dict[str, str]) -> None:
+    """Copy a folder afresh (whatever an earlier backup left there goes first)."""
+    target = dest / relative
+    shutil.rmtree(target, ignore_errors=True)
+    if not source.is_dir():
+        return
+    for path in sorted(p for p in source.rglob("*") if p.is_file() and not p.is_symlink()):
+        name = f"{relative}/{path.relative_to(source).as_posix()}"
+        (dest / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, dest / name)
+        files[name] = file_sha256(dest / name)
+
+
+def _copy_blobs(
+    rt: Runtime, snap: database.DatabaseSnapshot, dest: Path, files: dict[str, str]
+) -> tuple[int, list[str]]:
+    """Copy every blob the snapshot refers to that DEST lacks; returns how many were copied
+    and which were destroyed since the snapshot. A blob that is gone while the live database
+    still uses it fails the backup."""
+    copied = 0
+    missing: list[str] = []
+    tmp_dir = dest / "blobs" / "tmp"
+    tmp_dir.mkdir(parents=True, exist_ok=True)
+    for sha in sorted(snap.blobs):
+        name = blob_name(sha)
+        if (dest / name).is_file():
+            files[name] = sha
+            continue
+        try:
+            _copy_blob(rt, sha, dest / name, tmp_dir)
+        except BlobMissingError:
+            missing.append(sha)
+            continue
+        files[name] = sha
+        copied += 1
+    shutil.rmtree(tmp_dir, ignore_errors=True)
+    if missing:
+        with rt.engine.connect() as conn:
+            still_used = database.referenced_blobs(conn) & set(missing)
+        if still_used:
+            raise BackupError(
+                f"blob {min(still_used)} is missing from the blob store although the database"
+                " still uses it: the store is damaged (see the blob fixity check)"
+            )
+    return copied, missing
+
+
+def _copy_blob(rt: Runtime, sha: str, target: Path, tmp_dir: Path) -> None:
+    tmp = tmp_dir / sha
+    digest = hashlib.sha256()
+    with rt.blobs.open(sha) as src, tmp.open("wb") as out:
+        while chunk := src.read(CHUNK):
+            digest.update(chunk)
+            out.write(chunk)
+        out.flush()
+        os.fsync(out.fileno())
+    if digest.hexdigest() != sha:
+        tmp.unlink()
+        raise BackupError(f"blob {sha} in the blob store is damaged (its checksum does not match)")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(tmp, target)
