@@ -4,7 +4,8 @@ were at the snapshot; a damaged or incomplete backup and a non-empty target are 
 one line naming what is wrong; a second backup into the same folder copies only new blobs.
 
 Every test restores into a data directory and database of its own (a scratch PostgreSQL
-database on PostgreSQL, dropped afterwards).
+database on PostgreSQL, dropped afterwards). What does not depend on the engine (refusals, the
+blob copy) runs on SQLite only.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ from tests.conftest import Cli, World, file_text
 from tests.retention.disposal_helpers import approve, config_dir_with, queue
 from tests.retention.disposal_helpers import with_records_management as with_rm
 
+#: Refusals and the blob copy do not depend on the database engine: one is enough for them.
+ONE_ENGINE = pytest.mark.sqlite_only
 WAIT = 60  # seconds a gate waits at most (a hung thread fails the test instead of hanging it)
 
 
@@ -226,6 +229,7 @@ def test_a_backup_taken_while_ingest_and_disposal_run_restores_every_document_an
     assert {h["id"] for h in found["hits"]} == set(doomed[2:])  # live at the snapshot
 
 
+@ONE_ENGINE
 def test_a_corrupted_backup_file_is_refused_with_its_name(
     world: World, cli: Cli, target: Cli, tmp_path: Path
 ) -> None:
@@ -243,6 +247,7 @@ def test_a_corrupted_backup_file_is_refused_with_its_name(
     assert not Path(target.env["EDRM_HOME"]).exists()  # nothing was written
 
 
+@ONE_ENGINE
 def test_a_backup_without_its_manifest_is_refused(
     world: World, cli: Cli, target: Cli, tmp_path: Path
 ) -> None:
@@ -257,6 +262,7 @@ def test_a_backup_without_its_manifest_is_refused(
     assert "is not a complete backup: it has no manifest.json" in refused.stderr
 
 
+@ONE_ENGINE
 def test_restore_refuses_a_data_directory_that_is_not_empty(
     world: World, cli: Cli, target: Cli, tmp_path: Path
 ) -> None:
@@ -274,6 +280,7 @@ def test_restore_refuses_a_data_directory_that_is_not_empty(
     ]
 
 
+@ONE_ENGINE
 def test_a_second_backup_into_the_same_folder_copies_only_new_blobs(
     world: World, cli: Cli, tmp_path: Path
 ) -> None:
@@ -292,3 +299,60 @@ def test_a_second_backup_into_the_same_folder_copies_only_new_blobs(
     assert manifest["live_documents"] == len(world.docs) + 1
     assert manifest["alembic_revision"] == first["alembic_revision"]
     assert all(len(sha) == 64 for sha in manifest["files"].values())
+
+
+@ONE_ENGINE
+def test_a_backup_stopped_midway_leaves_no_manifest_even_over_an_earlier_backup(
+    world: World, cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dest = tmp_path / "bk"
+    _json(cli("backup", str(dest), "--json"))
+
+    def stopped(*_args: Any) -> Any:
+        raise RuntimeError("the backup was stopped")
+
+    monkeypatch.setattr(backup_snapshot, "_copy_blobs", stopped)
+    with pytest.raises(RuntimeError):
+        cli("backup", str(dest), "--json")
+
+    assert not (dest / "manifest.json").exists()
+
+
+@ONE_ENGINE
+def test_a_blob_the_database_still_uses_missing_from_the_store_fails_the_backup(
+    world: World, cli: Cli, tmp_path: Path
+) -> None:
+    rt = world.runtime
+    with rt.uow() as s:
+        sha = s.get_one(Document, world.docs["invoice"]).latest.sha256
+    rt.blobs.path(sha).unlink()
+
+    failed = cli("backup", str(tmp_path / "bk"))
+
+    assert failed.exit_code == 1
+    assert f"blob {sha} is missing from the blob store although the database" in failed.stderr
+    assert not (tmp_path / "bk" / "manifest.json").exists()
+
+
+def test_keys_kept_outside_the_data_directory_are_named_not_copied_and_config_is_copied(
+    world: World, cli: Cli, target: Cli, tmp_path: Path
+) -> None:
+    """The key file is kept elsewhere on purpose (whoever can read the data directory should
+    not hold the key): the backup warns instead of copying it; the config folder is copied."""
+    rt = world.runtime
+    keys = tmp_path / "elsewhere" / "keys.json"
+    keys.parent.mkdir()
+    rt.settings.audit_key_path.rename(keys)
+    keys.chmod(0o600)
+    for env in (cli.env, target.env):
+        env["EDRM_AUDIT_KEY_FILE"] = str(keys)
+    cli.env["EDRM_CONFIG_DIR"] = str(rt.settings.config_dir)
+
+    backup = _json(cli("backup", str(tmp_path / "bk"), "--json"))
+
+    assert any(f"outside the data directory ({keys})" in w for w in backup["warnings"])
+    manifest = json.loads((tmp_path / "bk" / "manifest.json").read_text())
+    assert "audit/keys.json" not in manifest["files"]
+    assert manifest["config"] == "config" and "config/edrm.toml" in manifest["files"]
+    _json(target("restore", str(tmp_path / "bk"), "--json"))
+    assert _json(target("audit", "verify", "--json"))["ok"] is True

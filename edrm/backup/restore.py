@@ -23,7 +23,7 @@ from edrm.backup import database
 from edrm.backup.manifest import BackupError, read_manifest, verify_files
 from edrm.backup.snapshot import CHECKPOINTS, KEYS, SECRET_KEY, TSA
 from edrm.db import table_of
-from edrm.documents.models import DocumentVersion
+from edrm.documents.models import Document, DocumentVersion
 from edrm.settings import Settings, ensure_home
 from edrm.storage import BlobStore
 
@@ -120,11 +120,14 @@ def destroyed_documents(engine: Engine, shas: list[str]) -> list[int]:
     """The restored documents whose content was destroyed after the snapshot was taken."""
     if not shas:
         return []
-    versions = table_of(DocumentVersion)
+    versions, documents = table_of(DocumentVersion), table_of(Document)
     with engine.connect() as conn:
         found: list[int] = list(
             conn.scalars(
-                select(versions.c.document_id).where(versions.c.sha256.in_(shas)).distinct()
+                select(versions.c.document_id)
+                .join(documents, documents.c.id == versions.c.document_id)
+                .where(versions.c.sha256.in_(shas), documents.c.status != "destroyed")
+                .distinct()
             )
         )
         return sorted(found)

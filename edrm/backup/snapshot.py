@@ -82,7 +82,8 @@ def take_backup(rt: Runtime, dest: Path) -> BackupReport:
     settings = rt.settings
     dest.mkdir(parents=True, exist_ok=True)
     os.chmod(dest, 0o700)  # it holds the audit keys and the session secret
-    if dest.resolve() == settings.home.resolve() or settings.home.resolve() in dest.parents:
+    home = settings.home.resolve()
+    if dest.resolve() == home or home in dest.resolve().parents:
         raise BackupError(f"{dest} is inside the data directory: back up somewhere else")
     remove_manifest(dest)
     report = BackupReport(dest)
