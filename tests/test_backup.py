@@ -140,6 +140,19 @@ def _ingest_batch(rt: Runtime, count: int) -> str:
     return batch
 
 
+def _destroy(world: World, doc_id: int) -> str:
+    """Destroy one document through approved disposal; its content's checksum."""
+    from retention.execution import execute_approved
+
+    rm = with_rm(world)
+    with rm.runtime.uow() as s:
+        sha = s.get_one(Document, doc_id).latest.sha256
+    approve(rm.runtime, [queue(rm.runtime, doc_id)], rm.people["recman"])
+    execute_approved(rm.runtime, actor=rm.people["recman"])
+    assert not rm.runtime.blobs.exists(sha)
+    return sha
+
+
 def _in_thread(work: Callable[[], Any], errors: list[BaseException]) -> threading.Thread:
     def run() -> None:
         try:
@@ -290,13 +303,18 @@ def test_a_second_backup_into_the_same_folder_copies_only_new_blobs(
     with rt.uow() as s:
         file_text(s, rt, "FIN-AP-INV", "Invoice 31 from Epsilon plc")
 
+    destroyed = _destroy(world, world.docs["old"])
+
     second = _json(cli("backup", str(dest), "--json"))
 
     assert first["blobs_copied"] == first["blobs"] == len(world.docs)
-    assert second["blobs"] == first["blobs"] + 1
-    assert second["blobs_copied"] == 1
+    # New: the invoice, and the certificate of destruction with its schedule (filed records).
+    assert second["blobs"] == first["blobs"] - 1 + 3
+    assert second["blobs_copied"] == 3
+    assert second["blobs_removed"] == 1  # destroyed content does not outlive its record
+    assert not any((dest / "blobs").rglob(destroyed))
     manifest = json.loads((dest / "manifest.json").read_text())
-    assert manifest["live_documents"] == len(world.docs) + 1
+    assert manifest["live_documents"] == len(world.docs) - 1 + 3
     assert manifest["alembic_revision"] == first["alembic_revision"]
     assert all(len(sha) == 64 for sha in manifest["files"].values())
 

@@ -29,7 +29,9 @@ disposal). If the live database still uses it, the blob store is damaged and the
 Crash story. A backup first removes any manifest in DEST and writes the new one last,
 atomically (a temporary file, fsynced, renamed into place): a backup killed midway leaves DEST
 without a manifest, and restore refuses such a DEST. A second backup into the same DEST is
-incremental: blobs already there (their name is their checksum) are not copied again.
+incremental: blobs already there (their name is their checksum) are not copied again, and
+blobs there that the new snapshot no longer refers to (destroyed records' content) are removed,
+so destroyed content does not outlive its record in a rolling backup.
 
 Restore verifies the manifest and every file's checksum before it writes anything, refuses a
 non-empty data directory (or a non-empty database), restores the database, blobs, keys and

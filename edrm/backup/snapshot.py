@@ -44,6 +44,7 @@ class BackupReport:
     live_documents: int = 0
     blobs: int = 0
     blobs_copied: int = 0
+    blobs_removed: int = 0
     destroyed_since_snapshot: list[str] = field(default_factory=list)
     files: int = 0
     warnings: list[str] = field(default_factory=list)
@@ -58,6 +59,7 @@ class BackupReport:
             "live_documents": self.live_documents,
             "blobs": self.blobs,
             "blobs_copied": self.blobs_copied,
+            "blobs_removed": self.blobs_removed,
             "destroyed_since_snapshot": self.destroyed_since_snapshot,
             "files": self.files,
             "warnings": self.warnings,
@@ -97,6 +99,7 @@ def take_backup(rt: Runtime, dest: Path) -> BackupReport:
     _copy_files(settings, dest, files, report.notes)
     report.blobs = len(snap.blobs)
     report.blobs_copied, report.destroyed_since_snapshot = _copy_blobs(rt, snap, dest, files)
+    report.blobs_removed = prune_blobs(dest, files)
     report.files = len(files) + 1
     write_manifest(
         dest,
@@ -200,24 +203,26 @@ def _copy_blobs(
     rt: Runtime, snap: database.DatabaseSnapshot, dest: Path, files: dict[str, str]
 ) -> tuple[int, list[str]]:
     """Copy every blob the snapshot refers to that DEST lacks; returns how many were copied
-    and which were destroyed since the snapshot. A blob that is gone while the live database
-    still uses it fails the backup."""
+    and which were destroyed since the snapshot (those are not kept in DEST, even from an
+    earlier backup). A blob that is gone while the live database still uses it fails the
+    backup."""
     copied = 0
     missing: list[str] = []
     tmp_dir = dest / "blobs" / "tmp"
     tmp_dir.mkdir(parents=True, exist_ok=True)
     for sha in sorted(snap.blobs):
         name = blob_name(sha)
-        if (dest / name).is_file():
-            files[name] = sha
-            continue
-        try:
-            _copy_blob(rt, sha, dest / name, tmp_dir)
-        except BlobMissingError:
+        if not rt.blobs.exists(sha):
             missing.append(sha)
             continue
+        if not (dest / name).is_file():
+            try:
+                _copy_blob(rt, sha, dest / name, tmp_dir)
+            except BlobMissingError:
+                missing.append(sha)
+                continue
+            copied += 1
         files[name] = sha
-        copied += 1
     shutil.rmtree(tmp_dir, ignore_errors=True)
     if missing:
         with rt.engine.connect() as conn:
@@ -228,6 +233,20 @@ def _copy_blobs(
                 " still uses it: the store is damaged (see the blob fixity check)"
             )
     return copied, missing
+
+
+def prune_blobs(dest: Path, files: dict[str, str]) -> int:
+    """Remove the blobs an earlier backup left in DEST that this one does not hold (content
+    destroyed since), so that destroyed content does not outlive its record in the backup."""
+    removed = 0
+    root = dest / "blobs"
+    if not root.is_dir():
+        return 0
+    for path in root.glob("??/??/*"):
+        if path.is_file() and f"blobs/{path.relative_to(root).as_posix()}" not in files:
+            path.unlink()
+            removed += 1
+    return removed
 
 
 def _copy_blob(rt: Runtime, sha: str, target: Path, tmp_dir: Path) -> None:
