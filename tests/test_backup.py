@@ -374,3 +374,19 @@ def test_keys_kept_outside_the_data_directory_are_named_not_copied_and_config_is
     assert manifest["config"] == "config" and "config/edrm.toml" in manifest["files"]
     _json(target("restore", str(tmp_path / "bk"), "--json"))
     assert _json(target("audit", "verify", "--json"))["ok"] is True
+
+
+@ONE_ENGINE
+def test_a_backup_of_a_newer_schema_is_refused_before_anything_is_written(
+    world: World, cli: Cli, target: Cli, tmp_path: Path
+) -> None:
+    dest = tmp_path / "bk"
+    _json(cli("backup", str(dest), "--json"))
+    manifest = json.loads((dest / "manifest.json").read_text())
+    (dest / "manifest.json").write_text(json.dumps({**manifest, "alembic_revision": "0099_x"}))
+
+    refused = target("restore", str(dest))
+
+    assert refused.exit_code == 1
+    assert "the backup's schema 0099_x is newer than this edrm knows" in refused.stderr
+    assert not Path(target.env["EDRM_HOME"]).exists()

@@ -22,7 +22,7 @@ from sqlalchemy.engine import make_url
 from edrm.backup import database
 from edrm.backup.manifest import BackupError, read_manifest, verify_files
 from edrm.backup.snapshot import CHECKPOINTS, KEYS, SECRET_KEY, TSA
-from edrm.db import table_of
+from edrm.db import alembic_config, table_of
 from edrm.documents.models import Document, DocumentVersion
 from edrm.settings import Settings, ensure_home
 from edrm.storage import BlobStore
@@ -57,6 +57,36 @@ class RestoreReport:
         }
 
 
+def refuse_unsuitable(settings: Settings, manifest: dict[str, Any]) -> None:
+    """Refuse, before anything is written, a backup this installation cannot take: another
+    kind of database, a schema newer than this edrm knows, a database file not checksummed."""
+    kind = make_url(settings.db_url).get_backend_name()
+    if manifest.get("database") != kind:
+        raise BackupError(
+            f"the backup holds a {manifest.get('database')} database but this installation uses"
+            f" {kind}: restore into the same kind of database"
+        )
+    if manifest.get("database_file") not in manifest["files"]:
+        raise BackupError("the backup's manifest does not list its database file")
+    revision = manifest.get("alembic_revision")
+    if revision and not _known_revision(revision):
+        raise BackupError(
+            f"the backup's schema {revision} is newer than this edrm knows: restore it with the"
+            f" edrm version that took it ({manifest.get('edrm_version', 'unknown')}) or a newer one"
+        )
+
+
+def _known_revision(revision: str) -> bool:
+    from alembic.script import ScriptDirectory  # heavy (~0.5 s): only when restoring
+    from alembic.util.exc import CommandError
+
+    try:
+        ScriptDirectory.from_config(alembic_config("sqlite://")).get_revision(revision)
+    except CommandError:
+        return False
+    return True
+
+
 def refuse_non_empty(settings: Settings, manifest: dict[str, Any]) -> None:
     """A restore goes only into an empty data directory and an empty database."""
     home = settings.home
@@ -85,6 +115,7 @@ def restore_backup(settings: Settings, src: Path) -> RestoreReport:
     describe."""
     manifest = read_manifest(src)
     refuse_non_empty(settings, manifest)
+    refuse_unsuitable(settings, manifest)
     report = RestoreReport(src, manifest.get("taken_at", ""), manifest["database"])
     report.revision = manifest.get("alembic_revision")
     report.destroyed_blobs = list(manifest.get("destroyed_since_snapshot", []))
