@@ -82,15 +82,16 @@ def take_backup(rt: Runtime, dest: Path) -> BackupReport:
     """Back the running installation up into `dest` (made if need be; a folder that holds an
     earlier backup is updated incrementally)."""
     settings = rt.settings
-    dest.mkdir(parents=True, exist_ok=True)
-    os.chmod(dest, 0o700)  # it holds the audit keys and the session secret
     home = settings.home.resolve()
     if dest.resolve() == home or home in dest.resolve().parents:
         raise BackupError(f"{dest} is inside the data directory: back up somewhere else")
+    dest.mkdir(parents=True, exist_ok=True)
+    os.chmod(dest, 0o700)  # it holds the audit keys and the session secret
     remove_manifest(dest)
     report = BackupReport(dest)
     files: dict[str, str] = {}
     _copy_checkpoints(settings, dest, files)
+    taken_at = clock.now().isoformat(timespec="seconds")
     snap = database.snapshot(rt.engine, dest)
     files[snap.relative] = file_sha256(dest / snap.relative)
     report.database, report.revision = snap.kind, snap.revision
@@ -105,7 +106,7 @@ def take_backup(rt: Runtime, dest: Path) -> BackupReport:
         dest,
         {
             "edrm_version": edrm_version(),
-            "taken_at": clock.now().isoformat(timespec="seconds"),
+            "taken_at": taken_at,
             "database": snap.kind,
             "database_file": snap.relative,
             "alembic_revision": snap.revision,
