@@ -241,6 +241,11 @@ def test_a_backup_taken_while_ingest_and_disposal_run_restores_every_document_an
     found = _json(target("search", "Delta", "--json", "--as", "recman"))
     assert {h["id"] for h in found["hits"]} == set(doomed[2:])  # live at the snapshot
 
+    # What restore says to do: finish the disposal that was running when the backup was taken.
+    assert target("disposal", "execute", "--as", "recman").exit_code == 0
+    assert {d: _versions(url)[d][0] for d in doomed} == dict.fromkeys(doomed, "destroyed")
+    assert _json(target("audit", "verify", "--json"))["ok"] is True
+
 
 @ONE_ENGINE
 def test_a_corrupted_backup_file_is_refused_with_its_name(

@@ -33,6 +33,10 @@ incremental: blobs already there (their name is their checksum) are not copied a
 blobs there that the new snapshot no longer refers to (destroyed records' content) are removed,
 so destroyed content does not outlive its record in a rolling backup.
 
+Ingest jobs unfinished at the snapshot are in the backup with their content, so the workers of
+the restored installation run them (a job claimed by a worker of the old one is requeued once
+its heartbeat is stale).
+
 Restore verifies the manifest and every file's checksum before it writes anything, refuses a
 non-empty data directory (or a non-empty database), restores the database, blobs, keys and
 checkpoints, then rebuilds the search index from the database (the index is never copied: it
