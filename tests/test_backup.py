@@ -318,6 +318,7 @@ def test_a_second_backup_into_the_same_folder_copies_only_new_blobs(
     assert second["blobs_copied"] == 3
     assert second["blobs_removed"] == 1  # destroyed content does not outlive its record
     assert not any((dest / "blobs").rglob(destroyed))
+    assert len(list((dest / "snapshots").iterdir())) == 1  # the earlier one went
     manifest = json.loads((dest / "manifest.json").read_text())
     assert manifest["live_documents"] == len(world.docs) - 1 + 3
     assert manifest["alembic_revision"] == first["alembic_revision"]
@@ -325,20 +326,25 @@ def test_a_second_backup_into_the_same_folder_copies_only_new_blobs(
 
 
 @ONE_ENGINE
-def test_a_backup_stopped_midway_leaves_no_manifest_even_over_an_earlier_backup(
-    world: World, cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_a_backup_stopped_midway_leaves_the_earlier_backup_in_dest_restorable(
+    world: World, cli: Cli, target: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    rt = world.runtime
     dest = tmp_path / "bk"
-    _json(cli("backup", str(dest), "--json"))
+    first = _json(cli("backup", str(dest), "--json"))
+    with rt.uow() as s:
+        file_text(s, rt, "FIN-AP-INV", "Invoice 32 from Zeta plc")
 
     def stopped(*_args: Any) -> Any:
         raise RuntimeError("the backup was stopped")
 
-    monkeypatch.setattr(backup_snapshot, "_copy_blobs", stopped)
+    monkeypatch.setattr(backup_snapshot, "_copy_blobs", stopped)  # after its snapshot
     with pytest.raises(RuntimeError):
         cli("backup", str(dest), "--json")
 
-    assert not (dest / "manifest.json").exists()
+    restored = _json(target("restore", str(dest), "--json"))
+    assert restored["taken_at"] == json.loads((dest / "manifest.json").read_text())["taken_at"]
+    assert restored["indexed"] == first["live_documents"] == len(world.docs)
 
 
 @ONE_ENGINE
@@ -375,8 +381,9 @@ def test_keys_kept_outside_the_data_directory_are_named_not_copied_and_config_is
 
     assert any(f"outside the data directory ({keys})" in w for w in backup["warnings"])
     manifest = json.loads((tmp_path / "bk" / "manifest.json").read_text())
-    assert "audit/keys.json" not in manifest["files"]
-    assert manifest["config"] == "config" and "config/edrm.toml" in manifest["files"]
+    own = manifest["snapshot"]
+    assert f"{own}/audit/keys.json" not in manifest["files"]
+    assert manifest["config"] == "config" and f"{own}/config/edrm.toml" in manifest["files"]
     _json(target("restore", str(tmp_path / "bk"), "--json"))
     assert _json(target("audit", "verify", "--json"))["ok"] is True
 

@@ -2,18 +2,18 @@
 installation; `edrm restore SRC` puts it into an empty data directory.
 
 What a backup holds (DEST):
-- `database/edrm.db` (SQLite, through the online backup API) or `database/edrm.pgdump`
-  (PostgreSQL, `pg_dump` in the custom format, of one exported snapshot);
 - `blobs/ab/cd/<sha256>`: every blob the database snapshot refers to (the versions and
-  previews of the documents not destroyed, and the content of unfinished ingest jobs);
-- `audit/checkpoints.log` (and the time-stamp tokens in `audit/tsa/`) and `audit/keys.json`
-  when the key file is in the data directory (kept elsewhere, it is not copied, and the backup
-  says so: put it back beside the restored installation yourself);
-- `files/`: the data directory's session secret, classifier models and quarantine, and
-  `config/` when EDRM_CONFIG_DIR names a config folder (otherwise the manifest notes that the
-  shipped defaults are in use);
-- `manifest.json`: what was backed up (edrm version, schema revision, document count, time)
-  and the SHA-256 of every file in the backup.
+  previews of the documents not destroyed, and the content of unfinished ingest jobs), shared
+  by successive backups into the same DEST;
+- `snapshots/<time>/`, the backup's own files: `database/edrm.db` (SQLite, through the online
+  backup API) or `database/edrm.pgdump` (PostgreSQL, `pg_dump` in the custom format, of one
+  exported snapshot); `audit/checkpoints.log` (and the time-stamp tokens in `audit/tsa/`);
+  `audit/keys.json` when the key file is in the data directory (kept elsewhere, it is not
+  copied, and the backup says so: keep it with the backup yourself); `files/`: the session
+  secret, classifier models and quarantine; `config/` when EDRM_CONFIG_DIR names a config folder
+  (otherwise the manifest notes that the shipped defaults are in use);
+- `manifest.json`: what was backed up (edrm version, schema revision, document count, time),
+  which snapshot folder is this backup's, and the SHA-256 of every file in the backup.
 
 Consistency. The steps run in this order: the checkpoint log is copied first (every checkpoint
 in it names an entry already committed, so the snapshot has it); then the database snapshot;
@@ -26,12 +26,15 @@ then listed in the manifest as `destroyed_since_snapshot`, and the documents tha
 named on restore (running `edrm disposal execute` on the restored installation finishes that
 disposal). If the live database still uses it, the blob store is damaged and the backup fails.
 
-Crash story. A backup first removes any manifest in DEST and writes the new one last,
-atomically (a temporary file, fsynced, renamed into place): a backup killed midway leaves DEST
-without a manifest, and restore refuses such a DEST. A second backup into the same DEST is
-incremental: blobs already there (their name is their checksum) are not copied again, and
-blobs there that the new snapshot no longer refers to (destroyed records' content) are removed,
-so destroyed content does not outlive its record in a rolling backup.
+Crash story. The manifest is written last, atomically (a temporary file, fsynced, renamed into
+place). A first backup killed midway leaves DEST without a manifest, and restore refuses such a
+DEST. A later backup into the same DEST is incremental and writes its own files into a new
+snapshot folder, only adding blobs, so until its manifest replaces the old one the earlier
+backup stays whole and restorable; a killed one leaves the earlier backup as it was. Only after
+the new manifest is in place are the earlier snapshot folder (and anything a killed backup left)
+removed, and the blobs the new snapshot no longer refers to (destroyed records' content), so
+destroyed content does not outlive its record in a rolling backup. Blobs already in DEST (their
+name is their checksum) are not copied again.
 
 Ingest jobs unfinished at the snapshot are in the backup with their content, so the workers of
 the restored installation run them (a job claimed by a worker of the old one is requeued once

@@ -1,8 +1,10 @@
 """The backup's manifest: what was backed up and the SHA-256 of every file in the backup.
 
 It is `manifest.json` at the top of the backup, written last and atomically (a temporary file,
-fsynced, renamed into place, the folder fsynced): a backup without one is incomplete and is
-refused by restore, as is one where any file it lists is missing or has another checksum.
+fsynced, renamed into place, the folder fsynced): until it is replaced, the manifest of the
+backup before still describes files that are all there. A folder without one holds no complete
+backup and is refused by restore, as is one where any file it lists is missing or has another
+checksum.
 """
 
 from __future__ import annotations
@@ -40,15 +42,6 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def remove_manifest(dest: Path) -> None:
-    """Remove the manifest of an earlier backup into `dest` before anything in it changes: a
-    backup killed after this point leaves `dest` without a manifest (so restore refuses it)."""
-    path = dest / MANIFEST
-    if path.exists():
-        path.unlink()
-        fsync_dir(dest)
-
-
 def write_manifest(dest: Path, manifest: dict[str, Any]) -> Path:
     """Write the manifest atomically, as the backup's last step."""
     path = dest / MANIFEST
@@ -75,7 +68,11 @@ def read_manifest(src: Path) -> dict[str, Any]:
         ) from None
     except (OSError, ValueError) as exc:
         raise BackupError(f"{path} cannot be read as a backup manifest: {exc}") from None
-    if not isinstance(data, dict) or data.get("format") != FORMAT or "files" not in data:
+    if (
+        not isinstance(data, dict)
+        or data.get("format") != FORMAT
+        or not {"files", "snapshot"} <= set(data)
+    ):
         raise BackupError(f"{path} is not a manifest edrm wrote (format {FORMAT})")
     return data
 

@@ -57,6 +57,12 @@ class RestoreReport:
         }
 
 
+def own_files(manifest: dict[str, Any]) -> dict[str, str]:
+    """The backup's own files (not the shared blobs), named relative to its snapshot folder."""
+    prefix = f"{manifest['snapshot']}/"
+    return {n[len(prefix) :]: sha for n, sha in manifest["files"].items() if n.startswith(prefix)}
+
+
 def refuse_unsuitable(settings: Settings, manifest: dict[str, Any]) -> None:
     """Refuse, before anything is written, a backup this installation cannot take: another
     kind of database, a schema newer than this edrm knows, a database file not checksummed."""
@@ -66,7 +72,7 @@ def refuse_unsuitable(settings: Settings, manifest: dict[str, Any]) -> None:
             f"the backup holds a {manifest.get('database')} database but this installation uses"
             f" {kind}: restore into the same kind of database"
         )
-    if manifest.get("database_file") not in manifest["files"]:
+    if manifest.get("database_file") not in own_files(manifest):
         raise BackupError("the backup's manifest does not list its database file")
     revision = manifest.get("alembic_revision")
     if revision and not _known_revision(revision):
@@ -101,7 +107,7 @@ def refuse_non_empty(settings: Settings, manifest: dict[str, Any]) -> None:
         raise BackupError(
             "the configured PostgreSQL database is not empty: restore into an empty one"
         )
-    files = manifest["files"]
+    files = own_files(manifest)
     for name, path in (
         (KEYS, settings.audit_key_path),
         (CHECKPOINTS, settings.audit_checkpoint_path),
@@ -121,18 +127,19 @@ def restore_backup(settings: Settings, src: Path) -> RestoreReport:
     report.destroyed_blobs = list(manifest.get("destroyed_since_snapshot", []))
     report.files_checked = verify_files(src, manifest)
     ensure_home(settings)
-    database.restore_database(src, manifest["database"], settings.db_url)
-    files: dict[str, str] = manifest["files"]
+    own = src / manifest["snapshot"]
+    database.restore_database(own, manifest["database"], settings.db_url)
     store = BlobStore(settings.blob_dir)
-    for name in sorted(n for n in files if n.startswith("blobs/")):
+    for name in sorted(n for n in manifest["files"] if n.startswith("blobs/")):
         store.put_file(src / name)
         report.blobs += 1
-    _put_private(src, KEYS, settings.audit_key_path, files)
-    _put_private(src, CHECKPOINTS, settings.audit_checkpoint_path, files)
-    _put_private(src, SECRET_KEY, settings.home / "secret_key", files)
-    _put_tree(src, TSA, settings.audit_checkpoint_path.parent / "tsa", files)
-    _put_tree(src, "files/models", settings.model_dir, files)
-    _put_tree(src, "files/quarantine", settings.quarantine_dir, files)
+    files = own_files(manifest)
+    _put_private(own, KEYS, settings.audit_key_path, files)
+    _put_private(own, CHECKPOINTS, settings.audit_checkpoint_path, files)
+    _put_private(own, SECRET_KEY, settings.home / "secret_key", files)
+    _put_tree(own, TSA, settings.audit_checkpoint_path.parent / "tsa", files)
+    _put_tree(own, "files/models", settings.model_dir, files)
+    _put_tree(own, "files/quarantine", settings.quarantine_dir, files)
     if KEYS not in files and not settings.audit_key_path.exists():
         report.warnings.append(
             f"the backup holds no audit key file: put the installation's key file at"
@@ -141,7 +148,7 @@ def restore_backup(settings: Settings, src: Path) -> RestoreReport:
     report.warnings.extend(manifest.get("warnings", []))
     if manifest.get("config") == "config":
         report.notes.append(
-            f"the backup's config folder is in {src / 'config'}: copy it and point"
+            f"the backup's config folder is in {own / 'config'}: copy it and point"
             " EDRM_CONFIG_DIR at the copy"
         )
     return report

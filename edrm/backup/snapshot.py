@@ -19,13 +19,15 @@ from edrm.backup.manifest import (
     CHUNK,
     BackupError,
     file_sha256,
-    remove_manifest,
     write_manifest,
 )
 from edrm.runtime import Runtime
 from edrm.settings import DEFAULT_CONFIG_DIR, Settings
 from edrm.storage import BlobMissingError
 
+#: Each backup's own files (database, audit files, config …) are in a folder of their own under
+#: this one; the blobs are shared by all of them.
+SNAPSHOTS = "snapshots"
 CHECKPOINTS = "audit/checkpoints.log"
 KEYS = "audit/keys.json"
 TSA = "audit/tsa"
@@ -80,33 +82,38 @@ def blob_name(sha256: str) -> str:
 
 def take_backup(rt: Runtime, dest: Path) -> BackupReport:
     """Back the running installation up into `dest` (made if need be; a folder that holds an
-    earlier backup is updated incrementally)."""
+    earlier backup is updated incrementally, and that backup stays whole until the new
+    manifest replaces its own)."""
     settings = rt.settings
     home = settings.home.resolve()
     if dest.resolve() == home or home in dest.resolve().parents:
         raise BackupError(f"{dest} is inside the data directory: back up somewhere else")
     dest.mkdir(parents=True, exist_ok=True)
     os.chmod(dest, 0o700)  # it holds the audit keys and the session secret
-    remove_manifest(dest)
+    started = clock.now()
+    generation = f"{SNAPSHOTS}/{started:%Y%m%dT%H%M%S%fZ}"
+    root = dest / generation
+    root.mkdir(parents=True)
     report = BackupReport(dest)
-    files: dict[str, str] = {}
-    _copy_checkpoints(settings, dest, files)
-    taken_at = clock.now().isoformat(timespec="seconds")
-    snap = database.snapshot(rt.engine, dest)
-    files[snap.relative] = file_sha256(dest / snap.relative)
+    own: dict[str, str] = {}  # the snapshot's own files, relative to its folder
+    _copy_checkpoints(settings, root, own)
+    snap = database.snapshot(rt.engine, root)
+    own[snap.relative] = file_sha256(root / snap.relative)
     report.database, report.revision = snap.kind, snap.revision
     report.documents, report.live_documents = snap.documents, snap.live_documents
-    _copy_keys(settings, dest, files, report.warnings)
-    _copy_files(settings, dest, files, report.notes)
+    _copy_keys(settings, root, own, report.warnings)
+    _copy_files(settings, root, own, report.notes)
     report.blobs = len(snap.blobs)
-    report.blobs_copied, report.destroyed_since_snapshot = _copy_blobs(rt, snap, dest, files)
-    report.blobs_removed = prune_blobs(dest, files)
+    blobs: dict[str, str] = {}
+    report.blobs_copied, report.destroyed_since_snapshot = _copy_blobs(rt, snap, dest, blobs)
+    files = {**{f"{generation}/{name}": sha for name, sha in own.items()}, **blobs}
     report.files = len(files) + 1
     write_manifest(
         dest,
         {
             "edrm_version": edrm_version(),
-            "taken_at": taken_at,
+            "taken_at": started.isoformat(timespec="seconds"),
+            "snapshot": generation,
             "database": snap.kind,
             "database_file": snap.relative,
             "alembic_revision": snap.revision,
@@ -114,12 +121,22 @@ def take_backup(rt: Runtime, dest: Path) -> BackupReport:
             "live_documents": snap.live_documents,
             "blobs": report.blobs,
             "destroyed_since_snapshot": report.destroyed_since_snapshot,
-            "config": "config" if (dest / "config").is_dir() else "shipped defaults",
+            "config": "config" if (root / "config").is_dir() else "shipped defaults",
             "warnings": report.warnings,
             "files": files,
         },
     )
+    _remove_other_snapshots(dest, generation)
+    report.blobs_removed = prune_blobs(dest, files)
     return report
+
+
+def _remove_other_snapshots(dest: Path, keep: str) -> None:
+    """Once the new manifest is in place: the earlier backup's files (and what a stopped
+    backup left) go."""
+    for folder in (dest / SNAPSHOTS).iterdir():
+        if f"{SNAPSHOTS}/{folder.name}" != keep:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _copy_checkpoints(settings: Settings, dest: Path, files: dict[str, str]) -> None:
