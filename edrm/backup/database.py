@@ -178,8 +178,9 @@ def database_is_empty(url: str) -> bool:
     return not count
 
 
-def restore_database(src: Path, kind: str, url: str) -> None:
-    """Put the snapshot of the backup in `src` into the (empty) database at `url`."""
+def restore_database(dump: Path, kind: str, url: str) -> None:
+    """Put the snapshot `dump` (a SQLite file or a pg_dump archive) into the (empty) database
+    at `url`."""
     parsed = make_url(normalise_url(url))
     if parsed.get_backend_name() != kind:
         raise BackupError(
@@ -190,7 +191,7 @@ def restore_database(src: Path, kind: str, url: str) -> None:
         target = Path(parsed.database or "")
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f".{target.name}.restore")
-        shutil.copyfile(src / SQLITE_FILE, tmp)
+        shutil.copyfile(dump, tmp)
         os.replace(tmp, target)
         return
     _run(
@@ -201,7 +202,7 @@ def restore_database(src: Path, kind: str, url: str) -> None:
             "--exit-on-error",
             "--single-transaction",
             f"--dbname={parsed.database}",
-            str(src / PG_FILE),
+            str(dump),
         ],
         _pg_env(parsed),
     )

@@ -128,7 +128,9 @@ def restore_backup(settings: Settings, src: Path) -> RestoreReport:
     report.files_checked = verify_files(src, manifest)
     ensure_home(settings)
     own = src / manifest["snapshot"]
-    database.restore_database(own, manifest["database"], settings.db_url)
+    database.restore_database(
+        own / manifest["database_file"], manifest["database"], settings.db_url
+    )
     store = BlobStore(settings.blob_dir)
     for name in sorted(n for n in manifest["files"] if n.startswith("blobs/")):
         store.put_file(src / name)
