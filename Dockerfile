@@ -21,6 +21,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     EDRM_HOME=/data
 RUN apt-get update \
     && apt-get install -y --no-install-recommends tesseract-ocr tesseract-ocr-eng libmagic1 fonts-dejavu-core \
+       postgresql-client \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY . .

@@ -16,6 +16,7 @@ import click
 
 from edrm.cli import (
     audit,
+    backup,
     classifier,
     disposal,
     documents,
@@ -51,6 +52,8 @@ COMMANDS: tuple[click.Command, ...] = (
     system.serve,
     system.worker,
     system.scheduler,
+    backup.backup,
+    backup.restore,
     # the records core
     users.user,
     tokens.token,

@@ -1,0 +1,75 @@
+"""`edrm backup DEST` and `edrm restore SRC`: an online, consistent snapshot of the running
+installation, and putting one back into an empty data directory (`edrm.backup` says what a
+backup holds, in which order it is taken, and what a crash leaves)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from edrm.backup.restore import destroyed_documents, restore_backup
+from edrm.backup.snapshot import take_backup
+from edrm.cli.common import _json_out, _settings, friendly_errors, runtime
+from edrm.db import current_revision, head_revision, migrate
+from edrm.search_indexer import reindex
+
+
+@click.command("backup")
+@click.argument("dest", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True)
+@friendly_errors
+def backup(dest: Path, as_json: bool) -> None:
+    """Back the installation up into DEST while it runs (a DEST holding an earlier backup is
+    updated: only new blobs are copied). The manifest is written last: a DEST without one is
+    not a backup."""
+    with runtime() as rt:
+        report = take_backup(rt, dest)
+    if as_json:
+        _json_out(report.as_dict())
+        return
+    for warning in report.warnings:
+        click.echo(f"edrm: warning: {warning}", err=True)
+    for note in report.notes:
+        click.echo(f"edrm: note: {note}")
+    if report.destroyed_since_snapshot:
+        click.echo(
+            f"edrm: note: {len(report.destroyed_since_snapshot)} blob(s) were destroyed by"
+            " disposal after the snapshot was taken (listed in the manifest)"
+        )
+    click.echo(
+        f"edrm: backed up into {dest}: {report.database} database (schema {report.revision}),"
+        f" {report.live_documents} documents, {report.blobs} blobs ({report.blobs_copied} copied)"
+    )
+
+
+@click.command("restore")
+@click.argument("src", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--json", "as_json", is_flag=True)
+@friendly_errors
+def restore(src: Path, as_json: bool) -> None:
+    """Restore the backup in SRC into an empty data directory (EDRM_HOME) and database, after
+    checking every file against the manifest; then rebuild the search index."""
+    report = restore_backup(_settings(), src)
+    with runtime(need_schema=False) as rt:
+        if current_revision(rt.engine) != head_revision():
+            migrate(rt.engine)
+        report.destroyed_since_snapshot = destroyed_documents(rt.engine, report.destroyed_blobs)
+        indexed = reindex(rt.sessions, rt.search)
+    if as_json:
+        _json_out({**report.as_dict(), "indexed": indexed})
+        return
+    for warning in report.warnings:
+        click.echo(f"edrm: warning: {warning}", err=True)
+    for note in report.notes:
+        click.echo(f"edrm: note: {note}")
+    if report.destroyed_since_snapshot:
+        ids = ", ".join(str(i) for i in report.destroyed_since_snapshot)
+        click.echo(
+            f"edrm: note: the content of document(s) {ids} was destroyed by a disposal run"
+            " after the backup was taken: run `edrm disposal execute` to finish it"
+        )
+    click.echo(
+        f"edrm: restored {src} (taken {report.taken_at}): {report.files_checked} files checked,"
+        f" {report.blobs} blobs, search index rebuilt ({indexed} documents)"
+    )
