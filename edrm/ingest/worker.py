@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from edrm.fileplan.models import FilePlanNode
-from edrm.ingest import jobs
+from edrm.ingest import heartbeats, jobs
 from edrm.ingest.classify.model_files import current_version_name, load_current
 from edrm.ingest.classify.rules import load_rules
 from edrm.ingest.metadata import load_metadata_config
@@ -81,6 +81,12 @@ class Worker:
         self.stop_event.set()
         self.ctx.ocr.close()
         self.ctx.isolated.close()
+        self._beat.join(timeout=5)
+        try:
+            with self.runtime.uow() as session:
+                heartbeats.forget(session, self.identity)
+        except Exception:  # its note goes stale instead
+            log.debug("ingest worker %s could not remove its heartbeat", self.identity)
 
     def __enter__(self) -> Worker:
         return self
@@ -89,15 +95,17 @@ class Worker:
         self.close()
 
     def _heartbeat_loop(self) -> None:
-        while not self.stop_event.wait(HEARTBEAT_SECONDS):
+        """Every HEARTBEAT_SECONDS (the first at once): this worker is alive (for /readyz),
+        and the jobs it is running are still its own."""
+        while not self.stop_event.is_set():
             current = list(self._current)
-            if not current:
-                continue
             try:
                 with self.runtime.uow() as session:
+                    heartbeats.beat(session, self.identity)
                     jobs.heartbeat(session, current, self.identity)
             except Exception:  # a missed beat is harmless; the next one may work
                 log.warning("ingest worker heartbeat failed", exc_info=True)
+            self.stop_event.wait(HEARTBEAT_SECONDS)
 
     def requeue_abandoned(self) -> int:
         stale = timedelta(seconds=self.runtime.settings.worker_stale_seconds)

@@ -23,7 +23,9 @@ from edrm.web import (
     health,
     home,
     ingest,
+    metrics,
     notifications,
+    observability,
     search,
     sso,
     tokens,
@@ -119,6 +121,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         health,
         help_pages,
         ingest,
+        metrics,
         search,
         tokens,
         notifications,
@@ -131,6 +134,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     app.before_request(_before_request)
     app.before_request(auth.load_current_user)
+    observability.install(app)  # request ids, the request log line, HTTP metrics
     app.after_request(_security_headers)
     app.after_request(commit_request_session)
     app.teardown_request(close_request_session)

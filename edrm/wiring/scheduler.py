@@ -10,6 +10,7 @@ import importlib
 import logging
 import os
 import socket
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -19,7 +20,7 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 
-from edrm import job_lock
+from edrm import job_lock, metrics
 from edrm.configfile import ConfigModel, load_toml
 from edrm.errors import InvalidInputError, NotFoundError
 from edrm.runtime import Runtime
@@ -94,6 +95,7 @@ def run_job(runtime: Runtime, job_id: str) -> str:
         if not job_lock.acquire(session, job_id, holder, LOCK_TTL):
             return "skipped: already running in another process"
     result = "failed"
+    started = time.monotonic()
     try:
         result = definitions[job_id].resolve()(runtime)
         return result
@@ -102,6 +104,7 @@ def run_job(runtime: Runtime, job_id: str) -> str:
         log.exception("scheduled job %s failed", job_id)
         return result
     finally:
+        metrics.scheduled_job(job_id, result, time.monotonic() - started)
         with runtime.uow() as session:
             job_lock.release(session, job_id, holder, result)
 
