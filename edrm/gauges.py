@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from prometheus_client.core import GaugeMetricFamily, Metric
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from edrm import clock
 from edrm.ingest import heartbeats
@@ -127,26 +127,26 @@ def core_gauges(worker_stale_seconds: int) -> list[StateGauge]:
 
 
 class DatabaseCollector:
-    """A prometheus_client collector: each gauge's query, run at scrape time."""
+    """A prometheus_client collector: each gauge's query, run at scrape time in the given
+    session (the scrape request's own: on SQLite a second connection would wait behind the
+    write lock the request's session may hold)."""
 
-    def __init__(self, sessions: sessionmaker[Session], gauges: Sequence[StateGauge]) -> None:
-        self.sessions = sessions
+    def __init__(self, session: Session, gauges: Sequence[StateGauge]) -> None:
+        self.session = session
         self.gauges = gauges
 
     def describe(self) -> list[Metric]:
         return []
 
     def collect(self) -> Iterator[Metric]:
-        with self.sessions() as session:
-            for gauge in self.gauges:
-                try:
-                    samples = list(gauge.read(session))
-                except Exception:
-                    session.rollback()
-                    log.warning("metrics: gauge %s could not be read", gauge.name, exc_info=True)
-                    continue
-                family = GaugeMetricFamily(gauge.name, gauge.documentation, labels=gauge.labels)
-                for labels, value in samples:
-                    family.add_metric(list(labels), value)
-                yield family
-            session.rollback()
+        for gauge in self.gauges:
+            try:
+                samples = list(gauge.read(self.session))
+            except Exception:
+                self.session.rollback()
+                log.warning("metrics: gauge %s could not be read", gauge.name, exc_info=True)
+                continue
+            family = GaugeMetricFamily(gauge.name, gauge.documentation, labels=gauge.labels)
+            for labels, value in samples:
+                family.add_metric(list(labels), value)
+            yield family

@@ -70,6 +70,8 @@ SKIP_ENDPOINTS = {
     "documents.preview",
     "retention.schedule_csv",
     "health.healthz",
+    "health.readyz",
+    "metrics.metrics_page",
 }
 SKIP_BLUEPRINTS = ("api", "directory_api", "leavers_api")
 MISSING = "/no-such-page"  # the not-found page, as each person sees it

@@ -13,14 +13,14 @@ from __future__ import annotations
 import hmac
 from typing import Any
 
-from flask import Blueprint, current_app, g, request
+from flask import Blueprint, g, request
 from werkzeug.wrappers import Response
 
 from edrm import metrics
 from edrm.people.service import may_administer
 from edrm.web.api_scopes import authenticate_bearer, invalid_token
 from edrm.web.errors import problem
-from edrm.web.runtime import rt
+from edrm.web.runtime import db, rt
 from edrm.wiring.observability import database_collector
 
 bp = Blueprint("metrics", __name__)
@@ -47,18 +47,10 @@ def _refusal() -> Response | None:
     return None
 
 
-def _collector() -> Any:
-    collector = current_app.extensions.get("edrm_metrics")
-    if collector is None:
-        collector = database_collector(rt())
-        current_app.extensions["edrm_metrics"] = collector
-    return collector
-
-
 @bp.route("/metrics")
 def metrics_page() -> Any:
     refused = _refusal()
     if refused is not None:
         return refused
-    body = metrics.exposition([_collector()])
+    body = metrics.exposition([database_collector(rt(), db())])
     return Response(body, mimetype=None, content_type=metrics.CONTENT_TYPE)

@@ -18,8 +18,8 @@ def _disposal_items(session: Session) -> Samples:
     return [((status,), float(count)) for status, count in rows]
 
 
-def database_collector(runtime: Runtime) -> DatabaseCollector:
-    gauges = [
+def state_gauges(runtime: Runtime) -> list[StateGauge]:
+    return [
         *core_gauges(runtime.settings.worker_stale_seconds),
         StateGauge(
             "edrm_disposal_items",
@@ -28,4 +28,8 @@ def database_collector(runtime: Runtime) -> DatabaseCollector:
             _disposal_items,
         ),
     ]
-    return DatabaseCollector(runtime.sessions, gauges)
+
+
+def database_collector(runtime: Runtime, session: Session) -> DatabaseCollector:
+    """The gauges, read in `session` when collected."""
+    return DatabaseCollector(session, state_gauges(runtime))
