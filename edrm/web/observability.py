@@ -11,6 +11,8 @@ import logging
 import time
 
 from flask import Flask, g, request
+from sqlalchemy import inspect
+from sqlalchemy.exc import NoInspectionAvailable
 from werkzeug.wrappers import Response
 
 from edrm import metrics, request_context
@@ -39,8 +41,16 @@ def _begin() -> None:
 
 
 def _person() -> str:
+    """The signed-in person's username as already loaded: never a query (after a rollback an
+    attribute would load again, and on SQLite that takes the write lock)."""
     user = g.get("user")
-    return str(getattr(user, "username", "") or "")
+    if user is None:
+        return ""
+    try:
+        loaded = inspect(user).dict
+    except NoInspectionAvailable:
+        return ""
+    return str(loaded.get("username") or "")
 
 
 def _who() -> None:
@@ -57,8 +67,8 @@ def _finish(response: Response) -> Response:
     route = request.endpoint or NO_ROUTE
     seconds = time.perf_counter() - g.get("request_started", time.perf_counter())
     context = request_context.current()
-    if context is not None:
-        context.user = _person()
+    if context is not None and not context.user:
+        context.user = _person()  # signed in by the API's own hook (a token)
     metrics.http_request(route, request.method, response.status_code, seconds)
     log.info(
         "%s %s %s",
