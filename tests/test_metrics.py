@@ -20,7 +20,8 @@ from edrm.ingest.worker import Worker
 from edrm.people.tokens import TokenPolicy, create_token
 from tests.conftest import World, create_app_for_tests, sign_in
 
-pytestmark = pytest.mark.sqlite_only  # the web layer over services tested on both engines
+#: The web layer over services tested on both engines (the gauges' queries are, below).
+web_layer = pytest.mark.sqlite_only
 
 METRICS_TOKEN = "a-metrics-token-for-tests"
 
@@ -56,6 +57,7 @@ def named(samples: Samples, name: str) -> list[dict[str, str]]:
     return [dict(labels) for (n, labels) in samples if n == name]
 
 
+@web_layer
 def test_a_scrape_counts_an_upload_a_search_and_a_failed_sign_in(
     world: World, client: FlaskClient
 ) -> None:
@@ -93,6 +95,7 @@ def test_a_scrape_counts_an_upload_a_search_and_a_failed_sign_in(
         assert named(after, gauge) == [{}], gauge
 
 
+@web_layer
 def test_routes_are_labelled_by_endpoint_never_by_path(world: World, client: FlaskClient) -> None:
     admin = make_token(world, "admin", "read", "admin")
     sign_in(client, "clerk")
@@ -104,6 +107,7 @@ def test_routes_are_labelled_by_endpoint_never_by_path(world: World, client: Fla
     assert not [r for r in routes if "/" in r or "4711" in r]
 
 
+@web_layer
 def test_disposal_items_are_counted_by_status(world: World, client: FlaskClient) -> None:
     from tests.web_estate import _queue_item
 
@@ -113,6 +117,7 @@ def test_disposal_items_are_counted_by_status(world: World, client: FlaskClient)
     assert value(samples, "edrm_disposal_items", status="pending") == 1
 
 
+@web_layer
 def test_metrics_are_refused_to_an_ordinary_request(world: World, client: FlaskClient) -> None:
     anonymous = client.get("/metrics")
     assert anonymous.status_code == 401 and anonymous.headers["WWW-Authenticate"] == "Bearer"
@@ -125,6 +130,7 @@ def test_metrics_are_refused_to_an_ordinary_request(world: World, client: FlaskC
     assert client.get("/metrics", headers=bearer("guessed-metrics-token")).status_code == 401
 
 
+@web_layer
 def test_the_metrics_token_setting_lets_a_scraper_in(
     world: World, settings_overrides: dict[str, Any]
 ) -> None:
@@ -135,6 +141,23 @@ def test_the_metrics_token_setting_lets_a_scraper_in(
         assert client.get("/metrics", headers=bearer(METRICS_TOKEN + "x")).status_code == 401
     finally:
         app.extensions["edrm"].close()
+
+
+def test_every_database_gauge_reads_on_this_engine(world: World) -> None:
+    from edrm.gauges import DatabaseCollector
+    from edrm.ingest import heartbeats
+    from edrm.wiring.observability import state_gauges
+
+    with world.runtime.uow() as s:
+        heartbeats.beat(s, "host:3:alive")
+    with world.runtime.uow() as s:
+        gauges = state_gauges(world.runtime)
+        families = list(DatabaseCollector(s, gauges).collect())
+    assert [f.name for f in families] == [g.name for g in gauges]  # none failed
+    read = {f.name: f.samples for f in families}
+    assert read["edrm_ingest_workers_live"][0].value == 1
+    assert read["edrm_outbox_pending"][0].value > 0  # the world's documents, not yet indexed
+    assert 0 <= read["edrm_outbox_lag_seconds"][0].value < 300
 
 
 _COUNT_IN_A_PROCESS = (
