@@ -42,7 +42,7 @@ def _beat(runtime: Runtime, identity: str) -> None:
 def test_ready_when_a_worker_beats_and_the_scheduler_has_run(
     scheduled: World, client: FlaskClient
 ) -> None:
-    with Worker(scheduled.runtime, ocr_processes=1):  # its first heartbeat is at once
+    with Worker(scheduled.runtime, ocr_processes=1):  # it beats as it starts
         answer = client.get("/readyz")
     assert answer.status_code == 200, answer.get_json()
     assert answer.get_json() == {

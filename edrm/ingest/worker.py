@@ -74,11 +74,14 @@ class Worker:
             self.ctx = build_context(runtime, session, ocr_processes=ocr_processes)
         self._model_checked = time.monotonic()
         self._model_name = current_version_name(runtime.settings.model_dir)
+        self._heartbeat()  # known to be alive (/readyz) from the start
+        self._closed = threading.Event()  # stop_event may be replaced (the embedded service's)
         self._beat = threading.Thread(target=self._heartbeat_loop, daemon=True)
         self._beat.start()
 
     def close(self) -> None:
         self.stop_event.set()
+        self._closed.set()
         self.ctx.ocr.close()
         self.ctx.isolated.close()
         self._beat.join(timeout=5)
@@ -94,18 +97,19 @@ class Worker:
     def __exit__(self, *_exc: object) -> None:
         self.close()
 
+    def _heartbeat(self) -> None:
+        """This worker is alive (for /readyz), and the jobs it is running are still its own."""
+        current = list(self._current)
+        try:
+            with self.runtime.uow() as session:
+                heartbeats.beat(session, self.identity)
+                jobs.heartbeat(session, current, self.identity)
+        except Exception:  # a missed beat is harmless; the next one may work
+            log.warning("ingest worker heartbeat failed", exc_info=True)
+
     def _heartbeat_loop(self) -> None:
-        """Every HEARTBEAT_SECONDS (the first at once): this worker is alive (for /readyz),
-        and the jobs it is running are still its own."""
-        while not self.stop_event.is_set():
-            current = list(self._current)
-            try:
-                with self.runtime.uow() as session:
-                    heartbeats.beat(session, self.identity)
-                    jobs.heartbeat(session, current, self.identity)
-            except Exception:  # a missed beat is harmless; the next one may work
-                log.warning("ingest worker heartbeat failed", exc_info=True)
-            self.stop_event.wait(HEARTBEAT_SECONDS)
+        while not self._closed.wait(HEARTBEAT_SECONDS) and not self.stop_event.is_set():
+            self._heartbeat()
 
     def requeue_abandoned(self) -> int:
         stale = timedelta(seconds=self.runtime.settings.worker_stale_seconds)
