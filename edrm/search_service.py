@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from edrm import metrics
 from edrm.access import Principal, document_filter, visibility_for
 from edrm.documents.models import Document
 from edrm.fileplan.models import FilePlanNode
@@ -46,7 +47,8 @@ def search_documents(
         facets=facets,
         highlight=highlight,
     )
-    return runtime.search.search(query)
+    with metrics.search_timer("text" if text.strip() else "browse"):
+        return runtime.search.search(query)
 
 
 def browse_filters(node: FilePlanNode, chosen: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
@@ -103,7 +105,8 @@ def hit_documents(session: Session, principal: Principal, hits: Sequence[Hit]) -
 def similar_documents(
     session: Session, runtime: Runtime, principal: Principal, document_id: int, limit: int = 5
 ) -> tuple[Hit, ...]:
-    return runtime.search.similar(document_id, visibility_for(session, principal), limit)
+    with metrics.search_timer("similar"):
+        return runtime.search.similar(document_id, visibility_for(session, principal), limit)
 
 
 def catch_up(runtime: Runtime) -> int:

@@ -134,6 +134,12 @@ class Settings:
     scheduler_renew_seconds: int = 10
     scheduler_job_lease_seconds: int = 120
 
+    # issue 14 part 4: observability
+    log_format: str = "auto"
+    metrics_token: str = ""
+    ready_outbox_lag_seconds: int = 300
+    ready_scheduler_seconds: int = 600
+
     @property
     def db_url(self) -> str:
         """The database URL in force: the configured one or SQLite in the data directory."""
@@ -326,6 +332,19 @@ def _validate_scheduler(values: dict[str, Any]) -> None:
         raise SettingsError("setting 'scheduler_job_lease_seconds': must be at least 2")
 
 
+def _validate_observability(values: dict[str, Any]) -> None:
+    """issue 14 part 4: observability."""
+    if values["log_format"] not in ("auto", "json", "text"):
+        raise SettingsError("setting 'log_format': use 'auto', 'json' or 'text'")
+    if values["ready_outbox_lag_seconds"] <= 0:
+        raise SettingsError("setting 'ready_outbox_lag_seconds': must be greater than 0")
+    if values["ready_scheduler_seconds"] < 0:
+        raise SettingsError("setting 'ready_scheduler_seconds': must not be negative")
+    token = values["metrics_token"]
+    if token and len(token) < 16:
+        raise SettingsError("setting 'metrics_token': use at least 16 characters")
+
+
 def _file_type(default: Any) -> Any:
     """What edrm.toml may hold for a setting with this default (a path is written as text)."""
     return str if isinstance(default, Path) else type(default)
@@ -415,6 +434,7 @@ def load_settings(
     _validate(values)
     _validate_mail_in(values)
     _validate_scheduler(values)
+    _validate_observability(values)
     values["log_level"] = values["log_level"].upper()
     return Settings(**values)
 

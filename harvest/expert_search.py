@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
+from edrm import metrics
 from edrm.access import Principal, visibility_for
 from edrm.documents.models import Document, DocumentVersion
 from edrm.people.models import User
@@ -427,6 +428,7 @@ def _relevant_records(
     return docs, warning
 
 
+@metrics.timed_search("experts")
 def find_experts(
     session: Session,
     runtime: Runtime,

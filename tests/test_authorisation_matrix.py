@@ -104,6 +104,10 @@ GET: dict[str, dict[str, int]] = {
     # not a bar to seeing the class).
     "fileplan.node": {"*": 404, "hr": 200, ANON: 302},
     "health.healthz": PUBLIC,
+    # Issue 14 part 4: readiness is public like health; the metrics need a token (a signed-in
+    # session is not enough, not even an administrator's).
+    "health.readyz": PUBLIC,
+    "metrics.metrics_page": {"*": 401, ANON: 401},
     "help.index": EVERYONE,
     "help.topic": EVERYONE,
     "home.communities": {"*": 302, ANON: 302},  # moved to /communities/browse
@@ -299,7 +303,10 @@ def expected(row: dict[str, int], who: str) -> int:
 @pytest.fixture
 def matrix(world: World, settings_overrides: dict[str, Any]) -> Iterator[tuple[Estate, Flask]]:
     estate = build_estate(world)
-    app = create_app_for_tests(settings_overrides)
+    # The estate's worker heartbeat and job start must stay fresh for /readyz however long
+    # the matrix takes.
+    patient = {"worker_stale_seconds": 24 * 3600, "ready_scheduler_seconds": 24 * 3600}
+    app = create_app_for_tests({**settings_overrides, **patient})
     yield estate, app
     app.extensions["edrm"].close()
 

@@ -304,7 +304,12 @@ def test_a_move_is_audited_with_its_reason(client: FlaskClient, world: World) ->
     assert moved.status_code == 302
     assert _document(world, incident).node_id is not None
     [event] = _events(world, "document.move", incident)
-    assert event.details == {"from": "SEC-OPS-INC", "to": "FIN-AP-INV-2024", "reason": "Misfiled"}
+    assert event.details == {
+        "from": "SEC-OPS-INC",
+        "to": "FIN-AP-INV-2024",
+        "reason": "Misfiled",
+        "request_id": moved.headers["X-Request-Id"],  # issue 14 part 4: the request that moved it
+    }
 
 
 def test_a_move_needs_a_reason(client: FlaskClient, world: World) -> None:

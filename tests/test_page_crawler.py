@@ -71,6 +71,8 @@ SKIP_ENDPOINTS = {
     "retention.schedule_csv",
     "health.healthz",
     "api_docs.openapi",  # the API's document (JSON); its reference page is crawled
+    "health.readyz",
+    "metrics.metrics_page",
 }
 SKIP_BLUEPRINTS = (
     "api",

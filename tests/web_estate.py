@@ -5,7 +5,8 @@ People: `<role>_low` (OFFICIAL) and `<role>_high` (SECRET) for each `Role`; HR s
 `hr` group. Objects: the small world's documents (the SECRET one is what document routes ask
 for), a queue item and a legal hold on that SECRET record, an exported transfer, an ingest job
 and a saved search of `civil_servant_low`, a declared skill of `civil_servant_high`, and a
-leaver (lena, with her line manager and successor) whose harvest plan has one session.
+leaver (lena, with her line manager and successor) whose harvest plan has one session; and what
+/readyz looks for (a live worker's heartbeat, a scheduled job's recent start).
 """
 
 from __future__ import annotations
@@ -111,6 +112,12 @@ def build_estate(world: World) -> Estate:
 
         made = create_token(s, owner, ["read"], policy=TokenPolicy(), name="Nightly export")
         values["token_id"] = made.record.id
+        # Issue 14 part 4: a live ingest worker and a scheduled job just started (/readyz).
+        from edrm import job_lock
+        from edrm.ingest import heartbeats
+
+        heartbeats.beat(s, "matrix-worker")
+        job_lock.acquire(s, "matrix-job", "matrix", timedelta(minutes=5))
     config = load_harvest_config(rt.settings.config_dir)
     with rt.uow() as s:
         start_plan(

@@ -11,7 +11,8 @@ concurrent writers queue and the chain never forks. Rotating the key appends an 
 the old key that names the new one. Every `checkpoint_every` entries (and hourly, from the
 scheduler) the head is written to the checkpoint log outside the database
 (`edrm.audit.checkpoints`), after the transaction commits. No code path updates or deletes
-events, and the database refuses to (triggers, migration 0008).
+events, and the database refuses to (triggers, migration 0008). An entry written while a web
+request is served carries that request's id in its details (`request_id`), under the MAC.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from edrm.audit.checkpoints import Written, write
 from edrm.audit.trail import TRAIL_INFO_KEY, AuditTrail, trail_of
 from edrm.db import Base
 from edrm.errors import AuditNote
+from edrm.request_context import current_request_id
 
 log = logging.getLogger(__name__)
 
@@ -141,6 +143,15 @@ def _advance(session: Session, head: AuditHead, seq: int, last_hash: str, key_id
     head.last_seq, head.last_hash, head.key_id = seq, last_hash, key_id
 
 
+def _with_request_id(details: dict[str, Any] | None) -> dict[str, Any]:
+    """The details, with the id of the web request that writes the entry (if one does): in the
+    details, so the entry's MAC covers it like everything else."""
+    request_id = current_request_id()
+    if request_id is None or (details and "request_id" in details):
+        return details or {}
+    return {**(details or {}), "request_id": request_id}
+
+
 def _new_event(
     head_seq: int,
     prev_hash: str,
@@ -149,6 +160,7 @@ def _new_event(
     entry: tuple[str, str, str, str | int, dict[str, Any] | None],
 ) -> dict[str, Any]:
     actor, action, object_type, object_id, details = entry
+    details = _with_request_id(details)
     row: dict[str, Any] = {
         "seq": head_seq + 1,
         "at": at,
@@ -156,7 +168,7 @@ def _new_event(
         "action": action,
         "object_type": object_type,
         "object_id": str(object_id),
-        "details": _canonical(details or {}),
+        "details": _canonical(details),
         "prev_hash": prev_hash,
         "key_id": key[0],
     }

@@ -11,9 +11,8 @@ import threading
 import click
 
 from edrm.cli.common import CliError, _json_out, friendly_errors, runtime
+from edrm.logs import configure_logging
 from edrm.runtime import Runtime
-
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 @click.group("mail")
@@ -46,7 +45,7 @@ def mail_serve(host: str | None, port: int | None, workers: int | None) -> None:
     from edrm.mailin.listener import start_listener
 
     with runtime() as rt:
-        logging.basicConfig(level=rt.settings.log_level, format=LOG_FORMAT)
+        configure_logging(rt.settings)
         logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd: every command
         address = _need_capture(rt)
         host = host or rt.settings.mail_listen_host

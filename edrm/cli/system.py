@@ -11,7 +11,6 @@ wait and take over when it dies (edrm.wiring.scheduler).
 
 from __future__ import annotations
 
-import logging
 import multiprocessing
 import os
 import signal
@@ -27,13 +26,12 @@ from edrm import audit, clock, job_lock, leadership
 from edrm.cli.common import CliError, _json_out, _settings, friendly_errors, runtime
 from edrm.db import current_revision, migrate
 from edrm.fileplan.service import is_empty as fileplan_is_empty
+from edrm.logs import configure_logging
 from edrm.runtime import Runtime
 from edrm.search_service import catch_up
 from edrm.settings import ensure_home, load_settings, secret_key
 from edrm.wiring.embedded import start_background
 from edrm.wiring.scheduler import load_definitions, run_job, start_scheduler
-
-LOG_FORMAT = "%(asctime)s %(levelname)s %(message)s"
 
 
 @click.command("init")
@@ -113,8 +111,7 @@ def serve(host: str | None, port: int | None) -> None:
     if port:
         overrides["port"] = port
     settings = load_settings(overrides)
-    logging.basicConfig(level=settings.log_level, format=LOG_FORMAT)
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    configure_logging(settings)
     with runtime():
         pass  # refuses to start on an uninitialised or out-of-date database
     app = create_app(overrides)
@@ -143,7 +140,7 @@ def serve(host: str | None, port: int | None) -> None:
 @friendly_errors
 def worker(processes: int, with_scheduler: bool) -> None:
     """Run ingest workers until stopped (Ctrl-C)."""
-    logging.basicConfig(level=_settings().log_level, format=LOG_FORMAT)
+    configure_logging(_settings())
     if processes < 1:
         raise CliError("--processes must be at least 1")
     ocr_each = max(1, (os.cpu_count() or 1) // processes)
@@ -198,7 +195,7 @@ def scheduler(ctx: click.Context) -> None:
     """Run the scheduler standalone (or `scheduler run JOB` / `list` / `status`)."""
     if ctx.invoked_subcommand is not None:
         return
-    logging.basicConfig(level=_settings().log_level, format=LOG_FORMAT)
+    configure_logging(_settings())
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with runtime() as rt:

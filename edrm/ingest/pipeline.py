@@ -20,6 +20,7 @@ from typing import Any, Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from edrm import metrics
 from edrm.access import Principal, document_filter, suggestable_codes
 from edrm.documents.models import Document, DocumentText, DocumentVersion
 from edrm.errors import EdrmError
@@ -109,7 +110,8 @@ def _with_ocr(extraction: Extraction, ocr: OcrEngine, seconds_left: float) -> li
     if extraction.ocr_images:
         numbers = sorted(extraction.ocr_images)
         remaining = max(seconds_left, 1.0)
-        results = ocr.recognise([extraction.ocr_images[n] for n in numbers], timeout=remaining)
+        with metrics.ocr(len(numbers)):
+            results = ocr.recognise([extraction.ocr_images[n] for n in numbers], timeout=remaining)
         for number, result in zip(numbers, results, strict=True):
             source: Literal["ocr", "none"] = "ocr" if result.text.strip() else "none"
             pages.append(ExtractedPage(number, result.text, source, result.confidence))
@@ -204,18 +206,21 @@ def _finish(
     with sessions() as session, session.begin():
         job = jobs.lock_own(session, job_id, worker)
         if job is None:
-            return "lost"  # another worker took it over after this one seemed dead
-        try:
-            with session.begin_nested():
-                action(session, job)
-        except EdrmError as exc:  # refused while filing, e.g. marking above the filer's clearance
-            error = (
-                exc
-                if isinstance(exc, RejectedInputError)
-                else RejectedInputError("not_allowed", str(exc))
-            )
-            mark_failed(session, job, error, ctx.blobs, ctx.quarantine_dir)
-        return job.outcome or FAILED
+            outcome, reason = "lost", None  # another worker took it over: this one seemed dead
+        else:
+            try:
+                with session.begin_nested():
+                    action(session, job)
+            except EdrmError as exc:  # refused while filing, e.g. marking above the clearance
+                error = (
+                    exc
+                    if isinstance(exc, RejectedInputError)
+                    else RejectedInputError("not_allowed", str(exc))
+                )
+                mark_failed(session, job, error, ctx.blobs, ctx.quarantine_dir)
+            outcome, reason = job.outcome or FAILED, job.error_reason
+    metrics.ingest_job_finished(outcome, reason)  # committed
+    return outcome
 
 
 def document_ingest_view(session: Session, document: Document, viewer: Principal) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from edrm.fileplan.models import FilePlanNode
-from edrm.ingest import jobs
+from edrm.ingest import heartbeats, jobs
 from edrm.ingest.classify.model_files import current_version_name, load_current
 from edrm.ingest.classify.rules import load_rules
 from edrm.ingest.metadata import load_metadata_config
@@ -74,13 +74,22 @@ class Worker:
             self.ctx = build_context(runtime, session, ocr_processes=ocr_processes)
         self._model_checked = time.monotonic()
         self._model_name = current_version_name(runtime.settings.model_dir)
+        self._heartbeat()  # known to be alive (/readyz) from the start
+        self._closed = threading.Event()  # stop_event may be replaced (the embedded service's)
         self._beat = threading.Thread(target=self._heartbeat_loop, daemon=True)
         self._beat.start()
 
     def close(self) -> None:
         self.stop_event.set()
+        self._closed.set()
         self.ctx.ocr.close()
         self.ctx.isolated.close()
+        self._beat.join(timeout=5)
+        try:
+            with self.runtime.uow() as session:
+                heartbeats.forget(session, self.identity)
+        except Exception:  # its note goes stale instead
+            log.debug("ingest worker %s could not remove its heartbeat", self.identity)
 
     def __enter__(self) -> Worker:
         return self
@@ -88,16 +97,19 @@ class Worker:
     def __exit__(self, *_exc: object) -> None:
         self.close()
 
+    def _heartbeat(self) -> None:
+        """This worker is alive (for /readyz), and the jobs it is running are still its own."""
+        current = list(self._current)
+        try:
+            with self.runtime.uow() as session:
+                heartbeats.beat(session, self.identity)
+                jobs.heartbeat(session, current, self.identity)
+        except Exception:  # a missed beat is harmless; the next one may work
+            log.warning("ingest worker heartbeat failed", exc_info=True)
+
     def _heartbeat_loop(self) -> None:
-        while not self.stop_event.wait(HEARTBEAT_SECONDS):
-            current = list(self._current)
-            if not current:
-                continue
-            try:
-                with self.runtime.uow() as session:
-                    jobs.heartbeat(session, current, self.identity)
-            except Exception:  # a missed beat is harmless; the next one may work
-                log.warning("ingest worker heartbeat failed", exc_info=True)
+        while not self._closed.wait(HEARTBEAT_SECONDS) and not self.stop_event.is_set():
+            self._heartbeat()
 
     def requeue_abandoned(self) -> int:
         stale = timedelta(seconds=self.runtime.settings.worker_stale_seconds)

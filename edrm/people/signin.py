@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
-from edrm import audit, clock
+from edrm import audit, clock, metrics
 from edrm.access import SYSTEM, Principal
 from edrm.errors import RefusedError
 from edrm.people import throttle
@@ -80,13 +80,16 @@ def sign_in(
     account, address = account_key(username), printable(address)
     lockout = throttle.current_lockout(session, account, address)
     if lockout is not None:
+        metrics.sign_in_failed("locked_out")
         return SignInResult(lockout=lockout)
-    if password_accounts is not None and account not in password_accounts:
+    passwords_off = password_accounts is not None and account not in password_accounts
+    if passwords_off:
         verify_unknown(password)  # the same time as any other attempt
         user, reason = None, "passwords are switched off: sign in through single sign-on"
     else:
         user, reason = _check(session, account, password)
     if user is None:
+        metrics.sign_in_failed("passwords_off" if passwords_off else "credentials")
         audit.record(
             session,
             ANONYMOUS,

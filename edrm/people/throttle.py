@@ -28,7 +28,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from edrm import audit, clock
+from edrm import audit, clock, metrics
 from edrm.db import Base, UTCDateTime
 
 ACCOUNT, ADDRESS = "account", "address"
@@ -123,6 +123,7 @@ def note_failure(
             continue
         until = now + policy.lockout
         if _place_lock(session, kind, key, until, now):
+            metrics.lockout_placed(kind)
             audit.record(
                 session,
                 audit.SYSTEM_ACTOR,

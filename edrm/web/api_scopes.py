@@ -33,6 +33,8 @@ BLUEPRINT_SCOPES: dict[str, str] = {
     "leavers_api": "hr",
     "admin_api": "admin",
     "webhooks_api": "admin",
+    # issue 14 part 4: GET /metrics with an administrator's token
+    "metrics": "admin",
 }
 #: Exceptions for one endpoint (endpoint name → area scope, or "" for none).
 ENDPOINT_SCOPES: dict[str, str] = {}

@@ -26,7 +26,9 @@ from edrm.web import (
     health,
     home,
     ingest,
+    metrics,
     notifications,
+    observability,
     search,
     sso,
     tokens,
@@ -122,6 +124,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         health,
         help_pages,
         ingest,
+        metrics,
         search,
         tokens,
         notifications,
@@ -135,6 +138,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     app.before_request(_before_request)
     app.before_request(auth.load_current_user)
+    observability.install(app)  # request ids, the request log line, HTTP metrics
     app.after_request(_security_headers)
     app.after_request(commit_request_session)
     app.teardown_request(close_request_session)

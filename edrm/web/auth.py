@@ -26,7 +26,14 @@ from edrm.web.sso_session import configured, end_session_url
 
 bp = Blueprint("auth", __name__)
 F = TypeVar("F", bound=Callable[..., Any])
-PUBLIC_ENDPOINTS = {"auth.sign_in", "health.healthz", "static", "sso.start", "sso.callback"}
+PUBLIC_ENDPOINTS = {
+    "auth.sign_in",
+    "health.healthz",
+    "health.readyz",
+    "static",
+    "sso.start",
+    "sso.callback",
+}
 NEXT_LIMIT = 2000
 
 

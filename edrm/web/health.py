@@ -1,4 +1,5 @@
-"""GET /healthz: the state of the database and the data directory, for people and monitors."""
+"""GET /healthz (alive: the database and the data directory) and GET /readyz (ready to serve:
+the database, search, index lag, workers and scheduler), for people and monitors."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from alembic.runtime.migration import MigrationContext
 from flask import Blueprint, jsonify
 from sqlalchemy import text
 
+from edrm import readiness
 from edrm.db import head_revision
 from edrm.web.runtime import db, rt
 
@@ -38,3 +40,13 @@ def healthz() -> Any:
         checks["data_directory"] = "ok"
     ok = all(v == "ok" for v in checks.values())
     return jsonify({"status": "ok" if ok else "error", **checks}), 200 if ok else 503
+
+
+@bp.route("/readyz")
+def readyz() -> Any:
+    """Ready to serve: database, search engine, index lag, a live ingest worker, a scheduler
+    (`edrm.readiness`); 503 with what is wrong otherwise. Public, like /healthz: it names
+    what is wrong, never a secret."""
+    checks = readiness.checks(db(), rt())
+    ok = all(v == readiness.OK for v in checks.values())
+    return jsonify({"status": "ok" if ok else "not ready", **checks}), 200 if ok else 503

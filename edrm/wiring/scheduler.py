@@ -38,7 +38,7 @@ from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 
-from edrm import clock, job_lock, leadership
+from edrm import clock, job_lock, leadership, metrics
 from edrm.configfile import ConfigModel, load_toml
 from edrm.errors import InvalidInputError, NotFoundError
 from edrm.runtime import Runtime
@@ -117,6 +117,7 @@ def run_job(runtime: Runtime, job_id: str) -> str:
         if not job_lock.acquire(session, job_id, holder, ttl):
             return "skipped: already running in another process"
     result, outcome = "failed", "failed"
+    started = time.monotonic()
     try:
         with job_lock.renewing(runtime.uow, job_id, holder, ttl, ttl.total_seconds() / 3):
             result = definitions[job_id].resolve()(runtime)
@@ -127,6 +128,7 @@ def run_job(runtime: Runtime, job_id: str) -> str:
         log.exception("scheduled job %s failed", job_id)
         return result
     finally:
+        metrics.scheduled_job(job_id, result, time.monotonic() - started)
         with runtime.uow() as session:
             job_lock.release(session, job_id, holder, result, outcome)
 
