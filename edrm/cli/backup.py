@@ -13,6 +13,7 @@ from edrm.backup.snapshot import take_backup
 from edrm.cli.common import _json_out, _settings, friendly_errors, runtime
 from edrm.db import current_revision, head_revision, migrate
 from edrm.search_indexer import reindex
+from edrm.wiring import open_blob_store
 
 
 @click.command("backup")
@@ -50,7 +51,8 @@ def backup(dest: Path, as_json: bool) -> None:
 def restore(src: Path, as_json: bool) -> None:
     """Restore the backup in SRC into an empty data directory (EDRM_HOME) and database, after
     checking every file against the manifest; then rebuild the search index."""
-    report = restore_backup(_settings(), src)
+    settings = _settings()
+    report = restore_backup(settings, src, open_blob_store(settings))
     with runtime(need_schema=False) as rt:
         if current_revision(rt.engine) != head_revision():
             migrate(rt.engine)
