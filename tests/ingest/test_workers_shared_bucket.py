@@ -19,6 +19,7 @@ from edrm.documents.models import Document, DocumentVersion
 from edrm.ingest.models import DONE, IngestJob
 from edrm.runtime import Runtime
 from edrm.s3_store import S3BlobStore
+from tests.conftest import PG_URL
 from tests.ingest.test_workers import _stop, _submit, _wait_for
 from tests.s3_server import S3Server
 
@@ -72,6 +73,8 @@ def _start_machine(runtime: Runtime, home: Path, log: Path) -> subprocess.Popen[
 def test_two_workers_with_their_own_data_directories_share_one_database_and_bucket(
     runtime: Runtime, world_plan: None, tmp_path: Path, s3_server: S3Server, bucket: str
 ) -> None:
+    if PG_URL and runtime.settings.db_url.startswith("sqlite"):
+        pytest.skip("run on PostgreSQL, the scale-out database, when it is under test")
     assert isinstance(runtime.blobs, S3BlobStore)
     files = [
         (f"note-{n}.txt", f"Supplier invoice INV-{n}\nAmount £{n}.00\n".encode())
