@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from edrm.s3_store import S3BlobStore
-from edrm.settings import load_settings
+from edrm.settings import SettingsError, load_settings
 from edrm.storage import BlobCorruptError, BlobMissingError, BlobStore, FileBlobStore
 from edrm.wiring import open_blob_store
 from tests.s3_server import KEYS, REGION, S3Server
@@ -218,3 +218,19 @@ def test_settings_choose_the_s3_store(s3_server: S3Server, tmp_path: Path) -> No
     assert isinstance(store, S3BlobStore)
     sha = store.put_bytes(b"chosen").sha256
     assert s3_server.keys(bucket) == [f"{sha[:2]}/{sha[2:4]}/{sha}"]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"blob_store": "nfs"}, "'blob_store': use 'filesystem' or 's3'"),
+        ({"blob_store": "s3"}, "'s3_bucket' is needed"),
+        ({"s3_endpoint_url": "minio:9000"}, "'s3_endpoint_url': use an http"),
+        ({"s3_access_key_id": "edrm"}, "go together"),
+    ],
+)
+def test_unusable_object_store_settings_are_refused(
+    overrides: dict[str, str], message: str, tmp_path: Path
+) -> None:
+    with pytest.raises(SettingsError, match=message):
+        load_settings({"home": str(tmp_path), **overrides}, environ={})
