@@ -4,6 +4,7 @@ backup holds, in which order it is taken, and what a crash leaves)."""
 
 from __future__ import annotations
 
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import click
@@ -13,7 +14,7 @@ from edrm.backup.snapshot import take_backup
 from edrm.cli.common import _json_out, _settings, friendly_errors, runtime
 from edrm.db import current_revision, head_revision, migrate
 from edrm.search_indexer import reindex
-from edrm.wiring import open_blob_store
+from edrm.wiring import build_runtime, open_blob_store
 
 
 @click.command("backup")
@@ -74,4 +75,52 @@ def restore(src: Path, as_json: bool) -> None:
     click.echo(
         f"edrm: restored {src} (taken {report.taken_at}): {report.files_checked} files checked,"
         f" {report.blobs} blobs, search index rebuilt ({indexed} documents)"
+    )
+
+
+@click.command("migrate")
+@click.option(
+    "--to",
+    "target",
+    required=True,
+    metavar="URL",
+    help="The empty PostgreSQL database to copy into: postgresql://user:password@host/name.",
+)
+@click.option("--json", "as_json", is_flag=True)
+@friendly_errors
+def migrate_to(target: str, as_json: bool) -> None:
+    """Copy this embedded (SQLite) installation's database into an empty PostgreSQL database:
+    every table, the sequences, then check the audit chain there. Stop `edrm serve` and the
+    workers first; afterwards point database_url at the new database and rebuild the search
+    index (`edrm search reindex`)."""
+    from edrm import audit
+    from edrm.backup.to_postgresql import MigrateError, copy_to_postgresql
+
+    settings = _settings()
+    with runtime() as rt:
+        report = copy_to_postgresql(rt.engine, target)
+    moved = build_runtime(replace(settings, database_url=target))
+    try:
+        with moved.uow() as session:
+            result = audit.verify(session)
+    finally:
+        moved.close()
+    if not result.ok:
+        where = f" at entry {result.first_bad_seq}" if result.first_bad_seq else ""
+        raise MigrateError(
+            f"copied to {report.target}, but its audit trail does NOT verify{where}:"
+            f" {result.problem} ({result.damage}); keep using the SQLite database"
+        )
+    if as_json:
+        _json_out({**asdict(report), "audit_checked": result.checked, "audit_intact": True})
+        return
+    for name in report.not_copied:
+        click.echo(f"edrm: note: table {name} is not edrm's and was not copied")
+    click.echo(
+        f"edrm: copied {report.rows} rows of {report.tables} tables to {report.target};"
+        f" sequences reset; audit trail intact ({result.checked} entries checked)"
+    )
+    click.echo(
+        "edrm: next: set database_url (EDRM_DATABASE_URL) to the new database on every machine,"
+        " then run `edrm search reindex`"
     )
