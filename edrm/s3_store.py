@@ -4,8 +4,9 @@ Objects are named <prefix>ab/cd/<sha256>, like the folder store's files. A put s
 stream to a temporary file in the local cache folder while hashing it (the name is the hash, so
 it is known only at the end), skips the upload when the bucket already holds that name, and
 otherwise sends one PUT carrying the SHA-256 checksum, which the server checks before it
-answers: when put returns, the object is whole and durable in the bucket. Every read hashes the
-bytes it gets back and refuses (BlobCorruptError) those that do not match their name.
+answers (AWS S3 and MinIO do; moto, the tests' server, does not): when put returns, the object
+is whole and durable in the bucket. Every read hashes the bytes it gets back and refuses
+(BlobCorruptError) those that do not match their name.
 
 `path` (for the tools that need a file name: extraction, sending a file) keeps a verified copy
 in root/ab/cd/<sha256> on this machine; it asks the bucket first, so a blob deleted elsewhere
