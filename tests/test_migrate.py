@@ -88,12 +88,15 @@ def test_an_embedded_install_is_copied_whole_to_postgresql_and_the_chain_verifie
 def test_a_target_that_is_not_empty_is_refused(
     world: World, cli: Cli, scratch_postgres: str
 ) -> None:
-    assert cli("migrate", "--to", scratch_postgres).exit_code == 0
+    engine = make_engine(scratch_postgres)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE somebody_elses (id integer)"))
+    engine.dispose()
 
-    again = cli("migrate", "--to", scratch_postgres)
+    result = cli("migrate", "--to", scratch_postgres)
 
-    assert again.exit_code == 1
-    assert "is not empty" in again.output and "Traceback" not in again.output
+    assert result.exit_code == 1
+    assert "is not empty" in result.output and "Traceback" not in result.output
 
 
 def test_a_target_that_is_not_postgresql_is_refused(world: World, cli: Cli, tmp_path: Any) -> None:
