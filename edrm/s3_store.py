@@ -9,8 +9,8 @@ is whole and durable in the bucket. Every read hashes the bytes it gets back and
 (BlobCorruptError) those that do not match their name.
 
 `path` (for the tools that need a file name: extraction, sending a file) keeps a verified copy
-in root/ab/cd/<sha256> on this machine; it asks the bucket first, so a blob deleted elsewhere
-is not served from the copy (which is then removed).
+in root/ab/cd/<sha256> on this machine until `release` (ingest releases what it read); it asks
+the bucket first, so a blob deleted elsewhere is not served from the copy (which is removed).
 
 Crash story: a crash before the PUT completes leaves no object (S3 never shows a partial
 object); the spool files have no name (they go with the process) and a local copy is renamed
@@ -151,6 +151,10 @@ class S3BlobStore:
         """Remove the object (and this machine's copy); deleting a missing one is fine."""
         self._s3.delete_object(Bucket=self.bucket, Key=self.key(sha256))
         (self.root / sha256[:2] / sha256[2:4] / sha256).unlink(missing_ok=True)
+
+    def release(self, sha256: str) -> None:
+        """Drop this machine's copy (`path` fetches it again when asked)."""
+        (self.root / sha256[:2] / sha256[2:4] / check_name(sha256)).unlink(missing_ok=True)
 
     def _fetch(self, sha256: str, out: IO[bytes] | None) -> str:
         """Stream the object (into `out`, if given) and answer the SHA-256 of what came."""

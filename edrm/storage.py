@@ -79,6 +79,11 @@ class BlobStore(Protocol):
         """Remove the blob (a missing one is fine)."""
         ...
 
+    def release(self, sha256: str) -> None:
+        """This machine is done with the file `path` gave (a shared store drops its local
+        copy; the folder store keeps its blob)."""
+        ...
+
 
 class FileBlobStore:
     """Blobs under root/ab/cd/<sha256>; temporary files under root/tmp."""
@@ -163,6 +168,9 @@ class FileBlobStore:
 
     def delete(self, sha256: str) -> None:
         self.where(sha256).unlink(missing_ok=True)
+
+    def release(self, sha256: str) -> None:
+        check_name(sha256)
 
 
 def _fsync_dir(path: Path) -> None:

@@ -122,6 +122,14 @@ def test_a_deleted_blob_is_gone_and_deleting_again_is_fine(store: BlobStore) -> 
         store.path(stored.sha256)
 
 
+def test_a_released_blob_is_still_in_the_store(store: BlobStore) -> None:
+    sha = store.put_bytes(b"read by a tool").sha256
+    store.path(sha)
+    store.release(sha)
+    assert store.read_bytes(sha) == b"read by a tool"
+    assert store.path(sha).read_bytes() == b"read by a tool"
+
+
 @pytest.mark.parametrize(
     "name",
     ["../../etc/passwd", "not-hex", "g" * 64, "A" * 64, "a" * 63, "a" * 65, ""],
@@ -209,6 +217,17 @@ def test_a_blob_deleted_by_another_machine_is_not_served_from_a_local_copy(
     with pytest.raises(BlobMissingError):
         reader.path(sha)
     assert not local.exists()
+
+
+def test_the_s3_store_keeps_a_local_copy_only_until_it_is_released(
+    s3_server: S3Server, tmp_path: Path
+) -> None:
+    store = _s3_store(s3_server, tmp_path, s3_server.new_bucket())
+    sha = store.put_bytes(b"extract my text").sha256
+    local = store.path(sha)
+    assert local.is_relative_to(tmp_path) and local.read_bytes() == b"extract my text"
+    store.release(sha)
+    assert not local.exists() and store.exists(sha)
 
 
 def test_settings_choose_the_s3_store(s3_server: S3Server, tmp_path: Path) -> None:
