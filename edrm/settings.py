@@ -139,6 +139,14 @@ class Settings:
     metrics_token: str = ""
     ready_outbox_lag_seconds: int = 300
     ready_scheduler_seconds: int = 600
+    # issue 14 part 2: scale-out
+    blob_store: str = "filesystem"
+    s3_endpoint_url: str = ""
+    s3_bucket: str = ""
+    s3_prefix: str = ""
+    s3_region: str = ""
+    s3_access_key_id: str = ""
+    s3_secret_access_key: str = ""
 
     @property
     def db_url(self) -> str:
@@ -345,6 +353,22 @@ def _validate_observability(values: dict[str, Any]) -> None:
         raise SettingsError("setting 'metrics_token': use at least 16 characters")
 
 
+def _validate_scale_out(values: dict[str, Any]) -> None:
+    """issue 14 part 2: scale-out."""
+    if values["blob_store"] not in ("filesystem", "s3"):
+        raise SettingsError("setting 'blob_store': use 'filesystem' or 's3'")
+    if values["blob_store"] == "s3" and not values["s3_bucket"]:
+        raise SettingsError("setting 's3_bucket' is needed when 'blob_store' is 's3'")
+    url = values["s3_endpoint_url"]
+    if url and not url.startswith(("http://", "https://")):
+        raise SettingsError("setting 's3_endpoint_url': use an http:// or https:// address")
+    if bool(values["s3_access_key_id"]) != bool(values["s3_secret_access_key"]):
+        raise SettingsError(
+            "settings 's3_access_key_id' and 's3_secret_access_key' go together: give both"
+            " (or neither, to use the machine's own credentials)"
+        )
+
+
 def _file_type(default: Any) -> Any:
     """What edrm.toml may hold for a setting with this default (a path is written as text)."""
     return str if isinstance(default, Path) else type(default)
@@ -435,6 +459,7 @@ def load_settings(
     _validate_mail_in(values)
     _validate_scheduler(values)
     _validate_observability(values)
+    _validate_scale_out(values)
     values["log_level"] = values["log_level"].upper()
     return Settings(**values)
 

@@ -21,7 +21,7 @@ from edrm.documents.models import Document, DocumentVersion
 from edrm.ingest.models import DONE, FAILED, IngestJob
 from edrm.runtime import Runtime
 
-#: Blob deletions run side by side: each unlink waits on the file system, not the CPU.
+#: Blob deletions run side by side: each waits on the disk or the bucket, not the CPU.
 UNLINK_THREADS = 16
 
 
@@ -65,13 +65,13 @@ def delete_blobs(rt: Runtime, shas: Iterable[str], *, previews: Iterable[str] = 
                 )
             )
         keep.update(_preview_users(session, sorted(preview_set - keep)))
-    doomed = [rt.blobs.path(sha) for sha in wanted if sha not in keep]
+    doomed = [sha for sha in wanted if sha not in keep]
     if len(doomed) < 16:
-        for path in doomed:
-            path.unlink(missing_ok=True)
+        for sha in doomed:
+            rt.blobs.delete(sha)
         return
     with ThreadPoolExecutor(max_workers=UNLINK_THREADS) as pool:
-        list(pool.map(lambda p: p.unlink(missing_ok=True), doomed))
+        list(pool.map(rt.blobs.delete, doomed))
 
 
 def _preview_users(session: Session, shas: list[str]) -> set[str]:

@@ -28,6 +28,7 @@ from edrm.cli import main as cli_main
 from edrm.db import Base, make_engine, migrate, normalise_url
 from edrm.settings import Settings, ensure_home, load_settings
 from edrm.wiring import Runtime, build_runtime
+from tests.s3_server import s3_server  # noqa: F401  (the S3-compatible server fixture)
 
 PG_URL = os.environ.get("EDRM_TEST_DATABASE_URL", "")
 DATABASES = ["sqlite", *(["postgresql"] if PG_URL else [])]

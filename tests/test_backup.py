@@ -30,7 +30,7 @@ from edrm.documents.models import Document, DocumentVersion
 from edrm.ingest import jobs
 from edrm.runtime import Runtime
 from edrm.settings import load_settings
-from edrm.storage import BlobStore
+from edrm.storage import FileBlobStore
 from tests.conftest import Cli, World, file_text
 from tests.retention.disposal_helpers import approve, config_dir_with, queue
 from tests.retention.disposal_helpers import with_records_management as with_rm
@@ -224,7 +224,7 @@ def test_a_backup_taken_while_ingest_and_disposal_run_restores_every_document_an
     url = target.env["EDRM_DATABASE_URL"]
     again = _versions(url)
     assert sorted(restored["destroyed_since_snapshot"]) == doomed[2:]
-    store = BlobStore(Path(target.env["EDRM_HOME"]) / "blobs")
+    store = FileBlobStore(Path(target.env["EDRM_HOME"]) / "blobs")
     for doc_id, (status, shas) in again.items():
         assert live[doc_id][1] == shas  # the same versions as the live installation's
         if status == "destroyed":

@@ -77,6 +77,7 @@ COMMANDS = (
     "people skill",
     "quarantine",
     "restore",
+    "migrate",
     "retention",
     "retention delete",
     "retention export",

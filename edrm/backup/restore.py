@@ -25,7 +25,7 @@ from edrm.backup.snapshot import CHECKPOINTS, KEYS, SECRET_KEY, TSA
 from edrm.db import alembic_config, table_of
 from edrm.documents.models import Document, DocumentVersion
 from edrm.settings import Settings, ensure_home
-from edrm.storage import BlobStore
+from edrm.storage import BlobStore, FileBlobStore
 
 
 @dataclass
@@ -116,7 +116,7 @@ def refuse_non_empty(settings: Settings, manifest: dict[str, Any]) -> None:
             raise BackupError(f"{path} already exists: the backup's copy would replace it")
 
 
-def restore_backup(settings: Settings, src: Path) -> RestoreReport:
+def restore_backup(settings: Settings, src: Path, store: BlobStore | None = None) -> RestoreReport:
     """Verify the backup in `src`, then restore it into the (empty) installation `settings`
     describe."""
     manifest = read_manifest(src)
@@ -131,7 +131,7 @@ def restore_backup(settings: Settings, src: Path) -> RestoreReport:
     database.restore_database(
         own / manifest["database_file"], manifest["database"], settings.db_url
     )
-    store = BlobStore(settings.blob_dir)
+    store = store or FileBlobStore(settings.blob_dir)
     for name in sorted(n for n in manifest["files"] if n.startswith("blobs/")):
         store.put_file(src / name)
         report.blobs += 1

@@ -54,6 +54,7 @@ COMMANDS: tuple[click.Command, ...] = (
     system.scheduler,
     backup.backup,
     backup.restore,
+    backup.migrate_to,
     # the records core
     users.user,
     tokens.token,

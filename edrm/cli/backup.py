@@ -4,6 +4,7 @@ backup holds, in which order it is taken, and what a crash leaves)."""
 
 from __future__ import annotations
 
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import click
@@ -13,6 +14,7 @@ from edrm.backup.snapshot import take_backup
 from edrm.cli.common import _json_out, _settings, friendly_errors, runtime
 from edrm.db import current_revision, head_revision, migrate
 from edrm.search_indexer import reindex
+from edrm.wiring import build_runtime, open_blob_store
 
 
 @click.command("backup")
@@ -50,7 +52,8 @@ def backup(dest: Path, as_json: bool) -> None:
 def restore(src: Path, as_json: bool) -> None:
     """Restore the backup in SRC into an empty data directory (EDRM_HOME) and database, after
     checking every file against the manifest; then rebuild the search index."""
-    report = restore_backup(_settings(), src)
+    settings = _settings()
+    report = restore_backup(settings, src, open_blob_store(settings))
     with runtime(need_schema=False) as rt:
         if current_revision(rt.engine) != head_revision():
             migrate(rt.engine)
@@ -72,4 +75,52 @@ def restore(src: Path, as_json: bool) -> None:
     click.echo(
         f"edrm: restored {src} (taken {report.taken_at}): {report.files_checked} files checked,"
         f" {report.blobs} blobs, search index rebuilt ({indexed} documents)"
+    )
+
+
+@click.command("migrate")
+@click.option(
+    "--to",
+    "target",
+    required=True,
+    metavar="URL",
+    help="The empty PostgreSQL database to copy into: postgresql://user:password@host/name.",
+)
+@click.option("--json", "as_json", is_flag=True)
+@friendly_errors
+def migrate_to(target: str, as_json: bool) -> None:
+    """Copy this embedded (SQLite) installation's database into an empty PostgreSQL database:
+    every table, the sequences, then check the audit chain there. Stop `edrm serve` and the
+    workers first; afterwards point database_url at the new database and rebuild the search
+    index (`edrm search reindex`)."""
+    from edrm import audit
+    from edrm.backup.to_postgresql import MigrateError, copy_to_postgresql
+
+    settings = _settings()
+    with runtime() as rt:
+        report = copy_to_postgresql(rt.engine, target)
+    moved = build_runtime(replace(settings, database_url=target))
+    try:
+        with moved.uow() as session:
+            result = audit.verify(session)
+    finally:
+        moved.close()
+    if not result.ok:
+        where = f" at entry {result.first_bad_seq}" if result.first_bad_seq else ""
+        raise MigrateError(
+            f"copied to {report.target}, but its audit trail does NOT verify{where}:"
+            f" {result.problem} ({result.damage}); keep using the SQLite database"
+        )
+    if as_json:
+        _json_out({**asdict(report), "audit_checked": result.checked, "audit_intact": True})
+        return
+    for name in report.not_copied:
+        click.echo(f"edrm: note: table {name} is not edrm's and was not copied")
+    click.echo(
+        f"edrm: copied {report.rows} rows of {report.tables} tables to {report.target};"
+        f" sequences reset; audit trail intact ({result.checked} entries checked)"
+    )
+    click.echo(
+        "edrm: next: set database_url (EDRM_DATABASE_URL) to the new database on every machine,"
+        " then run `edrm search reindex`"
     )

@@ -76,11 +76,16 @@ def read_file(job: IngestJob, ctx: PipelineContext) -> Reading:
     started = time.monotonic()
     limit = float(ctx.config.limits.max_seconds_per_file)
     path = ctx.blobs.path(job.sha256)
-    sniffed = sniff(path, job.original_name, ctx.config)
-    with tempfile.TemporaryDirectory(prefix="edrm-ingest-") as tmp:
-        workdir = Path(tmp)
-        extraction = ctx.isolated.run(extract, path, sniffed, ctx.config, workdir, timeout=limit)
-        pages = _with_ocr(extraction, ctx.ocr, limit - (time.monotonic() - started))
+    try:
+        sniffed = sniff(path, job.original_name, ctx.config)
+        with tempfile.TemporaryDirectory(prefix="edrm-ingest-") as tmp:
+            workdir = Path(tmp)
+            extraction = ctx.isolated.run(
+                extract, path, sniffed, ctx.config, workdir, timeout=limit
+            )
+            pages = _with_ocr(extraction, ctx.ocr, limit - (time.monotonic() - started))
+    finally:
+        ctx.blobs.release(job.sha256)  # a shared store's local copy is not kept
     text = "\n\n".join(p.text for p in pages if p.text.strip())
     properties = extraction.properties
     metadata = extract_metadata(

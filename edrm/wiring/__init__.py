@@ -13,11 +13,28 @@ from edrm.audit import TRAIL_INFO_KEY, AuditTrail
 from edrm.db import engine_from_settings, session_factory
 from edrm.runtime import Runtime
 from edrm.settings import Settings
-from edrm.storage import BlobStore
+from edrm.storage import BlobStore, FileBlobStore
 from edrm.wiring.guards import install_guards
 from search.base import SearchBackend
 
-__all__ = ["Runtime", "build_runtime", "open_search"]
+__all__ = ["Runtime", "build_runtime", "open_blob_store", "open_search"]
+
+
+def open_blob_store(settings: Settings) -> BlobStore:
+    """The blob store chosen in settings: the data directory's folder or an S3 bucket."""
+    if settings.blob_store == "s3":
+        from edrm.s3_store import S3BlobStore
+
+        return S3BlobStore(
+            settings.blob_dir,
+            bucket=settings.s3_bucket,
+            prefix=settings.s3_prefix,
+            endpoint_url=settings.s3_endpoint_url,
+            region=settings.s3_region,
+            access_key_id=settings.s3_access_key_id,
+            secret_access_key=settings.s3_secret_access_key,
+        )
+    return FileBlobStore(settings.blob_dir)
 
 
 def open_search(settings: Settings) -> SearchBackend:
@@ -38,6 +55,6 @@ def build_runtime(settings: Settings) -> Runtime:
         settings=settings,
         engine=engine,
         sessions=session_factory(engine, {TRAIL_INFO_KEY: AuditTrail.from_settings(settings)}),
-        blobs=BlobStore(settings.blob_dir),
+        blobs=open_blob_store(settings),
         open_search=open_search,
     )
