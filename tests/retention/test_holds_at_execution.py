@@ -105,9 +105,10 @@ def _assert_gone(rt: Runtime, document_id: int, blobs: list[str]) -> None:
 
 
 def _refusals(rt: Runtime, document_id: int) -> list[dict[str, Any]]:
+    """The refusals' details, without the request id a page request adds to every entry."""
     with rt.uow() as s:
         return [
-            e.details_dict
+            {k: v for k, v in e.details_dict.items() if k != "request_id"}
             for e in audit.history(s, "document", document_id)
             if e.action == "hold.refused"
         ]
