@@ -49,6 +49,7 @@ class Tally:
 
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     errors: Counter[str] = field(default_factory=Counter)
+    jobs: list[int] = field(default_factory=list)  # ingest jobs the uploads queued
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add(self, route: str, seconds: float, error: str | None) -> None:
@@ -157,9 +158,10 @@ def _upload(
     return api.post(f"{t.base}/api/v1/documents", files=files, timeout=60)
 
 
+UPLOAD = "POST /api/v1/documents"
 ROUTES: dict[str, tuple[int, Call]] = {
     # route: (weight, call)
-    "POST /api/v1/documents": (1, _upload),
+    UPLOAD: (1, _upload),
     "GET /api/v1/search": (
         3,
         lambda w, a, t, r: a.get(f"{t.base}/api/v1/search", params={"q": r.choice(QUERIES)}),
@@ -218,6 +220,8 @@ def client(
             answer = routes[name][1](web, api, target, rng)
             if answer.status_code >= 400:
                 error = f"{name}: HTTP {answer.status_code}"
+            elif name == UPLOAD:
+                tally.jobs.append(int(answer.json()["job_id"]))
         except requests.RequestException as exc:
             error = f"{name}: {type(exc).__name__}"
         tally.add(name, time.perf_counter() - start, error)
@@ -262,6 +266,25 @@ def report(title: str, tally: Tally, seconds: float) -> None:
     print(f"  errors: {sum(tally.errors.values())}")
     for kind, count in tally.errors.most_common():
         print(f"    {count:>6}  {kind}")
+
+
+def ingested(target: Target, jobs: list[int], wait: float) -> None:
+    """Where the uploads' ingest jobs (done by the separate worker) have got to, after
+    waiting up to `wait` seconds for the queue to drain."""
+    api = requests.Session()
+    api.headers["Authorization"] = f"Bearer {target.token}"
+    deadline = time.monotonic() + wait
+    while True:
+        status = Counter(
+            str(api.get(f"{target.base}/api/v1/jobs/{job}", timeout=30).json().get("status"))
+            for job in jobs
+        )
+        pending = sum(n for s, n in status.items() if s in ("queued", "running"))
+        if not pending or time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    shown = ", ".join(f"{n} {s}" for s, n in status.most_common())
+    print(f"ingest: {len(jobs)} uploads queued; after the load (waited ≤{wait:.0f} s): {shown}")
 
 
 def rss_mb(process: subprocess.Popen[bytes]) -> float:
@@ -324,8 +347,10 @@ def run(args: argparse.Namespace, home: Path) -> None:
             baseline_seconds,
         )
         after_baseline = (rss_mb(server), rss_mb(worker))
-        report("mixed load", drive(target, ROUTES, args.clients, args.seconds), args.seconds)
+        mixed = drive(target, ROUTES, args.clients, args.seconds)
+        report("mixed load", mixed, args.seconds)
         end = (rss_mb(server), rss_mb(worker))
+        ingested(target, mixed.jobs, wait=30)
         for name, i in (("serve", 0), ("worker", 1)):
             print(
                 f"RSS {name}: start {memory[i]:.0f} MB, after baseline "
