@@ -88,22 +88,22 @@ class RawTantivy:
     def __init__(self, directory: Path) -> None:
         self.generation = directory / "raw"
         self.generation.mkdir(parents=True)
-        self.index = tantivy.Index(build_schema(), path=str(self.generation))
-        self.writer = self.index.writer(128_000_000, 0)
+        self.engine = tantivy.Index(build_schema(), path=str(self.generation))
+        self.writer = self.engine.writer(128_000_000, 0)
 
     def index(self, docs: Iterable[IndexedDocument]) -> None:
         docs = list(docs)
         ids = sorted(doc.id for doc in docs)
-        self.writer.delete_documents_by_query(Query.term_set_query(self.index.schema, "id", ids))
+        self.writer.delete_documents_by_query(Query.term_set_query(self.engine.schema, "id", ids))
         for doc in docs:
             self.writer.add_document(to_document(doc))
 
     def commit(self) -> None:
         self.writer.commit()
-        self.index.reload()
+        self.engine.reload()
 
     def count(self) -> int:
-        return int(self.index.searcher().num_docs)
+        return int(self.engine.searcher().num_docs)
 
     def close(self) -> None:
         del self.writer
