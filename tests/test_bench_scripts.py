@@ -46,8 +46,10 @@ def test_load_drives_a_real_server_and_prints_rates_percentiles_errors_and_memor
 
 @pytest.mark.slow
 def test_soak_prints_index_size_beside_the_reference_and_memory() -> None:
-    out = _bench("soak.py", "--cycles", "200", "--documents", "20")
-    assert "reference: 20 documents built once" in out
+    out = _bench("soak.py", "--cycles", "200", "--reference-cycles", "50", "--documents", "20")
+    assert "reference size: 20 documents built once" in out
     assert "200 cycles in" in out
+    assert "raw tantivy, no product layer: 50 cycles" in out
+    assert "50 cycles in" in out
     assert "× reference" in out
     assert "RSS start" in out
