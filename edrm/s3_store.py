@@ -23,7 +23,6 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
-import io
 import os
 import shutil
 import tempfile
@@ -36,12 +35,19 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from edrm.storage import CHUNK, BlobCorruptError, BlobMissingError, StoredBlob, check_name
+from edrm.storage import (
+    CHUNK,
+    BlobCorruptError,
+    BlobMissingError,
+    PutsByStream,
+    StoredBlob,
+    check_name,
+)
 
 _MISSING = {"404", "NoSuchKey", "NotFound"}
 
 
-class S3BlobStore:
+class S3BlobStore(PutsByStream):
     """Blobs as objects <prefix>ab/cd/<sha256> in one bucket; a local cache under root."""
 
     def __init__(
@@ -93,13 +99,6 @@ class S3BlobStore:
                 return False
             raise
         return True
-
-    def put_bytes(self, data: bytes) -> StoredBlob:
-        return self.put_stream(io.BytesIO(data))
-
-    def put_file(self, source: Path) -> StoredBlob:
-        with source.open("rb") as fh:
-            return self.put_stream(fh)
 
     def put_stream(self, stream: IO[bytes]) -> StoredBlob:
         """Hash the stream into a temporary file, then upload it unless the bucket has it."""

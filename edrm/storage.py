@@ -85,7 +85,21 @@ class BlobStore(Protocol):
         ...
 
 
-class FileBlobStore:
+class PutsByStream:
+    """put_bytes and put_file, each in terms of the store's put_stream (both stores)."""
+
+    def put_stream(self, stream: IO[bytes]) -> StoredBlob:
+        raise NotImplementedError
+
+    def put_bytes(self, data: bytes) -> StoredBlob:
+        return self.put_stream(io.BytesIO(data))
+
+    def put_file(self, source: Path) -> StoredBlob:
+        with source.open("rb") as fh:
+            return self.put_stream(fh)
+
+
+class FileBlobStore(PutsByStream):
     """Blobs under root/ab/cd/<sha256>; temporary files under root/tmp."""
 
     def __init__(self, root: Path) -> None:
@@ -106,13 +120,6 @@ class FileBlobStore:
 
     def exists(self, sha256: str) -> bool:
         return self.where(sha256).is_file()
-
-    def put_bytes(self, data: bytes) -> StoredBlob:
-        return self.put_stream(io.BytesIO(data))
-
-    def put_file(self, source: Path) -> StoredBlob:
-        with source.open("rb") as fh:
-            return self.put_stream(fh)
 
     def put_stream(self, stream: IO[bytes]) -> StoredBlob:
         """Copy the stream into the store, hashing as it goes; the same bytes are kept once."""
