@@ -1,6 +1,6 @@
-"""Quality on real data (issue 15): expert finding, OCR and classification, each beside its baseline.
+"""Quality on real data (issue 15): experts, OCR and classification, each beside its baseline.
 
-    .venv/bin/python bench/quality.py [--part experts|ocr|classify ...] [--data ../shared/data] [--quick]
+    .venv/bin/python bench/quality.py [--part experts|ocr|classify ...] [--data DIR] [--quick]
 
 Every figure is measured through the product's own services (or its CLI, as a person runs it) and
 printed beside a plain baseline computed in the same run on the same split: a TF-IDF profile for
