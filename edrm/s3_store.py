@@ -39,7 +39,7 @@ from edrm.storage import (
     CHUNK,
     BlobCorruptError,
     BlobMissingError,
-    PutsByStream,
+    BlobStoreBase,
     StoredBlob,
     check_name,
 )
@@ -47,7 +47,7 @@ from edrm.storage import (
 _MISSING = {"404", "NoSuchKey", "NotFound"}
 
 
-class S3BlobStore(PutsByStream):
+class S3BlobStore(BlobStoreBase):
     """Blobs as objects <prefix>ab/cd/<sha256> in one bucket; a local cache under root."""
 
     def __init__(
@@ -133,14 +133,6 @@ class S3BlobStore(PutsByStream):
                 raise BlobCorruptError(f"blob {sha256}: the bytes in the bucket do not match")
             fh.seek(0)
             yield fh
-
-    def read_bytes(self, sha256: str) -> bytes:
-        with self.open(sha256) as fh:
-            return fh.read()
-
-    def copy_to(self, sha256: str, target: Path) -> None:
-        with self.open(sha256) as src, target.open("wb") as dst:
-            shutil.copyfileobj(src, dst, CHUNK)
 
     def verify(self, sha256: str) -> bool:
         """Recompute the checksum of the object in the bucket (fixity check)."""

@@ -17,7 +17,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, BinaryIO, Protocol
@@ -85,10 +85,14 @@ class BlobStore(Protocol):
         ...
 
 
-class PutsByStream:
-    """put_bytes and put_file, each in terms of the store's put_stream (both stores)."""
+class BlobStoreBase:
+    """What both stores build from their own put_stream and open: put_bytes, put_file,
+    read_bytes and copy_to."""
 
     def put_stream(self, stream: IO[bytes]) -> StoredBlob:
+        raise NotImplementedError
+
+    def open(self, sha256: str) -> AbstractContextManager[BinaryIO]:
         raise NotImplementedError
 
     def put_bytes(self, data: bytes) -> StoredBlob:
@@ -98,8 +102,16 @@ class PutsByStream:
         with source.open("rb") as fh:
             return self.put_stream(fh)
 
+    def read_bytes(self, sha256: str) -> bytes:
+        with self.open(sha256) as fh:
+            return fh.read()
 
-class FileBlobStore(PutsByStream):
+    def copy_to(self, sha256: str, target: Path) -> None:
+        with self.open(sha256) as src, target.open("wb") as dst:
+            shutil.copyfileobj(src, dst, CHUNK)
+
+
+class FileBlobStore(BlobStoreBase):
     """Blobs under root/ab/cd/<sha256>; temporary files under root/tmp."""
 
     def __init__(self, root: Path) -> None:
@@ -156,14 +168,6 @@ class FileBlobStore(PutsByStream):
             raise BlobMissingError(f"blob {sha256} is missing from the store") from None
         with fh:
             yield fh
-
-    def read_bytes(self, sha256: str) -> bytes:
-        with self.open(sha256) as fh:
-            return fh.read()
-
-    def copy_to(self, sha256: str, target: Path) -> None:
-        with self.open(sha256) as src, target.open("wb") as dst:
-            shutil.copyfileobj(src, dst, CHUNK)
 
     def verify(self, sha256: str) -> bool:
         """Recompute the checksum of a stored blob (fixity check)."""
