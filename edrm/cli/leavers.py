@@ -17,7 +17,7 @@ from harvest.interviews.filing import approve, file_harvest
 from harvest.interviews.plans import open_plan, start_plan
 from harvest.interviews.progress import unanswered
 from harvest.interviews.questions import load_question_banks
-from harvest.interviews.sessions import answers_by_question, record_session
+from harvest.interviews.sessions import plan_as_dict, record_session
 from harvest.leavers import (
     leaver_risk,
     leaver_status,
@@ -184,31 +184,6 @@ def plan() -> None:
     """Harvest interviews: start a plan, record sessions, approve, file."""
 
 
-def _plan_dict(view: Any) -> dict[str, Any]:
-    answers = answers_by_question(view)
-    return {
-        "status": view.plan.status,
-        "template": view.plan.template,
-        "focus_classes": view.plan.focus_classes,
-        "questions": [
-            {**q, "answers": [text for _s, text in answers.get(q["id"], [])]}
-            for q in view.plan.questions
-        ],
-        "sessions": [
-            {
-                "id": s.id,
-                "scheduled_for": s.scheduled_for and s.scheduled_for.isoformat(),
-                "held_on": s.held_on and s.held_on.isoformat(),
-                "attendees": s.attendees,
-                "follow_ups": s.follow_ups,
-            }
-            for s in view.sessions
-        ],
-        "approved_by": {role: a.approved_by for role, a in view.approvals.items()},
-        "record_document_id": view.plan.record_document_id,
-    }
-
-
 @plan.command("start")
 @click.argument("username")
 @click.option("--template", default=None, help="Question template (default: by job title).")
@@ -249,7 +224,7 @@ def plan_start(username: str, template: str | None, as_user: str | None, as_json
 def plan_show(username: str, as_user: str | None, as_json: bool) -> None:
     """Show the leaver's harvest plan (a view of a draft is audited)."""
     with runtime() as rt, rt.uow() as session:
-        data = _plan_dict(open_plan(session, username, _principal(session, as_user)))
+        data = plan_as_dict(open_plan(session, username, _principal(session, as_user)))
     if as_json:
         _json_out(data)
         return

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from datetime import date
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -283,3 +284,30 @@ def save_follow_ups(
         {"follow_ups": len(items)},
         changed=changed,
     )
+
+
+def plan_as_dict(view: PlanView) -> dict[str, Any]:
+    """A plan as the API and `edrm leavers plan show --json` give it: questions with their
+    answers, sessions, approvals and the filed record."""
+    answers = answers_by_question(view)
+    return {
+        "status": view.plan.status,
+        "template": view.plan.template,
+        "focus_classes": view.plan.focus_classes,
+        "questions": [
+            {**q, "answers": [text for _s, text in answers.get(q["id"], [])]}
+            for q in view.plan.questions
+        ],
+        "sessions": [
+            {
+                "id": s.id,
+                "scheduled_for": s.scheduled_for.isoformat() if s.scheduled_for else None,
+                "held_on": s.held_on.isoformat() if s.held_on else None,
+                "attendees": s.attendees,
+                "follow_ups": s.follow_ups,
+            }
+            for s in view.sessions
+        ],
+        "approved_by": {role: a.approved_by for role, a in view.approvals.items()},
+        "record_document_id": view.plan.record_document_id,
+    }

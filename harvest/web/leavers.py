@@ -274,26 +274,4 @@ def api_start_plan(username: str) -> Any:
 
 def _plan_as_dict(username: str) -> dict[str, Any]:
     view = plans.open_plan(db(), username, g.principal)
-    answers = sessions.answers_by_question(view)
-    return {
-        "leaver": username,
-        "status": view.plan.status,
-        "template": view.plan.template,
-        "focus_classes": view.plan.focus_classes,
-        "questions": [
-            {**q, "answers": [text for _s, text in answers.get(q["id"], [])]}
-            for q in view.plan.questions
-        ],
-        "sessions": [
-            {
-                "id": s.id,
-                "scheduled_for": s.scheduled_for.isoformat() if s.scheduled_for else None,
-                "held_on": s.held_on.isoformat() if s.held_on else None,
-                "attendees": s.attendees,
-                "follow_ups": s.follow_ups,
-            }
-            for s in view.sessions
-        ],
-        "approved_by": {role: a.approved_by for role, a in view.approvals.items()},
-        "record_document_id": view.plan.record_document_id,
-    }
+    return {"leaver": username, **sessions.plan_as_dict(view)}
