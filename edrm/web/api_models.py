@@ -9,17 +9,9 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
-from edrm.web.api_style import PageQuery, page_model
+from edrm.web.api_style import Answer, PageQuery, Request, page_model
 
 Binary = Annotated[Any, WithJsonSchema({"type": "string", "format": "binary"})]
-
-
-class Answer(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
-
-class Request(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class Job(Answer):

@@ -38,6 +38,19 @@ M = TypeVar("M", bound=BaseModel)
 log = logging.getLogger(__name__)
 
 
+class Answer(BaseModel):
+    """What the API answers: extra members are allowed (a document carries its Dublin Core
+    metadata and any extra properties)."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class Request(BaseModel):
+    """What the API accepts: an unknown member is refused."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
 class Problem(BaseModel):
     """RFC 9457 problem details (plus `error`, the detail again, read by older clients)."""
 

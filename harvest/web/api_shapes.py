@@ -6,16 +6,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-from edrm.web.api_style import PageQuery, Problem, page_model
+from edrm.web.api_style import Answer, PageQuery, Problem, Request, page_model
 
 ERRORS: dict[str, Any] = {"HTTP_400": Problem, "HTTP_401": Problem, "HTTP_403": Problem}
 ERRORS_404: dict[str, Any] = {**ERRORS, "HTTP_404": Problem}
-
-
-class Answer(BaseModel):
-    model_config = ConfigDict(extra="allow")
 
 
 class ExpertsQuery(BaseModel):
@@ -81,8 +77,7 @@ class Plan(Answer):
     sessions: list[dict[str, Any]]
 
 
-class NewSkill(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class NewSkill(Request):
     skill: str = Field(min_length=1, max_length=200, description="a taxonomy skill or a tag")
     level: int = Field(ge=1, le=5, description="1 (aware) to 5 (expert)")
 
@@ -93,8 +88,7 @@ class SkillOut(Answer):
     level: int
 
 
-class NewLeaver(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class NewLeaver(Request):
     username: str = Field(min_length=1, max_length=100)
     leaving_date: date
     successor: str = Field(min_length=1, max_length=100)
@@ -102,6 +96,5 @@ class NewLeaver(BaseModel):
     reason: str = Field("", max_length=2000)
 
 
-class NewPlan(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class NewPlan(Request):
     template: str | None = Field(None, max_length=100, description="a plan template's name")

@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from edrm.web.api_style import PageQuery, Problem, page_model
+from edrm.web.api_style import Answer, PageQuery, Problem, Request, page_model
 
 ERRORS: dict[str, Any] = {
     "HTTP_400": Problem,
@@ -16,14 +16,6 @@ ERRORS: dict[str, Any] = {
     "HTTP_403": Problem,
     "HTTP_404": Problem,
 }
-
-
-class Answer(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
-
-class Request(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class Rule(Answer):
