@@ -30,6 +30,20 @@ NAMING_CONVENTION = {
 }
 
 
+#: The execution option of a SQLite transaction that begins by reading (BEGIN DEFERRED): the
+#: web layer's GET requests. Every other transaction begins IMMEDIATE, holding the write lock.
+READS_FIRST = "edrm_reads_first"
+
+#: SQLITE_BUSY's primary code; BUSY_SNAPSHOT (517) and BUSY_RECOVERY (261) share it.
+_SQLITE_BUSY = 5
+
+
+class StaleReadError(Exception):
+    """A transaction that began by reading could not start writing: another writer committed
+    after it read (SQLite's BUSY_SNAPSHOT) or held the lock. Nothing was written; the work
+    starts again in a transaction that writes first."""
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
@@ -69,7 +83,10 @@ def normalise_url(url: str) -> str:
 
 def make_engine(url: str, *, busy_timeout_ms: int = 15000) -> Engine:
     """An engine for `url`. SQLite gets WAL, foreign keys, a busy timeout and
-    BEGIN IMMEDIATE transactions, so writers queue instead of failing half-way."""
+    BEGIN IMMEDIATE transactions, so writers queue instead of failing half-way; a transaction
+    opened with the READS_FIRST option begins DEFERRED instead, so a reader never waits for a
+    writer (WAL lets both run), and if it then writes and SQLite refuses (its snapshot is older
+    than another's commit) the error is a StaleReadError, for its caller to start again."""
     url = normalise_url(url)
     if make_url(url).get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True)
@@ -90,7 +107,17 @@ def make_engine(url: str, *, busy_timeout_ms: int = 15000) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _sqlite_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        reads_first = conn.get_execution_options().get(READS_FIRST, False)
+        conn.exec_driver_sql("BEGIN DEFERRED" if reads_first else "BEGIN IMMEDIATE")
+
+    @event.listens_for(engine, "handle_error")
+    def _sqlite_busy(context: Any) -> None:
+        conn = context.connection
+        code = getattr(context.original_exception, "sqlite_errorcode", None)
+        if conn is None or code is None or code & 0xFF != _SQLITE_BUSY:
+            return
+        if conn.get_execution_options().get(READS_FIRST, False):
+            raise StaleReadError(str(context.original_exception)) from context.original_exception
 
     return engine
 

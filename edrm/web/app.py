@@ -37,6 +37,7 @@ from edrm.web import help as help_pages
 from edrm.web.errors import register_error_handlers
 from edrm.web.params import BoundedIntConverter
 from edrm.web.runtime import (
+    EdrmFlask,
     close_request_session,
     commit_request_session,
 )
@@ -81,7 +82,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     single_sign_on = build_sso(settings)
     runtime = build_runtime(settings)
 
-    app = Flask(__name__)
+    app = EdrmFlask("edrm.web.app")
     app.url_map.converters["int"] = BoundedIntConverter  # ids beyond 64 bits: 404, not 500
     app.config.update(
         SECRET_KEY=secret_key(settings),

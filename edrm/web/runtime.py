@@ -6,11 +6,13 @@ page, never a false success) and rolled back for error responses.
 
 from __future__ import annotations
 
-from flask import current_app, g, send_file
+from flask import Flask, current_app, g, has_request_context, request, send_file
+from flask.wrappers import Response as FlaskResponse
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from edrm.audit import keep_refusal
+from edrm.db import READS_FIRST, StaleReadError
 from edrm.documents.models import DocumentVersion
 from edrm.runtime import Runtime
 
@@ -19,11 +21,46 @@ def rt() -> Runtime:
     return current_app.extensions["edrm"]
 
 
+#: Requests that only look: their transaction begins by reading (edrm.db.READS_FIRST).
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def db() -> Session:
-    """The request's session (one unit of work per request)."""
+    """The request's session (one unit of work per request). A GET's transaction begins by
+    reading, so it never queues behind a writer on SQLite; `start_again_writing_first` is what
+    happens when such a request then needs to write and cannot."""
     if "db" not in g:
         g.db = rt().sessions()
+        if has_request_context() and request.method in SAFE_METHODS and not g.get("writes_first"):
+            g.db.connection(execution_options={READS_FIRST: True})
     return g.db
+
+
+def start_again_writing_first() -> None:
+    """The request read, then could not write (edrm.db.StaleReadError): nothing of it was
+    committed. Its transaction is rolled back, and the next one holds the write lock from its
+    first statement, so the request's second run cannot meet the same refusal."""
+    g.writes_first = True
+    session: Session | None = g.get("db")
+    if session is not None:
+        session.rollback()
+
+
+class EdrmFlask(Flask):
+    """Flask, with a GET that read and then could not write run once more, writing first.
+
+    Crash story: the first run's transaction rolled back (it wrote nothing), and its response
+    was never sent, so the person sees only the second run's answer; a GET does nothing outside
+    the database that a second run would do twice."""
+
+    def full_dispatch_request(self) -> FlaskResponse:
+        try:
+            return super().full_dispatch_request()
+        except StaleReadError:
+            if g.get("writes_first"):  # pragma: no cover - a writing transaction is not stale
+                raise
+            start_again_writing_first()
+            return super().full_dispatch_request()
 
 
 def keep_refused_change_audit(exc: BaseException) -> None:
