@@ -102,3 +102,29 @@ def test_a_get_that_cannot_write_after_reading_runs_again_writing_first(
         assert (units["clerk"], units["admin"]) == ("Accounts payable", "Elsewhere")
     finally:
         app.extensions["edrm"].close()
+
+
+def test_a_change_begins_its_transaction_after_the_sign_in_is_settled(
+    world: World, settings_overrides: dict[str, Any]
+) -> None:
+    """Finding who asks reads (and may note a last use): that is committed before the view runs,
+    so a change holds the write lock only from its own first statement, not while its request
+    body arrives and its files are stored."""
+    from edrm.web.app import csrf
+
+    app = create_app_for_tests(settings_overrides)
+    seen: list[bool] = []
+
+    def change() -> str:
+        seen.append(db().in_transaction())
+        return "changed"
+
+    app.add_url_rule("/change", view_func=change, methods=["POST"])
+    csrf.exempt(change)
+    try:
+        client = app.test_client()
+        sign_in(client, "clerk")
+        assert client.post("/change").text == "changed"
+        assert seen == [False]
+    finally:
+        app.extensions["edrm"].close()

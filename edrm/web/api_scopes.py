@@ -22,7 +22,7 @@ from werkzeug.wrappers import Response
 from edrm.access import Principal
 from edrm.people.tokens import InvalidTokenError, authenticate
 from edrm.web.errors import problem
-from edrm.web.runtime import db, rt
+from edrm.web.runtime import db, end_sign_in_transaction, rt
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -96,8 +96,8 @@ def authenticate_bearer(presented: str) -> Any:
         token = authenticate(session, presented, address=request.remote_addr or "")
     except InvalidTokenError as exc:
         return invalid_token(str(exc))
-    if session.dirty:
-        session.commit()  # the last use, kept whatever this call answers
+    # The last use is kept whatever this call answers, and the lock is not held meanwhile.
+    end_sign_in_transaction()
     wait = _rate_limit().allow(token.id)
     if wait:
         response = problem(429, "Too many requests with this token. Try again in a minute.")

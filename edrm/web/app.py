@@ -40,6 +40,7 @@ from edrm.web.runtime import (
     EdrmFlask,
     close_request_session,
     commit_request_session,
+    end_sign_in_transaction,
 )
 from edrm.web.sessions import ServerSideSessions
 from edrm.web.sso_session import build as build_sso
@@ -139,6 +140,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     app.before_request(_before_request)
     app.before_request(auth.load_current_user)
+    app.before_request(end_sign_in_transaction)
     observability.install(app)  # request ids, the request log line, HTTP metrics
     app.after_request(_security_headers)
     app.after_request(commit_request_session)

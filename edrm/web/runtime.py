@@ -26,14 +26,26 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def db() -> Session:
-    """The request's session (one unit of work per request). A GET's transaction begins by
+    """The request's session (one unit of work per request). A GET's transactions begin by
     reading, so it never queues behind a writer on SQLite; `start_again_writing_first` is what
     happens when such a request then needs to write and cannot."""
     if "db" not in g:
-        g.db = rt().sessions()
-        if has_request_context() and request.method in SAFE_METHODS and not g.get("writes_first"):
-            g.db.connection(execution_options={READS_FIRST: True})
+        runtime = rt()
+        if has_request_context() and request.method in SAFE_METHODS:
+            g.db = runtime.sessions(bind=runtime.engine.execution_options(**{READS_FIRST: True}))
+        else:
+            g.db = runtime.sessions()
     return g.db
+
+
+def end_sign_in_transaction() -> None:
+    """Who is asking is known: what was read and noted to find out (a session's or a token's
+    last use) is committed now, so that a change does not hold SQLite's write lock while its
+    request body arrives and its files are stored. The view's own transaction begins at its
+    first statement."""
+    session: Session | None = g.get("db")
+    if session is not None and session.in_transaction():
+        session.commit()
 
 
 def start_again_writing_first() -> None:
@@ -44,6 +56,7 @@ def start_again_writing_first() -> None:
     session: Session | None = g.get("db")
     if session is not None:
         session.rollback()
+        session.bind = rt().engine  # its next transaction begins IMMEDIATE
 
 
 class EdrmFlask(Flask):
