@@ -68,6 +68,20 @@ def test_a_bulk_append_past_n_entries_is_checkpointed_once_committed(runtime: Ru
     assert [cp.seq for cp in _log(runtime)] == [13]
 
 
+def test_a_checkpoint_due_inside_a_savepoint_waits_for_the_whole_transaction(
+    runtime: Runtime,
+) -> None:
+    """Releasing a savepoint commits nothing (the ingest worker files each document in one): the
+    checkpoint is written when the transaction commits. Written at the savepoint, it read the
+    head on a second connection while this one held SQLite's write lock, and waited on itself
+    for the whole busy timeout, holding every other writer up, before it failed."""
+    with runtime.uow() as s:
+        with s.begin_nested():
+            audit.record_many(s, [("alice", "x", "document", i, None) for i in range(6)])
+        assert not runtime.settings.audit_checkpoint_path.exists()
+    assert [cp.seq for cp in _log(runtime)] == [6]
+
+
 def test_entries_rolled_back_are_never_checkpointed(runtime: Runtime) -> None:
     with pytest.raises(RuntimeError), runtime.uow() as s:
         audit.record_many(s, [("alice", "x", "document", i, None) for i in range(7)])

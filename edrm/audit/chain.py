@@ -31,7 +31,7 @@ from sqlalchemy.orm import Mapped, Session, SessionTransaction, mapped_column, s
 from edrm import clock
 from edrm.audit.checkpoints import Written, write
 from edrm.audit.trail import TRAIL_INFO_KEY, AuditTrail, trail_of
-from edrm.db import Base
+from edrm.db import READS_FIRST, Base
 from edrm.errors import AuditNote
 from edrm.request_context import current_request_id
 
@@ -264,7 +264,7 @@ def ensure_key(session: Session) -> bool:
 def checkpoint_head(trail: AuditTrail, engine: Engine, reason: str, *, stamp: bool) -> Written:
     """Write the committed head of the chain to the checkpoint log (and syslog, and a
     time-stamp when `stamp` and an authority is configured)."""
-    with engine.connect() as conn:
+    with engine.execution_options(**{READS_FIRST: True}).connect() as conn:
         row = conn.execute(
             select(AuditHead.last_seq, AuditHead.last_hash).where(AuditHead.id == 1)
         ).one_or_none()
@@ -276,7 +276,12 @@ def checkpoint_head(trail: AuditTrail, engine: Engine, reason: str, *, stamp: bo
 @event.listens_for(Session, "after_commit")
 def _checkpoint_after_commit(session: Session) -> None:
     """A checkpoint that fell due is written once the entries are committed (never before: an
-    entry rolled back must not be in the log). The head is read again, committed."""
+    entry rolled back must not be in the log). The head is read again, committed.
+
+    SQLAlchemy calls this when a savepoint is released too: that commits nothing, and the
+    transaction still holds the write lock that a second connection would wait for."""
+    if session.in_nested_transaction():
+        return
     reason = session.info.pop(_CHECKPOINT_DUE, None)
     trail = session.info.get(TRAIL_INFO_KEY)
     if not reason or not isinstance(trail, AuditTrail):
