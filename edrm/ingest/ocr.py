@@ -56,16 +56,33 @@ import pytesseract
 from PIL import Image
 
 from edrm.errors import EdrmError
+from edrm.ingest.lexicon import Lexicon
 from edrm.ingest.types import OcrResult, OcrSettings, RejectedInputError
 
+# A first reading with at least this mean word confidence is kept as it is: nothing else is tried.
+CONFIDENT: Final = 85.0
 # Below this mean word confidence a page may be turned the wrong way: run OSD and try again.
 LOW_CONFIDENCE: Final = 60.0
 # ... but only when Tesseract found at least this many words (a few specks are not a page of text).
 MIN_WORDS_FOR_OSD: Final = 3
 # Deskew only text lines sloping by more than this (degrees) ...
 MIN_SKEW_DEGREES: Final = 0.3
-# ... and only when straightening them sharpens the projection profile by at least this factor.
+# ... and only when straightening them sharpens the projection profile by at least this factor;
 MIN_SKEW_GAIN: Final = 1.01
+# ... in the first reading only when it sharpens it by this much (a page turned by half a degree
+# gives 1.2, two degrees 2); weaker evidence, such as the lines of staggered columns lining up at
+# a slant (1.05-1.15), is only tried when the first reading is not confident.
+STRONG_SKEW_GAIN: Final = 1.2
+# Page segmentation modes tried, in this order, when the first reading (mode 3, Tesseract's
+# default: find the columns and blocks) is not confident: 6 reads the page as one block of
+# text, which often keeps the rows of a table that mode 3 breaks into scraps; 4 reads one column
+# of lines of different sizes.
+OTHER_LAYOUTS: Final = (6, 4)
+# Another reading replaces the best so far only when it has this many times more confident
+# dictionary words (a near tie keeps the plain reading) ...
+BETTER_BY: Final = 1.02
+# ... and a different page segmentation this many times more (it changes the reading order).
+LAYOUT_BETTER_BY: Final = 1.05
 # Skew is searched within +/- this many degrees.
 MAX_SKEW_DEGREES: Final = 5.0
 # OSD needs about 150 dpi to be reliable (at 100 dpi it often gets 0 and 180 wrong) ...
@@ -145,8 +162,22 @@ class _Analysis:
 
 @dataclass(frozen=True)
 class _Reading:
+    """One recognition of the page, and the evidence it gives of being right."""
+
     result: OcrResult
     words: int
+    # Confident dictionary words: the sum of the confidences (0-1) of the words that are in
+    # Tesseract's dictionary or are numbers. Noise and text read upside down score near 0.
+    score: float
+    psm: int = 3
+
+    @property
+    def confident(self) -> bool:
+        return self.result.confidence >= CONFIDENT
+
+    def beaten_by(self, other: _Reading) -> bool:
+        factor = BETTER_BY if other.psm == self.psm else LAYOUT_BETTER_BY
+        return other.score > self.score * factor
 
 
 class OcrEngine:
@@ -164,6 +195,7 @@ class OcrEngine:
         self._batches: set[_Batch] = set()
         self._checked = False
         self._closed = False
+        self._lexicon: Lexicon | None = None
 
     # --- public ---------------------------------------------------------------------------------
 
@@ -248,6 +280,12 @@ class OcrEngine:
     # --- one page, on a pool thread -------------------------------------------------------------
 
     def _page(self, batch: _Batch, path: Path, number: int, total: int) -> OcrResult:
+        """Read the page as it is; only if that reading is not confident, try others.
+
+        Every other reading (turned as OSD says, deskewed or not, another page segmentation) is
+        kept only when it has clearly more confident dictionary words than the best so far, so
+        preprocessing can never replace a good reading by a worse one on its own say-so.
+        """
         if batch.cancelled:
             raise _Cancelled
         what = f"page image {number} of {total}"
@@ -256,64 +294,97 @@ class OcrEngine:
         analysis = _analyse(small)
         if analysis.blank:
             return OcrResult(text="", confidence=-1.0)
-
-        osd: int | None = None
-        osd_done = False
-        rotation = 0
-        if analysis.sideways:
-            osd, osd_done = self._osd(batch, image, dpi), True
-            rotation = 90 if osd is None else osd
         try:
-            best = self._read(batch, image, small, analysis, rotation, dpi)
-            if best.result.confidence < LOW_CONFIDENCE and best.words >= MIN_WORDS_FOR_OSD:
-                if not osd_done:
-                    osd = self._osd(batch, image, dpi)
-                other = (rotation + 180) % 360 if osd is None else osd
-                if other != rotation:
-                    second = self._read(batch, image, small, None, other, dpi)
-                    if second.result.confidence > best.result.confidence:
-                        best = second
+            return self._best_reading(batch, image, small, analysis, dpi).result
         except _TesseractFailed as exc:
             raise RejectedInputError("corrupt", f"{what} could not be recognised ({exc})") from None
-        return best.result
+
+    def _best_reading(
+        self, batch: _Batch, image: Image.Image, small: Image.Image, analysis: _Analysis, dpi: int
+    ) -> _Reading:
+        strong = _strong_skew(analysis)
+        best = self._read(batch, image, 0, analysis.skew if strong else 0.0, 3, dpi)
+        if best.confident:
+            return best
+        # 1. orientation: a page read upside down scores about 35, one on its side less
+        if analysis.sideways or (
+            best.result.confidence < LOW_CONFIDENCE and best.words >= MIN_WORDS_FOR_OSD
+        ):
+            osd = self._osd(batch, image, dpi)
+            if osd is not None:
+                turns = [osd] if osd else []
+            else:
+                turns = [90, 270] if analysis.sideways else [180]
+            for rotation in turns:
+                turned = small.transpose(_TRANSPOSE_CLOCKWISE[rotation])
+                seen = _analyse(turned)
+                skew = seen.skew if _strong_skew(seen) else 0.0
+                candidate = self._read(batch, image, rotation, skew, 3, dpi)
+                if best.beaten_by(candidate):
+                    best = candidate
+            if best.confident:
+                return best
+        # 2. deskew by the weaker evidence, or undo a deskew that did not give a confident reading
+        if best.result.rotation == 0:
+            if strong:
+                other_skew: float | None = 0.0
+            elif abs(analysis.skew) > MIN_SKEW_DEGREES and analysis.gain >= MIN_SKEW_GAIN:
+                other_skew = analysis.skew
+            else:
+                other_skew = None
+            if other_skew is not None:
+                candidate = self._read(batch, image, 0, other_skew, 3, dpi)
+                if best.beaten_by(candidate):
+                    best = candidate
+                if best.confident:
+                    return best
+        # 3. page segmentation: tables and forms often read better as one block
+        rotation, skew = best.result.rotation, -best.result.deskew_angle
+        for psm in OTHER_LAYOUTS:
+            candidate = self._read(batch, image, rotation, skew, psm, dpi)
+            if best.beaten_by(candidate):
+                best = candidate
+            if best.confident:
+                break
+        return best
 
     def _read(
-        self,
-        batch: _Batch,
-        image: Image.Image,
-        small: Image.Image,
-        analysis: _Analysis | None,
-        rotation: int,
-        dpi: int,
+        self, batch: _Batch, image: Image.Image, rotation: int, skew: float, psm: int, dpi: int
     ) -> _Reading:
-        """Turn the page clockwise by `rotation`, deskew it if that helps, and recognise it."""
+        """Turn the page clockwise by `rotation`, straighten lines sloping by `skew` degrees and
+        recognise it with page segmentation mode `psm`."""
         if rotation:
             image = image.transpose(_TRANSPOSE_CLOCKWISE[rotation])
-            small = small.transpose(_TRANSPOSE_CLOCKWISE[rotation])
-            analysis = None
-        if analysis is None:
-            analysis = _analyse(small)
-        skew = 0.0
         pixels = np.asarray(image)
-        if abs(analysis.skew) > MIN_SKEW_DEGREES and analysis.gain >= MIN_SKEW_GAIN:
-            skew = analysis.skew
+        if skew:
             pixels = _shear(pixels, skew)
-        text, confidence, words = self._recognise(batch, pixels, dpi)
+        text, confidence, words = self._recognise(batch, pixels, dpi, psm)
         result = OcrResult(
             text=text,
             confidence=confidence,
             rotation=rotation,
             deskew_angle=round(-skew, 2) + 0.0,  # the page's counter-clockwise tilt, corrected
         )
-        return _Reading(result, words)
+        lexicon = self._words()
+        score = sum(c for word, c in words if lexicon.is_word(word)) / 100.0
+        return _Reading(result, len(words), score, psm)
 
-    def _recognise(self, batch: _Batch, pixels: np.ndarray, dpi: int) -> tuple[str, float, int]:
-        """One Tesseract run: (text, mean word confidence or -1, number of words)."""
+    def _words(self) -> Lexicon:
+        if self._lexicon is None:
+            self._lexicon = Lexicon.for_languages(self.settings.language)
+        return self._lexicon
+
+    def _recognise(
+        self, batch: _Batch, pixels: np.ndarray, dpi: int, psm: int = 3
+    ) -> tuple[str, float, list[tuple[str, float]]]:
+        """One Tesseract run: (text, mean word confidence or -1, the words and their confidence)."""
         base = self._workdir / uuid.uuid4().hex
         source = base.with_suffix(".tif")
         try:
             _write_tiff(source, pixels, dpi)
             args = [str(source), str(base), "-l", self.settings.language, "--dpi", str(dpi)]
+            if psm != 3:
+                args += ["--psm", str(psm)]
             code, _, err = self._run(batch, [*args, "txt", "tsv"])
             if code > 0:
                 raise _TesseractFailed(_tail(err))
@@ -324,12 +395,12 @@ class OcrEngine:
         finally:
             for suffix in (".tif", ".txt", ".tsv"):
                 base.with_suffix(suffix).unlink(missing_ok=True)
-        confidences = _word_confidences(tsv)
+        words = _words(tsv)
         text = text.replace("\f", "").strip()
-        if not confidences or not text:
-            return "", -1.0, 0
-        mean = min(100.0, max(0.0, sum(confidences) / len(confidences)))
-        return text, round(mean, 2), len(confidences)
+        if not words or not text:
+            return "", -1.0, []
+        mean = min(100.0, max(0.0, sum(c for _, c in words) / len(words)))
+        return text, round(mean, 2), words
 
     def _osd(self, batch: _Batch, image: Image.Image, dpi: int) -> int | None:
         """Tesseract's orientation detection: degrees to turn the page clockwise, None if unsure.
@@ -543,9 +614,14 @@ def _write_tiff(path: Path, pixels: np.ndarray, dpi: int) -> None:
     )
 
 
-def _word_confidences(tsv: str) -> list[float]:
-    """Confidences of the words in Tesseract's TSV (level 5 rows with text)."""
-    confidences = []
+def _strong_skew(analysis: _Analysis) -> bool:
+    """Is the slope of the lines clear enough to straighten them before the first reading?"""
+    return abs(analysis.skew) > MIN_SKEW_DEGREES and analysis.gain >= STRONG_SKEW_GAIN
+
+
+def _words(tsv: str) -> list[tuple[str, float]]:
+    """The words in Tesseract's TSV (level 5 rows with text) and their confidences."""
+    words = []
     for line in tsv.splitlines()[1:]:
         cells = line.split("\t")
         if len(cells) == 12 and cells[0] == "5" and cells[11].strip():
@@ -554,8 +630,8 @@ def _word_confidences(tsv: str) -> list[float]:
             except ValueError:
                 continue
             if confidence >= 0:
-                confidences.append(confidence)
-    return confidences
+                words.append((cells[11].strip(), confidence))
+    return words
 
 
 def _tail(err: bytes) -> str:
