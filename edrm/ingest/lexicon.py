@@ -47,6 +47,8 @@ class Lexicon:
         if _NUMBER.match(bare):
             return True
         folded = bare.casefold()
+        if not any(c.isalpha() for c in folded):  # Tesseract's list has "|||" and the like
+            return False
         if self.words:
             return folded in self.words
         return (

@@ -123,14 +123,16 @@ def _wrap(
     return lines
 
 
-def columns(count: int, paragraphs: list[str], title: str, stagger: float = 0.0) -> RenderedPage:
+def columns(
+    count: int, paragraphs: list[str], title: str, stagger: float = 0.0, height: int = A4[1]
+) -> RenderedPage:
     """A headline across the page, then `count` columns of prose.
 
     With `stagger`, each column starts that fraction of a line lower than the one before, as in a
     magazine whose columns hold pictures and headings: the lines of one column no longer line up
-    with those of the next.
+    with those of the next. A smaller `height` gives a shorter page (and columns), quicker to read.
     """
-    page = Image.new("L", A4, 255)
+    page = Image.new("L", (A4[0], height), 255)
     draw = ImageDraw.Draw(page)
     head, body = _font(20, bold=True), _font(9.5 if count == 3 else 10.5)
     draw.text((MARGIN, MARGIN), title, font=head, fill=0)
@@ -138,7 +140,7 @@ def columns(count: int, paragraphs: list[str], title: str, stagger: float = 0.0)
     width = (A4[0] - 2 * MARGIN - (count - 1) * gutter) // count
     line_height = round(body.size * 1.35)
     top = MARGIN + round(head.size * 2.2)
-    bottom = A4[1] - MARGIN
+    bottom = height - MARGIN
     column, y = 0, top
     printed: list[str] = [title]
     for paragraph in paragraphs:
