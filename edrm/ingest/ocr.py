@@ -10,20 +10,33 @@ Each page goes through, on a pool thread:
 2. A cheap analysis on a ~100 dpi copy: a page without contrast is blank (no Tesseract run at
    all); the skew of the text lines comes from the variance of the projection profile over small
    angles; the same profile across the page tells a page turned on its side.
-3. Deskew, by a vertical shear (a tenth of the cost of a rotation, and nearly as good for
-   Tesseract at a few degrees), only when the lines slope by more than MIN_SKEW_DEGREES and
-   straightening them clearly sharpens the profile. Raw Tesseract loses most of the text of some
-   noisy scans that lean by 2 degrees or more; on the UNLV magazine scan in the shared OCR
-   samples, 0.4 degrees of deskew halves the character error rate (the reading order improves).
+3. The first reading is the page as it is, with Tesseract's default page segmentation — what raw
+   Tesseract reads — except that lines sloping by more than MIN_SKEW_DEGREES are straightened
+   first, by a vertical shear (a tenth of the cost of a rotation, and nearly as good for
+   Tesseract at a few degrees), when the profile gives clear evidence of the slope
+   (STRONG_SKEW_GAIN). Raw Tesseract loses most of the text of some noisy scans that lean by 2
+   degrees or more.
 4. One Tesseract run writes both the plain text (exactly what `tesseract img stdout` prints) and
    the TSV with per-word confidences, so a page costs one recognition, like raw Tesseract. The
    page is handed over as an uncompressed greyscale TIFF with --dpi: Leptonica reads that in a
    hundredth of a second, where a 300 dpi PNG costs it about as much as Pillow's decoding did.
-5. Orientation: OSD (`--psm 0`, on a copy reduced to 150 dpi) is expensive — about as long as
-   recognising a short letter — so it only runs when the page looks sideways, or when the
-   recognition's mean confidence is low (upright text reads at 80-97, upside-down text at about
-   35). The page is then turned as OSD says (or by 180 degrees when OSD cannot tell) and
-   recognised again; whichever reading has the higher confidence wins.
+5. A first reading with a mean word confidence of CONFIDENT or more is the answer: nothing else
+   runs (upright text reads at 80-97, upside-down text at about 35). Otherwise, in this order,
+   stopping as soon as a reading is confident:
+   - orientation, when the reading is poor (LOW_CONFIDENCE) or the profile across the page is
+     sharper than along it: OSD (`--psm 0`, on a copy reduced to 150 dpi; about as long as
+     recognising a short letter) says how to turn it; when OSD cannot tell, both quarter turns
+     are read (a page that looks sideways) or a half turn;
+   - the other deskew decision: straightened by weaker evidence, or not straightened at all;
+   - other page segmentation modes (OTHER_LAYOUTS): one uniform block (tables, forms), one
+     column.
+   Each of these readings replaces the best so far only when it has clearly more confident
+   dictionary words (words in Tesseract's own word list, or numbers, weighted by their
+   confidence; see edrm/ingest/lexicon.py): BETTER_BY, or LAYOUT_BETTER_BY for another page
+   segmentation, which changes the reading order. So preprocessing can never replace a good
+   reading by a worse one on the say-so of a projection profile: before, a magazine page whose
+   scanner edge made it look sideways was turned 90 degrees when OSD was unsure, and never read
+   upright (word F1 0.98 -> 0.19; issue 15).
 
 Tesseract runs as a subprocess with OMP_THREAD_LIMIT=1, one per pool thread: one per core by
 default, which measured about 2.5 times the throughput of Tesseract's own threading on 2 cores.
@@ -165,19 +178,17 @@ class _Reading:
     """One recognition of the page, and the evidence it gives of being right."""
 
     result: OcrResult
-    words: int
-    # Confident dictionary words: the sum of the confidences (0-1) of the words that are in
-    # Tesseract's dictionary or are numbers. Noise and text read upside down score near 0.
-    score: float
+    words: list[tuple[str, float]]  # each word Tesseract found, and its confidence
     psm: int = 3
 
     @property
     def confident(self) -> bool:
         return self.result.confidence >= CONFIDENT
 
-    def beaten_by(self, other: _Reading) -> bool:
-        factor = BETTER_BY if other.psm == self.psm else LAYOUT_BETTER_BY
-        return other.score > self.score * factor
+    def score(self, lexicon: Lexicon) -> float:
+        """Confident dictionary words: the sum of the confidences (0-1) of the words that are in
+        Tesseract's dictionary or are numbers. Noise and text read upside down score near 0."""
+        return sum(c for word, c in self.words if lexicon.is_word(word)) / 100.0
 
 
 class OcrEngine:
@@ -308,7 +319,7 @@ class OcrEngine:
             return best
         # 1. orientation: a page read upside down scores about 35, one on its side less
         if analysis.sideways or (
-            best.result.confidence < LOW_CONFIDENCE and best.words >= MIN_WORDS_FOR_OSD
+            best.result.confidence < LOW_CONFIDENCE and len(best.words) >= MIN_WORDS_FOR_OSD
         ):
             osd = self._osd(batch, image, dpi)
             if osd is not None:
@@ -320,7 +331,7 @@ class OcrEngine:
                 seen = _analyse(turned)
                 skew = seen.skew if _strong_skew(seen) else 0.0
                 candidate = self._read(batch, image, rotation, skew, 3, dpi)
-                if best.beaten_by(candidate):
+                if self._better(best, candidate):
                     best = candidate
             if best.confident:
                 return best
@@ -334,7 +345,7 @@ class OcrEngine:
                 other_skew = None
             if other_skew is not None:
                 candidate = self._read(batch, image, 0, other_skew, 3, dpi)
-                if best.beaten_by(candidate):
+                if self._better(best, candidate):
                     best = candidate
                 if best.confident:
                     return best
@@ -342,7 +353,7 @@ class OcrEngine:
         rotation, skew = best.result.rotation, -best.result.deskew_angle
         for psm in OTHER_LAYOUTS:
             candidate = self._read(batch, image, rotation, skew, psm, dpi)
-            if best.beaten_by(candidate):
+            if self._better(best, candidate):
                 best = candidate
             if best.confident:
                 break
@@ -365,14 +376,14 @@ class OcrEngine:
             rotation=rotation,
             deskew_angle=round(-skew, 2) + 0.0,  # the page's counter-clockwise tilt, corrected
         )
-        lexicon = self._words()
-        score = sum(c for word, c in words if lexicon.is_word(word)) / 100.0
-        return _Reading(result, len(words), score, psm)
+        return _Reading(result, words, psm)
 
-    def _words(self) -> Lexicon:
-        if self._lexicon is None:
+    def _better(self, best: _Reading, other: _Reading) -> bool:
+        """Does `other` have clearly more confident dictionary words than `best`?"""
+        if self._lexicon is None:  # only pages that are not read confidently at once need it
             self._lexicon = Lexicon.for_languages(self.settings.language)
-        return self._lexicon
+        factor = BETTER_BY if other.psm == best.psm else LAYOUT_BETTER_BY
+        return other.score(self._lexicon) > best.score(self._lexicon) * factor
 
     def _recognise(
         self, batch: _Batch, pixels: np.ndarray, dpi: int, psm: int = 3
