@@ -20,23 +20,27 @@ Each page goes through, on a pool thread:
    the TSV with per-word confidences, so a page costs one recognition, like raw Tesseract. The
    page is handed over as an uncompressed greyscale TIFF with --dpi: Leptonica reads that in a
    hundredth of a second, where a 300 dpi PNG costs it about as much as Pillow's decoding did.
-5. A first reading with a mean word confidence of CONFIDENT or more is the answer: nothing else
-   runs (upright text reads at 80-97, upside-down text at about 35). Otherwise, in this order,
-   stopping as soon as a reading is confident:
+5. A first reading with a mean word confidence of CONFIDENT or more is the answer, and nothing
+   else runs (upright text reads at 80-97, upside-down text at about 35), unless its lines hold
+   a word or two (TABLE_WORDS_PER_LINE): a table, whose cells the default segmentation may read
+   confidently and still drop, gets the other page segmentations below. Otherwise, in this
+   order, stopping as soon as a reading is confident (and not such a table):
    - orientation, when the reading is poor (LOW_CONFIDENCE) or the profile across the page is
      sharper than along it: OSD (`--psm 0`, on a copy reduced to 150 dpi; about as long as
      recognising a short letter) says how to turn it; when OSD cannot tell, both quarter turns
      are read (a page that looks sideways) or a half turn;
    - the other deskew decision: straightened by weaker evidence, or not straightened at all;
-   - other page segmentation modes (OTHER_LAYOUTS): one uniform block (tables, forms), one
-     column.
+   - other page segmentation modes (OTHER_LAYOUTS): one column of lines (tables, forms), one
+     uniform block; not for a page with nothing readable (MIN_USEFUL_CONFIDENCE), where they
+     only find noise.
    Each of these readings replaces the best so far only when it has clearly more confident
    dictionary words (words in Tesseract's own word list, or numbers, weighted by their
    confidence; see edrm/ingest/lexicon.py): BETTER_BY, or LAYOUT_BETTER_BY for another page
    segmentation, which changes the reading order. So preprocessing can never replace a good
-   reading by a worse one on the say-so of a projection profile: before, a magazine page whose
-   scanner edge made it look sideways was turned 90 degrees when OSD was unsure, and never read
-   upright (word F1 0.98 -> 0.19; issue 15).
+   reading by a worse one on the say-so of a projection profile. (Before, a page that merely
+   looked sideways to the profile — staggered columns beside a dark scanner edge, say — was
+   turned 90 degrees whenever OSD was unsure and never read upright: the likeliest way a clean
+   multi-column scan went from word F1 0.98 to 0.19 in issue 15.)
 
 Tesseract runs as a subprocess with OMP_THREAD_LIMIT=1, one per pool thread: one per core by
 default, which measured about 2.5 times the throughput of Tesseract's own threading on 2 cores.
@@ -51,12 +55,14 @@ from __future__ import annotations
 import math
 import os
 import shutil
+import statistics
 import subprocess
 import tempfile
 import threading
 import time
 import uuid
 import weakref
+from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -87,10 +93,17 @@ MIN_SKEW_GAIN: Final = 1.01
 # a slant (1.05-1.15), is only tried when the first reading is not confident.
 STRONG_SKEW_GAIN: Final = 1.2
 # Page segmentation modes tried, in this order, when the first reading (mode 3, Tesseract's
-# default: find the columns and blocks) is not confident: 6 reads the page as one block of
-# text, which often keeps the rows of a table that mode 3 breaks into scraps; 4 reads one column
-# of lines of different sizes.
-OTHER_LAYOUTS: Final = (6, 4)
+# default: find the columns and blocks) is not confident or looks like a table: 4 reads one
+# column of lines of different sizes, which keeps the rows of a table that mode 3 breaks into
+# cells and sometimes drops (a confident 0.80 word F1 against 0.97 on a faint table); 6 reads
+# the page as one uniform block.
+OTHER_LAYOUTS: Final = (4, 6)
+# A confident first reading looks like a table, and other layouts are tried, when its lines hold
+# fewer words than this (median): prose reads at 4.5-12 words a line, a table's cells at 1-2.
+TABLE_WORDS_PER_LINE: Final = 3.0
+# A reading with a lower mean word confidence than this is noise: it can replace nothing (a page
+# that cannot be read at all gives thousands of "words" at 10-20, some of them in the dictionary).
+MIN_USEFUL_CONFIDENCE: Final = 40.0
 # Another reading replaces the best so far only when it has this many times more confident
 # dictionary words (a near tie keeps the plain reading) ...
 BETTER_BY: Final = 1.02
@@ -179,16 +192,29 @@ class _Reading:
 
     result: OcrResult
     words: list[tuple[str, float]]  # each word Tesseract found, and its confidence
+    per_line: float  # median number of words in its lines
     psm: int = 3
 
     @property
     def confident(self) -> bool:
         return self.result.confidence >= CONFIDENT
 
+    @property
+    def tabular(self) -> bool:
+        """Lines of a word or two: a table (or a form) that mode 3 may have read in scraps."""
+        return len(self.words) >= MIN_WORDS_FOR_OSD and self.per_line < TABLE_WORDS_PER_LINE
+
+    @property
+    def final(self) -> bool:
+        return self.confident and not self.tabular
+
     def score(self, lexicon: Lexicon) -> float:
         """Confident dictionary words: the sum of the confidences (0-1) of the words that are in
-        Tesseract's dictionary or are numbers. Noise and text read upside down score near 0."""
-        return sum(c for word, c in self.words if lexicon.is_word(word)) / 100.0
+        Tesseract's dictionary (two letters or more) or are numbers. Noise and text read upside
+        down score near 0; a reading less confident than MIN_USEFUL_CONFIDENCE scores 0."""
+        if self.result.confidence < MIN_USEFUL_CONFIDENCE:
+            return 0.0
+        return sum(c for word, c in self.words if len(word) > 1 and lexicon.is_word(word)) / 100.0
 
 
 class OcrEngine:
@@ -315,31 +341,20 @@ class OcrEngine:
     ) -> _Reading:
         strong = _strong_skew(analysis)
         best = self._read(batch, image, 0, analysis.skew if strong else 0.0, 3, dpi)
-        if best.confident:
+        if best.final:
             return best
-        # 1. orientation: a page read upside down scores about 35, one on its side less
-        if analysis.sideways or (
-            best.result.confidence < LOW_CONFIDENCE and len(best.words) >= MIN_WORDS_FOR_OSD
-        ):
-            osd = self._osd(batch, image, dpi)
-            if osd is not None:
-                turns = [osd] if osd else []
-            else:
-                turns = [90, 270] if analysis.sideways else [180]
-            for rotation in turns:
-                turned = small.transpose(_TRANSPOSE_CLOCKWISE[rotation])
-                seen = _analyse(turned)
-                skew = seen.skew if _strong_skew(seen) else 0.0
-                candidate = self._read(batch, image, rotation, skew, 3, dpi)
-                if self._better(best, candidate):
-                    best = candidate
-            if best.confident:
+        if not best.confident:
+            best = self._reorient(batch, image, small, analysis, best, dpi)
+            if best.final:
                 return best
-        # 2. deskew by the weaker evidence, or undo a deskew that did not give a confident reading
-        if best.result.rotation == 0:
+        if not best.confident and best.result.rotation == 0:
+            # deskew by the weaker evidence, or undo a deskew that gave no confident reading
             if strong:
                 other_skew: float | None = 0.0
-            elif abs(analysis.skew) > MIN_SKEW_DEGREES and analysis.gain >= MIN_SKEW_GAIN:
+            elif (
+                MIN_SKEW_DEGREES < abs(analysis.skew) < MAX_SKEW_DEGREES - 0.25  # not the edge
+                and analysis.gain >= MIN_SKEW_GAIN
+            ):
                 other_skew = analysis.skew
             else:
                 other_skew = None
@@ -347,16 +362,50 @@ class OcrEngine:
                 candidate = self._read(batch, image, 0, other_skew, 3, dpi)
                 if self._better(best, candidate):
                     best = candidate
-                if best.confident:
+                if best.final:
                     return best
-        # 3. page segmentation: tables and forms often read better as one block
+        if best.result.confidence < MIN_USEFUL_CONFIDENCE:
+            return best  # nothing readable: other layouts only find noise in it
+        # page segmentation: tables and forms often read better as lines or one block
         rotation, skew = best.result.rotation, -best.result.deskew_angle
         for psm in OTHER_LAYOUTS:
             candidate = self._read(batch, image, rotation, skew, psm, dpi)
             if self._better(best, candidate):
                 best = candidate
-            if best.confident:
+            if best.final:
                 break
+        return best
+
+    def _reorient(
+        self,
+        batch: _Batch,
+        image: Image.Image,
+        small: Image.Image,
+        analysis: _Analysis,
+        best: _Reading,
+        dpi: int,
+    ) -> _Reading:
+        """The best of `best` and the page turned as OSD says (or, when OSD cannot tell, a
+        quarter turn either way for a page that looks sideways, a half turn otherwise).
+
+        Only when the profile says sideways or the reading is poor: upright text reads at
+        80-97, upside-down text at about 35, a page on its side lower still.
+        """
+        if not analysis.sideways and (
+            best.result.confidence >= LOW_CONFIDENCE or len(best.words) < MIN_WORDS_FOR_OSD
+        ):
+            return best
+        osd = self._osd(batch, image, dpi)
+        if osd is not None:
+            turns = [osd] if osd else []
+        else:
+            turns = [90, 270] if analysis.sideways else [180]
+        for rotation in turns:
+            seen = _analyse(small.transpose(_TRANSPOSE_CLOCKWISE[rotation]))
+            skew = seen.skew if _strong_skew(seen) else 0.0
+            candidate = self._read(batch, image, rotation, skew, 3, dpi)
+            if self._better(best, candidate):
+                best = candidate
         return best
 
     def _read(
@@ -369,14 +418,14 @@ class OcrEngine:
         pixels = np.asarray(image)
         if skew:
             pixels = _shear(pixels, skew)
-        text, confidence, words = self._recognise(batch, pixels, dpi, psm)
+        text, confidence, words, per_line = self._recognise(batch, pixels, dpi, psm)
         result = OcrResult(
             text=text,
             confidence=confidence,
             rotation=rotation,
             deskew_angle=round(-skew, 2) + 0.0,  # the page's counter-clockwise tilt, corrected
         )
-        return _Reading(result, words, psm)
+        return _Reading(result, words, per_line, psm)
 
     def _better(self, best: _Reading, other: _Reading) -> bool:
         """Does `other` have clearly more confident dictionary words than `best`?"""
@@ -387,8 +436,9 @@ class OcrEngine:
 
     def _recognise(
         self, batch: _Batch, pixels: np.ndarray, dpi: int, psm: int = 3
-    ) -> tuple[str, float, list[tuple[str, float]]]:
-        """One Tesseract run: (text, mean word confidence or -1, the words and their confidence)."""
+    ) -> tuple[str, float, list[tuple[str, float]], float]:
+        """One Tesseract run: text, mean word confidence (or -1), the words with their
+        confidences, and the median number of words in a line."""
         base = self._workdir / uuid.uuid4().hex
         source = base.with_suffix(".tif")
         try:
@@ -406,12 +456,12 @@ class OcrEngine:
         finally:
             for suffix in (".tif", ".txt", ".tsv"):
                 base.with_suffix(suffix).unlink(missing_ok=True)
-        words = _words(tsv)
+        words, per_line = _words(tsv)
         text = text.replace("\f", "").strip()
         if not words or not text:
-            return "", -1.0, []
+            return "", -1.0, [], 0.0
         mean = min(100.0, max(0.0, sum(c for _, c in words) / len(words)))
-        return text, round(mean, 2), words
+        return text, round(mean, 2), words, per_line
 
     def _osd(self, batch: _Batch, image: Image.Image, dpi: int) -> int | None:
         """Tesseract's orientation detection: degrees to turn the page clockwise, None if unsure.
@@ -630,9 +680,11 @@ def _strong_skew(analysis: _Analysis) -> bool:
     return abs(analysis.skew) > MIN_SKEW_DEGREES and analysis.gain >= STRONG_SKEW_GAIN
 
 
-def _words(tsv: str) -> list[tuple[str, float]]:
-    """The words in Tesseract's TSV (level 5 rows with text) and their confidences."""
+def _words(tsv: str) -> tuple[list[tuple[str, float]], float]:
+    """The words in Tesseract's TSV (level 5 rows with text) with their confidences, and the
+    median number of words in a line."""
     words = []
+    lines: Counter[tuple[str, ...]] = Counter()
     for line in tsv.splitlines()[1:]:
         cells = line.split("\t")
         if len(cells) == 12 and cells[0] == "5" and cells[11].strip():
@@ -642,7 +694,9 @@ def _words(tsv: str) -> list[tuple[str, float]]:
                 continue
             if confidence >= 0:
                 words.append((cells[11].strip(), confidence))
-    return words
+                lines[tuple(cells[1:5])] += 1  # page, block, paragraph, line
+    per_line = float(statistics.median(lines.values())) if lines else 0.0
+    return words, per_line
 
 
 def _tail(err: bytes) -> str:

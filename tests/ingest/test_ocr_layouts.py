@@ -20,7 +20,15 @@ from edrm.ingest.lexicon import Lexicon
 from edrm.ingest.ocr import OcrEngine, _analyse, _analysis_copy
 from edrm.ingest.quality import word_f1
 from edrm.ingest.types import OcrResult, OcrSettings
-from tests.ingest.ocr_pages import DPI, PROSE, RenderedPage, columns, scanner_edge, table
+from tests.ingest.ocr_pages import (
+    DPI,
+    PROSE,
+    RenderedPage,
+    coarse,
+    columns,
+    scanner_edge,
+    table,
+)
 
 HALF_PAGE = 900
 
@@ -37,6 +45,10 @@ def _pages() -> dict[str, RenderedPage]:
         "ruled table": table(ruled=True),
         "spaced table with a scanner edge": RenderedPage(
             "spaced table", "table", scanner_edge(spaced.image), spaced.text
+        ),
+        # read confidently by the default segmentation, with a third of the cells missing
+        "spaced table, coarse scan": RenderedPage(
+            "coarse table", "table", coarse(spaced.image), spaced.text
         ),
     }
 
