@@ -5,7 +5,9 @@
 
 The word lists come from Tesseract's own language data (the LSTM word DAWG inside each
 `<lang>.traineddata`, unpacked with `combine_tessdata` and `dawg2wordlist`, which ship with
-Tesseract), once per process and language. Where those tools or the data are missing the lexicon
+Tesseract), once per process and language, in about half a second. They are kept as a sorted
+array of the words' hashes: 1.6 MB for English's 197,000 words, where a set of the strings
+takes 53 MB in every worker process. Where those tools or the data are missing the lexicon
 is empty and `is_word` falls back to the shape of a word (letters with a vowel, or a number), so
 the OCR engine still works, only with a weaker signal.
 """
@@ -17,10 +19,12 @@ import re
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+import numpy as np
 import pytesseract
 
 _LANGUAGE_FOLDER: Final = re.compile(r'languages in "([^"]+)"')
@@ -30,14 +34,27 @@ _VOWELS: Final = frozenset("aeiouyàáâäèéêëìíîïòóôöùúûü")
 _TIMEOUT: Final = 30.0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Lexicon:
-    words: frozenset[str]  # case-folded
+    hashes: np.ndarray  # sorted, unique: hash() of each case-folded word (int64)
+
+    @staticmethod
+    def of(words: Iterable[str]) -> Lexicon:
+        return Lexicon(_hashes(words))
 
     @staticmethod
     def for_languages(languages: str) -> Lexicon:
         """The words of every language in a Tesseract language list such as "eng+deu"."""
-        return Lexicon(frozenset().union(*(_language_words(lang) for lang in languages.split("+"))))
+        parts = [_language_words(lang) for lang in languages.split("+")]
+        return Lexicon(np.unique(np.concatenate(parts)) if parts else _hashes([]))
+
+    def __len__(self) -> int:
+        return len(self.hashes)
+
+    def __contains__(self, word: str) -> bool:
+        key = hash(word.casefold())
+        at = int(np.searchsorted(self.hashes, key))
+        return at < len(self.hashes) and int(self.hashes[at]) == key
 
     def is_word(self, token: str) -> bool:
         """A dictionary word or a number (tables are full of them), ignoring edge punctuation."""
@@ -49,8 +66,8 @@ class Lexicon:
         folded = bare.casefold()
         if not any(c.isalpha() for c in folded):  # Tesseract's list has "|||" and the like
             return False
-        if self.words:
-            return folded in self.words
+        if len(self.hashes):
+            return folded in self
         return (
             folded.isalpha()
             and (len(folded) > 1 or folded in ("a", "i"))
@@ -58,17 +75,21 @@ class Lexicon:
         )
 
 
+def _hashes(words: Iterable[str]) -> np.ndarray:
+    return np.unique(np.fromiter((hash(w.casefold()) for w in words), dtype=np.int64))
+
+
 @functools.cache
-def _language_words(language: str) -> frozenset[str]:
-    """Tesseract's word list for one language; empty when it cannot be unpacked."""
+def _language_words(language: str) -> np.ndarray:
+    """Tesseract's word list for one language (as _hashes); empty when it cannot be unpacked."""
     combine = shutil.which("combine_tessdata")
     dawg2wordlist = shutil.which("dawg2wordlist")
     folder = _tessdata_folder()
     if combine is None or dawg2wordlist is None or folder is None:
-        return frozenset()
+        return _hashes([])
     data = folder / f"{language}.traineddata"
     if not data.is_file():
-        return frozenset()
+        return _hashes([])
     with tempfile.TemporaryDirectory(prefix="edrm-lexicon-") as tmp:
         unicharset, dawg, listing = (
             Path(tmp) / f"{language}.lstm-unicharset",
@@ -89,10 +110,10 @@ def _language_words(language: str) -> frozenset[str]:
                 timeout=_TIMEOUT,
                 check=True,
             )
-            text = listing.read_text(encoding="utf-8", errors="replace")
+            with listing.open(encoding="utf-8", errors="replace") as lines:
+                return _hashes(line.strip() for line in lines if line.strip())
         except (OSError, subprocess.SubprocessError):
-            return frozenset()
-    return frozenset(word.casefold() for word in text.split())
+            return _hashes([])
 
 
 def _tessdata_folder() -> Path | None:
