@@ -8,7 +8,8 @@ and bench/quality_ocr.py; nothing here is kept as a binary file.
 
 Pages are A4 at 150 dpi (small enough for Tesseract to read in about a second): two and three
 columns of prose, a ruled table, a table aligned by white space only, a letter turned a quarter
-and a half turn, a letter scanned 1.5 degrees askew, and a low-contrast photocopy.
+and a half turn, a letter scanned 1.5 degrees askew, a low-contrast photocopy; and pages with the
+dark strip a scanner lid leaves, which look sideways to a projection profile.
 """
 
 from __future__ import annotations
@@ -208,6 +209,19 @@ def letter() -> RenderedPage:
     return RenderedPage("letter", "letter", page, LETTER)
 
 
+COVER = ["Minutes of the meeting", "held on 4 March 2025"]
+
+
+def cover() -> RenderedPage:
+    """A cover sheet: two lines, too little text for Tesseract's OSD to be sure of anything."""
+    page = Image.new("L", A4, 255)
+    draw = ImageDraw.Draw(page)
+    font = _font(14)
+    for n, line in enumerate(COVER):
+        draw.text((MARGIN + 40, 300 + n * round(font.size * 1.6)), line, font=font, fill=0)
+    return RenderedPage("cover page", "letter", page, "\n".join(COVER))
+
+
 def _noisy(image: Image.Image, sigma: float, seed: int) -> Image.Image:
     rng = np.random.default_rng(seed)
     pixels = np.asarray(image, dtype=np.float32) + rng.normal(0, sigma, (image.height, image.width))
@@ -277,6 +291,7 @@ def variants() -> list[tuple[str, Callable[[], RenderedPage]]]:
             "spaced table, coarse scan",
             derived("spaced table, coarse scan", lambda: table(False), coarse),
         ),
+        ("cover page, scanner edge", derived("cover page, scanner edge", cover, scanner_edge)),
         ("letter turned 90", derived("letter turned 90", letter, _quarter)),
         ("letter turned 180", derived("letter turned 180", letter, _half)),
         ("2-column skewed 1.5", derived("2-column skewed 1.5", two, _skew)),
