@@ -10,20 +10,39 @@ Each page goes through, on a pool thread:
 2. A cheap analysis on a ~100 dpi copy: a page without contrast is blank (no Tesseract run at
    all); the skew of the text lines comes from the variance of the projection profile over small
    angles; the same profile across the page tells a page turned on its side.
-3. Deskew, by a vertical shear (a tenth of the cost of a rotation, and nearly as good for
-   Tesseract at a few degrees), only when the lines slope by more than MIN_SKEW_DEGREES and
-   straightening them clearly sharpens the profile. Raw Tesseract loses most of the text of some
-   noisy scans that lean by 2 degrees or more; on the UNLV magazine scan in the shared OCR
-   samples, 0.4 degrees of deskew halves the character error rate (the reading order improves).
+3. The first reading is the page as it is, with Tesseract's default page segmentation — what raw
+   Tesseract reads — except that lines sloping by more than MIN_SKEW_DEGREES are straightened
+   first, by a vertical shear (a tenth of the cost of a rotation, and nearly as good for
+   Tesseract at a few degrees), when the profile gives clear evidence of the slope
+   (STRONG_SKEW_GAIN), or when the slope is small (SMALL_SKEW_DEGREES: a shear that small cannot
+   spoil a page). Raw Tesseract loses most of the text of some noisy scans that lean by 2 degrees
+   or more; on the UNLV magazine scan in the shared OCR samples, 0.4 degrees of deskew halves the
+   character error rate (the reading order improves).
 4. One Tesseract run writes both the plain text (exactly what `tesseract img stdout` prints) and
    the TSV with per-word confidences, so a page costs one recognition, like raw Tesseract. The
    page is handed over as an uncompressed greyscale TIFF with --dpi: Leptonica reads that in a
    hundredth of a second, where a 300 dpi PNG costs it about as much as Pillow's decoding did.
-5. Orientation: OSD (`--psm 0`, on a copy reduced to 150 dpi) is expensive — about as long as
-   recognising a short letter — so it only runs when the page looks sideways, or when the
-   recognition's mean confidence is low (upright text reads at 80-97, upside-down text at about
-   35). The page is then turned as OSD says (or by 180 degrees when OSD cannot tell) and
-   recognised again; whichever reading has the higher confidence wins.
+5. A first reading with a mean word confidence of CONFIDENT or more is the answer, and nothing
+   else runs (upright text reads at 80-97, upside-down text at about 35), unless its lines hold
+   a word or two (TABLE_WORDS_PER_LINE): a table, whose cells the default segmentation may read
+   confidently and still drop, gets the other page segmentations below. Otherwise, in this
+   order, stopping as soon as a reading is confident (and not such a table):
+   - orientation, when the reading is poor (LOW_CONFIDENCE) or the profile across the page is
+     sharper than along it: OSD (`--psm 0`, on a copy reduced to 150 dpi; about as long as
+     recognising a short letter) says how to turn it; when OSD cannot tell, both quarter turns
+     are read (a page that looks sideways) or a half turn;
+   - the other deskew decision: straightened by weaker evidence, or not straightened at all;
+   - other page segmentation modes (OTHER_LAYOUTS): one column of lines (tables, forms), one
+     uniform block; not for a page with nothing readable (MIN_USEFUL_CONFIDENCE), where they
+     only find noise.
+   Each of these readings replaces the best so far only when it has clearly more confident
+   dictionary words (words in Tesseract's own word list, or numbers, weighted by their
+   confidence; see edrm/ingest/lexicon.py): BETTER_BY, or LAYOUT_BETTER_BY for another page
+   segmentation, which changes the reading order. So preprocessing can never replace a good
+   reading by a worse one on the say-so of a projection profile. (Before, a page that merely
+   looked sideways to the profile — staggered columns beside a dark scanner edge, say — was
+   turned 90 degrees whenever OSD was unsure and never read upright: the likeliest way a clean
+   multi-column scan went from word F1 0.98 to 0.19 in issue 15.)
 
 Tesseract runs as a subprocess with OMP_THREAD_LIMIT=1, one per pool thread: one per core by
 default, which measured about 2.5 times the throughput of Tesseract's own threading on 2 cores.
@@ -38,12 +57,14 @@ from __future__ import annotations
 import math
 import os
 import shutil
+import statistics
 import subprocess
 import tempfile
 import threading
 import time
 import uuid
 import weakref
+from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -56,16 +77,44 @@ import pytesseract
 from PIL import Image
 
 from edrm.errors import EdrmError
+from edrm.ingest.lexicon import Lexicon
 from edrm.ingest.types import OcrResult, OcrSettings, RejectedInputError
 
+# A first reading with at least this mean word confidence is kept as it is: nothing else is tried.
+CONFIDENT: Final = 85.0
 # Below this mean word confidence a page may be turned the wrong way: run OSD and try again.
 LOW_CONFIDENCE: Final = 60.0
 # ... but only when Tesseract found at least this many words (a few specks are not a page of text).
 MIN_WORDS_FOR_OSD: Final = 3
 # Deskew only text lines sloping by more than this (degrees) ...
 MIN_SKEW_DEGREES: Final = 0.3
-# ... and only when straightening them sharpens the projection profile by at least this factor.
+# ... and only when straightening them sharpens the projection profile by at least this factor;
 MIN_SKEW_GAIN: Final = 1.01
+# ... in the first reading only when it sharpens it by this much (a page turned by half a degree
+# gives 1.2, two degrees 2) ...
+STRONG_SKEW_GAIN: Final = 1.2
+# ... or the slope is at most this: real scans often lean by less than a degree with little gain
+# (the UNLV scan: 0.4 degrees, 1.02), where the lines of staggered columns that line up at a
+# slant give 0.85-1.85 degrees (1.07-1.14). Larger slopes with weak evidence are only tried when
+# the first reading is not confident.
+SMALL_SKEW_DEGREES: Final = 0.6
+# Page segmentation modes tried, in this order, when the first reading (mode 3, Tesseract's
+# default: find the columns and blocks) is not confident or looks like a table: 4 reads one
+# column of lines of different sizes, which keeps the rows of a table that mode 3 breaks into
+# cells and sometimes drops (a confident 0.80 word F1 against 0.97 on a faint table); 6 reads
+# the page as one uniform block.
+OTHER_LAYOUTS: Final = (4, 6)
+# A confident first reading looks like a table, and other layouts are tried, when its lines hold
+# fewer words than this (median): prose reads at 4.5-12 words a line, a table's cells at 1-2.
+TABLE_WORDS_PER_LINE: Final = 3.0
+# A reading with a lower mean word confidence than this is noise: it can replace nothing (a page
+# that cannot be read at all gives thousands of "words" at 10-20, some of them in the dictionary).
+MIN_USEFUL_CONFIDENCE: Final = 40.0
+# Another reading replaces the best so far only when it has this many times more confident
+# dictionary words (a near tie keeps the plain reading) ...
+BETTER_BY: Final = 1.02
+# ... and a different page segmentation this many times more (it changes the reading order).
+LAYOUT_BETTER_BY: Final = 1.05
 # Skew is searched within +/- this many degrees.
 MAX_SKEW_DEGREES: Final = 5.0
 # OSD needs about 150 dpi to be reliable (at 100 dpi it often gets 0 and 180 wrong) ...
@@ -145,8 +194,33 @@ class _Analysis:
 
 @dataclass(frozen=True)
 class _Reading:
+    """One recognition of the page, and the evidence it gives of being right."""
+
     result: OcrResult
-    words: int
+    words: list[tuple[str, float]]  # each word Tesseract found, and its confidence
+    per_line: float  # median number of words in its lines
+    psm: int = 3
+
+    @property
+    def confident(self) -> bool:
+        return self.result.confidence >= CONFIDENT
+
+    @property
+    def tabular(self) -> bool:
+        """Lines of a word or two: a table (or a form) that mode 3 may have read in scraps."""
+        return len(self.words) >= MIN_WORDS_FOR_OSD and self.per_line < TABLE_WORDS_PER_LINE
+
+    @property
+    def final(self) -> bool:
+        return self.confident and not self.tabular
+
+    def score(self, lexicon: Lexicon) -> float:
+        """Confident dictionary words: the sum of the confidences (0-1) of the words that are in
+        Tesseract's dictionary (two letters or more) or are numbers. Noise and text read upside
+        down score near 0; a reading less confident than MIN_USEFUL_CONFIDENCE scores 0."""
+        if self.result.confidence < MIN_USEFUL_CONFIDENCE:
+            return 0.0
+        return sum(c for word, c in self.words if len(word) > 1 and lexicon.is_word(word)) / 100.0
 
 
 class OcrEngine:
@@ -164,6 +238,7 @@ class OcrEngine:
         self._batches: set[_Batch] = set()
         self._checked = False
         self._closed = False
+        self._lexicon: Lexicon | None = None
 
     # --- public ---------------------------------------------------------------------------------
 
@@ -248,6 +323,12 @@ class OcrEngine:
     # --- one page, on a pool thread -------------------------------------------------------------
 
     def _page(self, batch: _Batch, path: Path, number: int, total: int) -> OcrResult:
+        """Read the page as it is; only if that reading is not confident, try others.
+
+        Every other reading (turned as OSD says, deskewed or not, another page segmentation) is
+        kept only when it has clearly more confident dictionary words than the best so far, so
+        preprocessing can never replace a good reading by a worse one on its own say-so.
+        """
         if batch.cancelled:
             raise _Cancelled
         what = f"page image {number} of {total}"
@@ -256,64 +337,121 @@ class OcrEngine:
         analysis = _analyse(small)
         if analysis.blank:
             return OcrResult(text="", confidence=-1.0)
-
-        osd: int | None = None
-        osd_done = False
-        rotation = 0
-        if analysis.sideways:
-            osd, osd_done = self._osd(batch, image, dpi), True
-            rotation = 90 if osd is None else osd
         try:
-            best = self._read(batch, image, small, analysis, rotation, dpi)
-            if best.result.confidence < LOW_CONFIDENCE and best.words >= MIN_WORDS_FOR_OSD:
-                if not osd_done:
-                    osd = self._osd(batch, image, dpi)
-                other = (rotation + 180) % 360 if osd is None else osd
-                if other != rotation:
-                    second = self._read(batch, image, small, None, other, dpi)
-                    if second.result.confidence > best.result.confidence:
-                        best = second
+            return self._best_reading(batch, image, small, analysis, dpi).result
         except _TesseractFailed as exc:
             raise RejectedInputError("corrupt", f"{what} could not be recognised ({exc})") from None
-        return best.result
 
-    def _read(
+    def _best_reading(
+        self, batch: _Batch, image: Image.Image, small: Image.Image, analysis: _Analysis, dpi: int
+    ) -> _Reading:
+        first_skew = _first_skew(analysis)
+        best = self._read(batch, image, 0, first_skew, 3, dpi)
+        if best.final:
+            return best
+        if not best.confident:
+            best = self._reorient(batch, image, small, analysis, best, dpi)
+            if best.final:
+                return best
+        if not best.confident and best.result.rotation == 0:
+            # deskew by the weaker evidence, or undo a deskew that gave no confident reading
+            if first_skew:
+                other_skew: float | None = 0.0
+            elif (
+                MIN_SKEW_DEGREES < abs(analysis.skew) < MAX_SKEW_DEGREES - 0.25  # not the edge
+                and analysis.gain >= MIN_SKEW_GAIN
+            ):
+                other_skew = analysis.skew
+            else:
+                other_skew = None
+            if other_skew is not None:
+                candidate = self._read(batch, image, 0, other_skew, 3, dpi)
+                if self._better(best, candidate):
+                    best = candidate
+                if best.final:
+                    return best
+        if best.result.confidence < MIN_USEFUL_CONFIDENCE:
+            return best  # nothing readable: other layouts only find noise in it
+        # page segmentation: tables and forms often read better as lines or one block
+        rotation, skew = best.result.rotation, -best.result.deskew_angle
+        for psm in OTHER_LAYOUTS:
+            candidate = self._read(batch, image, rotation, skew, psm, dpi)
+            if self._better(best, candidate):
+                best = candidate
+            if best.final:
+                break
+        return best
+
+    def _reorient(
         self,
         batch: _Batch,
         image: Image.Image,
         small: Image.Image,
-        analysis: _Analysis | None,
-        rotation: int,
+        analysis: _Analysis,
+        best: _Reading,
         dpi: int,
     ) -> _Reading:
-        """Turn the page clockwise by `rotation`, deskew it if that helps, and recognise it."""
+        """The best of `best` and the page turned as OSD says (or, when OSD cannot tell, a
+        quarter turn either way for a page that looks sideways, a half turn otherwise).
+
+        Only when the profile says sideways or the reading is poor: upright text reads at
+        80-97, upside-down text at about 35, a page on its side lower still.
+        """
+        if not analysis.sideways and (
+            best.result.confidence >= LOW_CONFIDENCE or len(best.words) < MIN_WORDS_FOR_OSD
+        ):
+            return best
+        osd = self._osd(batch, image, dpi)
+        if osd is not None:
+            turns = [osd] if osd else []
+        else:
+            turns = [90, 270] if analysis.sideways else [180]
+        for rotation in turns:
+            seen = _analyse(small.transpose(_TRANSPOSE_CLOCKWISE[rotation]))
+            skew = _first_skew(seen)
+            candidate = self._read(batch, image, rotation, skew, 3, dpi)
+            if self._better(best, candidate):
+                best = candidate
+        return best
+
+    def _read(
+        self, batch: _Batch, image: Image.Image, rotation: int, skew: float, psm: int, dpi: int
+    ) -> _Reading:
+        """Turn the page clockwise by `rotation`, straighten lines sloping by `skew` degrees and
+        recognise it with page segmentation mode `psm`."""
         if rotation:
             image = image.transpose(_TRANSPOSE_CLOCKWISE[rotation])
-            small = small.transpose(_TRANSPOSE_CLOCKWISE[rotation])
-            analysis = None
-        if analysis is None:
-            analysis = _analyse(small)
-        skew = 0.0
         pixels = np.asarray(image)
-        if abs(analysis.skew) > MIN_SKEW_DEGREES and analysis.gain >= MIN_SKEW_GAIN:
-            skew = analysis.skew
+        if skew:
             pixels = _shear(pixels, skew)
-        text, confidence, words = self._recognise(batch, pixels, dpi)
+        text, confidence, words, per_line = self._recognise(batch, pixels, dpi, psm)
         result = OcrResult(
             text=text,
             confidence=confidence,
             rotation=rotation,
             deskew_angle=round(-skew, 2) + 0.0,  # the page's counter-clockwise tilt, corrected
         )
-        return _Reading(result, words)
+        return _Reading(result, words, per_line, psm)
 
-    def _recognise(self, batch: _Batch, pixels: np.ndarray, dpi: int) -> tuple[str, float, int]:
-        """One Tesseract run: (text, mean word confidence or -1, number of words)."""
+    def _better(self, best: _Reading, other: _Reading) -> bool:
+        """Does `other` have clearly more confident dictionary words than `best`?"""
+        if self._lexicon is None:  # only pages that are not read confidently at once need it
+            self._lexicon = Lexicon.for_languages(self.settings.language)
+        factor = BETTER_BY if other.psm == best.psm else LAYOUT_BETTER_BY
+        return other.score(self._lexicon) > best.score(self._lexicon) * factor
+
+    def _recognise(
+        self, batch: _Batch, pixels: np.ndarray, dpi: int, psm: int = 3
+    ) -> tuple[str, float, list[tuple[str, float]], float]:
+        """One Tesseract run: text, mean word confidence (or -1), the words with their
+        confidences, and the median number of words in a line."""
         base = self._workdir / uuid.uuid4().hex
         source = base.with_suffix(".tif")
         try:
             _write_tiff(source, pixels, dpi)
             args = [str(source), str(base), "-l", self.settings.language, "--dpi", str(dpi)]
+            if psm != 3:
+                args += ["--psm", str(psm)]
             code, _, err = self._run(batch, [*args, "txt", "tsv"])
             if code > 0:
                 raise _TesseractFailed(_tail(err))
@@ -324,12 +462,12 @@ class OcrEngine:
         finally:
             for suffix in (".tif", ".txt", ".tsv"):
                 base.with_suffix(suffix).unlink(missing_ok=True)
-        confidences = _word_confidences(tsv)
+        words, per_line = _words(tsv)
         text = text.replace("\f", "").strip()
-        if not confidences or not text:
-            return "", -1.0, 0
-        mean = min(100.0, max(0.0, sum(confidences) / len(confidences)))
-        return text, round(mean, 2), len(confidences)
+        if not words or not text:
+            return "", -1.0, [], 0.0
+        mean = min(100.0, max(0.0, sum(c for _, c in words) / len(words)))
+        return text, round(mean, 2), words, per_line
 
     def _osd(self, batch: _Batch, image: Image.Image, dpi: int) -> int | None:
         """Tesseract's orientation detection: degrees to turn the page clockwise, None if unsure.
@@ -543,9 +681,21 @@ def _write_tiff(path: Path, pixels: np.ndarray, dpi: int) -> None:
     )
 
 
-def _word_confidences(tsv: str) -> list[float]:
-    """Confidences of the words in Tesseract's TSV (level 5 rows with text)."""
-    confidences = []
+def _first_skew(analysis: _Analysis) -> float:
+    """The slope to straighten before the first reading: clear evidence, or a small slope."""
+    slope = abs(analysis.skew)
+    if slope <= MIN_SKEW_DEGREES or analysis.gain < MIN_SKEW_GAIN:
+        return 0.0
+    if analysis.gain >= STRONG_SKEW_GAIN or slope <= SMALL_SKEW_DEGREES:
+        return analysis.skew
+    return 0.0
+
+
+def _words(tsv: str) -> tuple[list[tuple[str, float]], float]:
+    """The words in Tesseract's TSV (level 5 rows with text) with their confidences, and the
+    median number of words in a line."""
+    words = []
+    lines: Counter[tuple[str, ...]] = Counter()
     for line in tsv.splitlines()[1:]:
         cells = line.split("\t")
         if len(cells) == 12 and cells[0] == "5" and cells[11].strip():
@@ -554,8 +704,10 @@ def _word_confidences(tsv: str) -> list[float]:
             except ValueError:
                 continue
             if confidence >= 0:
-                confidences.append(confidence)
-    return confidences
+                words.append((cells[11].strip(), confidence))
+                lines[tuple(cells[1:5])] += 1  # page, block, paragraph, line
+    per_line = float(statistics.median(lines.values())) if lines else 0.0
+    return words, per_line
 
 
 def _tail(err: bytes) -> str:
