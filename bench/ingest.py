@@ -48,9 +48,12 @@ import numpy as np
 import psutil
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-from edrm.ingest.ocr import OcrEngine
-from edrm.ingest.quality import cer, word_f1
-from edrm.ingest.types import OcrResult, OcrSettings
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # before bench/, whose search.py would hide the search package
+
+from edrm.ingest.ocr import OcrEngine  # noqa: E402
+from edrm.ingest.quality import cer, word_f1  # noqa: E402
+from edrm.ingest.types import OcrResult, OcrSettings  # noqa: E402
 
 T = TypeVar("T")
 
