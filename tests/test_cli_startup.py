@@ -138,3 +138,20 @@ def test_the_schema_revision_is_read_as_alembic_reads_it(runtime: Runtime, tmp_p
     )
     empty = create_engine(f"sqlite:///{tmp_path / 'empty.db'}")
     assert current_revision(empty) is None
+
+
+@pytest.mark.slow
+def test_the_start_up_bench_prints_each_command_beside_the_interpreter_s_own_start() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EDRM_")}
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "cli.py"), "--runs", "1"],
+        env={**env, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=400,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    for line in ("python -c pass", "edrm --version", "edrm ingest FILE --into CODE"):
+        assert line in done.stdout
+    assert "classifier: rules only, no model" in done.stdout
