@@ -6,11 +6,12 @@ and pass its session down; services never commit.
 
 from __future__ import annotations
 
+import ast
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import DateTime, Engine, MetaData, Table, create_engine, event
+from sqlalchemy import DateTime, Engine, MetaData, Table, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -20,6 +21,7 @@ from edrm.package_files import package_dir
 from edrm.settings import Settings
 
 MIGRATIONS_DIR = package_dir("migrations")  # Alembic's scripts, shipped inside the package
+ALEMBIC_VERSION_TABLE = "alembic_version"  # where alembic keeps the schema's revision
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -157,16 +159,83 @@ def migrate(engine: Engine) -> None:
 
 
 def current_revision(engine: Engine) -> str | None:
-    from alembic.runtime.migration import MigrationContext  # heavy: see alembic_config
+    """The revision the database's schema is at (alembic_version), or None before `edrm init`.
 
+    Read directly, as alembic's MigrationContext.get_current_revision reads it (a test checks
+    they agree), because importing alembic costs every command a noticeable part of a second;
+    a table naming several revisions is left to alembic, which refuses it.
+    """
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        if not inspect(conn).has_table(ALEMBIC_VERSION_TABLE):
+            return None
+        versions = list(conn.scalars(text(f"SELECT version_num FROM {ALEMBIC_VERSION_TABLE}")))
+        if len(versions) > 1:  # branches: alembic says what is wrong
+            from alembic.runtime.migration import MigrationContext  # heavy: see alembic_config
+
+            return MigrationContext.configure(conn).get_current_revision()
+    return versions[0] if versions else None
 
 
 def head_revision() -> str | None:
+    """The newest migration's revision: the one no other migration revises.
+
+    Read from the scripts' `revision` and `down_revision` assignments without importing them
+    or alembic; a script that is not that simple (a non-literal value, `depends_on`) or more
+    than one head leaves the answer, or the error, to alembic's ScriptDirectory (a test checks
+    they agree).
+    """
+    simple = _simple_head(MIGRATIONS_DIR / "versions")
+    if simple is not None:
+        return simple
     from alembic.script import ScriptDirectory  # heavy: see alembic_config
 
     return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
+def _simple_head(versions: Path) -> str | None:
+    """The one head of the scripts in `versions`, or None when alembic must be asked."""
+    revisions: set[str] = set()
+    revised: set[str] = set()
+    for script in versions.glob("*.py"):
+        if script.name.startswith((".#", "__init__")):
+            continue
+        values = _literal_assignments(script)
+        revision, down = values.get("revision"), values.get("down_revision")
+        if not isinstance(revision, str) or values.get("depends_on") is not None:
+            return None
+        if down is None:
+            pass
+        elif isinstance(down, str):
+            revised.add(down)
+        elif isinstance(down, tuple | list) and all(isinstance(d, str) for d in down):
+            revised.update(down)
+        else:
+            return None
+        revisions.add(revision)
+    heads = revisions - revised
+    return heads.pop() if len(heads) == 1 and revised <= revisions else None
+
+
+def _literal_assignments(script: Path) -> dict[str, Any]:
+    """The module-level `name = literal` (or `name: T = literal`) assignments of a script; a
+    value that is not a literal is given as the NOT_LITERAL marker."""
+    found: dict[str, Any] = {}
+    for node in ast.parse(script.read_bytes(), str(script)).body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, value = node.targets[0], node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            target, value = node.target, node.value
+        else:
+            continue
+        if isinstance(target, ast.Name):
+            try:
+                found[target.id] = ast.literal_eval(value)
+            except (ValueError, TypeError, SyntaxError):
+                found[target.id] = _NOT_LITERAL
+    return found
+
+
+_NOT_LITERAL = object()
 
 
 def sqlite_path(engine: Engine) -> Path | None:

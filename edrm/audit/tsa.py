@@ -11,11 +11,15 @@ import hashlib
 import urllib.error
 import urllib.request
 from pathlib import Path
-
-import rfc3161_client
-from cryptography import x509
+from typing import TYPE_CHECKING
 
 from edrm.errors import EdrmError
+
+# rfc3161_client and cryptography are imported inside the functions (heavy, and needed only when
+# a checkpoint is time-stamped or verified), so that every command that writes audit events
+# does not load them.
+if TYPE_CHECKING:
+    from cryptography import x509
 
 CONTENT_TYPE = "application/timestamp-query"
 
@@ -27,6 +31,8 @@ class TimestampError(EdrmError):
 def request_token(url: str, data: bytes, *, timeout: float = 10.0) -> bytes:
     """Ask the authority at `url` to stamp `data` (its SHA-256 digest is sent); returns the
     DER-encoded TimeStampResp, checked to be granted, for this digest and this nonce."""
+    import rfc3161_client
+
     request = (
         rfc3161_client.TimestampRequestBuilder()
         .data(data)
@@ -59,6 +65,8 @@ def request_token(url: str, data: bytes, *, timeout: float = 10.0) -> bytes:
 
 def load_roots(path: str | Path) -> list[x509.Certificate]:
     """The trusted root certificates in a PEM file."""
+    from cryptography import x509
+
     try:
         certificates = x509.load_pem_x509_certificates(Path(path).read_bytes())
     except OSError as exc:
@@ -71,6 +79,8 @@ def load_roots(path: str | Path) -> list[x509.Certificate]:
 def check_token(token: bytes, data: bytes, roots: list[x509.Certificate] | None) -> str | None:
     """What is wrong with a stored token for `data`, or None when it is good. With `roots` the
     authority's signature and certificate are checked too; without, only what it stamps."""
+    import rfc3161_client
+
     try:
         response = rfc3161_client.decode_timestamp_response(token)
     except ValueError:
@@ -91,4 +101,6 @@ def check_token(token: bytes, data: bytes, roots: list[x509.Certificate] | None)
 
 def gen_time(token: bytes) -> str:
     """When the authority says it stamped the token (ISO 8601)."""
+    import rfc3161_client
+
     return rfc3161_client.decode_timestamp_response(token).tst_info.gen_time.isoformat()

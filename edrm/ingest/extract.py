@@ -12,11 +12,13 @@ is the caller's to enforce, around this call and OCR together.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from edrm.ingest.formats import email, images, office, pdf, text, web
+from edrm.ingest.formats import text
 from edrm.ingest.sniff import DOCX, ODS, ODT, OUTLOOK, XLSX
 from edrm.ingest.types import Extraction, IngestConfig, RejectedInputError, Sniffed
 
@@ -29,22 +31,28 @@ class Family:
     read: Reader
 
 
-PDF = Family("the PDF", pdf.extract_pdf)
-IMAGE = Family("the image", images.extract_image)
-WORD = Family("the Word document", lambda path, config, _work: office.extract_docx(path, config))
-EXCEL = Family("the spreadsheet", lambda path, config, _work: office.extract_xlsx(path, config))
-OD_TEXT = Family(
-    "the OpenDocument text", lambda path, config, _work: office.extract_odf(path, config, False)
-)
-OD_SHEET = Family(
-    "the OpenDocument spreadsheet",
-    lambda path, config, _work: office.extract_odf(path, config, True),
-)
-EML = Family("the email", lambda path, config, _work: email.extract_eml(path, config))
-MSG = Family(
-    "the Outlook message", lambda path, config, _work: email.extract_msg_file(path, config)
-)
-HTML = Family("the web page", lambda path, config, _work: web.extract_html(path, config))
+def _reader(module: str, function: str, *extra: Any, workdir: bool = False) -> Reader:
+    """`edrm.ingest.formats.MODULE.FUNCTION(path, config, [workdir or] *extra)`, its module
+    imported at the first file of its kind: a text file never loads the PDF, image, office,
+    e-mail and web readers (and their libraries) into a process that does not need them."""
+
+    def read(path: Path, config: IngestConfig, work: Path) -> Extraction:
+        found = getattr(importlib.import_module(f"edrm.ingest.formats.{module}"), function)
+        result: Extraction = found(path, config, work) if workdir else found(path, config, *extra)
+        return result
+
+    return read
+
+
+PDF = Family("the PDF", _reader("pdf", "extract_pdf", workdir=True))
+IMAGE = Family("the image", _reader("images", "extract_image", workdir=True))
+WORD = Family("the Word document", _reader("office", "extract_docx"))
+EXCEL = Family("the spreadsheet", _reader("office", "extract_xlsx"))
+OD_TEXT = Family("the OpenDocument text", _reader("office", "extract_odf", False))
+OD_SHEET = Family("the OpenDocument spreadsheet", _reader("office", "extract_odf", True))
+EML = Family("the email", _reader("email", "extract_eml"))
+MSG = Family("the Outlook message", _reader("email", "extract_msg_file"))
+HTML = Family("the web page", _reader("web", "extract_html"))
 RTF = Family("the RTF document", lambda path, config, _work: text.extract_rtf(path, config))
 TEXT = Family("the text", lambda path, config, _work: text.extract_text(path, config))
 

@@ -16,12 +16,11 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-import dateparser
-import py3langid
 import regex
 
 from edrm.configfile import ConfigModel, load_toml
 from edrm.errors import InvalidInputError
+from edrm.ingest import language
 from edrm.ingest.types import DocumentMetadata
 from edrm.markings import Marking
 
@@ -310,6 +309,8 @@ def parse_uk_date(value: str) -> date | None:
         except ValueError:
             continue
         return parsed_fast.date() if 1900 <= parsed_fast.year <= 2100 else None
+    import dateparser  # heavy: only for the shapes the fast formats above do not read
+
     parsed = dateparser.parse(value, languages=["en"], settings=_DATE_SETTINGS)
     if parsed is None or not 1900 <= parsed.year <= 2100:
         return None
@@ -441,8 +442,7 @@ def detect_language(text: str) -> str:
     words = re.findall(r"[^\W\d_]{2,}", sample)
     if len(words) < 5 or sum(len(word) for word in words) < 25:
         return "und"
-    language, _score = py3langid.classify(" ".join(words))
-    return str(language)
+    return language.classify(" ".join(words))
 
 
 # --- protective marking -----------------------------------------------------------------------

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -35,7 +35,6 @@ from edrm.ingest.filing import file_reading, filing_actor, mark_duplicate, mark_
 from edrm.ingest.isolation import IsolatedRunner
 from edrm.ingest.metadata import ReferencePattern, extract_metadata
 from edrm.ingest.models import FAILED, DocumentSuggestion, IngestJob
-from edrm.ingest.ocr import OcrEngine
 from edrm.ingest.sniff import sniff
 from edrm.ingest.types import (
     ExtractedPage,
@@ -46,6 +45,9 @@ from edrm.ingest.types import (
     Suggestion,
 )
 from edrm.storage import BlobStore
+
+if TYPE_CHECKING:  # the worker makes the engine: importing it here would load numpy and PIL
+    from edrm.ingest.ocr import OcrEngine  # into `edrm doc show` and the web pages
 
 CHILD_MEMORY_BYTES = 4 * 1024**3
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -24,8 +25,6 @@ from sqlalchemy import (
     or_,
     select,
 )
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from edrm import audit, clock, metrics
@@ -193,8 +192,17 @@ def _upsert(
 ) -> bool:
     """Insert or update the row for (kind, key) in one statement, safe against other
     processes doing the same; whether a row was written."""
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    # Each dialect's insert is imported here: the engine has loaded its own dialect already,
+    # and the other one (PostgreSQL's is the larger) need not load with every command.
+    insert: Any
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        insert = pg_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        insert = sqlite_insert
     statement = insert(SignInLock).values(kind=kind, key=key, **values)
     statement = statement.on_conflict_do_update(
         index_elements=["kind", "key"], set_=values, where=where

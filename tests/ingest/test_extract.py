@@ -16,8 +16,8 @@ import pypdfium2 as pdfium
 import pytest
 from PIL import Image
 
-from edrm.ingest import extract as extract_module
 from edrm.ingest.extract import extract
+from edrm.ingest.formats import office as office_module
 from edrm.ingest.formats import pdf as pdf_module
 from edrm.ingest.sniff import DOCX, ODT, sniff
 from edrm.ingest.types import Extraction, IngestConfig, RejectedInputError, Sniffed
@@ -521,7 +521,7 @@ def test_an_unexpected_library_error_becomes_a_corrupt_rejection(
     def broken(*args: object) -> Extraction:
         raise ValueError("unexpected end of\n   data")
 
-    monkeypatch.setattr(extract_module.office, "extract_odf", broken)
+    monkeypatch.setattr(office_module, "extract_odf", broken)
     error = rejected(tmp_path, fixtures.odt(), "policy.odt")
     assert error.reason == "corrupt"
     assert str(error) == "the OpenDocument text could not be read: unexpected end of data"
@@ -533,7 +533,7 @@ def test_keyboard_interrupt_is_never_swallowed(
     def interrupted(*args: object) -> Extraction:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(extract_module.office, "extract_odf", interrupted)
+    monkeypatch.setattr(office_module, "extract_odf", interrupted)
     path = fixtures.write(tmp_path, fixtures.odt())
     with pytest.raises(KeyboardInterrupt):
         extract(path, as_sniffed(ODT, "odt"), CONFIG, tmp_path / "work")

@@ -17,23 +17,28 @@ import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
-
-import numpy as np
-import sklearn
-from scipy.special import expit
-from sklearn.calibration import CalibratedClassifierCV
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.model_selection import StratifiedKFold
-from sklearn.pipeline import Pipeline
-from sklearn.svm import LinearSVC
+from typing import TYPE_CHECKING, Any
 
 from edrm.errors import InvalidInputError
 from edrm.ingest.classify.rules import MAX_TEXT_CHARS
 
+# numpy, scipy and scikit-learn are imported inside the functions that use them (heavy: about
+# a second of start-up), so that importing this module (the pipeline, triage, `edrm ingest`
+# with no trained model yet) does not load them. Unpickling a saved model loads them anyway.
+if TYPE_CHECKING:
+    import numpy as np
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.pipeline import Pipeline
+
 MIN_EXAMPLES_PER_CLASS = 2
 MAX_CALIBRATION_FOLDS = 3
 TOP_TERMS = 4
+
+
+def _sklearn_version() -> str:
+    import sklearn
+
+    return str(sklearn.__version__)
 
 
 @dataclass
@@ -45,7 +50,7 @@ class TrainedModel:
     version: int = 0  # set by save_model
     left_out: list[str] = field(default_factory=list)  # classes with too few examples
     feature_names: np.ndarray | None = field(default=None, repr=False)  # column -> term
-    sklearn_version: str = sklearn.__version__
+    sklearn_version: str = field(default_factory=_sklearn_version)
 
 
 def train(examples: list[tuple[str, str]]) -> TrainedModel:
@@ -78,6 +83,13 @@ def train(examples: list[tuple[str, str]]) -> TrainedModel:
 
 
 def _pipeline(example_count: int, folds: int) -> Pipeline:
+    import numpy as np
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.model_selection import StratifiedKFold
+    from sklearn.pipeline import Pipeline
+    from sklearn.svm import LinearSVC
+
     vectorizer = TfidfVectorizer(
         ngram_range=(1, 2),
         sublinear_tf=True,
@@ -99,6 +111,8 @@ def _pipeline(example_count: int, folds: int) -> Pipeline:
 
 def _class_weights(model: TrainedModel, class_index: int) -> np.ndarray:
     """The SVM's weight for every feature towards one class (averaged over fold SVMs, if any)."""
+    import numpy as np
+
     rows = []
     for fitted in model.pipeline.named_steps["clf"].calibrated_classifiers_:
         coef = fitted.estimator.coef_
@@ -142,6 +156,9 @@ def calibrated_probabilities(calibrated: CalibratedClassifierCV, features: Any) 
     (and any future change in sklearn's fitted attributes) falls back to predict_proba; a test
     checks that both agree.
     """
+    import numpy as np
+    from scipy.special import expit
+
     fitted = calibrated.calibrated_classifiers_
     one = fitted[0]
     usable = (
@@ -164,6 +181,8 @@ def calibrated_probabilities(calibrated: CalibratedClassifierCV, features: Any) 
 
 def _top_terms(model: TrainedModel, class_index: int, row: Any) -> list[str]:
     """Terms of the document with the largest weight x tf-idf towards the class."""
+    import numpy as np
+
     if model.feature_names is None or row.nnz == 0:
         return []
     columns, values = row.indices, row.data

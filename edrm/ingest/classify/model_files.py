@@ -16,8 +16,6 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import joblib
-
 from edrm.errors import InvalidInputError
 from edrm.ingest.classify.model import TrainedModel
 
@@ -35,6 +33,8 @@ def save_model(model: TrainedModel, directory: Path) -> Path:
     Readers therefore see the old model or the new one, never half of one. The newest
     KEEP_VERSIONS files are kept.
     """
+    import joblib  # heavy (numpy): only when a model is saved or loaded
+
     directory.mkdir(parents=True, exist_ok=True)
     version, target = _reserve_version(directory)
     model.version = version
@@ -116,6 +116,8 @@ def load_current(directory: Path) -> TrainedModel | None:
     name = current_version_name(directory)
     if name is None:
         return None
+    import joblib  # heavy (numpy, and the model's scikit-learn): only when there is a model
+
     try:
         model = joblib.load(directory / name)
     except FileNotFoundError:

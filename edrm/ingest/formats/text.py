@@ -13,9 +13,6 @@ import contextlib
 import re
 from pathlib import Path
 
-import charset_normalizer
-from striprtf.striprtf import rtf_to_text
-
 from edrm.ingest.types import ExtractedPage, Extraction, IngestConfig
 
 _CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f\ufeff\ufffe\uffff]")
@@ -54,6 +51,8 @@ def decode_text(data: bytes, cut: bool = False) -> tuple[str, str]:
         if data.startswith(bom):
             return _decode(data, encoding, cut), encoding
     if data.count(b"\x00") > len(data) // 4:
+        import charset_normalizer  # only for text that is not plain UTF-8
+
         guess = charset_normalizer.from_bytes(data).best()
         if guess is not None and guess.encoding.startswith(("utf_16", "utf_32")):
             return _decode(data, guess.encoding, cut), guess.encoding
@@ -62,6 +61,8 @@ def decode_text(data: bytes, cut: bool = False) -> tuple[str, str]:
         return codecs.getincrementaldecoder("utf-8")().decode(data, final=not cut), "utf-8"
     except UnicodeDecodeError:
         pass
+    import charset_normalizer  # only for text that is not plain UTF-8
+
     western = data.decode("cp1252", errors="replace")
     guess = charset_normalizer.from_bytes(data).best()
     if guess is None or guess.encoding in ("cp1252", "latin_1", "ascii"):
@@ -148,6 +149,8 @@ def extract_rtf(path: Path, config: IngestConfig) -> Extraction:
     if declared:
         with contextlib.suppress(LookupError):
             encoding = codecs.lookup(f"cp{declared.group(1)}").name
+    from striprtf.striprtf import rtf_to_text
+
     result = _single_page(clean_text(rtf_to_text(raw, encoding=encoding, errors="replace")))
     if cut:
         result.warnings.append(cut_warning(limit))

@@ -1,0 +1,157 @@
+"""The command line starts lean (issue 16, start-up): `edrm --version` and `edrm --help` import
+click and nothing heavy, a command's module is imported only when it runs, and the checks at a
+command's start (the schema's revision) answer as alembic would without importing it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import click
+import pytest
+from sqlalchemy import create_engine
+
+import edrm
+from edrm.cli import COMMANDS, main
+from edrm.db import alembic_config, current_revision, head_revision
+from edrm.wiring import Runtime
+from tests.conftest import Cli, World
+
+ROOT = Path(__file__).resolve().parent.parent
+
+#: Libraries a command loads only when it needs them.
+HEAVY = (
+    "sklearn",
+    "numpy",
+    "scipy",
+    "pypdfium2",
+    "tantivy",
+    "elasticsearch",
+    "PIL",
+    "pytesseract",
+    "magic",
+    "boto3",
+    "flask",
+    "alembic",
+    "sqlalchemy",
+    "pydantic",
+)
+
+
+def _imported(*args: str, env: dict[str, str] | None = None) -> tuple[set[str], str]:
+    """The modules a whole `edrm ARGS` process imports (python -X importtime), and its stdout."""
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "edrm", *args],
+        env={**os.environ, **(env or {}), "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    modules = {
+        line.rsplit("|", 1)[1].strip()
+        for line in done.stderr.splitlines()
+        if line.startswith("import time:") and "|" in line
+    }
+    return modules, done.stdout
+
+
+def _heavy(modules: set[str], names: tuple[str, ...] = HEAVY) -> list[str]:
+    return sorted(m for m in modules if m.split(".")[0] in names)
+
+
+@pytest.mark.parametrize("flag", ["--version", "--help"])
+def test_version_and_help_import_no_heavy_library_and_no_command_module(flag: str) -> None:
+    modules, _ = _imported(flag)
+    assert _heavy(modules) == []
+    areas = sorted(m for m in modules if m.startswith("edrm.cli."))
+    assert areas == ["edrm.cli.lazy_group"]
+
+
+def test_help_lists_every_command_with_its_own_short_help() -> None:
+    """The table of contents' texts are the commands' own: `edrm --help` reads the same as it
+    would with every command's module imported."""
+    for entry in COMMANDS:
+        command = entry.load()
+        assert command.help is not None
+        assert entry.help == " ".join(command.help.split("\n\n")[0].split()), entry.name
+    _, lazy_help = _imported("--help", env={"COLUMNS": "80"})
+    eager = click.Group(
+        main.name, help=main.help, params=main.params, context_settings=main.context_settings
+    )
+    for entry in COMMANDS:
+        eager.add_command(entry.load())
+    context = eager.make_context("python -m edrm", [], resilient_parsing=True, terminal_width=78)
+    expected = eager.get_help(context)
+    assert lazy_help.strip() == expected.strip()
+    assert [entry.name for entry in COMMANDS] == list(main.commands)
+
+
+def test_a_command_s_module_is_imported_when_the_command_is_looked_up() -> None:
+    """`main.commands[name]` gives the command itself (what click runs and tests walk)."""
+    from edrm.cli import search
+
+    assert main.commands["search"] is search.search
+    assert "no-such-command" not in main.commands
+
+
+def test_the_version_printed_is_the_package_s_as_pyproject_gives_it() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert edrm.__version__ == project["version"]
+    _, out = _imported("--version")
+    assert out.strip().endswith(f"version {project['version']}")
+
+
+@pytest.mark.sqlite_only
+def test_ingest_of_one_file_with_no_trained_model_loads_neither_the_model_nor_alembic(
+    cli: Cli, world: World, tmp_path: Path
+) -> None:
+    """The one-file path runs every check (schema revision, access, the pipeline's readers)
+    but loads scikit-learn only for a trained model, and alembic only to migrate."""
+    note = tmp_path / "note.txt"
+    note.write_text("A note about paying a supplier.\n", encoding="utf-8")
+    modules, out = _imported(
+        "ingest", str(note), "--into", "FIN-AP-INV", "--as", "clerk", "--json", env=cli.env
+    )
+    line = json.loads(out.splitlines()[0])
+    assert (line["status"], line["class_code"]) == ("filed", "FIN-AP-INV")
+    assert _heavy(modules, ("sklearn", "scipy", "alembic", "flask", "tantivy")) == []
+
+
+def test_the_schema_revision_is_read_as_alembic_reads_it(runtime: Runtime, tmp_path: Path) -> None:
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    with runtime.engine.connect() as conn:
+        assert (
+            current_revision(runtime.engine)
+            == MigrationContext.configure(conn).get_current_revision()
+        )
+    assert (
+        head_revision()
+        == ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    )
+    empty = create_engine(f"sqlite:///{tmp_path / 'empty.db'}")
+    assert current_revision(empty) is None
+
+
+@pytest.mark.slow
+def test_the_start_up_bench_prints_each_command_beside_the_interpreter_s_own_start() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EDRM_")}
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "cli.py"), "--runs", "1"],
+        env={**env, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=400,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    for line in ("python -c pass", "edrm --version", "edrm ingest FILE --into CODE"):
+        assert line in done.stdout
+    assert "classifier: rules only, no model" in done.stdout
