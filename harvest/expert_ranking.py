@@ -1,0 +1,116 @@
+"""How well a person's whole body of records answers a question: the profile model of expert
+search (pure functions; harvest/expert_search.py gathers the records and their statistics).
+
+Texts become *terms*: lower-case words (English stop words out, not stemmed) and the phrases of
+two neighbouring words, so a paragraph keeps "machine translation" and "named entity", not
+only "machine" and "entity". A person's profile is the sum of the term counts of every record
+they are associated with, each weighted by how they are (creator 1, contributor 0.5, ...).
+
+The score is a TF-IDF cosine in spirit: for each term of the question, (1 + log tf) in the
+question times (1 + log tf) in the profile, each times the term's idf among the records the
+asker may see, divided by the square root of the profile's length (its number of terms), so
+a prolific person does not win by volume and a thin one does not win by one lucky record.
+Measured on the expertise dev set (bench/quality_experts.py): phrases bought about +0.04 MAP
+over words alone; scoring the whole profile instead of the best records, about +0.09.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import pairwise
+
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")
+
+#: English function words (scikit-learn's list, which the TF-IDF baseline uses too).
+STOP_WORDS: frozenset[str] = frozenset(ENGLISH_STOP_WORDS)
+#: Characters of a record's text read for its profile (a long report says what it is about early).
+MAX_CHARS = 20_000
+
+
+def tokens(text: str) -> list[str]:
+    """The words of `text` that carry meaning, lower-cased, in order."""
+    return [t for t in _TOKEN.findall(text.lower()) if t not in STOP_WORDS and not t.isdigit()]
+
+
+def term_counts(text: str) -> Counter[str]:
+    """Words and two-word phrases of `text`, counted (the first MAX_CHARS characters)."""
+    words = tokens(text[:MAX_CHARS])
+    counts = Counter(words)
+    counts.update(f"{a} {b}" for a, b in pairwise(words))
+    return counts
+
+
+@lru_cache(maxsize=65536)
+def record_terms(key: tuple[int, str], text: str) -> Counter[str]:
+    """`term_counts` of a record's text, kept by (id, version key) between questions."""
+    del key  # part of the cache key only
+    return term_counts(text)
+
+
+def sublinear(count: float) -> float:
+    """1 + log tf for a count of at least one; a weighted count below one counts as itself."""
+    return 1.0 + math.log(count) if count >= 1.0 else count
+
+
+def idf(documents: int, df: int) -> float:
+    return math.log((1 + documents) / (1 + df)) + 1.0
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A person's terms, summed over their records with their association weights."""
+
+    counts: Counter[str]
+    length: float
+
+    @staticmethod
+    def of(records: Iterable[tuple[float, Mapping[str, int]]]) -> Profile:
+        counts: Counter[str] = Counter()
+        for weight, terms in records:
+            for term, n in terms.items():
+                counts[term] += weight * n
+        return Profile(counts, float(sum(counts.values())))
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question's terms with their weights: (1 + log tf) x idf, scaled to unit length."""
+
+    weights: dict[str, float]
+
+    @staticmethod
+    def of(text_terms: Mapping[str, int], idfs: Mapping[str, float]) -> Question:
+        raw = {t: sublinear(n) * idfs[t] for t, n in text_terms.items() if t in idfs}
+        norm = math.sqrt(sum(w * w for w in raw.values())) or 1.0
+        return Question({t: w / norm for t, w in raw.items()})
+
+
+def score(question: Question, profile: Profile, idfs: Mapping[str, float]) -> float:
+    """How well the profile answers the question (0 when they share no term)."""
+    if profile.length <= 0:
+        return 0.0
+    total = 0.0
+    for term, weight in question.weights.items():
+        n = profile.counts.get(term)
+        if n:
+            total += weight * sublinear(n) * idfs[term]
+    return total / math.sqrt(profile.length)
+
+
+def propagate(
+    scores: Mapping[int, float], neighbours: Mapping[int, Iterable[int]], share: float
+) -> dict[int, float]:
+    """Each person's score plus `share` of the mean score of the people they made records
+    with (those who know the topic tend to work with others who do)."""
+    out: dict[int, float] = {}
+    for person, own in scores.items():
+        near = [scores.get(other, 0.0) for other in neighbours.get(person, ())]
+        out[person] = own + (share * sum(near) / len(near) if near else 0.0)
+    return out
