@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session
 from edrm import metrics
 from edrm.access import Principal, visibility_for
 from edrm.documents.models import Document, DocumentPerson, DocumentText, DocumentVersion
+from edrm.fileplan.models import FilePlanNode
 from edrm.people.models import User
 from edrm.runtime import Runtime
 from harvest import expert_ranking as ranking
@@ -763,12 +764,23 @@ def _describe(
 
 def _with_classes(session: Session, records: list[Evidence]) -> list[Evidence]:
     """The shown records with the code of the class each is filed in."""
-    out = []
-    for e in records:
-        document = session.get(Document, e.document_id) if e.document_id else None
-        code = (document.class_code or "") if document is not None else ""
-        out.append(replace(e, class_code=code))
-    return out
+    ids = [e.document_id for e in records if e.document_id]
+    if not ids:
+        return records
+    placed = {
+        doc_id: node_id
+        for doc_id, node_id in session.execute(
+            select(Document.id, Document.node_id).where(Document.id.in_(ids))
+        )
+    }
+    node_ids = {n for n in placed.values() if n is not None}
+    codes: dict[int, str] = {}
+    if node_ids:
+        for node in session.scalars(select(FilePlanNode).where(FilePlanNode.id.in_(node_ids))):
+            codes[node.id] = node.class_node().code
+    return [
+        replace(e, class_code=codes.get(placed.get(e.document_id or 0) or 0, "")) for e in records
+    ]
 
 
 def find_experts_safely(
