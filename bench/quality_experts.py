@@ -88,15 +88,17 @@ class DevSet:
     queries: dict[str, list[dict]]  # file name -> queries
 
 
+def _lines(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
 def load(data: Path, quick: bool) -> DevSet:
     root = data / "expertise-dev"
     with open(root / "people.csv", encoding="utf-8") as fh:
         people = [(r["username"], r["name"]) for r in csv.DictReader(fh)]
-    documents = [json.loads(line) for line in open(root / "documents.jsonl", encoding="utf-8")]
-    queries = {
-        name: [json.loads(line) for line in open(root / name, encoding="utf-8")]
-        for name in ("queries.jsonl", "queries-title.jsonl")
-    }
+    documents = _lines(root / "documents.jsonl")
+    queries = {name: _lines(root / name) for name in ("queries.jsonl", "queries-title.jsonl")}
     if not quick:
         return DevSet(people, documents, queries)
     kept = {u for u, _n in random.Random(SEED).sample(people, QUICK_PEOPLE)}
@@ -134,7 +136,9 @@ def ndcg_at_10(ranked: Sequence[str], relevant: dict[str, float]) -> float:
     return dcg / idcg if idcg > 0 else 0.0
 
 
-def scores(rankings: list[list[str]], queries: list[dict], people: list[str]) -> tuple[float, float]:
+def scores(
+    rankings: list[list[str]], queries: list[dict], people: list[str]
+) -> tuple[float, float]:
     """MAP and nDCG@10; people a ranking leaves out follow it in username order."""
     ap = nd = 0.0
     for ranked, query in zip(rankings, queries, strict=True):
@@ -265,9 +269,7 @@ def build(home: Path, dev: DevSet, work: Path) -> dict[str, float]:
 def ask(home: Path, queries: list[dict], work: Path) -> tuple[list[list[str]], float]:
     """`edrm expert find --batch` over the queries (one line each): the usernames it ranks."""
     batch = work / "queries.txt"
-    batch.write_text(
-        "".join(" ".join(q["text"].split()) + "\n" for q in queries), encoding="utf-8"
-    )
+    batch.write_text("".join(" ".join(q["text"].split()) + "\n" for q in queries), encoding="utf-8")
     start = time.perf_counter()
     out = edrm(
         home, "expert", "find", "--as", ASKER, "--batch", str(batch), "--json", "--limit", "100"
