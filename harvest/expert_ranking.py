@@ -88,15 +88,15 @@ def idf(documents: int, df: int) -> float:
 class Profile:
     """A person's terms, summed over their records with their association weights."""
 
-    counts: Counter[str]
+    counts: dict[str, float]
     length: float
 
     @staticmethod
     def of(records: Iterable[tuple[float, Mapping[str, int]]]) -> Profile:
-        counts: Counter[str] = Counter()
+        counts: dict[str, float] = {}
         for weight, terms in records:
             for term, n in terms.items():
-                counts[term] += weight * n
+                counts[term] = counts.get(term, 0.0) + weight * n
         return Profile(counts, float(sum(counts.values())))
 
 

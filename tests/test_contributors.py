@@ -98,8 +98,9 @@ def test_the_api_takes_repeated_creator_and_contributor_fields(
     with Worker(world.runtime) as worker:
         while worker.run_one():
             pass
-    job = client.get(f"/api/v1/jobs/{response.json['job_id']}", headers=_basic("clerk")).json
-    doc = client.get(f"/api/v1/documents/{job['document_id']}", headers=_basic("clerk")).json
+    answer = response.get_json()
+    job = client.get(f"/api/v1/jobs/{answer['job_id']}", headers=_basic("clerk")).get_json()
+    doc = client.get(f"/api/v1/documents/{job['document_id']}", headers=_basic("clerk")).get_json()
     assert doc["creators"] == ["analyst", "recman"]
     assert doc["contributors"] == ["hrofficer"]
 
