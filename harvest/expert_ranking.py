@@ -21,7 +21,6 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from itertools import pairwise
 
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")
@@ -68,13 +67,6 @@ def term_counts(text: str) -> Counter[str]:
     return counts
 
 
-@lru_cache(maxsize=65536)
-def record_terms(key: tuple[int, str], text: str) -> Counter[str]:
-    """`term_counts` of a record's text, kept by (id, version key) between questions."""
-    del key  # part of the cache key only
-    return term_counts(text)
-
-
 def sublinear(count: float) -> float:
     """1 + log tf for a count of at least one; a weighted count below one counts as itself."""
     return 1.0 + math.log(count) if count >= 1.0 else count
@@ -85,19 +77,16 @@ def idf(documents: int, df: int) -> float:
 
 
 @dataclass(frozen=True)
-class Profile:
-    """A person's terms, summed over their records with their association weights."""
+class Record:
+    """One record's terms and its length (its number of terms, repeats counted)."""
 
-    counts: dict[str, float]
-    length: float
+    terms: Mapping[str, int]
+    length: int
 
     @staticmethod
-    def of(records: Iterable[tuple[float, Mapping[str, int]]]) -> Profile:
-        counts: dict[str, float] = {}
-        for weight, terms in records:
-            for term, n in terms.items():
-                counts[term] = counts.get(term, 0.0) + weight * n
-        return Profile(counts, float(sum(counts.values())))
+    def of(text: str) -> Record:
+        terms = term_counts(text)
+        return Record(terms, sum(terms.values()))
 
 
 @dataclass(frozen=True)
@@ -113,16 +102,22 @@ class Question:
         return Question({t: w / norm for t, w in raw.items()})
 
 
-def score(question: Question, profile: Profile, idfs: Mapping[str, float]) -> float:
-    """How well the profile answers the question (0 when they share no term)."""
-    if profile.length <= 0:
+def score(
+    question: Question, records: Iterable[tuple[float, Record]], idfs: Mapping[str, float]
+) -> float:
+    """How well a profile (records, each with the person's association weight) answers the
+    question: 0 when they share no term. Only the question's terms are looked at."""
+    wanted = question.weights.keys()
+    counts: dict[str, float] = {}
+    length = 0.0
+    for weight, record in records:
+        length += weight * record.length
+        for term in wanted & record.terms.keys():
+            counts[term] = counts.get(term, 0.0) + weight * record.terms[term]
+    if length <= 0 or not counts:
         return 0.0
-    total = 0.0
-    for term, weight in question.weights.items():
-        n = profile.counts.get(term)
-        if n:
-            total += weight * sublinear(n) * idfs[term]
-    return total / math.sqrt(profile.length)
+    total = sum(question.weights[t] * sublinear(n) * idfs[t] for t, n in counts.items())
+    return total / math.sqrt(length)
 
 
 def propagate(

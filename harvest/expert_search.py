@@ -470,7 +470,20 @@ def person_records(
     session: Session, visibility: Visibility, candidates: set[int]
 ) -> dict[int, dict[int, tuple[float, str]]]:
     """Every record the asker may see that each candidate (profile id) is associated with,
-    however: profile id -> {document id: (weight, via)}."""
+    however: profile id -> {document id: (weight, via)}. Kept for the unit of work, so a
+    batch of questions reads each person's records once."""
+    cache: dict[int, dict[int, tuple[float, str]]] = session.info.setdefault(
+        "harvest.person_records", {}
+    ).setdefault(visibility, {})
+    missing = candidates - set(cache)
+    if missing:
+        cache.update(_read_person_records(session, visibility, missing))
+    return {pid: cache.get(pid, {}) for pid in candidates}
+
+
+def _read_person_records(
+    session: Session, visibility: Visibility, candidates: set[int]
+) -> dict[int, dict[int, tuple[float, str]]]:
     if not candidates:
         return {}
     people = session.execute(
@@ -507,8 +520,9 @@ def person_records(
         )
         if d is not None
     }
+    out: dict[int, dict[int, tuple[float, str]]] = {pid: {} for pid in candidates}
     if not ids:
-        return {}
+        return out
     visible: list[int] = []
     ordered = sorted(ids)
     for start in range(0, len(ordered), 5000):
@@ -519,7 +533,6 @@ def person_records(
                 visible_in_database(visibility),
             )
         ).all()
-    out: dict[int, dict[int, tuple[float, str]]] = {pid: {} for pid in candidates}
     for doc_id, linked in associations(session, visible).items():
         for pid, link in linked.items():
             if pid in out:
@@ -527,14 +540,14 @@ def person_records(
     return out
 
 
-def _record_terms(session: Session, doc_ids: set[int]) -> dict[int, tuple[str, Counter[str]]]:
+def _record_terms(session: Session, doc_ids: set[int]) -> dict[int, tuple[str, ranking.Record]]:
     """document id -> (title, its terms), from its title and the text extracted from it."""
     rows = session.execute(
         select(Document.id, Document.title, DocumentText.extracted_at)
         .outerjoin(DocumentText, DocumentText.document_id == Document.id)
         .where(Document.id.in_(list(doc_ids)))
     ).all()
-    out: dict[int, tuple[str, Counter[str]]] = {}
+    out: dict[int, tuple[str, ranking.Record]] = {}
     missing: list[tuple[int, str, str]] = []
     for doc_id, title, extracted in rows:
         key = (doc_id, f"{title}|{extracted}")
@@ -552,9 +565,9 @@ def _record_terms(session: Session, doc_ids: set[int]) -> dict[int, tuple[str, C
             ).all()
         )
         for doc_id, title, version in missing:
-            terms = ranking.term_counts(f"{title}\n\n{texts.get(doc_id) or ''}")
-            _TERMS.put((doc_id, version), terms)
-            out[doc_id] = (title, terms)
+            record = ranking.Record.of(f"{title}\n\n{texts.get(doc_id) or ''}")
+            _TERMS.put((doc_id, version), record)
+            out[doc_id] = (title, record)
     return out
 
 
@@ -564,13 +577,13 @@ class _TermCache:
 
     size: int = 50_000
     lock: threading.Lock = field(default_factory=threading.Lock)
-    data: dict[tuple[int, str], Counter[str]] = field(default_factory=dict)
+    data: dict[tuple[int, str], ranking.Record] = field(default_factory=dict)
 
-    def get(self, key: tuple[int, str]) -> Counter[str] | None:
+    def get(self, key: tuple[int, str]) -> ranking.Record | None:
         with self.lock:
             return self.data.get(key)
 
-    def put(self, key: tuple[int, str], value: Counter[str]) -> None:
+    def put(self, key: tuple[int, str], value: ranking.Record) -> None:
         with self.lock:
             if len(self.data) >= self.size:
                 self.data.clear()
@@ -619,7 +632,7 @@ def _inferred(
         return _Scored({}, {})
     terms_of = _record_terms(session, all_docs)
     asked = ranking.term_counts(text)
-    used = {t for _title, terms in terms_of.values() for t in terms if t in asked}
+    used = {t for _title, record in terms_of.values() for t in asked.keys() & record.terms.keys()}
     idfs = _idfs(runtime, visibility, sorted(used))
     question = ranking.Question.of({t: n for t, n in asked.items() if t in idfs}, idfs)
     scores: dict[int, float] = {}
@@ -627,10 +640,11 @@ def _inferred(
     for pid, linked in records.items():
         if not linked:
             continue
-        profile = ranking.Profile.of(
-            (weight, terms_of[d][1]) for d, (weight, _via) in linked.items() if d in terms_of
+        strength = ranking.score(
+            question,
+            ((weight, terms_of[d][1]) for d, (weight, _via) in linked.items() if d in terms_of),
+            idfs,
         )
-        strength = ranking.score(question, profile, idfs)
         if strength <= 0:
             continue
         scores[pid] = strength
@@ -638,8 +652,8 @@ def _inferred(
         for doc_id, (weight, via) in linked.items():
             if doc_id not in terms_of:
                 continue
-            title, terms = terms_of[doc_id]
-            own = ranking.score(question, ranking.Profile.of([(weight, terms)]), idfs)
+            title, record = terms_of[doc_id]
+            own = ranking.score(question, [(weight, record)], idfs)
             if own > 0:
                 found.append(
                     Evidence(kind="inferred", score=own, document_id=doc_id, title=title, via=via)
@@ -737,10 +751,18 @@ def _describe(
             select(Leaver.profile_id).where(Leaver.profile_id.in_([pid for pid, _s in ranked]))
         )
     )
+    shown = {
+        pid: sorted(inferred.get(pid, []), key=lambda e: (-e.score, e.document_id or 0))
+        for pid, _s in ranked
+    }
+    codes = _class_codes(
+        session, {e.document_id for r in shown.values() for e in r[:EVIDENCE_RECORDS]}
+    )
     out: list[Expert] = []
     for pid, score in ranked:
         profile, username = rows[pid]
-        records = sorted(inferred.get(pid, []), key=lambda e: -e.score)
+        records = shown[pid]
+        top = [replace(e, class_code=codes.get(e.document_id or 0, "")) for e in records]
         skills = sorted(skilled.get(pid, []), key=lambda e: -e.score)
         status = public_leaver_status(session, pid) if pid in leaving else None
         out.append(
@@ -751,7 +773,7 @@ def _describe(
                 location=profile.location,
                 role_title=profile.role_title,
                 score=score,
-                evidence=(*skills, *_with_classes(session, records[:EVIDENCE_RECORDS])),
+                evidence=(*skills, *top[:EVIDENCE_RECORDS]),
                 records=len(records),
                 left=bool(status),
                 successor=status.get("successor") if status else None,
@@ -762,25 +784,23 @@ def _describe(
     return out
 
 
-def _with_classes(session: Session, records: list[Evidence]) -> list[Evidence]:
-    """The shown records with the code of the class each is filed in."""
-    ids = [e.document_id for e in records if e.document_id]
+def _class_codes(session: Session, doc_ids: set[int | None]) -> dict[int, str]:
+    """document id -> the code of the class it is filed in (none for the triage list)."""
+    ids = [d for d in doc_ids if d]
     if not ids:
-        return records
+        return {}
     placed = {
         doc_id: node_id
         for doc_id, node_id in session.execute(
             select(Document.id, Document.node_id).where(Document.id.in_(ids))
         )
     }
-    node_ids = {n for n in placed.values() if n is not None}
-    codes: dict[int, str] = {}
-    if node_ids:
-        for node in session.scalars(select(FilePlanNode).where(FilePlanNode.id.in_(node_ids))):
-            codes[node.id] = node.class_node().code
-    return [
-        replace(e, class_code=codes.get(placed.get(e.document_id or 0) or 0, "")) for e in records
-    ]
+    nodes = {n for n in placed.values() if n is not None}
+    code_of: dict[int, str] = {}
+    if nodes:
+        for node in session.scalars(select(FilePlanNode).where(FilePlanNode.id.in_(nodes))):
+            code_of[node.id] = node.class_node().code
+    return {d: code_of[n] for d, n in placed.items() if n is not None and n in code_of}
 
 
 def find_experts_safely(
