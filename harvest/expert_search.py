@@ -55,6 +55,9 @@ DEPTH = 200
 MAX_TERMS = 6
 #: Informative words of a question that find the candidate records (a paragraph's dozen).
 CANDIDATE_TERMS = 16
+#: People scored on all their records for one question at most (or the limit asked for, if
+#: more): those the engine's hits favour most. Bounds the records read for a question.
+SCORED_PEOPLE = 60
 #: Words of a long question looked up in the index at most (the first ones).
 MAX_CANDIDATES = 80
 #: A skill at level 4 that covers the whole question counts as this share of the best
@@ -694,14 +697,19 @@ def _inferred(
 
 
 def _candidates(
-    session: Session, runtime: Runtime, asker: Principal, text: str, depth: int
+    session: Session, runtime: Runtime, asker: Principal, text: str, depth: int, most: int
 ) -> tuple[set[int], int, str | None]:
     """The people associated with the records the engine finds for the question's most
-    informative words: (profile ids, records read, warning)."""
+    informative words, at most `most` of them (those the hits favour most): (profile ids,
+    records read, warning)."""
     words_ = query_words(session, runtime, asker, text, most=CANDIDATE_TERMS)
     docs, warning = _relevant_records(session, runtime, asker, words_, depth)
     links = associations(session, [d.id for d in docs])
-    return {pid for linked in links.values() for pid in linked}, len(docs), warning
+    first: Counter[int] = Counter()
+    for doc in docs:
+        for pid, (weight, _via) in links.get(doc.id, {}).items():
+            first[pid] += doc.relevance * weight
+    return {pid for pid, _s in first.most_common(most)}, len(docs), warning
 
 
 @metrics.timed_search("experts")
@@ -725,7 +733,8 @@ def find_experts(
     chosen = query_words(session, runtime, asker, text)
     stems = frozenset(stem(w) for w in chosen)
     visibility = asker_visibility(session, asker)
-    candidates, read, warning = _candidates(session, runtime, asker, text, depth)
+    most = max(limit, SCORED_PEOPLE)
+    candidates, read, warning = _candidates(session, runtime, asker, text, depth, most)
     opted_out = set(session.scalars(select(Profile.id).where(Profile.opted_out.is_(True))))
     inferred = _inferred(session, visibility, text, candidates - opted_out)
     best = max(inferred.scores.values(), default=0.0) or 1.0
