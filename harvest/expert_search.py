@@ -705,11 +705,12 @@ def _candidates(
     words_ = query_words(session, runtime, asker, text, most=CANDIDATE_TERMS)
     docs, warning = _relevant_records(session, runtime, asker, words_, depth)
     links = associations(session, [d.id for d in docs])
-    first: Counter[int] = Counter()
+    first: dict[int, float] = {}
     for doc in docs:
         for pid, (weight, _via) in links.get(doc.id, {}).items():
-            first[pid] += doc.relevance * weight
-    return {pid for pid, _s in first.most_common(most)}, len(docs), warning
+            first[pid] = first.get(pid, 0.0) + doc.relevance * weight
+    favoured = sorted(first, key=lambda pid: (-first[pid], pid))[:most]
+    return set(favoured), len(docs), warning
 
 
 @metrics.timed_search("experts")
