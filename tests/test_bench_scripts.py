@@ -53,3 +53,42 @@ def test_soak_prints_index_size_beside_the_reference_and_memory() -> None:
     assert "50 cycles in" in out
     assert "× reference" in out
     assert "RSS start" in out
+
+
+@pytest.mark.slow
+def test_quality_experts_files_a_tiny_dev_set_through_the_cli_and_prints_both_figures(
+    tmp_path: Path,
+) -> None:
+    """bench/quality_experts.py on a made-up set in the expertise-dev layout (issue 15 part 2)."""
+    import json
+
+    root = tmp_path / "expertise-dev"
+    root.mkdir()
+    (root / "people.csv").write_text(
+        "username,name\nann-lee,Ann Lee\nbob-roy,Bob Roy\ncat-kim,Cat Kim\n", encoding="utf-8"
+    )
+    topics = {
+        "ann-lee": "culvert drainage inspection",
+        "bob-roy": "tender procurement evaluation",
+        "cat-kim": "flood barrier modelling",
+    }
+    docs = [
+        {"id": f"d{n}-{u}", "author_usernames": [u], "title": f"On {t} ({n})", "year": 2020,
+         "text": f"A study of {t} in the region, part {n}: {t} again."}
+        for u, t in topics.items()
+        for n in range(2)
+    ]  # fmt: skip
+    docs.append(
+        {"id": "joint", "author_usernames": ["ann-lee", "cat-kim"], "year": 2021,
+         "title": "Drainage and flood barriers", "text": "Culvert drainage near flood barriers."}
+    )  # fmt: skip
+    (root / "documents.jsonl").write_text("".join(json.dumps(d) + "\n" for d in docs))
+    queries = [
+        {"id": f"q-{u}", "text": f"New work\n\nWe look at {t}.", "relevant": {u: 1}}
+        for u, t in topics.items()
+    ]
+    for name in ("queries.jsonl", "queries-title.jsonl"):
+        (root / name).write_text("".join(json.dumps(q) + "\n" for q in queries))
+    out = _bench("quality_experts.py", "--data", str(tmp_path))
+    assert "MAP (paragraph queries)" in out and "nDCG@10 (title queries)" in out
+    assert "TF-IDF profile" in out

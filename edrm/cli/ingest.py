@@ -24,6 +24,7 @@ from edrm.cli.common import (
     friendly_errors,
     runtime,
 )
+from edrm.documents.contributors import submission_hints
 from edrm.documents.filenames import storable
 from edrm.ingest import jobs
 from edrm.ingest.quarantine import listing
@@ -80,6 +81,20 @@ def _job_line(path: Path, job: Any | None, problem: str | None = None) -> dict[s
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--into", "into", default=None, help="File everything into this class or folder.")
 @click.option("--marking", default=None, help="Security marking (raised, never lowered, by text).")
+@click.option(
+    "--creator",
+    "creators",
+    multiple=True,
+    metavar="USER",
+    help="A person who made the files (username, e-mail or name); repeat for several.",
+)
+@click.option(
+    "--contributor",
+    "contributors",
+    multiple=True,
+    metavar="USER",
+    help="A person who contributed to the files; repeat for several.",
+)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per input file.")
 @as_option
 @friendly_errors
@@ -87,16 +102,24 @@ def ingest(
     paths: tuple[Path, ...],
     into: str | None,
     marking: str | None,
+    creators: tuple[str, ...],
+    contributors: tuple[str, ...],
     as_json: bool,
     as_user: str | None,
 ) -> None:
-    """Ingest files and folders (recursively) through the pipeline, and wait for them."""
+    """Ingest files and folders (recursively) through the pipeline, and wait for them. Every
+    file is credited to the --creator and --contributor people named (besides any the file's
+    own properties identify, such as its author or an e-mail's sender and recipients)."""
     from edrm.ingest.worker import Worker  # heavy: loads the format readers and the classifier
 
     files = _files_under(paths)
     batch = jobs.new_batch()
     with runtime() as rt:
-        submitted = _submit(rt, files, batch, into=into, marking=marking, as_user=as_user)
+        with rt.uow() as session:
+            hints = submission_hints(session, creators, contributors)
+        submitted = _submit(
+            rt, files, batch, into=into, marking=marking, as_user=as_user, hints=hints
+        )
         with Worker(rt) as worker:
             show_progress = not as_json and sys.stderr.isatty()
             finished = _drain(worker, batch, len(submitted), show_progress=show_progress)
@@ -118,6 +141,7 @@ def _submit(
     into: str | None,
     marking: str | None,
     as_user: str | None,
+    hints: dict[str, Any] | None = None,
 ) -> list[Submitted]:
     """Submit each readable file as a job of the batch (one unit of work per file); a file
     that cannot be read is a failed line of its own."""
@@ -142,6 +166,7 @@ def _submit(
                         into_code=into,
                         marking=marking,
                         source_path=str(path),
+                        hints=hints,
                     ),
                 )
                 submitted.append((path, job.id, None))

@@ -111,3 +111,20 @@ class DocumentText(Base):
     text: Mapped[str] = mapped_column(Text)
     pages: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     extracted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class DocumentPerson(Base):
+    """A person who made the document (e-GMS `creator`) or contributed to it (`contributor`):
+    named by the filer, or found in the file's own properties (its author, an e-mail's From
+    and To) where they identify an account. Expert finding credits every one of them."""
+
+    __tablename__ = "document_people"
+    __table_args__ = (
+        UniqueConstraint("document_id", "user_id", "role", name="uq_document_people_role"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    role: Mapped[str] = mapped_column(String(20))  # creator | contributor
+    source: Mapped[str] = mapped_column(String(20), default="named")  # named | property

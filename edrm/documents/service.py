@@ -12,7 +12,7 @@ from typing import Any, BinaryIO
 
 import magic
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from edrm import audit, clock
 from edrm.access import (
@@ -24,6 +24,7 @@ from edrm.access import (
     may_file_into,
 )
 from edrm.documents import guards
+from edrm.documents.contributors import people_of
 from edrm.documents.filenames import safe_filename, title_from_filename
 from edrm.documents.models import Document, DocumentVersion
 from edrm.documents.notices import tell_filer_of_triage
@@ -503,7 +504,10 @@ def list_in_node(
 
 
 def document_as_dict(document: Document) -> dict[str, Any]:
-    """The JSON shape of `edrm doc show --json` and the API."""
+    """The JSON shape of `edrm doc show --json` and the API (for a document the caller has
+    already checked the person may see)."""
+    session = object_session(document)
+    people = people_of(session, document.id) if session is not None else {}
     return {
         "id": document.id,
         "title": document.title,
@@ -542,4 +546,6 @@ def document_as_dict(document: Document) -> dict[str, Any]:
             "relations": document.relations,
             **document.extra,
         },
+        "creators": people.get("creators", []),
+        "contributors": people.get("contributors", []),
     }

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from edrm import audit, clock
 from edrm.access import SYSTEM, Principal
+from edrm.documents.contributors import record_people
 from edrm.documents.models import Document, DocumentText
 from edrm.documents.service import NewDocument, create_document
 from edrm.errors import EdrmError, NotFoundError, RefusedError
@@ -50,6 +51,7 @@ def file_reading(
     actor = filing_actor(session, job)
     placement = _placement(session, job, reading, code)
     document, code, refused = _create(session, job, reading, placement, actor)
+    record_people(session, document.id, job.hints or {}, reading.extraction.properties)
     if job.parent_document_id:
         document.relations = [{"type": "attachment_of", "document_id": job.parent_document_id}]
     _keep_text(session, document, reading)

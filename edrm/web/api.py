@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 from wtforms import ValidationError
 
 from edrm.access import Principal, get_visible_document
+from edrm.documents.contributors import submission_hints
 from edrm.documents.service import document_as_dict
 from edrm.errors import EdrmError, InvalidInputError, NotFoundError
 from edrm.ingest import jobs
@@ -129,6 +130,9 @@ def submit_uploads(source: str, *, commit: bool = True) -> list[IngestJob]:
     marking = (request.form.get("marking") or "").strip() or None
     batch = jobs.new_batch()
     session = db()
+    hints = submission_hints(
+        session, request.form.getlist("creator"), request.form.getlist("contributor")
+    )
     submitted = []
     for upload in files:
         job = jobs.submit(
@@ -142,6 +146,7 @@ def submit_uploads(source: str, *, commit: bool = True) -> list[IngestJob]:
                 batch=batch,
                 into_code=into,
                 marking=marking,
+                hints=hints,
             ),
         )
         submitted.append(job)

@@ -42,6 +42,12 @@ class UploadForm(BaseModel):
     files: Binary = Field(description="the file (repeat the field for several)")
     into: str | None = Field(None, description="a file-plan class or folder code")
     marking: str | None = Field(None, description="a security marking, at least its class's")
+    creator: list[str] | None = Field(
+        None, description="a person who made the files (username, e-mail or name); repeat"
+    )
+    contributor: list[str] | None = Field(
+        None, description="a person who contributed to the files; repeat the field for several"
+    )
 
 
 class UploadHeaders(BaseModel):
@@ -92,6 +98,10 @@ class Document(Answer):
     declared_by: str | None = None
     versions: list[Version]
     metadata: dict[str, Any]
+    creators: list[str] = Field(default_factory=list, description="usernames of its creators")
+    contributors: list[str] = Field(
+        default_factory=list, description="usernames of the people who contributed to it"
+    )
 
 
 class MetadataChange(Request):

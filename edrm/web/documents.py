@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 
 from edrm import audit
 from edrm.access import get_visible_document, may_change_document, may_see_audit_history
+from edrm.documents.contributors import names_of
 from edrm.documents.filing import filing_classes, folder_needed, open_folders
 from edrm.documents.service import declare_record, note_view, open_content
 from edrm.errors import GoneError, RefusedError
@@ -52,6 +53,7 @@ def show(document_id: int) -> str:
         holds=holds_on(session, document),
         while_held=WHILE_HELD,
         filer=document_changes.filer_name(session, document),
+        people=names_of(session, document.id),
         needs_folder=needs_folder,
         folders_open=document.node is not None
         and bool(needs_folder)

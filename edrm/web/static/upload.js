@@ -76,6 +76,10 @@ function send(file, tr) {
     data.append("files", file, file.name);
     const into = form.querySelector("#into").value.trim();
     if (into) data.append("into", into);
+    for (const role of ["creator", "contributor"]) {
+      const people = form.querySelector(`#${role}`).value.trim();
+      if (people) data.append(role, people);
+    }
     const xhr = new XMLHttpRequest();
     xhr.open("POST", form.action);
     xhr.setRequestHeader("X-CSRFToken", form.dataset.csrf);
