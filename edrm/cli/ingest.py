@@ -107,9 +107,10 @@ def ingest(
     as_json: bool,
     as_user: str | None,
 ) -> None:
-    """Ingest files and folders (recursively) through the pipeline, and wait for them. Every
-    file is credited to the --creator and --contributor people named (besides any the file's
-    own properties identify, such as its author or an e-mail's sender and recipients)."""
+    """Ingest files and folders (recursively) through the pipeline, and wait for them.
+
+    Every file is credited to the --creator and --contributor people named (besides any the
+    file's own properties identify, such as its author or an e-mail's sender and recipients)."""
     from edrm.ingest.worker import Worker  # heavy: loads the format readers and the classifier
 
     files = _files_under(paths)
