@@ -1,10 +1,23 @@
-"""The classifier model: TF-IDF over word 1-2-grams and a calibrated linear SVM.
+"""The classifier model: TF-IDF over words and characters, and a calibrated linear SVM.
 
-TF-IDF over word 1-2-grams (sublinear tf) and a linear SVM, wrapped in ``CalibratedClassifierCV``
-(sigmoid) so that its scores are probabilities. The sigmoid is fitted on out-of-fold SVM scores
-from ``cv = min(3, smallest class)`` stratified folds (``ensemble=False``), and the SVM that makes
-predictions is fitted on every example. A class needs at least two examples to be calibrated; a
-class with one example is left out of the model (listed in ``TrainedModel.left_out``).
+Features: TF-IDF over word 1-2-grams and over character 3-5-grams within words (both sublinear
+tf; the characters read the first `features.CHAR_SAMPLE` characters), side by side. Character
+n-grams carry short texts (an e-mail of two lines, a subject) and odd spellings, codes and
+inflections that whole words miss. What the model reads is `features.model_text`: for e-mail,
+the body without quoted text, plus the subject, sender, recipients count and attachment names.
+
+A class-balanced linear SVM (C=1, each class weighted by the inverse of its size), wrapped in
+``CalibratedClassifierCV`` (sigmoid) so that its scores are probabilities. The sigmoid is fitted
+on out-of-fold SVM scores from ``cv = min(3, smallest class)`` stratified folds
+(``ensemble=False``), and the SVM that makes predictions is fitted on every example. A class
+needs at least two examples to be calibrated; a class with one example is left out of the model
+(listed in ``TrainedModel.left_out``).
+
+The auto-file threshold is learnt too (`auto_threshold`): the same out-of-fold scores, through
+the fitted sigmoids, are held-out probabilities for every training example; the threshold is the
+lowest top probability at which the examples at or above it were right at least
+`target_precision` of the time (0.95 by default). With fewer than MIN_THRESHOLD_EXAMPLES
+examples there is no threshold learnt (the configured default applies).
 
 The model explains itself: the terms that pushed a document towards a class are the SVM's
 coefficient x the document's tf-idf value, largest first. Saving and loading is
@@ -22,18 +35,23 @@ from typing import Any
 import numpy as np
 import sklearn
 from scipy.special import expit
+from sklearn.base import clone
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.model_selection import StratifiedKFold
-from sklearn.pipeline import Pipeline
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
 from edrm.errors import InvalidInputError
+from edrm.ingest.classify.features import MARK, char_sample
 from edrm.ingest.classify.rules import MAX_TEXT_CHARS
 
 MIN_EXAMPLES_PER_CLASS = 2
 MAX_CALIBRATION_FOLDS = 3
 TOP_TERMS = 4
+MIN_THRESHOLD_EXAMPLES = 50  # fewer examples than this: no auto-file threshold is learnt
+DEFAULT_TARGET_PRECISION = 0.95
+INPUT_VERSION = 1  # 0: models trained on the bare text; 1: on features.model_text
 
 
 @dataclass
@@ -46,10 +64,32 @@ class TrainedModel:
     left_out: list[str] = field(default_factory=list)  # classes with too few examples
     feature_names: np.ndarray | None = field(default=None, repr=False)  # column -> term
     sklearn_version: str = sklearn.__version__
+    # issue 15 part 4 (models saved before have none of these: see `input_version_of`)
+    input_version: int = INPUT_VERSION
+    auto_threshold: float | None = None  # learnt: held-out precision >= target_precision
+    target_precision: float | None = None
+    held_out_precision: float | None = None  # of the held-out examples at or above the threshold
+    held_out_coverage: float | None = None  # their share of all held-out examples
 
 
-def train(examples: list[tuple[str, str]]) -> TrainedModel:
-    """Fit the model on (text, class_code) pairs; classes with one example are left out."""
+def input_version_of(model: TrainedModel) -> int:
+    """What the model was trained on (0 for models saved before issue 15 part 4)."""
+    return int(getattr(model, "input_version", 0))
+
+
+def learnt_threshold(model: TrainedModel | None) -> float | None:
+    """The model's learnt auto-file threshold, if it has one."""
+    return getattr(model, "auto_threshold", None) if model is not None else None
+
+
+def train(
+    examples: list[tuple[str, str]], *, target_precision: float = DEFAULT_TARGET_PRECISION
+) -> TrainedModel:
+    """Fit the model on (text, class_code) pairs; classes with one example are left out.
+
+    The texts are what `features.model_text` gives. `target_precision` (0 < t <= 1, or 0 for
+    none) is the held-out precision the learnt auto-file threshold must reach.
+    """
     counts = Counter(code for _, code in examples)
     kept = {code for code, n in counts.items() if n >= MIN_EXAMPLES_PER_CLASS}
     if len(kept) < 2:
@@ -67,7 +107,7 @@ def train(examples: list[tuple[str, str]]) -> TrainedModel:
         pipeline.fit(texts, labels)
     calibrated: CalibratedClassifierCV = pipeline.named_steps["clf"]
     classes = [str(c) for c in calibrated.classes_]
-    return TrainedModel(
+    model = TrainedModel(
         pipeline=pipeline,
         classes=classes,
         trained_at=datetime.now(UTC),
@@ -75,26 +115,94 @@ def train(examples: list[tuple[str, str]]) -> TrainedModel:
         left_out=sorted(set(counts) - kept),
         feature_names=pipeline.named_steps["tfidf"].get_feature_names_out(),
     )
+    if target_precision > 0 and len(texts) >= MIN_THRESHOLD_EXAMPLES:
+        _learn_threshold(model, texts, labels, folds, target_precision)
+    return model
+
+
+def _learn_threshold(
+    model: TrainedModel, texts: list[str], labels: list[str], folds: int, target: float
+) -> None:
+    """Set the model's auto-file threshold from held-out probabilities (module docstring).
+
+    The out-of-fold SVM scores are those the calibration was fitted on (same folds, same
+    features), so the sigmoids turn them into held-out probabilities at the cost of refitting
+    the SVM once per fold.
+    """
+    calibrated: CalibratedClassifierCV = model.pipeline.named_steps["clf"]
+    features = model.pipeline.named_steps["tfidf"].transform(texts)
+    cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=0)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The number of unique classes is greater")
+        scores = cross_val_predict(
+            clone(calibrated.estimator), features, labels, cv=cv, method="decision_function"
+        )
+    one = calibrated.calibrated_classifiers_[0]
+    if scores.ndim == 1:  # two classes: one score, positive towards the second
+        p = expit(-(one.calibrators[0].a_ * scores + one.calibrators[0].b_))
+        probabilities = np.column_stack([1 - p, p])
+    else:
+        slopes = np.array([c.a_ for c in one.calibrators])
+        offsets = np.array([c.b_ for c in one.calibrators])
+        raw = expit(-(slopes * scores + offsets))
+        probabilities = raw / np.maximum(raw.sum(axis=1, keepdims=True), 1e-12)
+    top = probabilities.max(axis=1)
+    right = np.array(model.classes)[probabilities.argmax(axis=1)] == np.array(labels)
+    threshold, precision, coverage = threshold_for_precision(top, right, target)
+    model.auto_threshold = threshold
+    model.target_precision = target
+    model.held_out_precision = precision
+    model.held_out_coverage = coverage
+
+
+def threshold_for_precision(
+    confidences: np.ndarray, right: np.ndarray, target: float
+) -> tuple[float, float | None, float]:
+    """(threshold, precision at it, coverage): the lowest confidence t such that the examples
+    with confidence >= t are right at least `target` of the time (the most coverage at that
+    precision). When no t reaches it, a threshold above every confidence (nothing auto-filed).
+    """
+    order = np.argsort(-confidences, kind="stable")
+    ranked, hits = confidences[order], right[order].astype(float)
+    precision = np.cumsum(hits) / np.arange(1, len(hits) + 1)
+    # only cut between different confidences: ties are filed alike
+    cuts = [i for i in range(len(ranked)) if i == len(ranked) - 1 or ranked[i + 1] < ranked[i]]
+    good = [i for i in cuts if precision[i] >= target]
+    if not good:
+        return 1.0 + 1e-9, None, 0.0
+    best = good[-1]
+    return float(ranked[best]), float(precision[best]), (best + 1) / len(ranked)
 
 
 def _pipeline(example_count: int, folds: int) -> Pipeline:
-    vectorizer = TfidfVectorizer(
+    large = example_count >= 50
+    words = TfidfVectorizer(
         ngram_range=(1, 2),
         sublinear_tf=True,
-        min_df=2 if example_count >= 50 else 1,
-        max_df=0.9 if example_count >= 50 else 1.0,
-        max_features=150_000,
-        stop_words="english",
+        min_df=1,
+        max_df=0.9 if large else 1.0,
+        max_features=300_000,
         strip_accents="unicode",
-        token_pattern=r"(?u)\b[^\W\d_]\w+\b",  # words that start with a letter
+        token_pattern=r"(?u)\b[^\W_]\w+\b",  # two or more characters, not starting with _
         dtype=np.float32,
     )
-    svm = LinearSVC(C=0.5, class_weight="balanced")
+    chars = TfidfVectorizer(
+        analyzer="char_wb",
+        ngram_range=(3, 5),
+        sublinear_tf=True,
+        min_df=2 if large else 1,
+        max_df=0.9 if large else 1.0,
+        max_features=200_000,
+        preprocessor=char_sample,
+        dtype=np.float32,
+    )
+    features = FeatureUnion([("words", words), ("chars", chars)])
+    svm = LinearSVC(C=1.0, class_weight="balanced")
     cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=0)
     # ensemble=False: the sigmoid is fitted on out-of-fold scores, and the SVM used for
     # predictions is fitted on every example (better than averaging fold models on small data)
     calibrated = CalibratedClassifierCV(svm, method="sigmoid", cv=cv, ensemble=False)
-    return Pipeline([("tfidf", vectorizer), ("clf", calibrated)])
+    return Pipeline([("tfidf", features), ("clf", calibrated)])
 
 
 def _class_weights(model: TrainedModel, class_index: int) -> np.ndarray:
@@ -168,5 +276,13 @@ def _top_terms(model: TrainedModel, class_index: int, row: Any) -> list[str]:
         return []
     columns, values = row.indices, row.data
     contributions = _class_weights(model, class_index)[columns] * values
-    best = np.argsort(-contributions)[:TOP_TERMS]
-    return [str(model.feature_names[columns[i]]) for i in best if contributions[i] > 0]
+    terms: list[str] = []
+    for i in np.argsort(-contributions):
+        if contributions[i] <= 0 or len(terms) == TOP_TERMS:
+            break
+        name = str(model.feature_names[columns[i]])
+        term = name.removeprefix("words__")
+        if name.startswith("chars__") or term.startswith(MARK):
+            continue  # character n-grams and marker words explain nothing to a person
+        terms.append(term)
+    return terms
