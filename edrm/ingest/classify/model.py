@@ -15,9 +15,12 @@ needs at least two examples to be calibrated; a class with one example is left o
 
 The auto-file threshold is learnt too (`auto_threshold`): the same out-of-fold scores, through
 the fitted sigmoids, are held-out probabilities for every training example; the threshold is the
-lowest top probability at which the examples at or above it were right at least
-`target_precision` of the time (0.95 by default). With fewer than MIN_THRESHOLD_EXAMPLES
-examples there is no threshold learnt (the configured default applies).
+lowest top confidence at which the examples at or above it were right at least
+`target_precision` of the time (0.95 by default), counting the Wilson lower bound, so a small
+training set needs a clear margin. With fewer than MIN_THRESHOLD_EXAMPLES examples there is no
+threshold learnt (the configured default applies). The training service
+(`edrm.ingest.training`) learns it from the combined confidences, rules included, of the
+documents that arrived on their own (not attachments).
 
 The model explains itself: the terms that pushed a document towards a class are the SVM's
 coefficient x the document's tf-idf value, largest first. Saving and loading is
@@ -26,6 +29,7 @@ coefficient x the document's tf-idf value, largest first. Saving and loading is
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections import Counter
 from dataclasses import dataclass, field
@@ -116,21 +120,20 @@ def train(
         feature_names=pipeline.named_steps["tfidf"].get_feature_names_out(),
     )
     if target_precision > 0 and len(texts) >= MIN_THRESHOLD_EXAMPLES:
-        _learn_threshold(model, texts, labels, folds, target_precision)
+        probabilities = held_out_probabilities(model, texts, labels)
+        right = np.array(model.classes)[probabilities.argmax(axis=1)] == np.array(labels)
+        set_threshold(model, probabilities.max(axis=1), right, target_precision)
     return model
 
 
-def _learn_threshold(
-    model: TrainedModel, texts: list[str], labels: list[str], folds: int, target: float
-) -> None:
-    """Set the model's auto-file threshold from held-out probabilities (module docstring).
-
-    The out-of-fold SVM scores are those the calibration was fitted on (same folds, same
-    features), so the sigmoids turn them into held-out probabilities at the cost of refitting
-    the SVM once per fold.
-    """
+def held_out_probabilities(model: TrainedModel, texts: list[str], labels: list[str]) -> np.ndarray:
+    """Each training example's probabilities (columns: `model.classes`) from an SVM that did not
+    see it: the out-of-fold scores the calibration was fitted on (same folds, same features)
+    through the fitted sigmoids. Costs one SVM fit per fold. `texts` and `labels` must be the
+    examples `train` kept, in order (classes left out excluded)."""
     calibrated: CalibratedClassifierCV = model.pipeline.named_steps["clf"]
-    features = model.pipeline.named_steps["tfidf"].transform(texts)
+    features = model.pipeline.named_steps["tfidf"].transform([t[:MAX_TEXT_CHARS] for t in texts])
+    folds = min(MAX_CALIBRATION_FOLDS, min(Counter(labels).values()))
     cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=0)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="The number of unique classes is greater")
@@ -140,38 +143,53 @@ def _learn_threshold(
     one = calibrated.calibrated_classifiers_[0]
     if scores.ndim == 1:  # two classes: one score, positive towards the second
         p = expit(-(one.calibrators[0].a_ * scores + one.calibrators[0].b_))
-        probabilities = np.column_stack([1 - p, p])
-    else:
-        slopes = np.array([c.a_ for c in one.calibrators])
-        offsets = np.array([c.b_ for c in one.calibrators])
-        raw = expit(-(slopes * scores + offsets))
-        probabilities = raw / np.maximum(raw.sum(axis=1, keepdims=True), 1e-12)
-    top = probabilities.max(axis=1)
-    right = np.array(model.classes)[probabilities.argmax(axis=1)] == np.array(labels)
-    threshold, precision, coverage = threshold_for_precision(top, right, target)
+        return np.column_stack([1 - p, p])
+    slopes = np.array([c.a_ for c in one.calibrators])
+    offsets = np.array([c.b_ for c in one.calibrators])
+    raw = expit(-(slopes * scores + offsets))
+    return np.asarray(raw / np.maximum(raw.sum(axis=1, keepdims=True), 1e-12))
+
+
+def set_threshold(
+    model: TrainedModel, confidences: np.ndarray, right: np.ndarray, target: float
+) -> None:
+    """Learn the model's auto-file threshold from held-out (confidence, was it right) pairs."""
+    threshold, precision, coverage = threshold_for_precision(confidences, right, target)
     model.auto_threshold = threshold
     model.target_precision = target
     model.held_out_precision = precision
     model.held_out_coverage = coverage
 
 
+def precision_lower_bound(right: float, total: int, z: float = 1.645) -> float:
+    """The Wilson score lower bound (one-sided 95% by default) of a precision right/total."""
+    if total <= 0:
+        return 0.0
+    share = right / total
+    centre = share + z * z / (2 * total)
+    spread = z * math.sqrt(share * (1 - share) / total + z * z / (4 * total * total))
+    return (centre - spread) / (1 + z * z / total)
+
+
 def threshold_for_precision(
     confidences: np.ndarray, right: np.ndarray, target: float
 ) -> tuple[float, float | None, float]:
     """(threshold, precision at it, coverage): the lowest confidence t such that the examples
-    with confidence >= t are right at least `target` of the time (the most coverage at that
-    precision). When no t reaches it, a threshold above every confidence (nothing auto-filed).
-    """
+    with confidence >= t are right at least `target` of the time, and not by luck: the Wilson
+    lower bound of their precision reaches `target` (so a few hundred examples need a precision
+    well above it, a few thousand barely). When no t qualifies, a threshold above every
+    confidence (nothing is filed automatically)."""
     order = np.argsort(-confidences, kind="stable")
-    ranked, hits = confidences[order], right[order].astype(float)
-    precision = np.cumsum(hits) / np.arange(1, len(hits) + 1)
-    # only cut between different confidences: ties are filed alike
-    cuts = [i for i in range(len(ranked)) if i == len(ranked) - 1 or ranked[i + 1] < ranked[i]]
-    good = [i for i in cuts if precision[i] >= target]
-    if not good:
+    ranked, hits = confidences[order], np.cumsum(right[order].astype(float))
+    best = None
+    for i in range(len(ranked)):
+        if i < len(ranked) - 1 and ranked[i + 1] >= ranked[i]:
+            continue  # only cut between different confidences: ties are filed alike
+        if precision_lower_bound(float(hits[i]), i + 1) >= target:
+            best = i
+    if best is None:
         return 1.0 + 1e-9, None, 0.0
-    best = good[-1]
-    return float(ranked[best]), float(precision[best]), (best + 1) / len(ranked)
+    return float(ranked[best]), float(hits[best] / (best + 1)), (best + 1) / len(ranked)
 
 
 def _pipeline(example_count: int, folds: int) -> Pipeline:
