@@ -18,6 +18,7 @@ from edrm.documents.models import Document
 from edrm.ingest import jobs
 from edrm.ingest.classify.features import model_text, recipient_count, without_quoted_text
 from edrm.ingest.classify.model import (
+    MIN_THRESHOLD_EXAMPLES,
     TrainedModel,
     precision_lower_bound,
     threshold_for_precision,
@@ -174,7 +175,7 @@ def test_a_small_sample_needs_a_margin_above_the_target() -> None:
 
 
 def test_training_learns_a_threshold_that_meets_the_target_on_held_out_examples() -> None:
-    examples = [(f"supplier invoice {n} payment vat", "INV") for n in range(40)]
+    examples = [(f"supplier invoice {n} payment vat", "INV") for n in range(MIN_THRESHOLD_EXAMPLES)]
     examples += [(f"security incident {n} badge tailgating", "SEC") for n in range(40)]
     model = train(examples, target_precision=0.95)
     assert model.auto_threshold is not None and model.auto_threshold <= 1.0
@@ -182,9 +183,15 @@ def test_training_learns_a_threshold_that_meets_the_target_on_held_out_examples(
 
 
 def test_a_target_precision_of_zero_learns_no_threshold() -> None:
-    examples = [(f"supplier invoice {n}", "INV") for n in range(30)]
+    examples = [(f"supplier invoice {n}", "INV") for n in range(MIN_THRESHOLD_EXAMPLES)]
     examples += [(f"security incident {n}", "SEC") for n in range(30)]
     assert train(examples, target_precision=0).auto_threshold is None
+
+
+def test_a_small_training_set_learns_no_threshold() -> None:
+    examples = [(f"supplier invoice {n}", "INV") for n in range(MIN_THRESHOLD_EXAMPLES // 2 - 1)]
+    examples += [(f"security incident {n}", "SEC") for n in range(MIN_THRESHOLD_EXAMPLES // 2)]
+    assert train(examples).auto_threshold is None
 
 
 def test_auto_filing_uses_the_learnt_threshold_over_the_default() -> None:

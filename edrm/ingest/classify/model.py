@@ -53,7 +53,7 @@ from edrm.ingest.classify.rules import MAX_TEXT_CHARS
 MIN_EXAMPLES_PER_CLASS = 2
 MAX_CALIBRATION_FOLDS = 3
 TOP_TERMS = 4
-MIN_THRESHOLD_EXAMPLES = 50  # fewer examples than this: no auto-file threshold is learnt
+MIN_THRESHOLD_EXAMPLES = 200  # fewer examples than this: no auto-file threshold is learnt
 DEFAULT_TARGET_PRECISION = 0.95
 INPUT_VERSION = 1  # 0: models trained on the bare text; 1: on features.model_text
 
