@@ -7,7 +7,8 @@ probabilities are combined with the classification rules as the pipeline would c
 and the threshold is the lowest confidence at which those documents were classified right at
 least `classifier_target_precision` of the time (`model.threshold_for_precision`). Only
 documents that arrived on their own count there: an attachment is filed where its e-mail is,
-never by its own confidence.
+never by its own confidence. An e-mail and its attachments are kept in one fold (the e-mail's
+features name its attachments, so splitting them would make held-out scores too sure).
 
 Crash story: training reads and writes no rows but the audit entry; the model file is swapped
 in atomically (`model_files.save_model`) before the entry is written, so a crash leaves the
@@ -61,6 +62,7 @@ class TrainingDocument:
     read: str  # what the model reads: features.model_text
     class_code: str
     standalone: bool  # False for an attachment (filed where its e-mail is)
+    group: str  # the document's id, or for an attachment its e-mail's: one calibration fold
 
 
 def training_documents(session: Session) -> list[TrainingDocument]:
@@ -80,6 +82,9 @@ def training_documents(session: Session) -> list[TrainingDocument]:
         properties: dict[str, Any] = extra.get("properties") or {}
         filename = document.latest.filename if document.versions else ""
         relations = document.relations or []
+        parent = next(
+            (r.get("document_id") for r in relations if r.get("type") == "attachment_of"), None
+        )
         found.append(
             TrainingDocument(
                 text,
@@ -87,7 +92,8 @@ def training_documents(session: Session) -> list[TrainingDocument]:
                 str(properties.get("sender_email", properties.get("sender", ""))),
                 model_text(text, filename, properties, extra.get("attachment_names") or ()),
                 code,
-                not any(r.get("type") == "attachment_of" for r in relations),
+                parent is None,
+                str(parent if parent is not None else document.id),
             )
         )
     return found
@@ -114,7 +120,11 @@ def retrain(runtime: Runtime) -> TrainingResult:
             f"not enough filed documents with text to train on ({len(documents)} in {classes} "
             f"classes; at least {MIN_EXAMPLES} in 2 classes are needed): the rules alone apply",
         )
-    model = train([(d.read, d.class_code) for d in documents], target_precision=0)
+    model = train(
+        [(d.read, d.class_code) for d in documents],
+        target_precision=0,
+        groups=[d.group for d in documents],
+    )
     target = runtime.settings.classifier_target_precision
     if target > 0:
         rules = load_rules(runtime.settings.config_path("classification.toml"), None)
@@ -152,7 +162,7 @@ def learn_threshold(
     if sum(d.standalone for d in kept) < MIN_THRESHOLD_EXAMPLES:
         return
     probabilities = held_out_probabilities(
-        model, [d.read for d in kept], [d.class_code for d in kept]
+        model, [d.read for d in kept], [d.class_code for d in kept], [d.group for d in kept]
     )
     confidences, right = [], []
     for document, row in zip(kept, probabilities, strict=True):

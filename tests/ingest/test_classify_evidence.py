@@ -290,3 +290,19 @@ def test_an_emails_attachment_names_are_kept_for_training(world: World) -> None:
     with world.runtime.uow() as s:
         document = s.scalars(select(Document).where(Document.id == job.document_id)).one()
         assert document.extra["attachment_names"] == ["INV-1001.txt"]
+
+
+def test_an_email_and_its_attachments_share_a_calibration_fold() -> None:
+    """Grouped examples train (and learn a threshold) without a fold splitting a group; a class
+    with too few groups for the folds falls back to plain stratified folds."""
+    examples, groups = [], []
+    for n in range(120):
+        for code, words in (("INV", "supplier invoice"), ("SEC", "security incident")):
+            examples += [(f"{words} mail {n}", code), (f"{words} attachment {n}", code)]
+            groups += [f"{code}{n}", f"{code}{n}"]
+    model = train(examples, groups=groups)
+    assert model.auto_threshold is not None
+    few = train(
+        [("a one", "A"), ("a two", "A"), ("b one", "B"), ("b two", "B")], groups=list("xxyz")
+    )
+    assert few.classes == ["A", "B"]

@@ -42,7 +42,7 @@ from scipy.special import expit
 from sklearn.base import clone
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold, cross_val_predict
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
@@ -87,12 +87,18 @@ def learnt_threshold(model: TrainedModel | None) -> float | None:
 
 
 def train(
-    examples: list[tuple[str, str]], *, target_precision: float = DEFAULT_TARGET_PRECISION
+    examples: list[tuple[str, str]],
+    *,
+    target_precision: float = DEFAULT_TARGET_PRECISION,
+    groups: list[str] | None = None,
 ) -> TrainedModel:
     """Fit the model on (text, class_code) pairs; classes with one example are left out.
 
     The texts are what `features.model_text` gives. `target_precision` (0 < t <= 1, or 0 for
-    none) is the held-out precision the learnt auto-file threshold must reach.
+    none) is the held-out precision the learnt auto-file threshold must reach. `groups` (one
+    per example): examples of one group are never split between calibration folds, e.g. an
+    e-mail and its attachments, whose names the e-mail's features repeat; otherwise the held-out
+    scores would be too sure of themselves.
     """
     counts = Counter(code for _, code in examples)
     kept = {code for code, n in counts.items() if n >= MIN_EXAMPLES_PER_CLASS}
@@ -103,13 +109,17 @@ def train(
         )
     texts = [text[:MAX_TEXT_CHARS] for text, code in examples if code in kept]
     labels = [code for _, code in examples if code in kept]
+    kept_groups = None
+    if groups is not None:
+        kept_groups = [g for g, (_, code) in zip(groups, examples, strict=True) if code in kept]
     folds = min(MAX_CALIBRATION_FOLDS, min(counts[code] for code in kept))
-    pipeline = _pipeline(len(texts), folds)
+    pipeline = _pipeline(len(texts), _splits(labels, folds, kept_groups))
     with warnings.catch_warnings():
         # small corpora: a calibration fold can hold more classes than half its examples
         warnings.filterwarnings("ignore", message="The number of unique classes is greater")
         pipeline.fit(texts, labels)
     calibrated: CalibratedClassifierCV = pipeline.named_steps["clf"]
+    calibrated.cv = folds  # the fold indices need not be saved with the model
     classes = [str(c) for c in calibrated.classes_]
     model = TrainedModel(
         pipeline=pipeline,
@@ -120,21 +130,39 @@ def train(
         feature_names=pipeline.named_steps["tfidf"].get_feature_names_out(),
     )
     if target_precision > 0 and len(texts) >= MIN_THRESHOLD_EXAMPLES:
-        probabilities = held_out_probabilities(model, texts, labels)
+        probabilities = held_out_probabilities(model, texts, labels, kept_groups)
         right = np.array(model.classes)[probabilities.argmax(axis=1)] == np.array(labels)
         set_threshold(model, probabilities.max(axis=1), right, target_precision)
     return model
 
 
-def held_out_probabilities(model: TrainedModel, texts: list[str], labels: list[str]) -> np.ndarray:
+def _splits(labels: list[str], folds: int, groups: list[str] | None) -> Any:
+    """The calibration folds: stratified, and with `groups` (when any group has more than one
+    example) never splitting a group, as long as every class has a group for each fold (else
+    a fold would lack the class, which the calibration cannot take: plain stratified folds)."""
+    plain = StratifiedKFold(n_splits=folds, shuffle=True, random_state=0)
+    if groups is None or len(set(groups)) == len(groups):
+        return plain
+    groups_per_class: dict[str, set[str]] = {}
+    for label, group in zip(labels, groups, strict=True):
+        groups_per_class.setdefault(label, set()).add(group)
+    if min(len(found) for found in groups_per_class.values()) < folds:
+        return plain
+    grouped = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=0)
+    return list(grouped.split(np.zeros(len(labels)), labels, groups))
+
+
+def held_out_probabilities(
+    model: TrainedModel, texts: list[str], labels: list[str], groups: list[str] | None = None
+) -> np.ndarray:
     """Each training example's probabilities (columns: `model.classes`) from an SVM that did not
     see it: the out-of-fold scores the calibration was fitted on (same folds, same features)
     through the fitted sigmoids. Costs one SVM fit per fold. `texts` and `labels` must be the
-    examples `train` kept, in order (classes left out excluded)."""
+    examples `train` kept, in order (classes left out excluded), and `groups` as it was given."""
     calibrated: CalibratedClassifierCV = model.pipeline.named_steps["clf"]
     features = model.pipeline.named_steps["tfidf"].transform([t[:MAX_TEXT_CHARS] for t in texts])
     folds = min(MAX_CALIBRATION_FOLDS, min(Counter(labels).values()))
-    cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=0)
+    cv = _splits(labels, folds, groups)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="The number of unique classes is greater")
         scores = cross_val_predict(
@@ -192,7 +220,7 @@ def threshold_for_precision(
     return float(ranked[best]), float(hits[best] / (best + 1)), (best + 1) / len(ranked)
 
 
-def _pipeline(example_count: int, folds: int) -> Pipeline:
+def _pipeline(example_count: int, cv: Any) -> Pipeline:
     large = example_count >= 50
     words = TfidfVectorizer(
         ngram_range=(1, 2),
@@ -216,7 +244,6 @@ def _pipeline(example_count: int, folds: int) -> Pipeline:
     )
     features = FeatureUnion([("words", words), ("chars", chars)])
     svm = LinearSVC(C=1.0, class_weight="balanced")
-    cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=0)
     # ensemble=False: the sigmoid is fitted on out-of-fold scores, and the SVM used for
     # predictions is fitted on every example (better than averaging fold models on small data)
     calibrated = CalibratedClassifierCV(svm, method="sigmoid", cv=cv, ensemble=False)
