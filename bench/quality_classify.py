@@ -58,7 +58,7 @@ from typing import Any
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import accuracy_score, f1_score
 from sklearn.svm import LinearSVC
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -370,8 +370,24 @@ def through_the_product(
         with installation(filed_home, without) as runtime:
             with runtime.uow() as session:
                 import_rows(session, plan)
-                add_user(session, username, PASSWORD, role, clearance, full_name="Quality Bench")
+                # in every access group the plan names: the person may file into every class
+                groups = tuple(sorted({g for row in plan for g in (row.access or ())}))
+                add_user(
+                    session,
+                    username,
+                    PASSWORD,
+                    role,
+                    clearance,
+                    groups=groups,
+                    full_name="Quality Bench",
+                )
             ingest(runtime, train, username, into=True)
+            with runtime.uow() as session:  # what could not be filed is not training data
+                refused = session.scalar(
+                    select(func.count()).select_from(IngestJob).where(IngestJob.outcome != "filed")
+                )
+            if refused:
+                print(f"warning: {refused} training file(s) not filed", file=sys.stderr)
         runs, messages = [], []
         for name, config in (("alone", without), ("rules", with_rules)):
             home = root / name
