@@ -35,7 +35,8 @@ sys.path.insert(0, str(ROOT))
 
 from edrm.demo.corpus import demo_folders, generate_documents  # noqa: E402
 from edrm.fileplan.io import read_file  # noqa: E402
-from edrm.ingest.classify.model import TrainedModel, train  # noqa: E402
+from edrm.ingest.classify.features import model_text  # noqa: E402
+from edrm.ingest.classify.model import TrainedModel, learnt_threshold, train  # noqa: E402
 from edrm.ingest.classify.rules import RuleSet, load_rules  # noqa: E402
 from edrm.ingest.classify.suggestions import suggest, threshold_for  # noqa: E402
 from edrm.ingest.types import load_ingest_config  # noqa: E402
@@ -120,17 +121,21 @@ def evaluate(
     model: TrainedModel | None,
     thresholds: RuleSet,
     default_threshold: float,
+    allowed: set[str] | None = None,
 ) -> Result:
     truth, predicted = [], []
     auto = correct_auto = 0
     started = time.perf_counter()
     for doc in test:
-        suggestions = suggest(doc.text, doc.filename, doc.sender, rules, model)
+        suggestions = suggest(
+            doc.text, doc.filename, doc.sender, rules, model, allowed=allowed or None
+        )
         best = suggestions[0] if suggestions else None
         guess = best.class_code if best else ""
         truth.append(doc.class_code)
         predicted.append(guess)
-        if best and best.confidence >= threshold_for(guess, thresholds, default_threshold):
+        learnt = learnt_threshold(model)
+        if best and best.confidence >= threshold_for(guess, thresholds, default_threshold, learnt):
             auto += 1
             correct_auto += guess == doc.class_code
     elapsed = (time.perf_counter() - started) / max(1, len(test))
@@ -175,7 +180,7 @@ def main() -> None:
     )
 
     started = time.perf_counter()
-    model = train([(doc.text, doc.class_code) for doc in training])
+    model = train([(model_text(doc.text, doc.filename), doc.class_code) for doc in training])
     trained_in = time.perf_counter() - started
     print(f"  model: {len(model.classes)} classes, trained in {trained_in:.2f} s", end="")
     print(f"; left out (one example): {', '.join(model.left_out) or 'none'}")
@@ -184,10 +189,12 @@ def main() -> None:
     )
     print()
 
+    # only the corpus's classes may be suggested, and only their rules weigh (as in the product)
+    allowed = {doc.class_code for doc in docs}
     results = [
-        evaluate("rules only", testing, rules, None, rules, default_threshold),
-        evaluate("model only", testing, RuleSet(), model, rules, default_threshold),
-        evaluate("combined", testing, rules, model, rules, default_threshold),
+        evaluate("rules only", testing, rules, None, rules, default_threshold, allowed),
+        evaluate("model only", testing, RuleSet(), model, rules, default_threshold, allowed),
+        evaluate("combined", testing, rules, model, rules, default_threshold, allowed),
     ]
     header = ("approach", "accuracy", "macro-F1", "auto-filed", "auto acc.", "ms/doc")
     print("{:<12} {:>9} {:>9} {:>14} {:>10} {:>8}".format(*header))

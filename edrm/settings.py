@@ -147,6 +147,10 @@ class Settings:
     s3_region: str = ""
     s3_access_key_id: str = ""
     s3_secret_access_key: str = ""
+    # issue 15 part 4: classification. The auto-file threshold `edrm classifier train` learns:
+    # the lowest confidence at which held-out training documents were filed right at least
+    # this share of the time (0: learn none; config/ingest.toml's default_threshold applies).
+    classifier_target_precision: float = 0.95
 
     @property
     def db_url(self) -> str:
@@ -215,6 +219,10 @@ def _coerce(key: str, value: Any, *, from_env: bool) -> Any:
             if isinstance(value, bool) or not (isinstance(value, int) or from_env):
                 raise ValueError("expected a whole number")
             return int(value)
+        if isinstance(default, float):
+            if isinstance(value, bool) or not (isinstance(value, int | float) or from_env):
+                raise ValueError("expected a number")
+            return float(value)
         if isinstance(default, Path):
             if not isinstance(value, str | Path) or not str(value):
                 raise ValueError("expected a path")
@@ -251,6 +259,8 @@ def _validate(values: dict[str, Any]) -> None:
     ):
         if values[key] <= 0:
             raise SettingsError(f"setting {key!r}: must be greater than 0")
+    if not 0 <= values["classifier_target_precision"] <= 1:
+        raise SettingsError("setting 'classifier_target_precision': must be between 0 and 1")
     if values["api_token_days"] > values["api_token_max_days"]:
         raise SettingsError("setting 'api_token_days': must not be above 'api_token_max_days'")
     if values["log_level"].upper() not in _LOG_LEVELS:

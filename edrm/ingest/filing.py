@@ -196,6 +196,8 @@ def _document_extra(job: IngestJob, reading: Reading) -> dict[str, Any]:
         "ingest_job": job.id,
         "properties": {k: v for k, v in reading.extraction.properties.items() if v},
     }
+    if reading.extraction.attachments:  # what the classifier reads of an e-mail, for training
+        extra["attachment_names"] = [item.filename for item in reading.extraction.attachments]
     if job.original_name != job.safe_name:
         extra["original_filename"] = job.original_name
     if reading.preview_sha256:

@@ -26,10 +26,10 @@ from edrm.documents.models import Document, DocumentText, DocumentVersion
 from edrm.errors import EdrmError
 from edrm.fileplan.models import FilePlanNode
 from edrm.ingest import jobs
-from edrm.ingest.classify.model import TrainedModel
+from edrm.ingest.classify.model import ModelView, TrainedModel
 from edrm.ingest.classify.reasons import plain_reason
 from edrm.ingest.classify.rules import RuleSet
-from edrm.ingest.classify.suggestions import choose_class, suggest
+from edrm.ingest.classify.suggestions import choose_class, read_for_model, suggest
 from edrm.ingest.extract import extract
 from edrm.ingest.filing import file_reading, filing_actor, mark_duplicate, mark_failed
 from edrm.ingest.isolation import IsolatedRunner
@@ -64,16 +64,23 @@ class PipelineContext:
     reference_patterns: list[ReferencePattern]
     quarantine_dir: Path
     known_codes: frozenset[str] = frozenset()  # classes in the file plan (suggest only these)
+    # per submitter, the codes they may be offered (refreshed with known_codes): see offerable
+    offerable_codes: dict[str, frozenset[str]] = field(default_factory=dict)
     isolated: IsolatedRunner = field(
         default_factory=lambda: IsolatedRunner(memory_bytes=CHILD_MEMORY_BYTES)
     )
 
 
-def read_file(job: IngestJob, ctx: PipelineContext) -> Reading:
+def read_file(
+    job: IngestJob, ctx: PipelineContext, offered: frozenset[str] | None = None
+) -> Reading:
     """Everything but the filing: may take long; writes only blobs (content-addressed).
 
     sniff → extract (in the isolated child) → OCR → metadata → classify, extract and OCR
-    together within the file's time limit.
+    together within the file's time limit. Two sets of suggestions: those kept for every
+    reader (classes of the plan; rules naming any other class are not weighed) and, with
+    `offered` (the classes the submitter may be offered), the submitter's own, which only
+    weigh rules for those classes and decide whether the document is filed automatically.
     """
     started = time.monotonic()
     limit = float(ctx.config.limits.max_seconds_per_file)
@@ -94,7 +101,12 @@ def read_file(job: IngestJob, ctx: PipelineContext) -> Reading:
         text, properties, job.safe_name, extraction.page_count, ctx.reference_patterns
     )
     sender = properties.get("sender_email", properties.get("sender", ""))
-    suggestions = _suggestions(text, job.safe_name, sender, ctx)
+    attachment_names = [item.filename for item in extraction.attachments]
+    view = read_for_model(ctx.model, text, job.safe_name, properties, attachment_names)
+    suggestions = _suggestions(text, job.safe_name, sender, ctx, view, None)
+    filer = (
+        None if offered is None else _suggestions(text, job.safe_name, sender, ctx, view, offered)
+    )
     preview = ctx.blobs.put_bytes(extraction.preview_png) if extraction.preview_png else None
     return Reading(
         sniffed,
@@ -105,6 +117,7 @@ def read_file(job: IngestJob, ctx: PipelineContext) -> Reading:
         suggestions,
         preview.sha256 if preview else None,
         _store_attachments(extraction, ctx.blobs),
+        filer,
     )
 
 
@@ -126,15 +139,37 @@ def _with_ocr(extraction: Extraction, ocr: OcrEngine, seconds_left: float) -> li
     return pages
 
 
-def _suggestions(text: str, filename: str, sender: str, ctx: PipelineContext) -> list[Suggestion]:
-    """The classifier's best three classes among those the file plan has, none less
-    confident than the configured minimum (a 0% suggestion helps no one)."""
-    return [
-        s
-        for s in suggest(text, filename, sender, ctx.rules, ctx.model, top=6)
-        if (not ctx.known_codes or s.class_code in ctx.known_codes)
-        and s.confidence >= ctx.config.min_confidence
-    ][:3]
+def _suggestions(
+    text: str,
+    filename: str,
+    sender: str,
+    ctx: PipelineContext,
+    view: ModelView | None,
+    offered: frozenset[str] | None,
+) -> list[Suggestion]:
+    """The classifier's best three classes among those the file plan has (and, given
+    `offered`, among those only), none less confident than the configured minimum (a 0%
+    suggestion helps no one). Rules for any other class are not weighed."""
+    allowed = offered if offered is not None else (ctx.known_codes or None)
+    found = suggest(text, filename, sender, ctx.rules, ctx.model, top=3, allowed=allowed, view=view)
+    return [s for s in found if s.confidence >= ctx.config.min_confidence]
+
+
+def offerable(session: Session, job: IngestJob, ctx: PipelineContext) -> frozenset[str] | None:
+    """The codes the job's submitter may be offered as a place to file (`suggestable_codes`),
+    remembered per submitter until the worker next refreshes the plan's codes; None when the
+    plan is not known (every class) or there is no one to file as (the file step says so)."""
+    if not ctx.known_codes:
+        return None
+    try:
+        submitter = filing_actor(session, job)
+    except EdrmError:
+        return None
+    found = ctx.offerable_codes.get(submitter.username)
+    if found is None:
+        found = frozenset(suggestable_codes(session, submitter, ctx.known_codes))
+        ctx.offerable_codes[submitter.username] = found
+    return found
 
 
 def _store_attachments(extraction: Extraction, blobs: BlobStore) -> list[tuple[str, str, int]]:
@@ -171,8 +206,11 @@ def _visible_duplicate(session: Session, job: IngestJob) -> int | None:
 
 def _file(session: Session, job: IngestJob, reading: Reading, ctx: PipelineContext) -> None:
     """classify's decision (a class, or triage), then the file step."""
+    deciding = (
+        reading.suggestions if reading.filer_suggestions is None else reading.filer_suggestions
+    )
     code, top = choose_class(
-        job.into_code, reading.suggestions, ctx.rules, ctx.config.default_threshold
+        job.into_code, deciding, ctx.rules, ctx.config.default_threshold, ctx.model
     )
     file_reading(session, job, reading, code, top)
 
@@ -184,11 +222,12 @@ def process_job(sessions: Any, job_id: int, worker: str, ctx: PipelineContext) -
         if job is None:
             return FAILED
         existing = _visible_duplicate(session, job)
+        offered = offerable(session, job, ctx) if existing is None else None
         session.expunge(job)
     if existing is not None:
         return _finish(sessions, job_id, worker, lambda s, j: mark_duplicate(s, j, existing), ctx)
     try:
-        reading = read_file(job, ctx)
+        reading = read_file(job, ctx, offered)
     except RejectedInputError as exc:
         rejection = exc
     else:

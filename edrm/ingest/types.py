@@ -306,3 +306,6 @@ class Reading:
     suggestions: list[Suggestion]
     preview_sha256: str | None
     attachments: list[tuple[str, str, int]]  # (name, sha256, size) already in the blob store
+    # the suggestions among the classes the submitter may file into, with only those classes'
+    # rules weighed: what decides whether it is filed automatically (None: the same as above)
+    filer_suggestions: list[Suggestion] | None = None

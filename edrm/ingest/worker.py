@@ -40,7 +40,7 @@ def build_context(
     if ocr_processes is not None:
         config = replace(config, ocr=replace(config.ocr, processes=ocr_processes))
     known = frozenset(session.scalars(select(FilePlanNode.code)))
-    # Rules may name classes this installation's plan lacks: they are simply never suggested.
+    # Rules may name classes this installation's plan lacks: they are never weighed or suggested.
     rules = load_rules(settings.config_path("classification.toml"), None)
     return PipelineContext(
         config=config,
@@ -128,6 +128,7 @@ class Worker:
                 self.ctx.model, self._model_name = model, name
         with self.runtime.uow() as session:
             self.ctx.known_codes = frozenset(session.scalars(select(FilePlanNode.code)))
+        self.ctx.offerable_codes = {}  # who may file where may have changed too
 
     def run_one(self, batch: str | None = None) -> bool:
         """Claim and run one job; False when there was nothing to do."""

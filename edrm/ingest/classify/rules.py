@@ -64,6 +64,9 @@ class RuleSet:
     thresholds: Mapping[str, float] = field(default_factory=dict)  # per-class overrides
     evidence_scale: float = 3.0
     rule_smoothing: float = 0.1
+    # issue 15 part 4: a model at least this sure is overridden only by evidence this strong
+    confident_model: float = 0.8
+    override_strength: float = 0.85
 
 
 class _RuleTable(ConfigModel):
@@ -81,6 +84,8 @@ class _RuleTable(ConfigModel):
 class _SettingsTable(ConfigModel):
     evidence_scale: float = Field(default=RuleSet.evidence_scale, gt=0)
     rule_smoothing: float = Field(default=RuleSet.rule_smoothing, gt=0)
+    confident_model: float = Field(default=RuleSet.confident_model, gt=0, le=1)
+    override_strength: float = Field(default=RuleSet.override_strength, gt=0, le=1)
 
 
 class _RulesFile(ConfigModel):
@@ -118,7 +123,12 @@ def _rule_set(file: _RulesFile, where: str, known: set[str] | None) -> RuleSet:
     )
     settings = file.settings
     return RuleSet(
-        rules, _thresholds(rules, where), settings.evidence_scale, settings.rule_smoothing
+        rules,
+        _thresholds(rules, where),
+        settings.evidence_scale,
+        settings.rule_smoothing,
+        settings.confident_model,
+        settings.override_strength,
     )
 
 
