@@ -14,9 +14,11 @@ import importlib
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))  # the parts, quality_*.py
+sys.path.insert(0, str(HERE.parent))  # first: bench/search.py must not hide the search package
 
-from quality_figures import Figure, table
+from quality_figures import Figure, table  # noqa: E402
 
 PARTS = ("experts", "ocr", "classify")
 
