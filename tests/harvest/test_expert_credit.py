@@ -58,8 +58,8 @@ def test_every_named_creator_and_contributor_is_credited_and_the_filer_is_not(
     assert vias == {"xavier": "creator", "yusuf": "creator", "zara": "contributor"}
 
 
-def test_a_creator_gets_no_credit_from_a_record_the_asker_cannot_see(world: World) -> None:
-    people(world, "wendy")
+def _hidden_record_created_by_wendy(world: World) -> None:
+    """An HR case record (the clerk may not see it) that names wendy its creator."""
     with world.runtime.uow() as s:
         hidden = file_text(
             s,
@@ -69,6 +69,11 @@ def test_a_creator_gets_no_credit_from_a_record_the_asker_cannot_see(world: Worl
             actor=world.people["recman"],
         )
         add_people(s, hidden, ["wendy"], "creator")
+
+
+def test_a_creator_gets_no_credit_from_a_record_the_asker_cannot_see(world: World) -> None:
+    people(world, "wendy")
+    _hidden_record_created_by_wendy(world)
     assert "wendy" not in _ranked(_find(world, "clerk", "culvert collapse"))
     as_hr = _find(world, "hrofficer", "culvert collapse")
     assert "wendy" in _ranked(as_hr)
@@ -78,15 +83,7 @@ def test_a_hidden_record_adds_nothing_to_a_visible_creators_score(world: World) 
     people(world, "wendy")
     _filed_by_clerk(world, ["Culvert collapse survey"], ["wendy"])
     before = _find(world, "clerk", "culvert collapse").people[0]
-    with world.runtime.uow() as s:
-        hidden = file_text(
-            s,
-            world.runtime,
-            "HR-CASE-DIS",
-            "Culvert collapse grievance",
-            actor=world.people["recman"],
-        )
-        add_people(s, hidden, ["wendy"], "creator")
+    _hidden_record_created_by_wendy(world)
     after = _find(world, "clerk", "culvert collapse").people[0]
     assert after.username == "wendy" and after.records == before.records == 1
     assert after.score == before.score

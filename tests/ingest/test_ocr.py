@@ -9,8 +9,6 @@ from __future__ import annotations
 import contextlib
 import io
 import random
-import shutil
-import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -24,6 +22,7 @@ from PIL import Image, ImageDraw, ImageFilter, ImageFont
 from edrm.ingest.ocr import OcrEngine
 from edrm.ingest.quality import cer, edit_distance, normalise, word_f1
 from edrm.ingest.types import OcrResult, OcrSettings, RejectedInputError
+from tests.ingest.ocr_pages import font_path
 
 DPI = 200
 LETTER = """Dear Mrs Thompson,
@@ -42,18 +41,10 @@ Alan Whitfield, Highways Officer"""
 
 
 def _font_path() -> str:
-    dejavu = Path("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf")
-    if dejavu.exists():
-        return str(dejavu)
-    if shutil.which("fc-list"):
-        listed = subprocess.run(
-            ["fc-list", ":lang=en", "file"], capture_output=True, text=True, check=False
-        ).stdout
-        for line in sorted(listed.splitlines()):
-            candidate = line.split(":")[0].strip()
-            if candidate.endswith(".ttf"):
-                return candidate
-    pytest.skip("no TrueType font on this system to render test pages with")
+    try:
+        return font_path()
+    except FileNotFoundError as missing:
+        pytest.skip(str(missing))
 
 
 def render(text: str, size: tuple[int, int] = (1654, 2339), points: int = 11) -> Image.Image:
