@@ -11,6 +11,11 @@ same run: the size of the same documents freshly built once (`TantivyBackend.reb
 bounded index stays within a small multiple of it, one that never collects old segments grows
 with the cycles — and, in a child process of its own (so its RSS is its own), the same cycles
 straight on tantivy without our layer (`--raw`): memory that grows there grows in the engine.
+
+Both ask glibc for two malloc arenas, as `edrm serve` and `edrm worker` do
+(`edrm.malloc_arenas`); `--glibc-arenas` leaves glibc's default. The raw reference keeps one
+index object for all its cycles; the product reopens its index every `REOPEN_EVERY` commits
+(search.tantivy_backend), which is what keeps its memory flat.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from tantivy import Query
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # before bench/, whose search.py would hide the search package
 
+from edrm.malloc_arenas import ARENAS, limit_malloc_arenas  # noqa: E402
 from search.base import IndexedDocument  # noqa: E402
 from search.tantivy_backend import TantivyBackend  # noqa: E402
 from search.tantivy_schema import build_schema, to_document  # noqa: E402
@@ -180,7 +186,14 @@ def main() -> None:
         help="cycles of the raw-tantivy reference, in a child process (default: --cycles; 0: none)",
     )
     parser.add_argument("--raw", action="store_true", help="run only the raw-tantivy reference")
+    parser.add_argument(
+        "--glibc-arenas",
+        action="store_true",
+        help="leave glibc's malloc arenas as they are (edrm serve and worker ask for two)",
+    )
     args = parser.parse_args()
+    arenas = "glibc's default" if args.glibc_arenas or not limit_malloc_arenas() else ARENAS
+    print(f"malloc arenas: {arenas}")
     tmp = Path(tempfile.mkdtemp(prefix="edrm-soak-", dir=args.dir))
     try:
         reference = reference_size(args.documents, tmp / "reference")
@@ -196,6 +209,7 @@ def main() -> None:
     if not args.raw and more > 0:
         sys.stdout.flush()
         command = [sys.executable, __file__, "--raw", "--cycles", str(more)]
+        command += ["--glibc-arenas"] if args.glibc_arenas else []
         command += ["--documents", str(args.documents), "--per-cycle", str(args.per_cycle)]
         subprocess.run([*command, *(["--dir", args.dir] if args.dir else [])], check=True)
 

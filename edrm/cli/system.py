@@ -27,6 +27,7 @@ from edrm.cli.common import CliError, _json_out, _settings, friendly_errors, run
 from edrm.db import current_revision, migrate
 from edrm.fileplan.service import is_empty as fileplan_is_empty
 from edrm.logs import configure_logging
+from edrm.malloc_arenas import limit_malloc_arenas
 from edrm.runtime import Runtime
 from edrm.search_service import catch_up
 from edrm.settings import ensure_home, load_settings, secret_key
@@ -105,6 +106,7 @@ def serve(host: str | None, port: int | None) -> None:
     """Serve the web application."""
     from edrm.web.app import create_app  # heavy: Flask and the ingest pipeline
 
+    limit_malloc_arenas()
     overrides: dict[str, Any] = {}
     if host:
         overrides["host"] = host
@@ -140,6 +142,7 @@ def serve(host: str | None, port: int | None) -> None:
 @friendly_errors
 def worker(processes: int, with_scheduler: bool) -> None:
     """Run ingest workers until stopped (Ctrl-C)."""
+    limit_malloc_arenas()
     configure_logging(_settings())
     if processes < 1:
         raise CliError("--processes must be at least 1")
@@ -195,6 +198,7 @@ def scheduler(ctx: click.Context) -> None:
     """Run the scheduler standalone (or `scheduler run JOB` / `list` / `status`)."""
     if ctx.invoked_subcommand is not None:
         return
+    limit_malloc_arenas()
     configure_logging(_settings())
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

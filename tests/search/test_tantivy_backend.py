@@ -173,3 +173,20 @@ def test_reindexing_the_same_id_twice_in_one_batch_keeps_the_last(tmp_path: Path
         backend.commit()
         assert backend.count() == 1
         assert total(backend, "second") == 1
+
+
+def test_an_index_reopened_after_many_commits_keeps_every_change_and_takes_more(
+    tmp_path: Path,
+) -> None:
+    """Issue 14 part 5 (the soak): every `reopen_every` commits the index and its writer are
+    opened afresh, to let go of the memory a long-lived index object holds on to. Nothing
+    committed is lost, the writer's lock is free for the next write, and searches go on."""
+    with TantivyBackend(tmp_path, writer_heap_bytes=20_000_000, reopen_every=2) as backend:
+        for n in range(1, 6):  # reopened after the 2nd and the 4th commit
+            backend.index([make_doc(n, f"Record {n}", f"culvert inspection {n}")])
+            backend.commit()
+            assert backend.count() == n
+        backend.index([make_doc(1, "Record 1", "bridge survey")])
+        backend.delete([2])
+        backend.commit()
+        assert (total(backend, "culvert"), total(backend, "bridge")) == (3, 1)
