@@ -124,6 +124,29 @@ def _text_with_stray_bytes(path: Path, mime: str, description: str) -> tuple[str
     return again, f"{magic.from_buffer(stripped)}, with {what}"
 
 
+def _text_taken_for_a_format(
+    path: Path, mime: str, description: str, extension: str
+) -> tuple[str, str]:
+    """A text file named as text that libmagic takes for a text-based format because of how it
+    begins (an abstract starting "IN;" is a Hewlett-Packard plotter file to it, one starting
+    "%!" PostScript) is text: every byte of it is printable UTF-8 or white space, which no
+    binary is. Its name must say text too, so a real plotter file keeps its own type; and only a
+    type edrm would refuse is looked at again (an e-mail stays an e-mail)."""
+    if mime.startswith("text/") or extension not in TEXT_EXTENSIONS:
+        return mime, description
+    with path.open("rb") as stream:
+        sample = stream.read(_SAMPLE_BYTES)
+    try:
+        text = sample.decode("utf-8")
+    except UnicodeDecodeError as cut:  # a character split by the end of the sample is fine
+        if cut.start < len(sample) - 3:
+            return mime, description
+        text = sample[: cut.start].decode("utf-8")
+    if not text.strip() or any((c < " " and c not in "\t\n\r\f") or c == "\x7f" for c in text):
+        return mime, description
+    return "text/plain", f"text (libmagic took it for {_describe(description)})"
+
+
 def _accepted(mime: str, extension: str, allowed: frozenset[str]) -> bool:
     if mime in allowed:
         return True
@@ -153,6 +176,8 @@ def sniff(path: Path, original_name: str, config: IngestConfig) -> Sniffed:
     if mime == "application/encrypted" or description.startswith("CDFV2 Encrypted"):
         raise RejectedInputError("encrypted", "the Office document is password-protected")
     extension = file_extension(original_name)
+    if not _accepted(mime, extension, config.allowed_formats):
+        mime, description = _text_taken_for_a_format(path, mime, description, extension)
     if not _accepted(mime, extension, config.allowed_formats):
         raise RejectedInputError(
             "not_allowed", f"the file is {_describe(description)}, which edrm does not accept"

@@ -162,3 +162,19 @@ def test_hostile_names_are_sniffed_like_any_other(tmp_path: Path, name: str) -> 
     sniffed = sniff(fixtures.write(tmp_path, fixtures.born_digital_pdf()), name, CONFIG)
     assert sniffed.mime == "application/pdf"
     assert sniffed.extension in ("pdf", "")
+
+
+def test_text_libmagic_takes_for_a_plotter_file_is_text_when_named_as_text(
+    tmp_path: Path,
+) -> None:
+    """Real data (issue 15): a paper's abstract beginning "IN;" was refused as "a Hewlett-Packard
+    Graphics Language" file."""
+    data = b"IN;SP1 is how a plotter file begins, but this is a note about plotters.\n"
+    sniffed = sniff(fixtures.write(tmp_path, data), "abstract.txt", CONFIG)
+    assert (sniffed.mime, sniffed.extension_mismatch) == ("text/plain", False)
+    assert "Hewlett-Packard" in sniffed.description
+
+
+def test_a_plotter_file_named_as_a_plotter_file_keeps_its_type(tmp_path: Path) -> None:
+    error = rejection(tmp_path, b"IN;SP1;PU0,0;PD100,100;\n", "drawing.hpgl")
+    assert "Hewlett-Packard Graphics Language" in str(error)
