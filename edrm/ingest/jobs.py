@@ -206,6 +206,15 @@ def counts(session: Session, batch: str | None = None) -> dict[str, int]:
     return {s: found.get(s, 0) for s in (QUEUED, RUNNING, DONE, FAILED)}
 
 
+def batch_progress(session: Session, batch: str) -> tuple[int, int]:
+    """(finished, all) jobs of a batch, counted by the database (no rows loaded)."""
+    finished = func.count().filter(IngestJob.status.in_((DONE, FAILED)))
+    row = session.execute(
+        select(finished, func.count()).select_from(IngestJob).where(IngestJob.batch == batch)
+    ).one()
+    return int(row[0]), int(row[1])
+
+
 def batch_jobs(session: Session, batch: str) -> list[IngestJob]:
     return list(
         session.scalars(

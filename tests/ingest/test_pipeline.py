@@ -362,3 +362,25 @@ def test_a_job_for_a_document_already_ingested_by_a_dead_worker_is_not_filed_twi
     assert process_job(runtime.sessions, job_id, "someone-else", worker.ctx) == "lost"
     with runtime.uow() as s:
         assert s.scalar(select(Document.id)) is None
+
+
+def test_a_batchs_progress_is_counted_as_its_jobs_finish(runtime: Runtime, worker: Worker) -> None:
+    """`edrm ingest` follows its batch by these counts (loading every job after each one made a
+    batch of thousands slow down as it went)."""
+    batch = jobs.new_batch()
+    with runtime.uow() as s:
+        for n in range(3):
+            jobs.submit(
+                s,
+                runtime.blobs,
+                io.BytesIO(f"Note {n}\n\nAbout the budget.\n".encode()),
+                f"note-{n}.txt",
+                jobs.Submission(submitted_by="system", source="cli", batch=batch),
+            )
+    seen: list[tuple[int, int]] = []
+    finished = worker.drain(batch, lambda done, total: seen.append((done, total)))
+    assert seen[-1] == (3, 3) and seen[0][0] < 3
+    assert sorted(j.original_name for j in finished) == ["note-0.txt", "note-1.txt", "note-2.txt"]
+    with runtime.uow() as s:
+        assert jobs.batch_progress(s, batch) == (3, 3)
+        assert jobs.batch_progress(s, "no such batch") == (0, 0)
