@@ -200,7 +200,18 @@ class TantivyBackend:
                 self._index.reload()
             self._commits += 1
             if self._reopen_every and self._commits >= self._reopen_every:
-                self._load()  # everything is committed: nothing is dropped
+                self._reopen()
+
+    def _reopen(self) -> None:
+        """Open the index and its writer afresh, once the writer's merges are done (a merge
+        dropped half-way leaves its segments unmerged, and the index grows). Everything is
+        committed: nothing is lost."""
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            with suppress(SearchError), _engine("finishing the index writer's merges"):
+                writer.wait_merging_threads()
+            del writer
+        self._load()
 
     def rebuild(
         self,
