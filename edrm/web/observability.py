@@ -32,6 +32,8 @@ def install(app: Flask) -> None:
 
 
 def _begin() -> None:
+    if "request_context_token" in g:  # the same request run again (edrm.web.runtime.EdrmFlask)
+        return
     g.request_started = time.perf_counter()
     g.request_id = request_context.request_id_from(request.headers.get(HEADER))
     g.request_context_token = request_context.begin(g.request_id)
