@@ -54,7 +54,6 @@ OSD parser.
 
 from __future__ import annotations
 
-import math
 import os
 import shutil
 import statistics
@@ -78,6 +77,18 @@ from PIL import Image
 
 from edrm.errors import EdrmError
 from edrm.ingest.lexicon import Lexicon
+from edrm.ingest.page_image import (
+    MAX_SKEW_DEGREES,
+    MIN_SKEW_DEGREES,
+    MIN_SKEW_GAIN,
+    Analysis,
+    analyse,
+    analysis_copy,
+    load_page,
+    shear,
+    skew_for_first_reading,
+    write_tiff,
+)
 from edrm.ingest.types import OcrResult, OcrSettings, RejectedInputError
 
 # A first reading with at least this mean word confidence is kept as it is: nothing else is tried.
@@ -86,18 +97,6 @@ CONFIDENT: Final = 85.0
 LOW_CONFIDENCE: Final = 60.0
 # ... but only when Tesseract found at least this many words (a few specks are not a page of text).
 MIN_WORDS_FOR_OSD: Final = 3
-# Deskew only text lines sloping by more than this (degrees) ...
-MIN_SKEW_DEGREES: Final = 0.3
-# ... and only when straightening them sharpens the projection profile by at least this factor;
-MIN_SKEW_GAIN: Final = 1.01
-# ... in the first reading only when it sharpens it by this much (a page turned by half a degree
-# gives 1.2, two degrees 2) ...
-STRONG_SKEW_GAIN: Final = 1.2
-# ... or the slope is at most this: real scans often lean by less than a degree with little gain
-# (the UNLV scan: 0.4 degrees, 1.02), where the lines of staggered columns that line up at a
-# slant give 0.85-1.85 degrees (1.07-1.14). Larger slopes with weak evidence are only tried when
-# the first reading is not confident.
-SMALL_SKEW_DEGREES: Final = 0.6
 # Page segmentation modes tried, in this order, when the first reading (mode 3, Tesseract's
 # default: find the columns and blocks) is not confident or looks like a table: 4 reads one
 # column of lines of different sizes, which keeps the rows of a table that mode 3 breaks into
@@ -115,37 +114,17 @@ MIN_USEFUL_CONFIDENCE: Final = 40.0
 BETTER_BY: Final = 1.02
 # ... and a different page segmentation this many times more (it changes the reading order).
 LAYOUT_BETTER_BY: Final = 1.05
-# Skew is searched within +/- this many degrees.
-MAX_SKEW_DEGREES: Final = 5.0
 # OSD needs about 150 dpi to be reliable (at 100 dpi it often gets 0 and 180 wrong) ...
 MIN_OSD_DPI: Final = 150
 # ... and its answer is trusted when its orientation confidence is at least this (clear pages
 # give 10-20; guesses under 3).
 MIN_OSD_CONFIDENCE: Final = 3.0
-# A page is sideways when the profile across it is this many times sharper than along it.
-SIDEWAYS_RATIO: Final = 2.0
-# Long side of the copy used for the analysis, in pixels (about 100 dpi for A4).
-ANALYSIS_SIZE: Final = 1100
-# Points sampled for the projection profiles (more only costs time).
-MAX_PROFILE_POINTS: Final = 60_000
-# A page whose darkest and lightest pixels differ by less than this has nothing on it.
-MIN_CONTRAST: Final = 32
 
 _TRANSPOSE_CLOCKWISE: Final = {
     90: Image.Transpose.ROTATE_270,
     180: Image.Transpose.ROTATE_180,
     270: Image.Transpose.ROTATE_90,
 }
-_EXIF_TRANSPOSE: Final = {
-    2: Image.Transpose.FLIP_LEFT_RIGHT,
-    3: Image.Transpose.ROTATE_180,
-    4: Image.Transpose.FLIP_TOP_BOTTOM,
-    5: Image.Transpose.TRANSPOSE,
-    6: Image.Transpose.ROTATE_270,
-    7: Image.Transpose.TRANSVERSE,
-    8: Image.Transpose.ROTATE_90,
-}
-_EXIF_ORIENTATION: Final = 0x0112
 
 
 class OcrUnavailableError(EdrmError):
@@ -182,14 +161,6 @@ class _Batch:
             self.cancelled = True
             for process in self.processes:
                 process.kill()
-
-
-@dataclass(frozen=True)
-class _Analysis:
-    blank: bool = False
-    skew: float = 0.0  # slope of the text lines, degrees, in image coordinates (y down)
-    gain: float = 1.0  # profile sharpness at `skew` / at 0
-    sideways: bool = False
 
 
 @dataclass(frozen=True)
@@ -332,9 +303,9 @@ class OcrEngine:
         if batch.cancelled:
             raise _Cancelled
         what = f"page image {number} of {total}"
-        image, dpi = _load(path, self.settings.dpi, what)
-        small = _analysis_copy(image)
-        analysis = _analyse(small)
+        image, dpi = load_page(path, self.settings.dpi, what)
+        small = analysis_copy(image)
+        analysis = analyse(small)
         if analysis.blank:
             return OcrResult(text="", confidence=-1.0)
         try:
@@ -343,9 +314,9 @@ class OcrEngine:
             raise RejectedInputError("corrupt", f"{what} could not be recognised ({exc})") from None
 
     def _best_reading(
-        self, batch: _Batch, image: Image.Image, small: Image.Image, analysis: _Analysis, dpi: int
+        self, batch: _Batch, image: Image.Image, small: Image.Image, analysis: Analysis, dpi: int
     ) -> _Reading:
-        first_skew = _first_skew(analysis)
+        first_skew = skew_for_first_reading(analysis)
         best = self._read(batch, image, 0, first_skew, 3, dpi)
         if best.final:
             return best
@@ -387,7 +358,7 @@ class OcrEngine:
         batch: _Batch,
         image: Image.Image,
         small: Image.Image,
-        analysis: _Analysis,
+        analysis: Analysis,
         best: _Reading,
         dpi: int,
     ) -> _Reading:
@@ -407,8 +378,8 @@ class OcrEngine:
         else:
             turns = [90, 270] if analysis.sideways else [180]
         for rotation in turns:
-            seen = _analyse(small.transpose(_TRANSPOSE_CLOCKWISE[rotation]))
-            skew = _first_skew(seen)
+            seen = analyse(small.transpose(_TRANSPOSE_CLOCKWISE[rotation]))
+            skew = skew_for_first_reading(seen)
             candidate = self._read(batch, image, rotation, skew, 3, dpi)
             if self._better(best, candidate):
                 best = candidate
@@ -423,7 +394,7 @@ class OcrEngine:
             image = image.transpose(_TRANSPOSE_CLOCKWISE[rotation])
         pixels = np.asarray(image)
         if skew:
-            pixels = _shear(pixels, skew)
+            pixels = shear(pixels, skew)
         text, confidence, words, per_line = self._recognise(batch, pixels, dpi, psm)
         result = OcrResult(
             text=text,
@@ -448,7 +419,7 @@ class OcrEngine:
         base = self._workdir / uuid.uuid4().hex
         source = base.with_suffix(".tif")
         try:
-            _write_tiff(source, pixels, dpi)
+            write_tiff(source, pixels, dpi)
             args = [str(source), str(base), "-l", self.settings.language, "--dpi", str(dpi)]
             if psm != 3:
                 args += ["--psm", str(psm)]
@@ -480,7 +451,7 @@ class OcrEngine:
         half_dpi = dpi // factor
         source = self._workdir / f"{uuid.uuid4().hex}.tif"
         try:
-            _write_tiff(source, np.asarray(half), half_dpi)
+            write_tiff(source, np.asarray(half), half_dpi)
             code, out, _ = self._run(
                 batch, [str(source), "stdout", "--psm", "0", "--dpi", str(half_dpi)]
             )
@@ -542,153 +513,6 @@ class OcrEngine:
                 f"(installed: {', '.join(sorted(installed)) or 'none'})"
             )
         self._checked = True
-
-
-# --- image helpers --------------------------------------------------------------------------------
-
-
-def _load(path: Path, default_dpi: int, what: str) -> tuple[Image.Image, int]:
-    """The first frame as greyscale, upright as its EXIF says, and its resolution."""
-    try:
-        with Image.open(path) as source:
-            source.load()
-            dpi = _resolution(source.info.get("dpi"), default_dpi)
-            try:
-                orientation = int(source.getexif().get(_EXIF_ORIENTATION, 1))
-            except Exception:  # a broken EXIF block does not make the picture unreadable
-                orientation = 1
-            grey = _greyscale(source)
-    except FileNotFoundError:
-        raise
-    except Image.DecompressionBombError:
-        raise RejectedInputError("bomb", f"{what} has too many pixels") from None
-    except Exception as exc:  # Pillow raises many kinds of error on broken files
-        raise RejectedInputError(
-            "corrupt", f"{what} cannot be read as an image ({type(exc).__name__})"
-        ) from None
-    if orientation in _EXIF_TRANSPOSE:
-        grey = grey.transpose(_EXIF_TRANSPOSE[orientation])
-    return grey, dpi
-
-
-def _resolution(value: object, default: int) -> int:
-    try:
-        dpi = round(float(value[0]))  # type: ignore[index]
-    except (TypeError, ValueError, IndexError):
-        return default
-    return dpi if 70 <= dpi <= 2400 else default
-
-
-def _greyscale(image: Image.Image) -> Image.Image:
-    """Mode L; transparency becomes white, 16-bit and float images are scaled to 0-255."""
-    if image.mode in ("I;16", "I;16L", "I;16B", "I;16N", "I", "F"):
-        values = np.asarray(image, dtype=np.float64)
-        top = float(values.max()) if values.size else 0.0
-        scale = 255.0 / top if top > 255 else 1.0
-        return Image.fromarray(np.clip(values * scale, 0, 255).astype(np.uint8), "L")
-    if image.has_transparency_data:
-        rgba = image.convert("RGBA")
-        white = Image.new("RGBA", image.size, (255, 255, 255, 255))
-        white.alpha_composite(rgba)
-        return white.convert("L")
-    if image.mode in ("L", "1", "P", "RGB", "CMYK", "YCbCr"):
-        return image.convert("L")
-    return image.convert("RGB").convert("L")
-
-
-def _analysis_copy(image: Image.Image) -> Image.Image:
-    factor = max(1, round(max(image.size) / ANALYSIS_SIZE))
-    return image.reduce(factor) if factor > 1 else image
-
-
-def _otsu(pixels: np.ndarray) -> int:
-    hist = np.bincount(pixels.ravel(), minlength=256).astype(np.float64)
-    p = hist / hist.sum()
-    weight = np.cumsum(p)
-    mean = np.cumsum(p * np.arange(256))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        between = (mean[-1] * weight - mean) ** 2 / (weight * (1.0 - weight))
-    return int(np.nanargmax(between))
-
-
-def _profile_sharpness(along: np.ndarray, across: np.ndarray, angles: np.ndarray) -> np.ndarray:
-    """For each angle: how peaked the projection of the points onto lines at that slope is.
-
-    1.0 for points spread evenly; text lines parallel to the projection give several times that.
-    """
-    scores = np.empty(len(angles))
-    count = float(len(along))
-    for i, angle in enumerate(np.deg2rad(angles)):
-        position = np.rint(along * math.cos(angle) - across * math.sin(angle)).astype(np.int64)
-        position -= position.min()
-        bins = np.bincount(position).astype(np.float64)
-        scores[i] = float((bins * bins).sum()) * len(bins) / (count * count)
-    return scores
-
-
-def _analyse(small: Image.Image) -> _Analysis:
-    """Blank page? Skew of the text lines? Turned on its side?"""
-    pixels = np.asarray(small)
-    if pixels.size == 0 or int(pixels.max()) - int(pixels.min()) < MIN_CONTRAST:
-        return _Analysis(blank=True)
-    ys, xs = np.nonzero(pixels <= _otsu(pixels))
-    if len(ys) < 50 or len(ys) > pixels.size // 2:  # hardly any ink, or a photograph / negative
-        return _Analysis()
-    step = max(1, len(ys) // MAX_PROFILE_POINTS)
-    y, x = ys[::step].astype(np.float64), xs[::step].astype(np.float64)
-
-    coarse = np.arange(-MAX_SKEW_DEGREES, MAX_SKEW_DEGREES + 1e-9, 0.25)
-    scores = _profile_sharpness(y, x, coarse)
-    best = float(coarse[int(scores.argmax())])
-    fine = np.arange(best - 0.2, best + 0.2 + 1e-9, 0.05)
-    fine_scores = _profile_sharpness(y, x, fine)
-    skew = float(fine[int(fine_scores.argmax())])
-    level = float(_profile_sharpness(y, x, np.array([0.0]))[0])
-    rows = float(fine_scores.max())
-    columns = float(_profile_sharpness(x, y, coarse[::2]).max())
-    return _Analysis(
-        skew=round(skew, 2),
-        gain=rows / level if level > 0 else 1.0,
-        sideways=columns > SIDEWAYS_RATIO * rows,
-    )
-
-
-def _shear(pixels: np.ndarray, angle: float) -> np.ndarray:
-    """Straighten text lines sloping by `angle` degrees by shifting each column up or down.
-
-    The canvas grows so that nothing is cut off; the new area is white.
-    """
-    height, width = pixels.shape
-    shifts = np.rint((np.arange(width) - width / 2) * math.tan(math.radians(angle))).astype(int)
-    pad = int(np.abs(shifts).max())
-    out = np.full((height + 2 * pad, width), 255, dtype=np.uint8)
-    edges = np.flatnonzero(np.diff(shifts)) + 1
-    for start, end in zip(
-        np.concatenate(([0], edges)), np.concatenate((edges, [width])), strict=True
-    ):
-        top = pad - int(shifts[start])
-        out[top : top + height, start:end] = pixels[:, start:end]
-    return out
-
-
-def _write_tiff(path: Path, pixels: np.ndarray, dpi: int) -> None:
-    """Uncompressed greyscale TIFF: the cheapest format for Tesseract (Leptonica) to read.
-
-    An A4 page at 300 dpi reads in about 0.01 s, against 0.18 s as PNG and 0.38 s as PGM.
-    """
-    Image.fromarray(np.ascontiguousarray(pixels, dtype=np.uint8), "L").save(
-        path, format="TIFF", compression="raw", dpi=(dpi, dpi)
-    )
-
-
-def _first_skew(analysis: _Analysis) -> float:
-    """The slope to straighten before the first reading: clear evidence, or a small slope."""
-    slope = abs(analysis.skew)
-    if slope <= MIN_SKEW_DEGREES or analysis.gain < MIN_SKEW_GAIN:
-        return 0.0
-    if analysis.gain >= STRONG_SKEW_GAIN or slope <= SMALL_SKEW_DEGREES:
-        return analysis.skew
-    return 0.0
 
 
 def _words(tsv: str) -> tuple[list[tuple[str, float]], float]:

@@ -19,7 +19,8 @@ import pytest
 from PIL import Image
 
 from edrm.ingest.lexicon import Lexicon
-from edrm.ingest.ocr import OcrEngine, _analyse, _analysis_copy
+from edrm.ingest.ocr import OcrEngine
+from edrm.ingest.page_image import analyse, analysis_copy
 from edrm.ingest.quality import word_f1
 from edrm.ingest.types import OcrResult, OcrSettings
 from tests.ingest.ocr_pages import (
@@ -110,7 +111,7 @@ def test_page_reads_at_least_as_well_as_raw_tesseract(
 def test_upright_page_that_looks_sideways_stays_upright_when_osd_cannot_tell(
     results: dict[str, OcrResult], name: str
 ) -> None:
-    assert _analyse(_analysis_copy(PAGES[name].image)).sideways  # what misled the old engine
+    assert analyse(analysis_copy(PAGES[name].image)).sideways  # what misled the old engine
     assert results[name].rotation == 0
 
 
