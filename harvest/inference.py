@@ -37,7 +37,7 @@ from edrm.markings import Marking
 from edrm.people.models import ALL_STAFF, User
 from edrm.people.roles import Role
 from harvest.directory.profiles import ensure_all_profiles, get_profile
-from harvest.expert_search import associations
+from harvest.expert_evidence import associations
 from harvest.models import InferredExpertise, Profile
 from harvest.terms import name_words, stem, topic_words
 

@@ -236,7 +236,7 @@ def test_the_database_check_of_hits_matches_the_access_module(world: World) -> N
 
     from edrm.access import may_see_document, visibility_for
     from edrm.documents.models import Document
-    from harvest.expert_search import visible_in_database
+    from harvest.expert_evidence import visible_in_database
 
     with world.runtime.uow() as s:
         triage = file_text(s, world.runtime, "FIN-AP-INV", "Waiting", actor=world.people["clerk"])
