@@ -18,6 +18,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from edrm.people.models import User
+from edrm.request_context import current_request_id
 from edrm.web.runtime import db
 from tests.conftest import World, create_app_for_tests, sign_in
 
@@ -97,6 +98,7 @@ def test_a_get_that_cannot_write_after_reading_runs_again_writing_first(
     try:
         answer = app.test_client().get("/reads-then-writes")
         assert (answer.status_code, answer.text, len(runs)) == (200, "written", 2)
+        assert current_request_id() is None  # the second run's id did not outlive the request
         with world.runtime.uow() as s:
             units = {name: unit for name, unit in s.execute(select(User.username, User.unit))}
         assert (units["clerk"], units["admin"]) == ("Accounts payable", "Elsewhere")
