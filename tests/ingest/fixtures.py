@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import random
+import shutil
 import struct
 import zipfile
 import zlib
@@ -46,6 +47,14 @@ def config(**limits: int) -> IngestConfig:
 
 def with_ocr(base: IngestConfig, **settings: Any) -> IngestConfig:
     return replace(base, ocr=replace(base.ocr, **settings))
+
+
+def config_dir_with_rules(tmp_path: Path, rules: str) -> str:
+    """A copy of the shipped configuration whose classification.toml is `rules`."""
+    folder = tmp_path / "config"
+    shutil.copytree(DEFAULT_CONFIG_DIR, folder)
+    (folder / "classification.toml").write_text(rules, encoding="utf-8")
+    return str(folder)
 
 
 def write(directory: Path, data: bytes) -> Path:

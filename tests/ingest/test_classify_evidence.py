@@ -5,7 +5,6 @@ held-out precision reaches the target; the model reads an e-mail's structure."""
 from __future__ import annotations
 
 import io
-import shutil
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -30,8 +29,9 @@ from edrm.ingest.models import IngestJob
 from edrm.ingest.types import Suggestion
 from edrm.ingest.worker import Worker
 from edrm.runtime import Runtime
-from edrm.settings import DEFAULT_CONFIG_DIR, SettingsError, load_settings
+from edrm.settings import SettingsError, load_settings
 from tests.conftest import World
+from tests.ingest import fixtures
 
 # A strong rule for the invoices class (a pattern and three keywords: 6 points, strength 0.86)
 # and rules for a class the plan lacks and for one the clerk may not file into (HR-CASE-DIS is
@@ -57,10 +57,7 @@ disciplinary papers.\n"
 
 @pytest.fixture
 def settings_overrides(settings_overrides: dict[str, Any], tmp_path: Path) -> dict[str, Any]:
-    folder = tmp_path / "config"
-    shutil.copytree(DEFAULT_CONFIG_DIR, folder)
-    (folder / "classification.toml").write_text(RULES, encoding="utf-8")
-    return {**settings_overrides, "config_dir": str(folder)}
+    return {**settings_overrides, "config_dir": fixtures.config_dir_with_rules(tmp_path, RULES)}
 
 
 def _ingest(runtime: Runtime, name: str, data: bytes, by: str) -> IngestJob:

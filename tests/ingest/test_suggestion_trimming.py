@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import io
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +16,8 @@ from flask.testing import FlaskClient
 from edrm.access import suggestable_codes
 from edrm.fileplan.service import close_folder, create_folder
 from edrm.ingest.worker import Worker
-from edrm.settings import DEFAULT_CONFIG_DIR
 from tests.conftest import PASSWORD, Cli, World, add_person, sign_in
+from tests.ingest import fixtures
 
 # Two classes' evidence in one text, so neither is sure enough to file it: it waits on the
 # uploader's triage list with both suggested. HR-CASE-DIS is open to the hr group only.
@@ -40,10 +39,7 @@ TEXT = b"An invoice and a remittance advice, and a note of a grievance and a dis
 
 @pytest.fixture
 def settings_overrides(settings_overrides: dict[str, Any], tmp_path: Path) -> dict[str, Any]:
-    folder = tmp_path / "config"
-    shutil.copytree(DEFAULT_CONFIG_DIR, folder)
-    (folder / "classification.toml").write_text(RULES, encoding="utf-8")
-    return {**settings_overrides, "config_dir": str(folder)}
+    return {**settings_overrides, "config_dir": fixtures.config_dir_with_rules(tmp_path, RULES)}
 
 
 @pytest.fixture
