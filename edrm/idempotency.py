@@ -4,21 +4,27 @@
 Crash story: the key is stored in the same transaction as the work it answers for, so either
 both are committed (a retry replays the answer) or neither is (a retry does the work). Two
 concurrent first attempts with one key: the unique (user, key) index lets one commit; the other
-fails and its retry replays the winner's answer.
+fails and its retry replays the winner's answer. The purge deletes, in one statement, only keys
+older than api_idempotency_days; a crash in it deletes none or all of them, and a rerun deletes
+what is left.
 """
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, select
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, delete, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from edrm import clock
 from edrm.db import Base, UTCDateTime
 from edrm.errors import InvalidInputError
+
+if TYPE_CHECKING:
+    from edrm.runtime import Runtime
 
 KEY_LIMIT = 200
 
@@ -81,6 +87,20 @@ def remember(session: Session, user_id: int, key: str, fingerprint: str, answer:
         )
     )
     session.flush()
+
+
+def purge(session: Session, before: datetime) -> int:
+    """Delete the stored answers made before `before`; how many were deleted."""
+    result = session.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at < before))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def scheduled_purge(rt: Runtime) -> str:
+    """The idempotency-purge job: a retry after api_idempotency_days is a new request."""
+    days = rt.settings.api_idempotency_days
+    with rt.uow() as session:
+        deleted = purge(session, clock.now() - timedelta(days=days))
+    return f"{deleted} idempotency key(s) older than {days} days deleted"
 
 
 class KeyReusedError(InvalidInputError):

@@ -151,6 +151,7 @@ class Settings:
     # the lowest confidence at which held-out training documents were filed right at least
     # this share of the time (0: learn none; config/ingest.toml's default_threshold applies).
     classifier_target_precision: float = 0.95
+    api_idempotency_days: int = 7
 
     @property
     def db_url(self) -> str:
@@ -256,6 +257,7 @@ def _validate(values: dict[str, Any]) -> None:
         "max_upload_mb",
         "worker_stale_seconds",
         "audit_checkpoint_every",
+        "api_idempotency_days",
     ):
         if values[key] <= 0:
             raise SettingsError(f"setting {key!r}: must be greater than 0")

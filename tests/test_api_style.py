@@ -4,6 +4,7 @@ reference page, cursor pagination, problem details, ETag/If-Match and idempotent
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from edrm import clock, idempotency
 from edrm.ingest.models import IngestJob
 from edrm.people.tokens import TokenPolicy, create_token
 from tests.conftest import World
@@ -93,6 +95,29 @@ def test_one_key_with_a_different_upload_is_refused(world: World, client: FlaskC
     assert other.status_code == 422
     assert other.mimetype == "application/problem+json"
     assert _jobs(world) == 1
+
+
+def test_a_key_older_than_its_days_is_purged_and_a_retry_is_new_work(
+    world: World, client: FlaskClient
+) -> None:
+    headers = {**bearer(world, "clerk", "read", "write"), "Idempotency-Key": "abc-3"}
+    assert _upload(client, headers, b"kept a week").status_code == 202
+    later = clock.now() + timedelta(days=world.runtime.settings.api_idempotency_days, minutes=1)
+    clock.set_clock(lambda: later)
+    try:
+        assert idempotency.scheduled_purge(world.runtime).startswith("1 idempotency key(s)")
+        again = _upload(client, headers, b"kept a week")
+    finally:
+        clock.set_clock(None)
+    assert "Idempotent-Replayed" not in again.headers
+    assert _jobs(world) == 2
+
+
+def test_a_key_within_its_days_survives_the_purge(world: World, client: FlaskClient) -> None:
+    headers = {**bearer(world, "clerk", "read", "write"), "Idempotency-Key": "abc-4"}
+    assert _upload(client, headers, b"fresh").status_code == 202
+    assert idempotency.scheduled_purge(world.runtime).startswith("0 idempotency key(s)")
+    assert _upload(client, headers, b"fresh").headers["Idempotent-Replayed"] == "true"
 
 
 def test_a_single_resource_answers_with_an_etag(world: World, client: FlaskClient) -> None:
