@@ -94,6 +94,19 @@ def _versions(url: str) -> dict[int, tuple[str, list[str]]]:
     return found
 
 
+def _last_action(url: str) -> tuple[str, str]:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            last = conn.execute(
+                select(AuditEvent.action, AuditEvent.object_id).order_by(AuditEvent.seq.desc())
+            ).first()
+            assert last is not None
+            return last[0], last[1]
+    finally:
+        engine.dispose()
+
+
 def _chain(url: str) -> list[tuple[int, str]]:
     engine = make_engine(url)
     try:
@@ -234,8 +247,9 @@ def test_a_backup_taken_while_ingest_and_disposal_run_restores_every_document_an
                 assert live[doc_id][0] == "destroyed"  # gone since the snapshot, lawfully
             else:
                 assert hashlib.sha256(store.read_bytes(sha)).hexdigest() == sha
-    chain = _chain(url)
+    *chain, _restore_entry = _chain(url)
     assert chain == _chain(rt.settings.db_url)[: len(chain)]
+    assert _last_action(url) == ("system.restore", restored["taken_at"])
     verified = _json(target("audit", "verify", "--json"))
     assert verified["ok"] is True and verified["checkpoints"] >= 1
     found = _json(target("search", "Delta", "--json", "--as", "recman"))

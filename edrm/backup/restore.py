@@ -18,7 +18,9 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
+from edrm import audit
 from edrm.backup import database
 from edrm.backup.manifest import BackupError, read_manifest, verify_files
 from edrm.backup.snapshot import CHECKPOINTS, KEYS, SECRET_KEY, TSA
@@ -154,6 +156,24 @@ def restore_backup(settings: Settings, src: Path, store: BlobStore | None = None
             " EDRM_CONFIG_DIR at the copy"
         )
     return report
+
+
+def record_restore(session: Session, report: RestoreReport, key_file: Path) -> bool:
+    """Append the restore to the restored audit trail (system.restore, naming the backup and when
+    it was taken), so that the trail itself says that its entries before this one came back from
+    a backup. Without the audit key file (kept elsewhere and not yet put back) nothing can be
+    signed: the caller has warned, and False is returned."""
+    if not key_file.exists():
+        return False
+    details = {
+        "src": str(report.src),
+        "taken_at": report.taken_at,
+        "files_checked": report.files_checked,
+        "blobs": report.blobs,
+        "destroyed_since_snapshot": report.destroyed_since_snapshot,
+    }
+    audit.record(session, audit.SYSTEM_ACTOR, "system.restore", "backup", report.taken_at, details)
+    return True
 
 
 def destroyed_documents(engine: Engine, shas: list[str]) -> list[int]:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from edrm.backup.restore import destroyed_documents, restore_backup
+from edrm.backup.restore import destroyed_documents, record_restore, restore_backup
 from edrm.backup.snapshot import take_backup
 from edrm.cli.common import _json_out, _settings, friendly_errors, runtime
 from edrm.db import current_revision, head_revision, migrate
@@ -58,6 +58,8 @@ def restore(src: Path, as_json: bool) -> None:
         if current_revision(rt.engine) != head_revision():
             migrate(rt.engine)
         report.destroyed_since_snapshot = destroyed_documents(rt.engine, report.destroyed_blobs)
+        with rt.uow() as session:
+            record_restore(session, report, settings.audit_key_path)
         indexed = reindex(rt.sessions, rt.search)
     if as_json:
         _json_out({**report.as_dict(), "indexed": indexed})
