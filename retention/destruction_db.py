@@ -1,7 +1,8 @@
 """Destruction, part 1 of 3 (`db`): for a chunk of claimed items, in one transaction, ask the
 change guards again (retention.destruction_guard: a hold placed since the items were claimed
 puts them back, undestroyed; no hold can be placed until the transaction ends), then write each
-record's residual stub, delete its extracted text and classifier suggestions, drop its
+record's residual stub, delete its extracted text and classifier suggestions, reduce the
+transmission of a record filed by e-mail to its receipt (edrm.mailin.erasure), drop its
 content-derived metadata (preview, personal-data indicators, properties), mark the document
 `destroyed` and note a search-outbox delete. From then on nothing serves its content.
 
@@ -28,6 +29,7 @@ from edrm.documents.models import Document, DocumentText, DocumentVersion
 from edrm.errors import RefusedError
 from edrm.fileplan.models import FilePlanNode
 from edrm.ingest.models import DocumentSuggestion
+from edrm.mailin.erasure import forget_transmissions
 from edrm.outbox import DELETE, OutboxEntry
 from edrm.runtime import Runtime
 from retention.destruction_guard import refuse_guarded
@@ -58,6 +60,7 @@ class _Plan:
 
     stubs: list[dict[str, Any]]
     documents: list[dict[str, Any]]  # {"b_id", "b_extra"}: the metadata kept
+    ingest_jobs: list[int]  # the jobs that filed them (a message's transmission is forgotten)
     progress: dict[int, dict[str, Any]]  # item id -> its progress with `db` done
 
 
@@ -154,7 +157,7 @@ def _read_facts(session: Session, todo: list[Row[Any]]) -> _Facts:
 def _plan(
     todo: list[Row[Any]], facts: _Facts, *, now: datetime, actor: Principal, note: str
 ) -> _Plan:
-    plan = _Plan(stubs=[], documents=[], progress={})
+    plan = _Plan(stubs=[], documents=[], ingest_jobs=[], progress={})
     for row in todo:
         doc = facts.docs[row.document_id]
         extra = dict(doc.extra or {})
@@ -174,6 +177,8 @@ def _plan(
                 )
             )
         kept = {k: extra[k] for k in KEPT_EXTRA if k in extra}
+        if isinstance(extra.get("ingest_job"), int):
+            plan.ingest_jobs.append(extra["ingest_job"])
         if kept != extra:
             plan.documents.append({"b_id": doc.id, "b_extra": kept})
         plan.progress[row.id] = {**(row.progress or {}), "db": True}
@@ -187,6 +192,7 @@ def _write(session: Session, doc_ids: list[int], plan: _Plan, now: datetime) -> 
         session.execute(insert(table_of(ResidualStub)), plan.stubs)
     session.execute(delete(DocumentText).where(DocumentText.document_id.in_(doc_ids)))
     session.execute(delete(DocumentSuggestion).where(DocumentSuggestion.document_id.in_(doc_ids)))
+    forget_transmissions(session, plan.ingest_jobs)  # a message's headers go with its record
     session.execute(
         update(Document)
         .where(Document.id.in_(doc_ids))
