@@ -170,11 +170,13 @@ def event_as_dict(event: RetentionEvent, folder_code: str | None = None) -> dict
     }
 
 
-def list_events(session: Session, *, limit: int = 100) -> list[dict[str, object]]:
+def list_events(session: Session, *, limit: int = 100, offset: int = 0) -> list[dict[str, object]]:
+    """Events, newest first: `limit` of them from `offset` in that order."""
     rows = session.execute(
         select(RetentionEvent, FilePlanNode.code)
         .outerjoin(FilePlanNode, FilePlanNode.id == RetentionEvent.node_id)
         .order_by(RetentionEvent.id.desc())
+        .offset(offset)
         .limit(limit)
     )
     return [event_as_dict(event, code) for event, code in rows]

@@ -38,9 +38,11 @@ def list_queue(
     action: str | None = None,
     stage: int | None = None,
     limit: int | None = None,
+    offset: int = 0,
 ) -> list[DisposalItem]:
     """Queue items, oldest due first. `status` None means the open ones (pending, approved,
-    executing); "all" means every item, history included."""
+    executing); "all" means every item, history included. `offset` and `limit` take one window
+    of that order (the API's pages), in the database."""
     stmt = select(DisposalItem)
     if status is None:
         stmt = stmt.where(DisposalItem.status.in_(OPEN))
@@ -64,6 +66,8 @@ def list_queue(
     if stage is not None:
         stmt = stmt.where(DisposalItem.stage == stage)
     stmt = stmt.order_by(DisposalItem.due_on, DisposalItem.id)
+    if offset:
+        stmt = stmt.offset(offset)
     if limit is not None:
         stmt = stmt.limit(limit)
     return list(session.scalars(stmt))

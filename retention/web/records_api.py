@@ -18,7 +18,15 @@ import retention.web.api_shapes as s
 from edrm.access import require_records_manager
 from edrm.errors import NotFoundError
 from edrm.web.api import json_api_blueprint
-from edrm.web.api_style import PageQuery, Problem, json_body, page_of, spec
+from edrm.web.api_style import (
+    PageQuery,
+    Problem,
+    decode_cursor,
+    json_body,
+    next_link,
+    page_of,
+    spec,
+)
 from edrm.web.runtime import db, rt
 from retention import events, holds, review, schedule, transfer
 from retention.certificates import list_certificates
@@ -62,8 +70,14 @@ def rule(code: str) -> Any:
 @api.get("/retention/events")
 @spec.validate(query=PageQuery, resp=Responses(HTTP_200=s.EventPage, **s.ERRORS), tags=TAGS)
 def list_events() -> Any:
-    """Retention events recorded, newest first (the latest 1000)"""
-    return page_of(events.list_events(db(), limit=1000), _query(PageQuery))
+    """Retention events recorded, newest first"""
+    wanted = _query(PageQuery)
+    offset = decode_cursor(wanted.cursor)
+    found = events.list_events(db(), offset=offset, limit=wanted.limit + 1)
+    return {
+        "items": found[: wanted.limit],
+        "next": next_link(offset, wanted.limit, len(found) > wanted.limit),
+    }
 
 
 @api.post("/retention/events")
@@ -89,12 +103,19 @@ def queue() -> Any:
     """The disposal queue, oldest due first (?status=…, ?class=CODE, ?action=…)"""
     wanted = _query(s.QueueQuery)
     session = db()
-    items = review.list_queue(
-        session, status=wanted.status, class_code=wanted.class_code, action=wanted.action
+    offset = decode_cursor(wanted.cursor)
+    items = review.list_queue(  # one more than a page: is there a next?
+        session,
+        status=wanted.status,
+        class_code=wanted.class_code,
+        action=wanted.action,
+        offset=offset,
+        limit=wanted.limit + 1,
     )
-    page = page_of(items, wanted)
-    page["items"] = review.items_as_dicts(session, page["items"], viewer=g.principal)
-    return page
+    return {
+        "items": review.items_as_dicts(session, items[: wanted.limit], viewer=g.principal),
+        "next": next_link(offset, wanted.limit, len(items) > wanted.limit),
+    }
 
 
 def _item(item_id: int) -> dict[str, Any]:

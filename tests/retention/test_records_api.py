@@ -73,3 +73,52 @@ def test_the_schedule_and_an_event(rm: World, client: FlaskClient) -> None:
     assert event.status_code == 201, event.get_json()
     listed = client.get("/api/v1/retention/events", headers=auth).get_json()["items"]
     assert [e["name"] for e in listed] == ["contract_ended"]
+
+
+def _follow(client: FlaskClient, url: str, auth: dict[str, str]) -> list[list[int]]:
+    """The ids of each page, following `next` to the end."""
+    pages: list[list[int]] = []
+    next_url: str | None = url
+    while next_url:
+        body = client.get(next_url, headers=auth).get_json()
+        pages.append([i["id"] for i in body["items"]])
+        next_url = body["next"]
+    return pages
+
+
+def test_the_queue_is_paged_in_due_order_without_repeats_or_gaps(
+    rm: World, client: FlaskClient
+) -> None:
+    from tests.conftest import file_text
+
+    rt = rm.runtime
+    with rt.uow() as s:
+        made = [file_text(s, rt, "FIN-AP-INV", f"Invoice {n}") for n in range(4)]
+    items = [queue(rt, doc) for doc in [rm.docs["invoice"], *made]]
+    auth = bearer(rm, "recman", "read", "records")
+
+    pages = _follow(client, "/api/v1/disposal/queue?limit=2", auth)
+
+    assert [len(p) for p in pages] == [2, 2, 1]
+    assert sorted(i for page in pages for i in page) == sorted(items)
+
+
+def test_events_are_paged_past_any_fixed_cap(rm: World, client: FlaskClient) -> None:
+    auth = bearer(rm, "recman", "read", "write", "records")
+    for day in range(1, 6):
+        made = client.post(
+            "/api/v1/retention/events",
+            json={
+                "name": "contract_ended",
+                "occurred_on": f"2025-03-0{day}",
+                "folder_code": "FIN-AP-INV-2024",
+            },
+            headers=auth,
+        )
+        assert made.status_code == 201
+
+    pages = _follow(client, "/api/v1/retention/events?limit=2", auth)
+
+    assert [len(p) for p in pages] == [2, 2, 1]
+    flat = [i for page in pages for i in page]
+    assert flat == sorted(flat, reverse=True)  # newest first, each once
