@@ -54,6 +54,9 @@ def _sign_in(page: Any, base: str, user: str, password: str) -> None:
     page.fill("#username", user)
     page.fill("#password", password)
     page.click("button:has-text('Sign in')")
+    # The password check takes a moment on a busy machine: wait until the redirect away from
+    # the sign-in page has happened, or a screenshot shows the sign-in page again.
+    page.wait_for_url(lambda url: "/sign-in" not in url, timeout=30_000)
     page.wait_for_load_state()
 
 
