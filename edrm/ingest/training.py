@@ -17,6 +17,7 @@ old model current, or the new one without its audit entry.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +30,7 @@ from edrm.documents.models import Document, DocumentText
 from edrm.fileplan.models import FilePlanNode
 from edrm.ingest.classify.features import model_text
 from edrm.ingest.classify.model import (
+    MIN_EXAMPLES_PER_CLASS,
     MIN_THRESHOLD_EXAMPLES,
     TrainedModel,
     held_out_probabilities,
@@ -110,15 +112,18 @@ def retrain(runtime: Runtime) -> TrainingResult:
     with runtime.uow() as session:
         documents = training_documents(session)
         plan_codes = set(session.scalars(select(FilePlanNode.code)))
-    classes = len({d.class_code for d in documents})
-    if len(documents) < MIN_EXAMPLES or classes < 2:
+    per_class = Counter(d.class_code for d in documents)
+    classes = len(per_class)
+    trainable = sum(1 for n in per_class.values() if n >= MIN_EXAMPLES_PER_CLASS)
+    if len(documents) < MIN_EXAMPLES or trainable < 2:
         return TrainingResult(
             False,
             len(documents),
             classes,
             None,
             f"not enough filed documents with text to train on ({len(documents)} in {classes} "
-            f"classes; at least {MIN_EXAMPLES} in 2 classes are needed): the rules alone apply",
+            f"classes; at least {MIN_EXAMPLES}, with {MIN_EXAMPLES_PER_CLASS} or more in each of "
+            "2 classes, are needed): the rules alone apply",
         )
     model = train(
         [(d.read, d.class_code) for d in documents],

@@ -75,3 +75,25 @@ def test_the_scheduled_retrain_learns_from_corrections(world: World) -> None:
     assert result.startswith("trained on 17 documents in 2 classes"), result
     model = load_current(rt.settings.model_dir)
     assert model is not None
+
+
+def test_a_retrain_on_many_classes_of_one_document_each_keeps_the_rules_and_says_why(
+    world: World,
+) -> None:
+    """Enough documents in all, but no two classes with enough each (a small demo): the rules
+    go on alone, with the reason, instead of the retrain failing."""
+    rt = world.runtime
+    _ingest(
+        rt,
+        {f"inv-{n}.txt": f"Invoice {n} for paper.".encode() for n in range(9)},
+        "system",
+        "FIN-AP-INV",
+    )
+    _ingest(
+        rt, {"inc.txt": b"Security incident report: badge tailgating."}, "system", "SEC-OPS-INC"
+    )
+
+    result = run_job(rt, "classifier-retrain")
+
+    assert "not enough filed documents" in result and "the rules alone apply" in result, result
+    assert load_current(rt.settings.model_dir) is None
