@@ -152,6 +152,9 @@ class Settings:
     # this share of the time (0: learn none; config/ingest.toml's default_threshold applies).
     classifier_target_precision: float = 0.95
     api_idempotency_days: int = 7
+    # Record every view and preview in the audit trail, OFFICIAL ones too (for complete access
+    # reports); views of anything above OFFICIAL, and every download, are recorded regardless.
+    audit_all_views: bool = False
 
     @property
     def db_url(self) -> str:

@@ -83,7 +83,7 @@ def doc_show(document_id: int, as_json: bool, as_user: str | None) -> None:
     with runtime() as rt, rt.uow() as session:
         actor = _principal(session, as_user)
         document = get_visible_document(session, actor, document_id)
-        note_view(session, document, actor)
+        note_view(session, document, actor, every=rt.settings.audit_all_views)
         data = document_as_dict(document)
         data.update(document_ingest_view(session, document, actor))
         ensure_schedule(session, rt.settings)

@@ -474,13 +474,29 @@ def open_content(
     return document, chosen
 
 
-def note_view(session: Session, document: Document, actor: Principal) -> None:
-    """Record that someone looked at a restricted document (above OFFICIAL)."""
-    if document.marking is not Marking.OFFICIAL:
+#: What looking at a record is called in the audit trail (`document.view`, `document.preview`);
+#: reading its bytes is `document.download` (open_content), always recorded.
+LOOKS = ("view", "preview")
+
+
+def note_view(
+    session: Session,
+    document: Document,
+    actor: Principal,
+    *,
+    kind: str = "view",
+    every: bool = False,
+) -> None:
+    """Record that someone looked at a document (its page or metadata, or its preview): always
+    when it is above OFFICIAL, and for OFFICIAL ones too when `every` (the `audit_all_views`
+    setting)."""
+    if kind not in LOOKS:
+        raise ValueError(f"unknown kind of look {kind!r}")
+    if every or document.marking is not Marking.OFFICIAL:
         audit.record(
             session,
             actor.username,
-            "document.view",
+            f"document.{kind}",
             "document",
             document.id,
             {"marking": document.marking_value},

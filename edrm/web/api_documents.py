@@ -38,7 +38,14 @@ CHANGE_ERRORS = {**ERRORS, "HTTP_412": Problem, "HTTP_428": Problem, "HTTP_422":
 def _answer(document_id: int) -> Any:
     db().flush()
     data = document_view(document_id)
+    _note_look(document_id, "view")
     return tagged(data, etag_of(data))
+
+
+def _note_look(document_id: int, kind: str) -> None:
+    """Audit the look as the pages do (edrm.documents.service.note_view)."""
+    document = get_visible_document(db(), g.principal, document_id)
+    service.note_view(db(), document, g.principal, kind=kind, every=rt().settings.audit_all_views)
 
 
 @api.patch("/documents/<int:document_id>")
@@ -172,6 +179,7 @@ def preview(document_id: int) -> Any:
     sha = _preview_sha(document_id)
     if sha is None:
         raise NotFoundError(f"document {document_id} has no preview")
+    _note_look(document_id, "preview")
     response = send_file(rt().blobs.path(sha), mimetype="image/png", max_age=0)
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -32,7 +32,7 @@ def show(document_id: int) -> str:
     who = principal()
     session = db()
     document = get_visible_document(session, who, document_id)
-    note_view(session, document, who)
+    note_view(session, document, who, every=rt().settings.audit_all_views)
     history = (
         audit.history(session, "document", document.id) if may_see_audit_history(who) else None
     )
@@ -96,12 +96,14 @@ def preview(document_id: int) -> Any:
     from edrm.access import get_visible_document as visible
     from edrm.errors import NotFoundError
 
-    document = visible(db(), principal(), document_id)
+    who = principal()
+    document = visible(db(), who, document_id)
     if document.status == "destroyed":
         raise GoneError(f"document {document_id} has been destroyed", document_id=document_id)
     sha = (document.extra or {}).get("preview_sha256")
     if not sha or not rt().blobs.exists(sha):
         raise NotFoundError("no preview")
+    note_view(db(), document, who, kind="preview", every=rt().settings.audit_all_views)
     response = send_file(rt().blobs.path(sha), mimetype="image/png", max_age=0)
     response.headers["Cache-Control"] = "private, no-store"
     return response

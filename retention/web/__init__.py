@@ -1,11 +1,11 @@
 """The records managers' pages: schedule, forecast, disposal queue and decisions, execution,
-holds, certificates, transfers, events and audit search; plus, for everyone signed in, each
-record's rule and due date and the consequence of filing in a class.
+holds, certificates, transfers, events, audit search and the access report; plus, for everyone
+signed in, each record's rule and due date and the consequence of filing in a class.
 
 This package builds the one blueprint (`retention`, under /records-management) and lets each
 page group add its routes: overview, schedule, forecast, queue, certificates, holds, transfers,
-events, audit, consequence. Each view turns a request into a service call (the services never
-commit; the request's unit of work does). Execution and transfer run their own transactions
+events, audit, access, consequence. Each view turns a request into a service call (the services
+never commit; the request's unit of work does). Execution and transfer run their own transactions
 through the runtime.
 
 The page modules share names with the services (schedule, holds, events …) and a package's
@@ -23,6 +23,7 @@ from edrm.web.auth import principal
 from edrm.web.runtime import db, rt
 from retention.schedule import ensure_schedule
 from retention.web import (
+    access,
     audit,
     certificates,
     consequence,
@@ -53,6 +54,7 @@ PAGE_GROUPS = (
     transfers,
     events,
     audit,
+    access,
     consequence,
 )
 
