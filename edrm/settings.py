@@ -155,6 +155,8 @@ class Settings:
     # Record every view and preview in the audit trail, OFFICIAL ones too (for complete access
     # reports); views of anything above OFFICIAL, and every download, are recorded regardless.
     audit_all_views: bool = False
+    # Vital records are reviewed this many months after they are flagged or last reviewed.
+    vital_review_months: int = 12
 
     @property
     def db_url(self) -> str:
@@ -261,6 +263,7 @@ def _validate(values: dict[str, Any]) -> None:
         "worker_stale_seconds",
         "audit_checkpoint_every",
         "api_idempotency_days",
+        "vital_review_months",
     ):
         if values[key] <= 0:
             raise SettingsError(f"setting {key!r}: must be greater than 0")

@@ -88,3 +88,12 @@ def execute_approved_job(rt: Runtime) -> str:
         f"finished {len(result.finished)} item(s), {failed} failed, "
         f"{len(result.batches)} batch(es), {len(result.certificates)} certificate(s)"
     )
+
+
+def vital_review_reminders(rt: Runtime) -> str:
+    """Tell the records managers of vital records whose review has fallen due."""
+    from retention.vital import remind_reviewers
+
+    with rt.uow() as session:
+        due = remind_reviewers(session)
+    return f"{due} vital record(s) due for review" if due else "no vital record due for review"

@@ -252,3 +252,19 @@ class TransferItem(Base):
     transfer_id: Mapped[int] = mapped_column(ForeignKey("transfers.id"), index=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("disposal_queue.id"), index=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+
+
+class VitalRecord(Base):
+    """A record flagged as vital: one the department needs to go on working after a disaster.
+    The flag is set and cleared with a reason by records managers, and reviewed every cycle
+    (retention.vital)."""
+
+    __tablename__ = "vital_records"
+
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), primary_key=True)
+    reason: Mapped[str] = mapped_column(Text)
+    set_by: Mapped[str] = mapped_column(String(100))
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    review_due: Mapped[date] = mapped_column(Date, index=True)
+    reviewed_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -168,6 +168,7 @@ WEBHOOK_URL = "http://127.0.0.1:9/hook"
 SECRET_RECORD = {"*": "document {document_id} not found", "high": RUNS}
 
 EXPECTED: dict[str, dict[str, Any]] = {
+    "audit access": RM_ONLY,
     "audit log": RM_ONLY,
     "disposal certificates": RM_ONLY,
     "disposal decide": RM_ONLY,
@@ -180,6 +181,8 @@ EXPECTED: dict[str, dict[str, Any]] = {
     "doc get": SECRET_RECORD,
     "doc move": {**RM_ONLY, "*": "you may not move document"},
     "doc show": SECRET_RECORD,
+    "doc vital": RM_ONLY,
+    "doc vital-records": RM_ONLY,
     "event record": {**RM_ONLY, "*": "only records managers and HR", "hr": RUNS},
     "expert find": EVERYONE,
     "fileplan import": {**RM_ONLY, "*": "only records managers and administrators"},
@@ -233,6 +236,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
     "notifications send-due": ADMIN_ONLY,
 }
 ARGS: dict[str, Args] = {
+    "audit access": fixed("audit", "access"),
     "audit log": fixed("audit", "log"),
     "disposal certificates": fixed("disposal", "certificates"),
     "disposal decide": lambda e, who, tmp: [
@@ -269,6 +273,15 @@ ARGS: dict[str, Args] = {
         "FIN-AP-INV",
     ],
     "doc show": fixed("doc", "show", "{document_id}"),
+    "doc vital": lambda e, who, tmp: [
+        "doc",
+        "vital",
+        str(_new_document(e, who)),
+        "--set",
+        "--reason",
+        "Needed after a disaster",
+    ],
+    "doc vital-records": fixed("doc", "vital-records"),
     "event record": fixed(
         "event", "record", "contract_ended", "--folder", "FIN-AP-INV-2024", "--date", "2025-01-31"
     ),

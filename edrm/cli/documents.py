@@ -19,6 +19,14 @@ from edrm.documents.service import (
     open_content,
 )
 from retention.schedule import ensure_schedule, retention_of
+from retention.vital import (
+    clear_vital,
+    review_vital,
+    set_vital,
+    vital_as_dict,
+    vital_of,
+    vital_report,
+)
 
 
 @click.group("doc")
@@ -88,6 +96,7 @@ def doc_show(document_id: int, as_json: bool, as_user: str | None) -> None:
         data.update(document_ingest_view(session, document, actor))
         ensure_schedule(session, rt.settings)
         data["retention"] = retention_of(session, document)
+        data.update(vital_as_dict(vital_of(session, document.id)))
     if as_json:
         _json_out(data)
         return
@@ -140,3 +149,54 @@ def doc_get(document_id: int, output: Path, version: int | None, as_user: str | 
         )
         rt.blobs.copy_to(chosen.sha256, output)
     click.echo(f"edrm: wrote version {chosen.number} ({chosen.size} bytes) to {output}")
+
+
+@doc.command("vital")
+@click.argument("document_id", type=ID)
+@click.option("--set", "action", flag_value="set", help="Mark the record as vital.")
+@click.option("--clear", "action", flag_value="clear", help="Take the vital flag off.")
+@click.option("--reviewed", "action", flag_value="reviewed", help="Reviewed: still vital.")
+@click.option("--reason", default="", help="Why (needed to set or clear the flag).")
+@click.option("--json", "as_json", is_flag=True)
+@as_option
+@friendly_errors
+def doc_vital(
+    document_id: int, action: str | None, reason: str, as_json: bool, as_user: str | None
+) -> None:
+    """Mark a record as vital, clear the flag, or note its review (records managers)."""
+    if action is None:
+        raise CliError("say what to do: --set, --clear or --reviewed")
+    with runtime() as rt, rt.uow() as session:
+        actor = _principal(session, as_user)
+        months = rt.settings.vital_review_months
+        if action == "set":
+            set_vital(session, document_id, reason, actor=actor, cycle_months=months)
+        elif action == "clear":
+            clear_vital(session, document_id, reason, actor=actor)
+        else:
+            review_vital(session, document_id, reason, actor=actor, cycle_months=months)
+        data = {"id": document_id, **vital_as_dict(vital_of(session, document_id))}
+    if as_json:
+        _json_out(data)
+    elif data["vital"]:
+        click.echo(f"edrm: document {document_id} is vital; next review {data['vital_review_due']}")
+    else:
+        click.echo(f"edrm: document {document_id} is no longer vital")
+
+
+@doc.command("vital-records")
+@click.option("--json", "as_json", is_flag=True)
+@as_option
+@friendly_errors
+def doc_vital_records(as_json: bool, as_user: str | None) -> None:
+    """The vital-records report: every vital record you may see, by class (records managers)."""
+    with runtime() as rt, rt.uow() as session:
+        entries = vital_report(session, _principal(session, as_user))
+    rows = [{**e.__dict__, "review_due": e.review_due.isoformat()} for e in entries]
+    if as_json:
+        _json_out(rows)
+        return
+    for r in rows:
+        late = "  REVIEW OVERDUE" if r["overdue"] else ""
+        due = f"review {r['review_due']}{late}"
+        click.echo(f"{r['class_code']:<16} {r['document_id']:>6} {r['title']}  {due}")

@@ -12,6 +12,7 @@ TRIAGE_WAITING = "triage_waiting"
 INTERVIEW_DUE = "interview_due"
 PLAN_APPROVAL = "plan_approval"
 HOLD_PLACED = "hold_placed"
+VITAL_REVIEW_DUE = "vital_review_due"
 #: Not a preference: the daily e-mail that lists a person's digest notifications.
 DAILY_DIGEST = "daily_digest"
 
@@ -63,6 +64,14 @@ KINDS: tuple[Kind, ...] = (
         "A legal hold placed on records you filed or created",
         "A legal hold has been placed on your records",
         IMMEDIATE,
+    ),
+    Kind(
+        VITAL_REVIEW_DUE,
+        "Vital records due for review",
+        "Records management: vital records whose review cycle has come round",
+        "Vital records are due for review",
+        DIGEST,
+        ("records_manager",),
     ),
 )
 BY_NAME: dict[str, Kind] = {k.name: k for k in KINDS}

@@ -1,12 +1,12 @@
 """The records managers' pages: schedule, forecast, disposal queue and decisions, execution,
-holds, certificates, transfers, events, audit search and the access report; plus, for everyone
-signed in, each record's rule and due date and the consequence of filing in a class.
+holds, certificates, transfers, events, audit search, the access report and vital records; plus,
+for everyone signed in, each record's rule and due date and the consequence of filing in a class.
 
 This package builds the one blueprint (`retention`, under /records-management) and lets each
 page group add its routes: overview, schedule, forecast, queue, certificates, holds, transfers,
-events, audit, access, consequence. Each view turns a request into a service call (the services
-never commit; the request's unit of work does). Execution and transfer run their own transactions
-through the runtime.
+events, audit, access, vital, consequence. Each view turns a request into a service call (the
+services never commit; the request's unit of work does). Execution and transfer run their own
+transactions through the runtime.
 
 The page modules share names with the services (schedule, holds, events …) and a package's
 globals are its attributes, so this file takes services' functions by name, never their modules.
@@ -35,6 +35,7 @@ from retention.web import (
     queue,
     schedule,
     transfers,
+    vital,
 )
 from retention.web.labels import ACTION_LABELS, STATUS_LABELS
 from retention.web.records_api import api
@@ -55,6 +56,7 @@ PAGE_GROUPS = (
     events,
     audit,
     access,
+    vital,
     consequence,
 )
 
