@@ -2,7 +2,8 @@
 change guards again (retention.destruction_guard: a hold placed since the items were claimed
 puts them back, undestroyed; no hold can be placed until the transaction ends), then write each
 record's residual stub, delete its extracted text and classifier suggestions, reduce the
-transmission of a record filed by e-mail to its receipt (edrm.mailin.erasure), drop its
+transmission of a record filed by e-mail to its receipt (edrm.mailin.erasure), take off its
+vital flag, drop its
 content-derived metadata (preview, personal-data indicators, properties), mark the document
 `destroyed` and note a search-outbox delete. From then on nothing serves its content.
 
@@ -34,7 +35,7 @@ from edrm.outbox import DELETE, OutboxEntry
 from edrm.runtime import Runtime
 from retention.destruction_guard import refuse_guarded
 from retention.holds import lock_out_new_holds
-from retention.models import DisposalItem, ResidualStub, RetentionRule
+from retention.models import DisposalItem, ResidualStub, RetentionRule, VitalRecord
 from retention.progress import set_progress
 from retention.stubs import approvals, stub_row
 
@@ -193,6 +194,7 @@ def _write(session: Session, doc_ids: list[int], plan: _Plan, now: datetime) -> 
     session.execute(delete(DocumentText).where(DocumentText.document_id.in_(doc_ids)))
     session.execute(delete(DocumentSuggestion).where(DocumentSuggestion.document_id.in_(doc_ids)))
     forget_transmissions(session, plan.ingest_jobs)  # a message's headers go with its record
+    session.execute(delete(VitalRecord).where(VitalRecord.document_id.in_(doc_ids)))
     session.execute(
         update(Document)
         .where(Document.id.in_(doc_ids))

@@ -216,3 +216,22 @@ def test_others_see_the_flag_but_cannot_change_it(world: World, client: FlaskCli
         data={"csrf_token": token, "action": "clear", "reason": "no"},
     )
     assert refused.status_code == 403
+
+
+def test_a_destroyed_record_is_no_longer_vital(world: World) -> None:
+    from retention.execution import execute_approved
+    from tests.retention.disposal_helpers import approve, queue, with_records_management
+
+    rm = with_records_management(world)
+    rt, recman = rm.runtime, rm.people["recman"]
+    invoice = rm.docs["invoice"]
+    with rt.uow() as s:
+        set_vital(s, invoice, "Needed", actor=recman, cycle_months=12)
+    item = queue(rt, invoice)
+    approve(rt, [item], recman)
+
+    assert execute_approved(rt, actor=recman).finished == [item]
+
+    with rt.uow() as s:
+        assert s.get(VitalRecord, invoice) is None
+        assert vital_report(s, recman) == []
