@@ -4,7 +4,8 @@ puts them back, undestroyed; no hold can be placed until the transaction ends), 
 record's residual stub, delete its extracted text and classifier suggestions, reduce the
 transmission of a record filed by e-mail to its receipt (edrm.mailin.erasure), take off its
 vital flag, drop its content-derived metadata (preview, personal-data indicators, properties),
-mark the document `destroyed` and note a search-outbox delete. From then on nothing serves its content.
+mark the document `destroyed` and note a search-outbox delete. From then on nothing serves its
+content.
 
 Crash story: the part commits together with the items' progress (`db` done, and the preview
 blobs it took off each document, for the blob part). A crash before the commit leaves nothing

@@ -48,6 +48,9 @@ class Document(Base):
     extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     modified_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # When it was filed in the plan (None while on a triage list): set once, then the database
+    # refuses any change to it (migration 0016).
+    filed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     filed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     is_record: Mapped[bool] = mapped_column(Boolean, default=False)
     declared_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -187,6 +187,7 @@ def create_document(
         extra=details,
         created_at=new.created_at or now,
         modified_at=now,
+        filed_at=None if triage else now,
         filed_by_id=actor.user_id,
         is_record=False,
         versions=[version],
@@ -249,6 +250,8 @@ def file_from_triage(
     document.status = "filed"
     document.marking_value = marking.value
     document.modified_at = clock.now()
+    if document.filed_at is None:
+        document.filed_at = document.modified_at
     session.flush()
     session.expire(document, ["node"])
     audit.record(session, actor.username, "document.file", "document", document.id, {"to": to_code})
@@ -558,6 +561,7 @@ def document_as_dict(document: Document) -> dict[str, Any]:
             "coverage": document.coverage,
             "rights": document.marking_value,
             "created": document.created_at.isoformat(),
+            "filed": document.filed_at.isoformat() if document.filed_at else None,
             "modified": document.modified_at.isoformat(),
             "relations": document.relations,
             **document.extra,
