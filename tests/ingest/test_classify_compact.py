@@ -154,3 +154,58 @@ def test_classifying_with_the_compact_model_imports_no_scikit_learn(tmp_path: Pa
     first, loaded = done.stdout.splitlines()
     assert first.startswith("FIN-AP-INV ") and "model" in first
     assert loaded == "[]"
+
+
+_SAVE_AND_STALL = """
+import sys, time
+from pathlib import Path
+from edrm.ingest.classify import model_files
+from edrm.ingest.classify.model import train
+
+stall_at = sys.argv[2]
+examples = [(f"supplier invoice {n} VAT total due", "FIN-AP-INV") for n in range(4)]
+examples += [(f"security incident {n} badge tailgating", "SEC-OPS-INC") for n in range(4)]
+directory = Path(sys.argv[1])
+model_files.save_model(train(examples), directory)  # version 1, whole
+real_write = model_files._atomic_write
+
+def stalling_write(folder, name, write):
+    if name.endswith(stall_at):
+        if stall_at == ".npz":  # half the compact file in its temporary file, then stop
+            import tempfile
+            handle, _ = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
+            import os
+            os.write(handle, b"PK\\x03\\x04 half a zip")
+        print("stalled", flush=True)
+        time.sleep(600)
+    real_write(folder, name, write)
+
+model_files._atomic_write = stalling_write
+model_files.save_model(train(examples), directory)
+"""
+
+
+@pytest.mark.parametrize("stall_at", [".npz", "current"])
+def test_a_trainer_killed_while_saving_leaves_the_old_model_current(
+    tmp_path: Path, stall_at: str
+) -> None:
+    """kill -9 in the middle of the compact file, or after it and before the pointer moves:
+    the old version is what loads (in its compact form), and the next save works."""
+    child = subprocess.Popen(
+        [sys.executable, "-c", _SAVE_AND_STALL, str(tmp_path), stall_at],
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert child.stdout is not None
+        assert child.stdout.readline().strip() == "stalled"
+    finally:
+        child.kill()  # SIGKILL
+        child.wait()
+    assert (tmp_path / "current").read_text().strip() == "classifier-v1.joblib"
+    loaded = load_current(tmp_path)
+    assert isinstance(loaded, CompactModel) and loaded.version == 1
+    assert save_model(_two_class_model(), tmp_path).name == "classifier-v3.joblib"
+    again = load_current(tmp_path)
+    assert isinstance(again, CompactModel) and again.version == 3
