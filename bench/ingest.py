@@ -12,6 +12,10 @@ folder):
     (target: at least 0.9). The runs alternate (raw, engine, engine, raw, ...) so that drift in
     the machine's speed hits both alike, and the CPU seconds per page are printed too: on a shared
     machine they are steadier than wall-clock time;
+(b') a same-work reference beside it (not the target): raw `tesseract` on the pages already
+    straightened as the engine's first reading straightens them (PNG copies made before timing),
+    so that raw Tesseract reads the text it otherwise loses on pages that lean; b/b' is the
+    engine's own overhead;
 (c) peak memory of the worker process during a run of (b) that is not timed: RSS of this process
     plus its Tesseract children (target: under 500 MB per worker process on 300 dpi A4);
 then the word F1 and character error rate of both on those pages, when they have .txt files;
@@ -254,29 +258,61 @@ def timed(run: Callable[[], T]) -> tuple[Run, T]:
 # --- benchmarks -----------------------------------------------------------------------------------
 
 
-def bench_throughput(paths: list[Path], processes: int, rounds: int) -> None:
-    """(a), (b), (c); then the accuracy of both on these pages if they have .txt files."""
+def straightened_copies(paths: list[Path], folder: Path) -> list[Path]:
+    """Each page as the engine's first reading sees it (upright, lines straightened when the
+    engine would straighten them), saved as PNG at the page's resolution: the same-work input."""
+    from edrm.ingest.page_image import (
+        analyse,
+        analysis_copy,
+        load_page,
+        shear,
+        skew_for_first_reading,
+    )
+
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def one(path: Path) -> Path:
+        image, dpi = load_page(path, 300, path.name)
+        skew = skew_for_first_reading(analyse(analysis_copy(image)))
+        pixels = shear(np.asarray(image), skew) if skew else np.asarray(image)
+        target = folder / f"{path.stem}.png"
+        Image.fromarray(pixels, "L").save(target, dpi=(dpi, dpi))
+        return target
+
+    with ThreadPoolExecutor() as pool:
+        return list(pool.map(one, paths))
+
+
+def bench_throughput(paths: list[Path], processes: int, rounds: int, scratch: Path) -> None:
+    """(a), (b), (b'), (c); then the accuracy of both on these pages if they have .txt files."""
     pages = len(paths)
     print(f"\nOCR throughput: {pages} pages, {processes} process(es), {rounds} round(s) each")
+    straight = straightened_copies(paths, scratch / "straightened")
     raw: list[Run] = []
+    same_work: list[Run] = []
     engine_runs: list[Run] = []
     raw_texts: list[str] = []
     results: list[OcrResult] = []
     with OcrEngine(OcrSettings(processes=processes)) as engine:
         engine.recognise(paths[:1])  # warm up: language check, page cache
         for r in range(rounds):
-            order = ["raw", "engine"] if r % 2 == 0 else ["engine", "raw"]
+            order = ["raw", "engine", "straight"] if r % 2 == 0 else ["straight", "engine", "raw"]
             for which in order:
                 if which == "raw":
                     run, raw_texts = timed(lambda: raw_tesseract(paths, processes))
                     raw.append(run)
+                elif which == "straight":
+                    run, _ = timed(lambda: raw_tesseract(straight, processes))
+                    same_work.append(run)
                 else:
                     run, results = timed(lambda: engine.recognise(paths))
                     engine_runs.append(run)
             print(
                 f"  round {r + 1}: raw {pages / raw[-1].wall:.3f} pages/s "
                 f"({raw[-1].cpu / pages:.2f} CPU s/page), engine {pages / engine_runs[-1].wall:.3f}"
-                f" pages/s ({engine_runs[-1].cpu / pages:.2f} CPU s/page)"
+                f" pages/s ({engine_runs[-1].cpu / pages:.2f} CPU s/page), raw on straightened "
+                f"{pages / same_work[-1].wall:.3f} pages/s "
+                f"({same_work[-1].cpu / pages:.2f} CPU s/page)"
             )
         # (c) a separate run, so that sampling does not slow down the timed ones
         with PeakMemory() as memory:
@@ -292,6 +328,12 @@ def bench_throughput(paths: list[Path], processes: int, rounds: int) -> None:
     cpu = sum(run.cpu for run in raw) / sum(run.cpu for run in engine_runs)
     print(f"      best-round ratio {best:.3f}, median-round ratio {median:.3f}")
     print(f"      CPU-time ratio (raw CPU per page / engine CPU per page): {cpu:.3f}")
+    same_rate = pages * len(same_work) / sum(run.wall for run in same_work)
+    same_cpu = sum(run.cpu for run in same_work) / sum(run.cpu for run in engine_runs)
+    print(
+        f"  (b') same-work reference, raw tesseract on the straightened pages: {same_rate:.3f} "
+        f"pages/s; engine/that {engine_rate / same_rate:.3f} (CPU {same_cpu:.3f}) (not the target)"
+    )
     mb = 1024 * 1024
     print(
         f"  (c) peak RSS of the worker process with its Tesseract children: "
@@ -497,7 +539,7 @@ def main() -> None:
                 f"{time.perf_counter() - start:.1f} s to make"
             )
         if paths:
-            bench_throughput(paths, processes, args.rounds)
+            bench_throughput(paths, processes, args.rounds, Path(tmp))
     if args.truth:
         bench_truth(args.truth, processes)
     if args.born_digital:

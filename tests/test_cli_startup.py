@@ -18,6 +18,7 @@ from sqlalchemy import create_engine
 import edrm
 from edrm.cli import COMMANDS, main
 from edrm.db import alembic_config, current_revision, head_revision
+from edrm.settings import Settings
 from edrm.wiring import Runtime
 from tests.conftest import Cli, World
 
@@ -121,6 +122,27 @@ def test_ingest_of_one_file_with_no_trained_model_loads_neither_the_model_nor_al
     line = json.loads(out.splitlines()[0])
     assert (line["status"], line["class_code"]) == ("filed", "FIN-AP-INV")
     assert _heavy(modules, ("sklearn", "scipy", "alembic", "flask", "tantivy")) == []
+
+
+@pytest.mark.sqlite_only
+def test_ingest_of_one_file_with_a_trained_model_loads_no_scikit_learn(
+    cli: Cli, world: World, settings: Settings, tmp_path: Path
+) -> None:
+    """A trained model is read in its numpy-only form: the model's opinion is in the reason,
+    and neither scikit-learn nor scipy is imported (nor Pillow or Tesseract, for a text file)."""
+    from edrm.ingest.classify.model import train
+    from edrm.ingest.classify.model_files import save_model
+
+    examples = [(f"supplier invoice {n} VAT total due", "FIN-AP-INV") for n in range(4)]
+    examples += [(f"security incident {n} badge tailgating", "SEC-OPS-INC") for n in range(4)]
+    save_model(train(examples), settings.model_dir)
+    note = tmp_path / "invoice.txt"
+    note.write_text("Supplier invoice 12: VAT and the total due.\n", encoding="utf-8")
+    modules, out = _imported("ingest", str(note), "--as", "clerk", "--json", env=cli.env)
+    line = json.loads(out.splitlines()[0])
+    assert line["status"] in ("filed", "triage"), line
+    assert "numpy" in {m.split(".")[0] for m in modules}  # the model was loaded
+    assert _heavy(modules, ("sklearn", "scipy", "joblib", "PIL", "pytesseract", "alembic")) == []
 
 
 def test_the_schema_revision_is_read_as_alembic_reads_it(runtime: Runtime, tmp_path: Path) -> None:

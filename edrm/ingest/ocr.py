@@ -69,27 +69,20 @@ from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Final
-
-import numpy as np
-import pytesseract
-from PIL import Image
+from typing import TYPE_CHECKING, Final
 
 from edrm.errors import EdrmError
-from edrm.ingest.lexicon import Lexicon
-from edrm.ingest.page_image import (
-    MAX_SKEW_DEGREES,
-    MIN_SKEW_DEGREES,
-    MIN_SKEW_GAIN,
-    Analysis,
-    analyse,
-    analysis_copy,
-    load_page,
-    shear,
-    skew_for_first_reading,
-    write_tiff,
-)
 from edrm.ingest.types import OcrResult, OcrSettings, RejectedInputError
+
+# numpy, Pillow and pytesseract (with the page analysis and the lexicon that use them) are
+# imported when a page is read, not with this module: the worker makes an engine in every
+# process, and most documents (born-digital, and `edrm ingest` of one text file) need no OCR.
+if TYPE_CHECKING:
+    import numpy as np
+    from PIL import Image
+
+    from edrm.ingest.lexicon import Lexicon
+    from edrm.ingest.page_image import Analysis
 
 # A first reading with at least this mean word confidence is kept as it is: nothing else is tried.
 CONFIDENT: Final = 85.0
@@ -120,11 +113,17 @@ MIN_OSD_DPI: Final = 150
 # give 10-20; guesses under 3).
 MIN_OSD_CONFIDENCE: Final = 3.0
 
-_TRANSPOSE_CLOCKWISE: Final = {
-    90: Image.Transpose.ROTATE_270,
-    180: Image.Transpose.ROTATE_180,
-    270: Image.Transpose.ROTATE_90,
-}
+
+def _turned(image: Image.Image, rotation: int) -> Image.Image:
+    """The image turned clockwise by `rotation` (90, 180 or 270) degrees."""
+    from PIL import Image
+
+    transpose = {
+        90: Image.Transpose.ROTATE_270,
+        180: Image.Transpose.ROTATE_180,
+        270: Image.Transpose.ROTATE_90,
+    }
+    return image.transpose(transpose[rotation])
 
 
 class OcrUnavailableError(EdrmError):
@@ -303,6 +302,8 @@ class OcrEngine:
         if batch.cancelled:
             raise _Cancelled
         what = f"page image {number} of {total}"
+        from edrm.ingest.page_image import analyse, analysis_copy, load_page
+
         image, dpi = load_page(path, self.settings.dpi, what)
         small = analysis_copy(image)
         analysis = analyse(small)
@@ -316,6 +317,13 @@ class OcrEngine:
     def _best_reading(
         self, batch: _Batch, image: Image.Image, small: Image.Image, analysis: Analysis, dpi: int
     ) -> _Reading:
+        from edrm.ingest.page_image import (
+            MAX_SKEW_DEGREES,
+            MIN_SKEW_DEGREES,
+            MIN_SKEW_GAIN,
+            skew_for_first_reading,
+        )
+
         first_skew = skew_for_first_reading(analysis)
         best = self._read(batch, image, 0, first_skew, 3, dpi)
         if best.final:
@@ -368,6 +376,8 @@ class OcrEngine:
         Only when the profile says sideways or the reading is poor: upright text reads at
         80-97, upside-down text at about 35, a page on its side lower still.
         """
+        from edrm.ingest.page_image import analyse, skew_for_first_reading
+
         if not analysis.sideways and (
             best.result.confidence >= LOW_CONFIDENCE or len(best.words) < MIN_WORDS_FOR_OSD
         ):
@@ -378,7 +388,7 @@ class OcrEngine:
         else:
             turns = [90, 270] if analysis.sideways else [180]
         for rotation in turns:
-            seen = analyse(small.transpose(_TRANSPOSE_CLOCKWISE[rotation]))
+            seen = analyse(_turned(small, rotation))
             skew = skew_for_first_reading(seen)
             candidate = self._read(batch, image, rotation, skew, 3, dpi)
             if self._better(best, candidate):
@@ -390,8 +400,12 @@ class OcrEngine:
     ) -> _Reading:
         """Turn the page clockwise by `rotation`, straighten lines sloping by `skew` degrees and
         recognise it with page segmentation mode `psm`."""
+        import numpy as np
+
+        from edrm.ingest.page_image import shear
+
         if rotation:
-            image = image.transpose(_TRANSPOSE_CLOCKWISE[rotation])
+            image = _turned(image, rotation)
         pixels = np.asarray(image)
         if skew:
             pixels = shear(pixels, skew)
@@ -406,6 +420,8 @@ class OcrEngine:
 
     def _better(self, best: _Reading, other: _Reading) -> bool:
         """Does `other` have clearly more confident dictionary words than `best`?"""
+        from edrm.ingest.lexicon import Lexicon
+
         if self._lexicon is None:  # only pages that are not read confidently at once need it
             self._lexicon = Lexicon.for_languages(self.settings.language)
         factor = BETTER_BY if other.psm == best.psm else LAYOUT_BETTER_BY
@@ -416,6 +432,8 @@ class OcrEngine:
     ) -> tuple[str, float, list[tuple[str, float]], float]:
         """One Tesseract run: text, mean word confidence (or -1), the words with their
         confidences, and the median number of words in a line."""
+        from edrm.ingest.page_image import write_tiff
+
         base = self._workdir / uuid.uuid4().hex
         source = base.with_suffix(".tif")
         try:
@@ -446,6 +464,11 @@ class OcrEngine:
         Runs on a copy reduced to no less than MIN_OSD_DPI: at 300 dpi, half size is as reliable
         as full size at half the cost.
         """
+        import numpy as np
+        import pytesseract
+
+        from edrm.ingest.page_image import write_tiff
+
         factor = max(1, dpi // MIN_OSD_DPI)
         half = image.reduce(factor) if factor > 1 else image
         half_dpi = dpi // factor
@@ -467,6 +490,8 @@ class OcrEngine:
 
     def _run(self, batch: _Batch, args: list[str]) -> tuple[int, bytes, bytes]:
         """Run Tesseract for the batch, killed when the deadline passes or the batch is aborted."""
+        import pytesseract
+
         with batch.lock:
             if batch.cancelled:
                 raise _Cancelled
@@ -500,6 +525,8 @@ class OcrEngine:
     def _check_tesseract(self) -> None:
         if self._checked:
             return
+        import pytesseract
+
         try:
             installed = set(pytesseract.get_languages(config=""))
         except pytesseract.TesseractNotFoundError:

@@ -26,10 +26,15 @@ from edrm.documents.models import Document, DocumentText, DocumentVersion
 from edrm.errors import EdrmError
 from edrm.fileplan.models import FilePlanNode
 from edrm.ingest import jobs
-from edrm.ingest.classify.model import ModelView, TrainedModel
 from edrm.ingest.classify.reasons import plain_reason
 from edrm.ingest.classify.rules import RuleSet
-from edrm.ingest.classify.suggestions import choose_class, read_for_model, suggest
+from edrm.ingest.classify.suggestions import (
+    Classifier,
+    ModelReading,
+    choose_class,
+    read_for_model,
+    suggest,
+)
 from edrm.ingest.extract import extract
 from edrm.ingest.filing import file_reading, filing_actor, mark_duplicate, mark_failed
 from edrm.ingest.isolation import IsolatedRunner
@@ -60,7 +65,7 @@ class PipelineContext:
     blobs: BlobStore
     ocr: OcrEngine
     rules: RuleSet
-    model: TrainedModel | None
+    model: Classifier | None  # the compact form when the model has one (no scikit-learn)
     reference_patterns: list[ReferencePattern]
     quarantine_dir: Path
     known_codes: frozenset[str] = frozenset()  # classes in the file plan (suggest only these)
@@ -144,7 +149,7 @@ def _suggestions(
     filename: str,
     sender: str,
     ctx: PipelineContext,
-    view: ModelView | None,
+    view: ModelReading | None,
     offered: frozenset[str] | None,
 ) -> list[Suggestion]:
     """The classifier's best three classes among those the file plan has (and, given

@@ -369,6 +369,7 @@ def test_a_model_saved_before_classify_became_a_package_still_loads(
     save_model(model, tmp_path)
     monkeypatch.undo()
     assert b"edrm.ingest.classify.model" not in (tmp_path / "classifier-v1.joblib").read_bytes()
+    (tmp_path / "classifier-v1.npz").unlink()  # nor had it a compact form then
     loaded = load_current(tmp_path)
     assert isinstance(loaded, TrainedModel) and loaded.classes == model.classes
 

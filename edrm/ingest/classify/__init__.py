@@ -50,8 +50,9 @@ example is left out of the model (listed in ``TrainedModel.left_out``) and for i
 
 Modules: `rules` (the rules file, and what the rules find in a document), `features` (what the
 model reads), `model` (training, the learnt threshold and the model's view of a document),
-`model_files` (saving and loading models), `suggestions` (the combination, the reasons and the
-auto-file threshold).
+`model_files` (saving and loading models), `compact` (the model's numpy-only form, what ingest
+classifies with: no scikit-learn in the process), `suggestions` (the combination, the reasons and
+the auto-file threshold).
 """
 
 # Model files saved before classify became a package name the class

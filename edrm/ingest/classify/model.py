@@ -80,12 +80,12 @@ class TrainedModel:
     held_out_coverage: float | None = None  # their share of all held-out examples
 
 
-def input_version_of(model: TrainedModel) -> int:
+def input_version_of(model: object) -> int:
     """What the model was trained on (0 for models saved before issue 15 part 4)."""
     return int(getattr(model, "input_version", 0))
 
 
-def learnt_threshold(model: TrainedModel | None) -> float | None:
+def learnt_threshold(model: object | None) -> float | None:
     """The model's learnt auto-file threshold, if it has one."""
     return getattr(model, "auto_threshold", None) if model is not None else None
 

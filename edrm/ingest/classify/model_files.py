@@ -1,10 +1,14 @@
-"""The saved classifier files: classifier-v{N}.joblib, and the `current` pointer to one of them.
+"""The saved classifier files: classifier-v{N}.joblib (the scikit-learn model, for training
+and evaluation), classifier-v{N}.npz (its numpy-only form for inference, `compact`), and the
+`current` pointer to one version.
 
 Crash story: a version's name is reserved first (an exclusive create), so two trainers never
 write the same file; its content goes to a temporary file that is fsynced and renamed over the
-reservation, and only then is the pointer swapped the same way. A crash at any point leaves the
-old model current (and at worst an empty reserved file or a stray temporary one), never half a
-model. Only the newest KEEP_VERSIONS files are kept.
+reservation; the compact file is written the same way (temporary, fsync, rename); only then is
+the pointer swapped the same way. A crash at any point leaves the old model current (and at worst
+an empty reserved file, a stray temporary one or an unused .npz), never half a model. Loading
+prefers the .npz of the current version and falls back to the .joblib (models saved before the
+compact form, or of a form it does not know). Only the newest KEEP_VERSIONS versions are kept.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from edrm.errors import InvalidInputError
+from edrm.ingest.classify.compact import CompactModel, compact_arrays, load_compact
 from edrm.ingest.classify.model import TrainedModel
 
 KEEP_VERSIONS = 5
@@ -30,8 +35,9 @@ def save_model(model: TrainedModel, directory: Path) -> Path:
     Sets `model.version` to N. The version's name is reserved first (an exclusive create), so
     two trainers never write the same file; the content goes to a temporary file that is
     fsynced and renamed over the reservation; only then is the pointer swapped, the same way.
-    Readers therefore see the old model or the new one, never half of one. The newest
-    KEEP_VERSIONS files are kept.
+    Readers therefore see the old model or the new one, never half of one. The compact file
+    (classifier-v{N}.npz) is written before the pointer moves. The newest KEEP_VERSIONS
+    versions are kept.
     """
     import joblib  # heavy (numpy): only when a model is saved or loaded
 
@@ -39,6 +45,11 @@ def save_model(model: TrainedModel, directory: Path) -> Path:
     version, target = _reserve_version(directory)
     model.version = version
     _atomic_write(directory, target.name, lambda handle: joblib.dump(model, handle))
+    arrays = compact_arrays(model)
+    if arrays is not None:
+        import numpy as np
+
+        _atomic_write(directory, _compact_name(target.name), lambda h: np.savez(h, **arrays))
     _atomic_write(directory, POINTER, lambda handle: handle.write(f"{target.name}\n".encode()))
     _prune(directory, keep=target.name)
     return target
@@ -95,6 +106,12 @@ def _prune(directory: Path, keep: str) -> None:
         if path.name != keep:
             with contextlib.suppress(OSError):
                 path.unlink()
+            with contextlib.suppress(OSError):
+                (directory / _compact_name(path.name)).unlink()
+
+
+def _compact_name(name: str) -> str:
+    return name.removesuffix(".joblib") + ".npz"
 
 
 def current_version_name(directory: Path) -> str | None:
@@ -108,8 +125,23 @@ def current_version_name(directory: Path) -> str | None:
     return name
 
 
-def load_current(directory: Path) -> TrainedModel | None:
-    """The model `current` points at, or None when no model has been saved.
+def load_current(directory: Path) -> TrainedModel | CompactModel | None:
+    """The model `current` points at for classifying, or None when no model has been saved:
+    its compact form (numpy only, no scikit-learn) when there is one, else the joblib model."""
+    name = current_version_name(directory)
+    if name is None:
+        return None
+    try:
+        compact = load_compact(directory / _compact_name(name))
+    except FileNotFoundError:
+        return load_full(directory)
+    if f"classifier-v{compact.version}.joblib" != name:  # not this version's: never trust it
+        return load_full(directory)
+    return compact
+
+
+def load_full(directory: Path) -> TrainedModel | None:
+    """The scikit-learn model `current` points at, or None when no model has been saved.
 
     Only load models from the service's own data directory: joblib files are pickles.
     """

@@ -18,6 +18,7 @@ import math
 from collections.abc import Iterable, Mapping
 from collections.abc import Set as AbstractSet
 
+from edrm.ingest.classify.compact import CompactModel, CompactView
 from edrm.ingest.classify.features import model_text
 from edrm.ingest.classify.model import (
     ModelView,
@@ -29,19 +30,23 @@ from edrm.ingest.classify.model import (
 from edrm.ingest.classify.rules import Evidence, RuleSet, rule_evidence, rule_scores
 from edrm.ingest.types import Suggestion
 
+# the model that classifies: the scikit-learn one, or its numpy-only form (`compact`), and its view
+Classifier = TrainedModel | CompactModel
+ModelReading = ModelView | CompactView
+
 
 def suggest(
     text: str,
     filename: str,
     sender: str,
     rules: RuleSet,
-    model: TrainedModel | None,
+    model: Classifier | None,
     *,
     top: int = 3,
     allowed: AbstractSet[str] | None = None,
     properties: Mapping[str, str] | None = None,
     attachment_names: Iterable[str] = (),
-    view: ModelView | None = None,
+    view: ModelReading | None = None,
 ) -> list[Suggestion]:
     """Up to `top` classes, most confident first, each with its confidence and the reason.
 
@@ -70,18 +75,20 @@ def suggest(
 
 
 def read_for_model(
-    model: TrainedModel | None,
+    model: Classifier | None,
     text: str,
     filename: str,
     properties: Mapping[str, str] | None = None,
     attachment_names: Iterable[str] = (),
-) -> ModelView | None:
+) -> ModelReading | None:
     """The model's view of a document (None without a model), reading what it was trained on."""
     if model is None:
         return None
     read = text
     if input_version_of(model) >= 1:
         read = model_text(text, filename, properties, attachment_names)
+    if isinstance(model, CompactModel):
+        return model.view(read)
     return model_view(model, read)
 
 
@@ -147,7 +154,7 @@ def _unit(value: float) -> float:
     return min(1.0, max(0.0, value))
 
 
-def _reason(code: str, evidence: Evidence | None, view: ModelView | None) -> str:
+def _reason(code: str, evidence: Evidence | None, view: ModelReading | None) -> str:
     """E.g. "rules: keywords invoice, VAT; pattern ...; model 91%: terms invoice, vat"."""
     parts = [f"rules: {evidence.describe()}" if evidence else "rules: no match"]
     if view is None:
@@ -181,7 +188,7 @@ def choose_class(
     suggestions: list[Suggestion],
     rules: RuleSet,
     default_threshold: float,
-    model: TrainedModel | None = None,
+    model: Classifier | None = None,
 ) -> tuple[str | None, Suggestion | None]:
     """(code to file into, or None for triage; the top suggestion).
 
