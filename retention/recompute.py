@@ -58,6 +58,7 @@ from retention.models import RecordRetention, RetentionEvent
 from retention.node_facts import NodeFacts, node_facts, node_rows
 from retention.rules import Action, Cutoff, Disposal, RecordDates, Rule, Trigger, decide, due_date
 from retention.stored_rules import rules_by_code
+from retention.sweep_phases import phase
 from retention.sweep_sql import (
     CHUNK,
     TMP_CALC,
@@ -111,13 +112,18 @@ def recompute(
             insert_rows(conn, TMP_SCOPE, ((i,) for i in sorted(set(document_ids))))
         insert_rows(conn, TMP_NODE, node_rows(facts, rules, rules_changed))
         analyze(conn, TMP_NODE)
-        _calculate(conn, scoped)
-        _decide_special(conn, scoped, facts, rules, fy_start_month)
-        _drop_unfiled(conn, scoped)
-        conn.execute(delete(TMP_CALC).where(open_item_exists(TMP_CALC.c.document_id)))
-        analyze(conn, TMP_CALC)
-        _fill_due_dates(conn, rules, fy_start_month)
-        written = _write(conn, fy_start_month)
+        with phase("recompute: changed records"):
+            _calculate(conn, scoped)
+        with phase("recompute: own rules and events"):
+            _decide_special(conn, scoped, facts, rules, fy_start_month)
+        with phase("recompute: unfiled, open items"):
+            _drop_unfiled(conn, scoped)
+            conn.execute(delete(TMP_CALC).where(open_item_exists(TMP_CALC.c.document_id)))
+            analyze(conn, TMP_CALC)
+        with phase("recompute: due dates"):
+            _fill_due_dates(conn, rules, fy_start_month)
+        with phase("recompute: write record_retention"):
+            written = _write(conn, fy_start_month)
     expire_rewritten(session, RecordRetention)
     return written
 

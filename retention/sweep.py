@@ -44,6 +44,7 @@ from retention.node_facts import NodeFacts, node_facts
 from retention.notices import tell_reviewers
 from retention.recompute import PERMANENT, recompute
 from retention.schedule import fy_start_month
+from retention.sweep_phases import phase
 from retention.sweep_sql import (
     TMP_CLASS,
     TMP_HELD,
@@ -122,12 +123,15 @@ def sweep(session: Session, *, as_of: date, actor: Principal) -> SweepResult:
     facts = node_facts(session)
     # Fresh statistics for the tables this transaction (or a recent one) filled: PostgreSQL
     # would otherwise plan the queueing as if they were empty (nested loops, minutes).
-    analyze(conn, table_of(RecordRetention))
-    analyze(conn, table_of(DisposalItem))
+    with phase("queue: analyze"):
+        analyze(conn, table_of(RecordRetention))
+        analyze(conn, table_of(DisposalItem))
     with engine_tuned(conn), temp_tables(conn, TMP_CLASS, TMP_HELD, TMP_OPEN):
-        _fill_classes_and_holds(session, conn, facts)
-        already = _open_items(conn)
-        queued, held = _queue_due(conn, as_of)
+        with phase("queue: classes and holds"):
+            _fill_classes_and_holds(session, conn, facts)
+            already = _open_items(conn)
+        with phase("queue: insert due items"):
+            queued, held = _queue_due(conn, as_of)
     expire_rewritten(session, DisposalItem)
     result = SweepResult(as_of, queued, held, recomputed, already)
     _audit_run(session, result, actor)
