@@ -33,6 +33,7 @@ from sqlalchemy import (
     Connection,
     Date,
     Row,
+    Select,
     String,
     and_,
     case,
@@ -47,6 +48,7 @@ from sqlalchemy import (
     text,
     type_coerce,
     union,
+    update,
 )
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
@@ -379,17 +381,71 @@ def _fill_due_dates(conn: Connection, rules: dict[str, Rule], fy: int) -> None:
 
 
 def _write(conn: Connection, fy: int) -> int:
-    """Replace the stored rows of the records in tmp_ret_calc (keeping `review_on`); returns
-    how many records got a computed retention."""
+    """Bring the stored rows of the records in tmp_ret_calc (the staging table) up to date, set
+    by set: one DELETE of the rows of records that no longer have a retention, one UPDATE … FROM
+    of the stored rows whose computed retention changed (only those: a row that comes out the
+    same is not written, so a nightly sweep over unchanged records writes nothing), one
+    INSERT … SELECT of the new records' rows. `review_on` is kept. Returns how many records got
+    a computed retention.
+
+    On PostgreSQL the UPDATE leaves `document_id` alone, so it fires no foreign-key check; only
+    the new rows' INSERT does (one check per row against `documents`, taking a FOR KEY SHARE
+    row lock that readers and non-key updates of documents never wait for). No table lock
+    beyond the ROW EXCLUSIVE of any write is taken. All of it runs in the caller's transaction:
+    a crash loses the whole recomputation and the next sweep redoes it from the staging step."""
     rr = table_of(RecordRetention)
     c = TMP_CALC
-    due = TMP_DUE
-    conn.execute(
-        delete(rr).where(rr.c.document_id.in_(select(c.c.document_id).where(c.c.present == 1)))
-    )
+    with phase("write: drop lost rows"):
+        conn.execute(
+            delete(rr).where(
+                rr.c.document_id.in_(
+                    select(c.c.document_id).where(c.c.present == 1, c.c.rule_code.is_(None))
+                )
+            )
+        )
     coming = int(
         conn.scalar(select(func.count()).select_from(c).where(c.c.rule_code.is_not(None))) or 0
     )
+    now = literal(clock.now(), UTCDateTime())
+    new = computed_rows(conn, fy).subquery("new")
+    with phase("write: update changed rows"):
+        conn.execute(
+            update(rr)
+            .where(
+                rr.c.document_id == new.c.document_id,
+                new.c.present == 1,
+                or_(
+                    *(
+                        rr.c[name].is_distinct_from(new.c[name])
+                        for name in ("rule_code", "action", "state", "trigger_on", "due_on")
+                    )
+                ),
+            )
+            .values(
+                rule_code=new.c.rule_code,
+                action=new.c.action,
+                state=new.c.state,
+                trigger_on=new.c.trigger_on,
+                due_on=new.c.due_on,
+                computed_at=now,
+            )
+        )
+    with phase("write: insert new rows"):
+        fresh = computed_rows(conn, fy).where(c.c.present == 0).subquery("fresh")
+        conn.execute(
+            insert(rr).from_select(
+                list(RR_COLUMNS),
+                select(*(fresh.c[name] for name in RR_COLUMNS[:-1]), now),
+            )
+        )
+    return coming
+
+
+def computed_rows(conn: Connection, fy: int) -> Select[Any]:
+    """Each staged record's computed retention (RR_COLUMNS but `computed_at`, then `present`):
+    tmp_ret_calc joined to the due dates of tmp_ret_due, records without a rule left out."""
+    c = TMP_CALC
+    due = TMP_DUE
     cut = cutoff_day(c.c.trigger_on, c.c.cutoff, fy, conn.dialect.name)
     due_on = func.coalesce(c.c.due_on, due.c.due_on)
     state = case(
@@ -397,26 +453,17 @@ def _write(conn: Connection, fy: int) -> int:
         (due_on.is_(None), literal("pending")),
         else_=literal("scheduled"),
     )
-    conn.execute(
-        insert(rr).from_select(
-            list(RR_COLUMNS),
-            select(
-                c.c.document_id,
-                c.c.rule_code,
-                c.c.action,
-                state,
-                c.c.trigger_on,
-                due_on,
-                c.c.review_on,
-                literal(clock.now(), UTCDateTime()),
-            )
-            .select_from(
-                c.outerjoin(
-                    due,
-                    and_(due.c.rule_code == c.c.rule_code, due.c.cut_on == cut),
-                )
-            )
-            .where(c.c.rule_code.is_not(None)),
+    return (
+        select(
+            c.c.document_id,
+            c.c.rule_code,
+            c.c.action,
+            state.label("state"),
+            c.c.trigger_on,
+            due_on.label("due_on"),
+            c.c.review_on,
+            c.c.present,
         )
+        .select_from(c.outerjoin(due, and_(due.c.rule_code == c.c.rule_code, due.c.cut_on == cut)))
+        .where(c.c.rule_code.is_not(None))
     )
-    return coming
