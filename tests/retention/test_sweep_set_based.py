@@ -93,9 +93,11 @@ def row_by_row(rt: Runtime) -> dict[int, tuple[Any, ...]]:
         for event in s.scalars(
             select(RetentionEvent).where(RetentionEvent.document_id.is_not(None))
         ):
+            assert event.document_id is not None
             own_events.setdefault(event.document_id, []).append((event.name, event.occurred_on))
         out: dict[int, tuple[Any, ...]] = {}
         for doc in s.scalars(select(Document).where(Document.status == "filed")):
+            assert doc.node_id is not None
             fact = facts[doc.node_id]
             reaching = [rules[c] for c in (fact.rule_code, doc.retention_rule) if c in rules]
             if not reaching:
