@@ -481,7 +481,8 @@ def _print_phases(phases: list[Phase], total: float, commit: float) -> None:
     for p in phases:
         server = f", server CPU {p.server_cpu_s:6.2f} s" if p.server_cpu_s is not None else ""
         say(f"    {p.name:<36} {p.wall_s:6.2f} s wall, CPU {p.cpu_s:6.2f} s{server}")
-    rest = total - commit - sum(p.wall_s for p in phases)
+    # Phases named with a leading space are parts of the phase after them: not summed twice.
+    rest = total - commit - sum(p.wall_s for p in phases if not p.name.startswith(" "))
     say(f"    {'commit':<36} {commit:6.2f} s wall")
     say(f"    {'everything else':<36} {rest:6.2f} s wall")
 

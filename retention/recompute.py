@@ -395,7 +395,7 @@ def _write(conn: Connection, fy: int) -> int:
     a crash loses the whole recomputation and the next sweep redoes it from the staging step."""
     rr = table_of(RecordRetention)
     c = TMP_CALC
-    with phase("write: drop lost rows"):
+    with phase("  write: drop lost rows"):
         conn.execute(
             delete(rr).where(
                 rr.c.document_id.in_(
@@ -408,7 +408,7 @@ def _write(conn: Connection, fy: int) -> int:
     )
     now = literal(clock.now(), UTCDateTime())
     new = computed_rows(conn, fy).subquery("new")
-    with phase("write: update changed rows"):
+    with phase("  write: update changed rows"):
         conn.execute(
             update(rr)
             .where(
@@ -430,7 +430,7 @@ def _write(conn: Connection, fy: int) -> int:
                 computed_at=now,
             )
         )
-    with phase("write: insert new rows"):
+    with phase("  write: insert new rows"):
         fresh = computed_rows(conn, fy).where(c.c.present == 0).subquery("fresh")
         conn.execute(
             insert(rr).from_select(

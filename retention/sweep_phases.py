@@ -40,7 +40,8 @@ def recording(backend_cpu: Callable[[], float] | None = None) -> Iterator[list[P
 
 @contextmanager
 def phase(name: str) -> Iterator[None]:
-    """Time the block when a recording is open; otherwise do nothing."""
+    """Time the block when a recording is open; otherwise do nothing. A name starting with a
+    space marks a part of the phase that encloses it."""
     phases, server = _active, _backend_cpu
     if phases is None:
         yield
