@@ -4,13 +4,19 @@ fallen due.
 The queueing stages, in one pass over record_retention, every record whose date (or reviewer's
 date, `due_branches`) has passed, that is not kept permanently and not already in an open queue
 item; then one INSERT … SELECT queues the staged records that are filed and not under any legal
-hold. The records under a hold that would have been queued
-are counted. One audit entry summarises the run.
+hold. The records under a hold that would have been queued are counted. One audit entry
+summarises the run. A nightly run, where almost every due record is queued already, stages only
+the few new ones and writes nothing else (the recomputation writes only changed rows).
 
 The sweep only queues: it never destroys, transfers or changes a record. It runs in the
-caller's transaction, one sweep at a time (`lock_sweep`); a crash rolls the whole run back (the
-recomputation with it) and the next sweep starts again. Engine-specific tuning of its big
-statements is retention.sweep_tuning; the temporary tables are retention.sweep_sql.
+caller's transaction, one sweep at a time (`lock_sweep`); a crash at any point, between any two
+of its set-based writes included, rolls the whole run back (the recomputation with it, the
+temporary staging tables vanish with the transaction) and the next sweep starts again from the
+stored state, so nothing is queued twice (tests/retention/test_disposal_crash.py). On
+PostgreSQL it takes no table lock beyond the ROW EXCLUSIVE of its writes, and readers of
+documents never wait for it (see retention.recompute for the foreign-key checks).
+Engine-specific tuning of its big statements is retention.sweep_tuning; the temporary tables
+are retention.sweep_sql.
 """
 
 from __future__ import annotations
