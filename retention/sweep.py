@@ -13,7 +13,8 @@ caller's transaction, one sweep at a time (`lock_sweep`); a crash at any point, 
 of its set-based writes included, rolls the whole run back (the recomputation with it, the
 temporary staging tables vanish with the transaction) and the next sweep starts again from the
 stored state, so nothing is queued twice (tests/retention/test_disposal_crash.py). On
-PostgreSQL it takes no table lock beyond the ROW EXCLUSIVE of its writes, and readers of
+PostgreSQL it takes no table lock that readers or writers wait for (ROW EXCLUSIVE for its
+writes; ANALYZE's SHARE UPDATE EXCLUSIVE only conflicts with VACUUM and DDL): readers of
 documents never wait for it (see retention.recompute for the foreign-key checks).
 Engine-specific tuning of its big statements is retention.sweep_tuning; the temporary tables
 are retention.sweep_sql.
