@@ -63,7 +63,7 @@ from retention.sweep_sql import (
     insert_rows,
     temp_tables,
 )
-from retention.sweep_tuning import analyze, engine_tuned, not_yet_queued
+from retention.sweep_tuning import analyze, analyze_if_stale, engine_tuned, not_yet_queued
 
 QUEUE_COLUMNS = (
     "document_id",
@@ -134,8 +134,8 @@ def sweep(session: Session, *, as_of: date, actor: Principal) -> SweepResult:
     # Fresh statistics for the tables this transaction (or a recent one) filled: PostgreSQL
     # would otherwise plan the queueing as if they were empty (nested loops, minutes).
     with phase("queue: analyze"):
-        analyze(conn, table_of(RecordRetention))
-        analyze(conn, table_of(DisposalItem))
+        analyze_if_stale(conn, table_of(RecordRetention), changed_here=recomputed > 0)
+        analyze_if_stale(conn, table_of(DisposalItem))
     with engine_tuned(conn), temp_tables(conn, TMP_CLASS, TMP_HELD, TMP_OPEN, TMP_CANDIDATE):
         with phase("queue: classes and holds"):
             _fill_classes_and_holds(session, conn, facts)
