@@ -1,15 +1,23 @@
 """The sweep: recompute every record's retention (retention.recompute), then queue what has
 fallen due.
 
-The queueing is one INSERT … SELECT per way of falling due (`due_branches`): every record whose
-date (or reviewer's date) has passed and that is not kept permanently, not already in an open
-queue item and not under any legal hold. The records under a hold that would have been queued
-are counted. One audit entry summarises the run.
+The queueing stages, in one pass over record_retention, every record whose date (or reviewer's
+date, `due_branches`) has passed, that is not kept permanently and not already in an open queue
+item; then one INSERT … SELECT queues the staged records that are filed and not under any legal
+hold. The records under a hold that would have been queued are counted. One audit entry
+summarises the run. A nightly run, where almost every due record is queued already, stages only
+the few new ones and writes nothing else (the recomputation writes only changed rows).
 
 The sweep only queues: it never destroys, transfers or changes a record. It runs in the
-caller's transaction, one sweep at a time (`lock_sweep`); a crash rolls the whole run back (the
-recomputation with it) and the next sweep starts again. Engine-specific tuning of its big
-statements is retention.sweep_tuning; the temporary tables are retention.sweep_sql.
+caller's transaction, one sweep at a time (`lock_sweep`); a crash at any point, between any two
+of its set-based writes included, rolls the whole run back (the recomputation with it, the
+temporary staging tables vanish with the transaction) and the next sweep starts again from the
+stored state, so nothing is queued twice (tests/retention/test_disposal_crash.py). On
+PostgreSQL it takes no table lock that readers or writers wait for (ROW EXCLUSIVE for its
+writes; ANALYZE's SHARE UPDATE EXCLUSIVE only conflicts with VACUUM and DDL): readers of
+documents never wait for it (see retention.recompute for the foreign-key checks).
+Engine-specific tuning of its big statements is retention.sweep_tuning; the temporary tables
+are retention.sweep_sql.
 """
 
 from __future__ import annotations
@@ -28,6 +36,7 @@ from sqlalchemy import (
     insert,
     literal,
     literal_column,
+    or_,
     select,
 )
 from sqlalchemy.orm import Session
@@ -44,7 +53,9 @@ from retention.node_facts import NodeFacts, node_facts
 from retention.notices import tell_reviewers
 from retention.recompute import PERMANENT, recompute
 from retention.schedule import fy_start_month
+from retention.sweep_phases import phase
 from retention.sweep_sql import (
+    TMP_CANDIDATE,
     TMP_CLASS,
     TMP_HELD,
     TMP_OPEN,
@@ -52,7 +63,7 @@ from retention.sweep_sql import (
     insert_rows,
     temp_tables,
 )
-from retention.sweep_tuning import analyze, engine_tuned, not_yet_queued
+from retention.sweep_tuning import analyze, analyze_if_stale, engine_tuned, not_yet_queued
 
 QUEUE_COLUMNS = (
     "document_id",
@@ -92,7 +103,7 @@ class SweepResult:
 def due_branches(rr: Any, as_of: date) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
     """The two ways a record_retention row falls due by `as_of` (never when kept permanently):
     its computed date has passed and no reviewer set another, or a reviewer's date has passed.
-    Two conditions rather than one OR, so that each can use its index."""
+    (The queueing tests them with one OR: record_retention has no secondary index.)"""
     keep = rr.c.action != PERMANENT
     computed = and_(
         rr.c.state == "scheduled",
@@ -122,12 +133,15 @@ def sweep(session: Session, *, as_of: date, actor: Principal) -> SweepResult:
     facts = node_facts(session)
     # Fresh statistics for the tables this transaction (or a recent one) filled: PostgreSQL
     # would otherwise plan the queueing as if they were empty (nested loops, minutes).
-    analyze(conn, table_of(RecordRetention))
-    analyze(conn, table_of(DisposalItem))
-    with engine_tuned(conn), temp_tables(conn, TMP_CLASS, TMP_HELD, TMP_OPEN):
-        _fill_classes_and_holds(session, conn, facts)
-        already = _open_items(conn)
-        queued, held = _queue_due(conn, as_of)
+    with phase("queue: analyze"):
+        analyze_if_stale(conn, table_of(RecordRetention), changed_here=recomputed > 0)
+        analyze_if_stale(conn, table_of(DisposalItem))
+    with engine_tuned(conn), temp_tables(conn, TMP_CLASS, TMP_HELD, TMP_OPEN, TMP_CANDIDATE):
+        with phase("queue: classes and holds"):
+            _fill_classes_and_holds(session, conn, facts)
+            already = _open_items(conn)
+        with phase("queue: insert due items"):
+            queued, held = _queue_due(conn, as_of)
     expire_rewritten(session, DisposalItem)
     result = SweepResult(as_of, queued, held, recomputed, already)
     _audit_run(session, result, actor)
@@ -171,21 +185,43 @@ def _open_items(conn: Connection) -> int:
 
 def _queue_due(conn: Connection, as_of: date) -> tuple[list[int], int]:
     """Queue every eligible unheld record due by `as_of`; returns the new items' ids and how
-    many due records were held back."""
+    many due records were held back.
+
+    Set-based in three statements: the due records not yet in an open item are staged in
+    tmp_ret_candidate (one pass over record_retention, no join with the wide documents table);
+    the held ones among them are counted; the rest are inserted into the queue joined to their
+    documents by key. A nightly sweep, where almost every due record is queued already, stages
+    only the few new ones (and the held ones) and so reads documents for them alone."""
     rr = table_of(RecordRetention)
     d = table_of(Document)
     q = table_of(DisposalItem)
-    eligible = and_(~not_yet_queued(conn, rr.c.document_id), d.c.status == "filed")
-    held = 0
+    computed, reviewed = due_branches(rr, as_of)
+    conn.execute(
+        insert(TMP_CANDIDATE).from_select(
+            ["document_id"],
+            select(rr.c.document_id).where(
+                or_(computed, reviewed), ~not_yet_queued(conn, rr.c.document_id)
+            ),
+        )
+    )
+    analyze(conn, TMP_CANDIDATE)
+    cand = TMP_CANDIDATE.c.document_id
+    filed = and_(d.c.id == cand, d.c.status == "filed")
+    held = int(
+        conn.scalar(
+            select(func.count())
+            .select_from(TMP_CANDIDATE)
+            .join(TMP_HELD, TMP_HELD.c.document_id == cand)
+            .join(d, filed)
+        )
+        or 0
+    )
     queued_at = clock.now()
     # The new items' ids are read back by range afterwards: RETURNING a few hundred thousand
     # ids costs SQLite more than the insert itself. (Only the sweep inserts queue items, and it
     # runs alone: see lock_sweep.)
     before = int(conn.scalar(select(func.max(q.c.id))) or 0)
-    for branch in due_branches(rr, as_of):
-        held += _held_and_due(conn, rr, d, and_(branch, eligible))
-        rows = _due_rows(rr, d, and_(branch, eligible), queued_at)
-        conn.execute(insert(q).from_select(list(QUEUE_COLUMNS), rows))
+    conn.execute(insert(q).from_select(list(QUEUE_COLUMNS), _due_rows(rr, d, queued_at)))
     queued: list[int] = list(
         conn.scalars(
             select(q.c.id)
@@ -196,24 +232,12 @@ def _queue_due(conn: Connection, as_of: date) -> tuple[list[int], int]:
     return queued, held
 
 
-def _held_and_due(conn: Connection, rr: FromClause, d: FromClause, due: ColumnElement[bool]) -> int:
-    """How many held records are due (counted from the few held records)."""
-    held_and_due = (
-        select(literal(1))
-        .select_from(rr.join(d, d.c.id == rr.c.document_id))
-        .where(rr.c.document_id == TMP_HELD.c.document_id, due)
-    )
-    return int(
-        conn.scalar(select(func.count()).select_from(TMP_HELD).where(held_and_due.exists())) or 0
-    )
-
-
-def _due_rows(
-    rr: FromClause, d: FromClause, due: ColumnElement[bool], queued_at: datetime
-) -> Select[Any]:
-    """The new queue items (QUEUE_COLUMNS) of the due records not under a hold."""
+def _due_rows(rr: FromClause, d: FromClause, queued_at: datetime) -> Select[Any]:
+    """The new queue items (QUEUE_COLUMNS) of the staged candidates that are filed and not
+    under a hold, in record order."""
     r = table_of(RetentionRule)
-    is_held = exists().where(TMP_HELD.c.document_id == rr.c.document_id)
+    cand = TMP_CANDIDATE.c.document_id
+    is_held = exists().where(TMP_HELD.c.document_id == cand)
     return (
         select(
             rr.c.document_id,
@@ -228,11 +252,13 @@ def _due_rows(
             literal_column("'{}'"),
         )
         .select_from(
-            rr.join(d, d.c.id == rr.c.document_id)
+            TMP_CANDIDATE.join(rr, rr.c.document_id == cand)
+            .join(d, d.c.id == cand)
             .join(TMP_CLASS, TMP_CLASS.c.node_id == d.c.node_id)
             .join(r, r.c.code == rr.c.rule_code)
         )
-        .where(due, ~is_held)
+        .where(d.c.status == "filed", ~is_held)
+        .order_by(cand)
     )
 
 

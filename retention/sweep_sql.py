@@ -93,6 +93,12 @@ TMP_HELD = Table(
     Column("document_id", Integer, primary_key=True),
     prefixes=["TEMPORARY"],
 )
+TMP_CANDIDATE = Table(
+    "tmp_ret_candidate",
+    _temp,
+    Column("document_id", Integer, primary_key=True),  # due by the sweep's day, not queued yet
+    prefixes=["TEMPORARY"],
+)
 
 
 @contextmanager

@@ -4,7 +4,8 @@ million records).
 
 - `engine_tuned`: on SQLite a bigger page cache and memory-mapped reads, restored after; on
   PostgreSQL more memory per hash or sort, for the transaction only.
-- `analyze`: fresh planner statistics on PostgreSQL for tables just filled.
+- `analyze`: fresh planner statistics on PostgreSQL for tables just filled (`analyze_if_stale`:
+  only when they changed).
 - `filed`: the `status = 'filed'` test, spelt so that SQLite scans the table in order.
 - `not_yet_queued`: PostgreSQL gets the open items' ids copied into a temp table first.
 """
@@ -56,6 +57,30 @@ def analyze(conn: Connection, table: Table) -> None:
     over a million rows as if the tables were empty."""
     if conn.dialect.name == "postgresql":
         conn.execute(text(f"ANALYZE {table.name}"))
+
+
+STALE_FRACTION = 0.1  # rows changed since the last ANALYZE, as a share of the table
+
+
+def analyze_if_stale(conn: Connection, table: Table, *, changed_here: bool = False) -> None:
+    """`analyze`, but only when this transaction changed the table (`changed_here`: the
+    server's counters do not see uncommitted changes) or when the rows changed since its last
+    ANALYZE exceed STALE_FRACTION of it (autovacuum's own test, without its delay). A nightly
+    sweep over unchanged tables so skips two scans of a million rows."""
+    if conn.dialect.name != "postgresql":
+        return
+    if not changed_here:
+        row = conn.execute(
+            text(
+                "SELECT n_mod_since_analyze, GREATEST(n_live_tup, 1), last_analyze, "
+                "last_autoanalyze FROM pg_stat_user_tables WHERE relid = CAST(:t AS regclass)"
+            ),
+            {"t": table.name},
+        ).first()
+        never = row is None or (row[2] is None and row[3] is None)
+        if not never and row is not None and row[0] <= STALE_FRACTION * row[1]:
+            return
+    analyze(conn, table)
 
 
 def filed(status: Any, *, scan: bool) -> ColumnElement[bool]:

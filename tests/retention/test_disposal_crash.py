@@ -10,7 +10,8 @@ the command), so the product carries no test-only code:
   database part has committed, before its blobs and index entries go; after the blob and index
   parts, before the chunk's outcome is recorded; inside the certificate's transaction;
 - the sweep (`edrm retention sweep`): with everything queued but not committed; just after the
-  commit;
+  commit; between its set-based writes (record_retention rewritten in place, or the queue
+  filled, not committed);
 - transfer export (`edrm transfer export`): with the bag written, validated and in place but
   not recorded; with the Transfer written but not committed.
 
@@ -33,12 +34,21 @@ from typing import Any
 
 import bagit
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from edrm.audit import AuditEvent
 from edrm.documents.models import Document
 from edrm.runtime import Runtime
-from retention.models import DisposalBatch, DisposalItem, ResidualStub, Transfer, TransferItem
+from retention.models import (
+    DisposalBatch,
+    DisposalItem,
+    RecordRetention,
+    ResidualStub,
+    Transfer,
+    TransferItem,
+)
+from retention.recompute import recompute
+from retention.schedule import fy_start_month
 from retention.transfer import transfers_dir
 from tests.conftest import Cli, World, file_text
 from tests.retention.disposal_helpers import (
@@ -91,12 +101,26 @@ def wrap(name, *, before=False, then_commit=False):
     setattr(owner, function, hooked)
 
 
+def on_sql(prefix):
+    # Kill the process as soon as the database has run the first statement that starts with
+    # `prefix` (uncommitted: the kill falls between two of the sweep's set-based writes).
+    from sqlalchemy.engine import Engine
+
+    def after(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith(prefix):
+            die()
+
+    event.listen(Engine, "after_cursor_execute", after)
+
+
 POINTS = {
     "after-database-part": lambda: wrap("retention.execution.db_part"),
     "before-outcome": lambda: wrap("retention.execution.record_outcome", before=True),
     "inside-certificate": lambda: wrap("retention.batch_completion.issue_certificate"),
     "sweep-before-commit": lambda: wrap("retention.sweep._audit_run"),
     "sweep-after-commit": lambda: wrap("retention.sweep._audit_run", then_commit=True),
+    "sweep-after-retention-update": lambda: on_sql("UPDATE RECORD_RETENTION"),
+    "sweep-after-queue-insert": lambda: on_sql("INSERT INTO DISPOSAL_QUEUE"),
     "bag-in-place": lambda: wrap("retention.transfer._record_transfer", before=True),
     "transfer-before-commit": lambda: wrap("retention.transfer._record_transfer"),
 }
@@ -269,6 +293,59 @@ def test_a_sweep_killed_mid_run_queues_each_due_record_once(
         assert queued_docs == invoices, "each due record queued once"
         assert set(s.scalars(select(DisposalItem.status))) == {"pending"}
     assert sum(_events(rt, "retention.sweep").values()) == (2 if committed else 1)
+    assert_audit_verifies(cli)
+
+
+def _stored_retention(rt: Runtime) -> dict[int, tuple[Any, ...]]:
+    with rt.uow() as s:
+        return {
+            r.document_id: (r.rule_code, r.action, r.state, r.trigger_on, r.due_on, r.review_on)
+            for r in s.scalars(select(RecordRetention))
+        }
+
+
+@pytest.mark.parametrize("point", ["sweep-after-retention-update", "sweep-after-queue-insert"])
+def test_a_sweep_killed_between_its_set_based_writes_leaves_nothing_and_reruns_the_same(
+    world: World, cli: Cli, point: str
+) -> None:
+    """Killed with record_retention rewritten in place (or the queue filled) but not
+    committed: nothing of the run is left, and a new run computes and queues exactly what an
+    uninterrupted run does."""
+    rt = world.runtime
+    first = run_edrm(rt, "none", "retention", "sweep", "--json", "--as", "recman")
+    assert first.returncode == 0, first.stderr
+    assert json.loads(first.stdout)["queued"] == 0
+    computed = _stored_retention(rt)
+    _aged(world, 10)  # their trigger dates move: the next sweep rewrites their rows in place
+    invoices = sorted(world.docs[k] for k in ("invoice", "sensitive", "old"))
+
+    run_edrm(rt, point, "retention", "sweep", "--as", "recman")
+    assert _stored_retention(rt) == computed, "the killed run's rewrite was rolled back"
+    assert _count(rt, DisposalItem) == 0
+    assert sum(_events(rt, "retention.sweep").values()) == 1
+
+    rerun = run_edrm(rt, "none", "retention", "sweep", "--json", "--as", "recman")
+    assert rerun.returncode == 0, rerun.stderr
+    assert json.loads(rerun.stdout)["queued"] == 3
+    after = _stored_retention(rt)
+    assert after != computed and after.keys() == computed.keys()
+    with rt.uow() as s:
+        assert sorted(s.scalars(select(DisposalItem.document_id))) == invoices
+        # What computing them from nothing gives (queued records are left as they are, so
+        # their items go too; all of it rolled back).
+        s.execute(delete(DisposalItem))
+        s.execute(delete(RecordRetention))
+        recompute(s, fy_start_month=fy_start_month(s))
+        s.flush()
+        fresh = {
+            r.document_id: (r.rule_code, r.action, r.state, r.trigger_on, r.due_on, r.review_on)
+            for r in s.scalars(select(RecordRetention))
+        }
+        s.rollback()
+    assert after == fresh, "the rerun's rows are what computing them from nothing gives"
+    again = run_edrm(rt, "none", "retention", "sweep", "--json", "--as", "recman")
+    assert json.loads(again.stdout)["queued"] == 0, "no record is queued twice"
+    assert _count(rt, DisposalItem) == 3
     assert_audit_verifies(cli)
 
 
