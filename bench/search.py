@@ -36,7 +36,7 @@ import tantivy
 from tantivy import FieldType, Occur, Query
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
+if sys.path[0] != str(ROOT):  # ahead of bench/ itself, whose search.py would shadow search/
     sys.path.insert(0, str(ROOT))
 
 from search.base import FACETS, IndexedDocument, SearchQuery, Visibility  # noqa: E402

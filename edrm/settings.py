@@ -152,6 +152,9 @@ class Settings:
     # this share of the time (0: learn none; config/ingest.toml's default_threshold applies).
     classifier_target_precision: float = 0.95
     api_idempotency_days: int = 7
+    # issue 16: search counts facets on a helper thread while it finds the hits (False: on
+    # the searching thread alone; the results are the same).
+    search_helper_threads: bool = True
 
     @property
     def db_url(self) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import ClassVar
@@ -27,7 +28,7 @@ from search.base import (
     Visibility,
 )
 from search.query import STOP_WORDS, ParsedQuery, parse
-from search.tantivy_compile import Compiler, match_count
+from search.tantivy_compile import Compiler, VisibilityCache, match_count
 from search.tantivy_schema import (
     FACET_FIELDS,
     SCHEMA_VERSION,
@@ -49,6 +50,7 @@ from search.tantivy_suggest import Speller, highlight_stems, snippet_marker
 
 HIGHLIGHT_CHARS = 200
 PROGRESS_EVERY = 1000
+HELPERS = 2  # threads counting facets, shared by every search of a backend
 AGG_SEGMENT_SIZE = 65_000  # per-segment terms kept before merging: counts stay exact below this
 
 
@@ -87,7 +89,11 @@ class TantivyBackend:
         writer_threads: int = 0,
         facet_size: int = 50,
         reopen_every: int = REOPEN_EVERY,
+        helper_threads: bool = True,
     ) -> None:
+        """`helper_threads`: count facets on a helper thread while the hits are found (tantivy
+        lets go of the GIL meanwhile); off, each search runs on the caller's thread alone. The
+        results are the same either way."""
         self._dir = Path(directory)
         self._reopen_every = reopen_every
         self._commits = 0  # since the index was last opened
@@ -95,6 +101,10 @@ class TantivyBackend:
         self._heap = writer_heap_bytes
         self._threads = writer_threads
         self._facet_size = facet_size
+        self._helpers: ThreadPoolExecutor | None = None
+        if helper_threads:
+            self._helpers = ThreadPoolExecutor(HELPERS, thread_name_prefix="edrm-search-facets")
+        self._visibility = VisibilityCache()
         self._lock = threading.RLock()
         self._index: tantivy.Index | None = None
         self._meta: Meta | None = None
@@ -119,6 +129,7 @@ class TantivyBackend:
             swap_to(self._dir, generation)
             name = generation.name
         self._stamp = pointer_stamp(self._dir)
+        self._visibility.clear()  # compiled for the index being replaced
         path = self._dir / name
         self._meta = read_meta(path)
         self._index, self._error = None, None
@@ -292,7 +303,8 @@ class TantivyBackend:
             empty = {name: () for name in query.facets}
             return SearchResult(0, (), empty, None, parsed.warning)
         with _engine("searching"):
-            return _Search(index, query, self._facet_size).run(parsed)
+            search = _Search(index, query, self._facet_size, self._visibility)
+            return search.run(parsed, self._helpers)
 
     def similar(self, doc_id: int, visibility: Visibility, limit: int = 5) -> tuple[Hit, ...]:
         index = self._reader()
@@ -301,7 +313,7 @@ class TantivyBackend:
         with _engine("finding similar documents"):
             schema = index.schema
             searcher = index.searcher()
-            restrict = Compiler(schema, searcher).visibility(visibility)
+            restrict = Compiler(schema, searcher).visibility(visibility, self._visibility)
             same = Query.term_query(schema, "id", int(doc_id))
             source = searcher.search(Query.boolean_query([(Occur.Must, same), *restrict]), 1).hits
             if not source:
@@ -326,6 +338,8 @@ class TantivyBackend:
             self._drop_writer()
             self._index = None
             self._closed = True
+            if self._helpers is not None:
+                self._helpers.shutdown(wait=True)
 
     def __enter__(self) -> TantivyBackend:
         return self
@@ -337,12 +351,18 @@ class TantivyBackend:
 class _Search:
     """One search: the main query, facets, highlights and did-you-mean."""
 
-    def __init__(self, index: tantivy.Index, query: SearchQuery, facet_size: int) -> None:
+    def __init__(
+        self,
+        index: tantivy.Index,
+        query: SearchQuery,
+        facet_size: int,
+        cache: VisibilityCache | None = None,
+    ) -> None:
         self.query = query
         self.schema = index.schema
         self.searcher = index.searcher()
         self.compiler = Compiler(self.schema, self.searcher)
-        self.restrict = self.compiler.visibility(query.visibility)
+        self.restrict = self.compiler.visibility(query.visibility, cache)
         self.filters = self.compiler.filters(query.filters)
         self.facet_size = facet_size
 
@@ -351,10 +371,14 @@ class _Search:
         clauses = [(Occur.Must, base), *self.restrict, *((Occur.Must, f) for f in filters)]
         return Query.boolean_query(clauses)
 
-    def run(self, parsed: ParsedQuery) -> SearchResult:
+    def run(self, parsed: ParsedQuery, helpers: Executor | None = None) -> SearchResult:
+        """Hits, then did-you-mean; the facets meanwhile on a helper thread when given one."""
         text = self.compiler.text(parsed.node)
         base = text if text is not None else Query.all_query()
         main = self.restricted(base, list(self.filters.values()))
+        facets: Future[Mapping[str, tuple[FacetCount, ...]]] | None = None
+        if helpers is not None and self.query.facets:
+            facets = helpers.submit(self._facets, base)
         by_date = self.query.sort == "date" or text is None
         found = self.searcher.search(
             main,
@@ -377,7 +401,7 @@ class _Search:
         return SearchResult(
             total=total,
             hits=tuple(hits),
-            facets=self._facets(base),
+            facets=facets.result() if facets is not None else self._facets(base),
             did_you_mean=suggestion,
             warning=parsed.warning,
         )
