@@ -315,7 +315,7 @@ def build_mixes(
         )
         query = Query.boolean_query(
             [
-                (Occur.Must, Query.term_query(schema, "title", word)),
+                (Occur.Must, index.parse_query(f"title:{word}")),  # analysed: the word's stem
                 (Occur.Must, Query.range_query(schema, "year", FieldType.Unsigned, lo, lo + 3)),
                 (Occur.Must, Query.term_query(schema, "class_code", cls)),
                 (Occur.Must, Query.term_set_query(schema, "doc_type", types)),

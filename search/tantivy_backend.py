@@ -397,7 +397,7 @@ class _Search:
         suggestion = None
         if text is not None:
             speller = Speller(self.searcher, self.schema, self.restrict)
-            suggestion = speller.suggest(parsed, total, self._count_text)
+            suggestion = speller.suggest(parsed, total, self._count_text, bool(self.filters))
         return SearchResult(
             total=total,
             hits=tuple(hits),

@@ -133,3 +133,43 @@ def test_a_rebuild_forgets_what_was_compiled_for_the_old_index(tmp_path: Path) -
         backend.rebuild([make_doc(1, "Only one", "flood", marking=SECRET)])
         assert backend.search(SearchQuery("flood", CIVIL_SERVANT)).total == 0
         assert backend.search(SearchQuery("flood", EVERYTHING)).total == 1
+
+
+def test_stems_counted_in_one_aggregation_are_counted_as_one_by_one(
+    loaded: TantivyBackend,
+) -> None:
+    from search.tantivy_compile import Compiler
+    from search.tantivy_suggest import STEM_FIELDS, Speller
+
+    index = loaded._reader()
+    searcher = index.searcher()
+    for person in PEOPLE:
+        restrict = Compiler(index.schema, searcher).visibility(person)
+        speller = Speller(searcher, index.schema, restrict)
+        stems = {"flood", "pump", "zanzibar", "risk", "apprais", "nothing", "inv-7781", "2021"}
+        for fields in (STEM_FIELDS, ("title",)):
+            each = speller.visible_each(stems, fields)
+            assert each == {s: speller.visible(s, fields) for s in stems}
+        assert each["flood"] > 0
+
+
+def test_a_one_word_correction_is_offered_as_when_it_was_counted_again(
+    loaded: TantivyBackend,
+) -> None:
+    for person in PEOPLE:
+        for text, filters in [
+            ("flod", {}),
+            ("Apraisal", {}),
+            ("title:apraisal", {}),
+            ("zanzibr", {}),
+            ("flod", {"class": ["GOV-STRAT"]}),
+            ("flod", {"class": ["HR-PERF"]}),  # no flood there: nothing to offer
+        ]:
+            result = loaded.search(SearchQuery(text, person, filters=filters))
+            if result.did_you_mean is None:
+                continue
+            again = loaded.search(SearchQuery(result.did_you_mean, person, filters=filters))
+            assert again.total > result.total, (text, filters, person)
+    assert loaded.search(SearchQuery("flod", EVERYTHING)).did_you_mean == "flood"
+    hr = {"class": ["HR-PERF"]}
+    assert loaded.search(SearchQuery("flod", EVERYTHING, filters=hr)).did_you_mean is None
