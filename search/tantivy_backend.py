@@ -7,6 +7,7 @@ in a new index generation (see `search.tantivy_store`).
 
 from __future__ import annotations
 
+import re
 import shutil
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -51,7 +52,11 @@ from search.tantivy_suggest import Speller, highlight_stems, snippet_marker
 HIGHLIGHT_CHARS = 200
 PROGRESS_EVERY = 1000
 HELPERS = 2  # threads counting facets, shared by every search of a backend
-AGG_SEGMENT_SIZE = 65_000  # per-segment terms kept before merging: counts stay exact below this
+AGG_SEGMENT_SIZE = 65_000
+#: a facet filter value written into tantivy's query syntax as it is (others: a pass per facet)
+_SAFE_VALUE = re.compile(
+    r"[A-Za-z0-9][A-Za-z0-9 _.,/:+-]*"
+)  # per-segment terms kept before merging: counts stay exact below this
 
 
 @contextmanager
@@ -379,6 +384,9 @@ class _Search:
         facets: Future[Mapping[str, tuple[FacetCount, ...]]] | None = None
         if helpers is not None and self.query.facets:
             facets = helpers.submit(self._facets, base)
+        speller = Speller(self.searcher, self.schema, self.restrict) if text is not None else None
+        if helpers is not None and speller is not None and self.filters:
+            speller.count_early(parsed, helpers)
         by_date = self.query.sort == "date" or text is None
         found = self.searcher.search(
             main,
@@ -395,8 +403,7 @@ class _Search:
             highlights = marker(doc) if marker else ()
             hits.append(_hit(doc, 0.0 if by_date else float(score), highlights))
         suggestion = None
-        if text is not None:
-            speller = Speller(self.searcher, self.schema, self.restrict)
+        if speller is not None:
             suggestion = speller.suggest(parsed, total, self._count_text, bool(self.filters))
         return SearchResult(
             total=total,
@@ -417,43 +424,86 @@ class _Search:
         wanted = list(self.query.facets)
         out: dict[str, tuple[FacetCount, ...]] = {}
         unfiltered = [name for name in wanted if name not in self.filters]
+        counted = [name for name in wanted if name in self.filters]
+        if counted and all(
+            _SAFE_VALUE.fullmatch(v) for n in counted for v in self.query.filters[n]
+        ):
+            return self._one_pass(base, wanted, counted)
         if unfiltered:
             out.update(self._aggregate(base, unfiltered, exclude=None))
-        for name in wanted:
-            if name in self.filters:
-                out.update(self._aggregate(base, [name], exclude=name))
+        for name in counted:
+            out.update(self._aggregate(base, [name], exclude=name))
         return {name: out.get(name, ()) for name in wanted}
+
+    def _one_pass(
+        self, base: Query, wanted: Sequence[str], counted: Sequence[str]
+    ) -> dict[str, tuple[FacetCount, ...]]:
+        """Every facet in one aggregation: over the matches under the filters no facet counts,
+        each facet under a filter aggregation of the other counted facets' filters (tantivy's
+        query syntax, values quoted: only values `_SAFE_VALUE` allows come here)."""
+        always = [q for name, q in self.filters.items() if name not in counted]
+        query = self.restricted(base, always)
+        request: dict[str, object] = {}
+        nested = set()
+        for name in wanted:
+            others = [self._filter_text(n) for n in counted if n != name]
+            terms = self._terms(name)
+            if others:
+                request[name] = {"filter": " AND ".join(others), "aggs": {name: terms}}
+                nested.add(name)
+            else:
+                request[name] = terms
+        result = self.searcher.aggregate(query, request)
+        return {
+            name: self._counts(
+                name, result.get(name, {}).get(name, {}) if name in nested else result.get(name, {})
+            )
+            for name in wanted
+        }
+
+    def _filter_text(self, name: str) -> str:
+        field = FACET_FIELDS[name]
+        values = sorted(set(self.query.filters[name]))
+        if name == "year":
+            years = sorted({v for v in values if v.strip().isdigit()})
+            if not years:
+                return f"({field}:0 AND NOT {field}:0)"  # matches nothing
+            return "(" + " OR ".join(f"{field}:{int(v)}" for v in years) + ")"
+        return "(" + " OR ".join(f'{field}:"{v}"' for v in values) + ")"
+
+    def _terms(self, name: str) -> dict[str, object]:
+        return {
+            "terms": {
+                "field": FACET_FIELDS[name],
+                "size": 500 if name == "year" else self.facet_size,
+                "segment_size": AGG_SEGMENT_SIZE,
+            }
+        }
 
     def _aggregate(
         self, base: Query, names: Sequence[str], exclude: str | None
     ) -> dict[str, tuple[FacetCount, ...]]:
         filters = [q for name, q in self.filters.items() if name != exclude]
         query = self.restricted(base, filters)
-        request = {
-            name: {
-                "terms": {
-                    "field": FACET_FIELDS[name],
-                    "size": 500 if name == "year" else self.facet_size,
-                    "segment_size": AGG_SEGMENT_SIZE,
-                }
-            }
-            for name in names
-        }
+        request = {name: self._terms(name) for name in names}
         result = self.searcher.aggregate(query, request)
-        out = {}
-        for name in names:
-            buckets = result.get(name, {}).get("buckets", [])
-            counts = [
-                FacetCount(_facet_value(b["key"]), int(b["doc_count"]))
-                for b in buckets
-                if int(b["doc_count"]) > 0
-            ]
-            if name == "year":
-                counts.sort(key=lambda c: c.value, reverse=True)
-            else:
-                counts.sort(key=lambda c: (-c.count, c.value))
-            out[name] = tuple(counts)
-        return out
+        return {name: self._counts(name, result.get(name, {})) for name in names}
+
+    @staticmethod
+    def _counts(name: str, found: Mapping[str, object]) -> tuple[FacetCount, ...]:
+        """A terms aggregation's buckets as counts, in the order of `SearchResult.facets`."""
+        buckets = found.get("buckets", [])
+        assert isinstance(buckets, list)
+        counts = [
+            FacetCount(_facet_value(b["key"]), int(b["doc_count"]))
+            for b in buckets
+            if int(b["doc_count"]) > 0
+        ]
+        if name == "year":
+            counts.sort(key=lambda c: c.value, reverse=True)
+        else:
+            counts.sort(key=lambda c: (-c.count, c.value))
+        return tuple(counts)
 
     # highlights: the query's positive words (and the stems its prefixes and fuzzy words
     # expand to) marked in the best fragment of the body

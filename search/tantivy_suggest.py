@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Executor, Future
 
 import tantivy
 from tantivy import Occur, Query
@@ -29,6 +30,7 @@ from search.tantivy_schema import plain_tokens, stem_tokens
 
 SUGGEST_BELOW = 3  # offer "did you mean" when a search finds fewer visible documents than this
 MAX_WORDS = 6
+EARLY_WORDS = 2  # words of a filtered search counted while it runs
 MAX_NEIGHBOURS = 64  # a stem with more dictionary neighbours than this is not corrected
 SCAN_PREFIX = 3  # distance-2 candidates share the first letters (scanned through the dictionary)
 SCAN_LIMIT = 5_000
@@ -49,6 +51,33 @@ class Speller:
         self.searcher = searcher
         self.schema = schema
         self.restrict = Query.boolean_query(list(restrict))
+        self._early: dict[tuple[str, tuple[str, ...]], Future[int]] = {}
+
+    def count_early(self, parsed: ParsedQuery, helpers: Executor) -> None:
+        """Start counting, on `helpers`, the visible documents of the words `suggest` would
+        count first (before the search itself has found how few hits it has): for a search
+        narrowed by filters, where few hits are likely. Only the count is early; what
+        `suggest` does with it is unchanged."""
+        for stem, fields in self._words(parsed)[:EARLY_WORDS]:
+            if self._common(stem, fields):
+                self._early[(stem, tuple(fields))] = helpers.submit(self.visible, stem, fields)
+
+    def _common(self, stem: str, fields: Sequence[str]) -> bool:
+        """In at least SUGGEST_BELOW documents, hidden ones included."""
+        return sum(self.searcher.doc_freq(f, stem) for f in fields) >= SUGGEST_BELOW
+
+    def _own(self, stem: str, fields: Sequence[str]) -> int:
+        early = self._early.pop((stem, tuple(fields)), None)
+        return early.result() if early is not None else self.visible(stem, fields)
+
+    def _words(self, parsed: ParsedQuery) -> list[tuple[str, Sequence[str]]]:
+        """The (stem, fields) of each word `suggest` may correct, in order."""
+        out: list[tuple[str, Sequence[str]]] = []
+        for term in _correctable(parsed)[:MAX_WORDS]:
+            stems = stem_tokens(term.text)
+            if len(stems) == 1 and term.span is not None:
+                out.append((stems[0], ("title",) if term.field == "title" else STEM_FIELDS))
+        return out
 
     def _stem(self, stem: str, fields: Sequence[str] = STEM_FIELDS) -> Query:
         return should([Query.term_query(self.schema, f, stem) for f in fields])
@@ -128,13 +157,13 @@ class Speller:
                 continue
             stem = stems[0]
             fields = ("title",) if term.field == "title" else STEM_FIELDS
-            if sum(self.searcher.doc_freq(f, stem) for f in fields) < SUGGEST_BELOW:
+            if not self._common(stem, fields):
                 # rare even among hidden documents, so rare among visible ones: the word and
                 # its neighbours (from the dictionary alone) in one count
                 counts = self.visible_each({stem, *self.near(stem, 1, None)}, fields)
                 own = counts.pop(stem)
             else:  # most such words are found often enough: no neighbours needed
-                own = self.visible(stem, fields)
+                own = self._own(stem, fields)
                 if own >= SUGGEST_BELOW:
                     continue
                 counts = self.visible_each(self.near(stem, 1, None), fields)

@@ -173,3 +173,49 @@ def test_a_one_word_correction_is_offered_as_when_it_was_counted_again(
     assert loaded.search(SearchQuery("flod", EVERYTHING)).did_you_mean == "flood"
     hr = {"class": ["HR-PERF"]}
     assert loaded.search(SearchQuery("flod", EVERYTHING, filters=hr)).did_you_mean is None
+
+
+def expected_facets(person: Visibility, filters: dict[str, list[str]]) -> dict[str, dict[str, int]]:
+    """Disjunctive facet counts of browsing (no words) under `filters`, from the documents."""
+    from tests.search.corpus import FACET_OF, facet_counts
+
+    def keeps(doc: object, name: str) -> bool:
+        values = filters.get(name)
+        if not values:
+            return True
+        if name == "status":
+            return doc.status in values  # type: ignore[attr-defined]
+        if name == "folder":
+            return doc.folder_code in values  # type: ignore[attr-defined]
+        return FACET_OF[name](doc) in values
+
+    seen = [d for d in CORPUS if person.allows(d)]
+    out = {}
+    for facet in FACET_OF:
+        docs = [d for d in seen if all(keeps(d, n) for n in filters if n != facet)]
+        out[facet] = facet_counts(docs, facet)
+    return out
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {"class": ["FIN-AP"]},
+        {"class": ["FIN-AP", "FIN-AP-INV"], "year": ["2022", "2021"]},
+        {"creator": ["Jane Smith", "Bob Jones"], "marking": [OFFICIAL, SENSITIVE]},
+        {"type": ["report", "invoice", "minutes"], "year": ["2024"], "status": ["filed"]},
+        {"marking": [TOP_SECRET, SECRET], "creator": ["Agent Orange"]},
+        {"year": ["not a year"], "class": ["FIN-AP"]},
+        {"creator": ['Jane "the boss" Smith', "Jane Smith"], "type": ["report"]},  # quoted
+        {"class": ["FIN-AP"], "type": ["contract"], "folder": ["F-1"]},
+    ],
+)
+def test_facets_counted_in_one_pass_are_the_disjunctive_counts(
+    loaded: TantivyBackend, filters: dict[str, list[str]]
+) -> None:
+    from tests.search.corpus import as_dict
+
+    for person in PEOPLE:
+        result = loaded.search(SearchQuery("", person, filters=filters))
+        got = {name: as_dict(counts) for name, counts in result.facets.items()}
+        assert got == expected_facets(person, filters), (person, filters)
