@@ -151,15 +151,18 @@ class Speller:
             return None
         replacements: dict[tuple[int, int], str] = {}
         found_by = 0  # visible documents with the last correction (in its fields)
+        # a search for one word alone found `total` (< SUGGEST_BELOW) documents with it in these
+        # fields or more: the word is rare, no need to count it first
+        alone = not filtered and _one_word(parsed)
         for term in _correctable(parsed)[:MAX_WORDS]:
             stems = stem_tokens(term.text)
             if len(stems) != 1 or term.span is None:
                 continue
             stem = stems[0]
             fields = ("title",) if term.field == "title" else STEM_FIELDS
-            if not self._common(stem, fields):
-                # rare even among hidden documents, so rare among visible ones: the word and
-                # its neighbours (from the dictionary alone) in one count
+            if alone or not self._common(stem, fields):
+                # rare (or rare even among hidden documents, so among visible ones): the word
+                # and its neighbours (from the dictionary alone) in one count
                 counts = self.visible_each({stem, *self.near(stem, 1, None)}, fields)
                 own = counts.pop(stem)
             else:  # most such words are found often enough: no neighbours needed
@@ -179,7 +182,7 @@ class Speller:
         if not replacements:
             return None
         corrected = replace_spans(parsed.text, replacements)
-        if not filtered and _one_word(parsed) and found_by > total:
+        if alone and found_by > total:
             # the corrected query is that one word: it finds at least the documents counted
             # for it (all of them, when it is a title: word), more than `total` already
             return corrected
