@@ -485,15 +485,27 @@ def main() -> None:
     parser.add_argument(
         "--reuse", action="store_true", help="with --dir: query the index already there, if whole"
     )
+    parser.add_argument(
+        "--no-helper-threads",
+        action="store_true",
+        help="search on the calling thread alone (facets after the hits, not meanwhile)",
+    )
     args = parser.parse_args()
 
     workdir = args.dir or Path(tempfile.mkdtemp(prefix="edrm-bench-search-"))
     print(
         f"search bench: {args.docs:,} documents, {args.queries} queries per mix, index in {workdir}"
     )
-    print(f"machine: {psutil.cpu_count()} cores, tantivy {tantivy.__version__}")
+    print(
+        f"machine: {psutil.cpu_count()} cores, tantivy {tantivy.__version__}, helper threads "
+        f"{'off' if args.no_helper_threads else 'on'}"
+    )
     with MemoryWatch() as memory:
-        backend = TantivyBackend(workdir, writer_heap_bytes=args.heap_mb * 1_000_000)
+        backend = TantivyBackend(
+            workdir,
+            writer_heap_bytes=args.heap_mb * 1_000_000,
+            helper_threads=not args.no_helper_threads,
+        )
         corpus = Corpus(args.docs)
         done = {"n": 0}
 
