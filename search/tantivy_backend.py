@@ -52,11 +52,9 @@ from search.tantivy_suggest import Speller, highlight_stems, snippet_marker
 HIGHLIGHT_CHARS = 200
 PROGRESS_EVERY = 1000
 HELPERS = 2  # threads counting facets, shared by every search of a backend
-AGG_SEGMENT_SIZE = 65_000
+AGG_SEGMENT_SIZE = 65_000  # per-segment terms kept before merging: counts stay exact below this
 #: a facet filter value written into tantivy's query syntax as it is (others: a pass per facet)
-_SAFE_VALUE = re.compile(
-    r"[A-Za-z0-9][A-Za-z0-9 _.,/:+-]*"
-)  # per-segment terms kept before merging: counts stay exact below this
+_SAFE_VALUE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9 _.,/:+-]*[A-Za-z0-9_.,/:+-])?")
 
 
 @contextmanager

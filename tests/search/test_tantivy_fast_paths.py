@@ -219,3 +219,21 @@ def test_facets_counted_in_one_pass_are_the_disjunctive_counts(
         result = loaded.search(SearchQuery("", person, filters=filters))
         got = {name: as_dict(counts) for name, counts in result.facets.items()}
         assert got == expected_facets(person, filters), (person, filters)
+
+
+def test_facet_values_with_spaces_and_punctuation_count_as_they_are(tmp_path: Path) -> None:
+    odd = ["Smith, J. (acting)", "O'Brien", "Jane  Smith", "Jane Smith ", "a:b/c+d"]
+    docs = [
+        make_doc(i, f"Flood note {i}", "flood", creator=name, class_code=f"C-{i % 2}")
+        for i, name in enumerate(odd, 1)
+    ]
+    with open_backend(tmp_path, helper_threads=True) as backend:
+        backend.index(docs)
+        backend.commit()
+        for name in odd:
+            filters = {"creator": [name], "class": ["C-0", "C-1"]}
+            result = backend.search(SearchQuery("flood", EVERYTHING, filters=filters))
+            assert [h.id for h in result.hits] == [odd.index(name) + 1], name
+            classes = {c.value: c.count for c in result.facets["creator"]}
+            assert classes == {n: 1 for n in odd}, name  # its own filter does not narrow it
+            assert {c.value for c in result.facets["class"]} == {f"C-{(odd.index(name) + 1) % 2}"}
