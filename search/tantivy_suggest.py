@@ -31,6 +31,7 @@ from search.tantivy_schema import plain_tokens, stem_tokens
 SUGGEST_BELOW = 3  # offer "did you mean" when a search finds fewer visible documents than this
 MAX_WORDS = 6
 EARLY_WORDS = 2  # words of a filtered search counted while it runs
+EARLY_MAX_DOCS = 20_000  # ... when in at most this many documents
 MAX_NEIGHBOURS = 64  # a stem with more dictionary neighbours than this is not corrected
 SCAN_PREFIX = 3  # distance-2 candidates share the first letters (scanned through the dictionary)
 SCAN_LIMIT = 5_000
@@ -59,12 +60,18 @@ class Speller:
         narrowed by filters, where few hits are likely. Only the count is early; what
         `suggest` does with it is unchanged."""
         for stem, fields in self._words(parsed)[:EARLY_WORDS]:
-            if self._common(stem, fields):
+            # a word in very many documents would cost much to count, and a search with it
+            # rarely finds few: then it is counted only if needed
+            if SUGGEST_BELOW <= self._documents(stem, fields) <= EARLY_MAX_DOCS:
                 self._early[(stem, tuple(fields))] = helpers.submit(self.visible, stem, fields)
+
+    def _documents(self, stem: str, fields: Sequence[str]) -> int:
+        """Documents with `stem` in each of `fields`, summed (hidden ones included)."""
+        return sum(self.searcher.doc_freq(f, stem) for f in fields)
 
     def _common(self, stem: str, fields: Sequence[str]) -> bool:
         """In at least SUGGEST_BELOW documents, hidden ones included."""
-        return sum(self.searcher.doc_freq(f, stem) for f in fields) >= SUGGEST_BELOW
+        return self._documents(stem, fields) >= SUGGEST_BELOW
 
     def _own(self, stem: str, fields: Sequence[str]) -> int:
         early = self._early.pop((stem, tuple(fields)), None)
