@@ -157,6 +157,9 @@ class Settings:
     audit_all_views: bool = False
     # Vital records are reviewed this many months after they are flagged or last reviewed.
     vital_review_months: int = 12
+    # issue 16: search counts facets on a helper thread while it finds the hits (False: on
+    # the searching thread alone; the results are the same).
+    search_helper_threads: bool = True
 
     @property
     def db_url(self) -> str:

@@ -7,9 +7,11 @@ in a new index generation (see `search.tantivy_store`).
 
 from __future__ import annotations
 
+import re
 import shutil
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import ClassVar
@@ -27,7 +29,7 @@ from search.base import (
     Visibility,
 )
 from search.query import STOP_WORDS, ParsedQuery, parse
-from search.tantivy_compile import Compiler, match_count
+from search.tantivy_compile import Compiler, VisibilityCache, match_count
 from search.tantivy_schema import (
     FACET_FIELDS,
     SCHEMA_VERSION,
@@ -49,7 +51,10 @@ from search.tantivy_suggest import Speller, highlight_stems, snippet_marker
 
 HIGHLIGHT_CHARS = 200
 PROGRESS_EVERY = 1000
+HELPERS = 2  # threads counting facets, shared by every search of a backend
 AGG_SEGMENT_SIZE = 65_000  # per-segment terms kept before merging: counts stay exact below this
+#: a facet filter value written into tantivy's query syntax as it is (others: a pass per facet)
+_SAFE_VALUE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9 _.,/:+-]*[A-Za-z0-9_.,/:+-])?")
 
 
 @contextmanager
@@ -87,7 +92,11 @@ class TantivyBackend:
         writer_threads: int = 0,
         facet_size: int = 50,
         reopen_every: int = REOPEN_EVERY,
+        helper_threads: bool = True,
     ) -> None:
+        """`helper_threads`: count facets on a helper thread while the hits are found (tantivy
+        lets go of the GIL meanwhile); off, each search runs on the caller's thread alone. The
+        results are the same either way."""
         self._dir = Path(directory)
         self._reopen_every = reopen_every
         self._commits = 0  # since the index was last opened
@@ -95,6 +104,10 @@ class TantivyBackend:
         self._heap = writer_heap_bytes
         self._threads = writer_threads
         self._facet_size = facet_size
+        self._helpers: ThreadPoolExecutor | None = None
+        if helper_threads:
+            self._helpers = ThreadPoolExecutor(HELPERS, thread_name_prefix="edrm-search-facets")
+        self._visibility = VisibilityCache()
         self._lock = threading.RLock()
         self._index: tantivy.Index | None = None
         self._meta: Meta | None = None
@@ -119,6 +132,7 @@ class TantivyBackend:
             swap_to(self._dir, generation)
             name = generation.name
         self._stamp = pointer_stamp(self._dir)
+        self._visibility.clear()  # compiled for the index being replaced
         path = self._dir / name
         self._meta = read_meta(path)
         self._index, self._error = None, None
@@ -292,7 +306,8 @@ class TantivyBackend:
             empty = {name: () for name in query.facets}
             return SearchResult(0, (), empty, None, parsed.warning)
         with _engine("searching"):
-            return _Search(index, query, self._facet_size).run(parsed)
+            search = _Search(index, query, self._facet_size, self._visibility)
+            return search.run(parsed, self._helpers)
 
     def similar(self, doc_id: int, visibility: Visibility, limit: int = 5) -> tuple[Hit, ...]:
         index = self._reader()
@@ -301,7 +316,7 @@ class TantivyBackend:
         with _engine("finding similar documents"):
             schema = index.schema
             searcher = index.searcher()
-            restrict = Compiler(schema, searcher).visibility(visibility)
+            restrict = Compiler(schema, searcher).visibility(visibility, self._visibility)
             same = Query.term_query(schema, "id", int(doc_id))
             source = searcher.search(Query.boolean_query([(Occur.Must, same), *restrict]), 1).hits
             if not source:
@@ -326,6 +341,8 @@ class TantivyBackend:
             self._drop_writer()
             self._index = None
             self._closed = True
+            if self._helpers is not None:
+                self._helpers.shutdown(wait=True)
 
     def __enter__(self) -> TantivyBackend:
         return self
@@ -337,12 +354,18 @@ class TantivyBackend:
 class _Search:
     """One search: the main query, facets, highlights and did-you-mean."""
 
-    def __init__(self, index: tantivy.Index, query: SearchQuery, facet_size: int) -> None:
+    def __init__(
+        self,
+        index: tantivy.Index,
+        query: SearchQuery,
+        facet_size: int,
+        cache: VisibilityCache | None = None,
+    ) -> None:
         self.query = query
         self.schema = index.schema
         self.searcher = index.searcher()
         self.compiler = Compiler(self.schema, self.searcher)
-        self.restrict = self.compiler.visibility(query.visibility)
+        self.restrict = self.compiler.visibility(query.visibility, cache)
         self.filters = self.compiler.filters(query.filters)
         self.facet_size = facet_size
 
@@ -351,10 +374,17 @@ class _Search:
         clauses = [(Occur.Must, base), *self.restrict, *((Occur.Must, f) for f in filters)]
         return Query.boolean_query(clauses)
 
-    def run(self, parsed: ParsedQuery) -> SearchResult:
+    def run(self, parsed: ParsedQuery, helpers: Executor | None = None) -> SearchResult:
+        """Hits, then did-you-mean; the facets meanwhile on a helper thread when given one."""
         text = self.compiler.text(parsed.node)
         base = text if text is not None else Query.all_query()
         main = self.restricted(base, list(self.filters.values()))
+        facets: Future[Mapping[str, tuple[FacetCount, ...]]] | None = None
+        if helpers is not None and self.query.facets:
+            facets = helpers.submit(self._facets, base)
+        speller = Speller(self.searcher, self.schema, self.restrict) if text is not None else None
+        if helpers is not None and speller is not None and self.filters:
+            speller.count_early(parsed, helpers)
         by_date = self.query.sort == "date" or text is None
         found = self.searcher.search(
             main,
@@ -371,13 +401,12 @@ class _Search:
             highlights = marker(doc) if marker else ()
             hits.append(_hit(doc, 0.0 if by_date else float(score), highlights))
         suggestion = None
-        if text is not None:
-            speller = Speller(self.searcher, self.schema, self.restrict)
-            suggestion = speller.suggest(parsed, total, self._count_text)
+        if speller is not None:
+            suggestion = speller.suggest(parsed, total, self._count_text, bool(self.filters))
         return SearchResult(
             total=total,
             hits=tuple(hits),
-            facets=self._facets(base),
+            facets=facets.result() if facets is not None else self._facets(base),
             did_you_mean=suggestion,
             warning=parsed.warning,
         )
@@ -393,43 +422,86 @@ class _Search:
         wanted = list(self.query.facets)
         out: dict[str, tuple[FacetCount, ...]] = {}
         unfiltered = [name for name in wanted if name not in self.filters]
+        counted = [name for name in wanted if name in self.filters]
+        if counted and all(
+            _SAFE_VALUE.fullmatch(v) for n in counted for v in self.query.filters[n]
+        ):
+            return self._one_pass(base, wanted, counted)
         if unfiltered:
             out.update(self._aggregate(base, unfiltered, exclude=None))
-        for name in wanted:
-            if name in self.filters:
-                out.update(self._aggregate(base, [name], exclude=name))
+        for name in counted:
+            out.update(self._aggregate(base, [name], exclude=name))
         return {name: out.get(name, ()) for name in wanted}
+
+    def _one_pass(
+        self, base: Query, wanted: Sequence[str], counted: Sequence[str]
+    ) -> dict[str, tuple[FacetCount, ...]]:
+        """Every facet in one aggregation: over the matches under the filters no facet counts,
+        each facet under a filter aggregation of the other counted facets' filters (tantivy's
+        query syntax, values quoted: only values `_SAFE_VALUE` allows come here)."""
+        always = [q for name, q in self.filters.items() if name not in counted]
+        query = self.restricted(base, always)
+        request: dict[str, object] = {}
+        nested = set()
+        for name in wanted:
+            others = [self._filter_text(n) for n in counted if n != name]
+            terms = self._terms(name)
+            if others:
+                request[name] = {"filter": " AND ".join(others), "aggs": {name: terms}}
+                nested.add(name)
+            else:
+                request[name] = terms
+        result = self.searcher.aggregate(query, request)
+        return {
+            name: self._counts(
+                name, result.get(name, {}).get(name, {}) if name in nested else result.get(name, {})
+            )
+            for name in wanted
+        }
+
+    def _filter_text(self, name: str) -> str:
+        field = FACET_FIELDS[name]
+        values = sorted(set(self.query.filters[name]))
+        if name == "year":
+            years = sorted({v for v in values if v.strip().isdigit()})
+            if not years:
+                return f"({field}:0 AND NOT {field}:0)"  # matches nothing
+            return "(" + " OR ".join(f"{field}:{int(v)}" for v in years) + ")"
+        return "(" + " OR ".join(f'{field}:"{v}"' for v in values) + ")"
+
+    def _terms(self, name: str) -> dict[str, object]:
+        return {
+            "terms": {
+                "field": FACET_FIELDS[name],
+                "size": 500 if name == "year" else self.facet_size,
+                "segment_size": AGG_SEGMENT_SIZE,
+            }
+        }
 
     def _aggregate(
         self, base: Query, names: Sequence[str], exclude: str | None
     ) -> dict[str, tuple[FacetCount, ...]]:
         filters = [q for name, q in self.filters.items() if name != exclude]
         query = self.restricted(base, filters)
-        request = {
-            name: {
-                "terms": {
-                    "field": FACET_FIELDS[name],
-                    "size": 500 if name == "year" else self.facet_size,
-                    "segment_size": AGG_SEGMENT_SIZE,
-                }
-            }
-            for name in names
-        }
+        request = {name: self._terms(name) for name in names}
         result = self.searcher.aggregate(query, request)
-        out = {}
-        for name in names:
-            buckets = result.get(name, {}).get("buckets", [])
-            counts = [
-                FacetCount(_facet_value(b["key"]), int(b["doc_count"]))
-                for b in buckets
-                if int(b["doc_count"]) > 0
-            ]
-            if name == "year":
-                counts.sort(key=lambda c: c.value, reverse=True)
-            else:
-                counts.sort(key=lambda c: (-c.count, c.value))
-            out[name] = tuple(counts)
-        return out
+        return {name: self._counts(name, result.get(name, {})) for name in names}
+
+    @staticmethod
+    def _counts(name: str, found: Mapping[str, object]) -> tuple[FacetCount, ...]:
+        """A terms aggregation's buckets as counts, in the order of `SearchResult.facets`."""
+        buckets = found.get("buckets", [])
+        assert isinstance(buckets, list)
+        counts = [
+            FacetCount(_facet_value(b["key"]), int(b["doc_count"]))
+            for b in buckets
+            if int(b["doc_count"]) > 0
+        ]
+        if name == "year":
+            counts.sort(key=lambda c: c.value, reverse=True)
+        else:
+            counts.sort(key=lambda c: (-c.count, c.value))
+        return tuple(counts)
 
     # highlights: the query's positive words (and the stems its prefixes and fuzzy words
     # expand to) marked in the best fragment of the body

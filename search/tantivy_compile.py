@@ -9,6 +9,8 @@ case-insensitively, through the field's term dictionary.
 from __future__ import annotations
 
 import string
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -75,19 +77,74 @@ def filter_clause(query: Query) -> Query:
     return Query.const_score_query(query, 0.0)
 
 
+VisibilityKey = tuple[frozenset[str], frozenset[str] | None, tuple[str, ...]]
+
+
+class VisibilityCache:
+    """Compiled visibility clauses, keyed on everything they are made of: the person's markings,
+    their access keys (so a change in a person's access or clearance is a new key, seen at the
+    next search) and the markings the index holds. The owner empties it when it opens another
+    index (field ids may differ). Bounded: the least recently used entries go first."""
+
+    def __init__(self, size: int = 256) -> None:
+        self._size = size
+        self._entries: OrderedDict[VisibilityKey, list[tuple[Occur, Query]]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(
+        self,
+        visibility: Visibility,
+        hidden: tuple[str, ...],
+        compile_: Callable[[Visibility, Sequence[str]], list[tuple[Occur, Query]]],
+    ) -> list[tuple[Occur, Query]]:
+        key = (visibility.markings, visibility.keys, hidden)
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+                return list(found)
+        clauses = compile_(visibility, hidden)
+        with self._lock:
+            self._entries[key] = clauses
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+        return list(clauses)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
 class Compiler:
     def __init__(self, schema: tantivy.Schema, searcher: tantivy.Searcher) -> None:
         self.schema = schema
         self.searcher = searcher
 
     # ---------------------------------------------------------------- visibility and filters
-    def visibility(self, visibility: Visibility) -> list[tuple[Occur, Query]]:
-        """The clauses that restrict a query to what `visibility` may see.
+    def hidden_markings(self, visibility: Visibility) -> tuple[str, ...]:
+        """The markings in this searcher's index that `visibility` may not see."""
+        present = {term for term, _ in self.searcher.terms_with_prefix("marking", "")}
+        return tuple(sorted(present - visibility.markings))
+
+    def visibility(
+        self, visibility: Visibility, cache: VisibilityCache | None = None
+    ) -> list[tuple[Occur, Query]]:
+        """The clauses that restrict a query to what `visibility` may see (from `cache` when
+        the same person, with the same markings and keys, was compiled before on this index).
 
         Every document has exactly one marking term, so "marking in M" is written as "marking
         not in (the index's markings - M)": far cheaper when M is most of them."""
-        present = {term for term, _ in self.searcher.terms_with_prefix("marking", "")}
-        hidden = sorted(present - visibility.markings)
+        hidden = self.hidden_markings(visibility)
+        if cache is None:
+            return self.compile_visibility(visibility, hidden)
+        return cache.get(visibility, hidden, self.compile_visibility)
+
+    def compile_visibility(
+        self, visibility: Visibility, hidden: Sequence[str]
+    ) -> list[tuple[Occur, Query]]:
         clauses: list[tuple[Occur, Query]] = []
         if visibility.keys is not None:
             keys = Query.term_set_query(self.schema, "keys", sorted(visibility.keys))
@@ -100,16 +157,24 @@ class Compiler:
         return clauses
 
     def filters(self, filters: Mapping[str, Sequence[str]]) -> dict[str, Query]:
-        """One MUST clause per filter name: its values OR'ed."""
+        """One MUST clause per filter name: its values OR'ed. One value is a plain term query
+        (lazy: it skips along its postings inside the conjunction, where a term set first
+        builds a bitset over the whole segment)."""
         out: dict[str, Query] = {}
         for name, values in filters.items():
             field = FILTER_FIELDS[name]
+            wanted: list[str] | list[int]
             if name == "year":
-                years = sorted({int(v) for v in values if v.strip().isdigit()})
-                query = Query.term_set_query(self.schema, field, years) if years else None
+                wanted = sorted({int(v) for v in values if v.strip().isdigit()})
             else:
-                query = Query.term_set_query(self.schema, field, sorted(set(values)))
-            out[name] = filter_clause(query if query is not None else Query.empty_query())
+                wanted = sorted(set(values))
+            if not wanted:
+                query = Query.empty_query()
+            elif len(wanted) == 1:
+                query = Query.term_query(self.schema, field, wanted[0])
+            else:
+                query = Query.term_set_query(self.schema, field, wanted)
+            out[name] = filter_clause(query)
         return out
 
     # ------------------------------------------------------------------------- the AST

@@ -9,7 +9,9 @@ corrected query is offered only when it finds more visible documents than the or
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import re
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Executor, Future
 
 import tantivy
 from tantivy import Occur, Query
@@ -28,11 +30,14 @@ from search.tantivy_schema import plain_tokens, stem_tokens
 
 SUGGEST_BELOW = 3  # offer "did you mean" when a search finds fewer visible documents than this
 MAX_WORDS = 6
+EARLY_WORDS = 2  # words of a filtered search counted while it runs
+EARLY_MAX_DOCS = 20_000  # ... when in at most this many documents
 MAX_NEIGHBOURS = 64  # a stem with more dictionary neighbours than this is not corrected
 SCAN_PREFIX = 3  # distance-2 candidates share the first letters (scanned through the dictionary)
 SCAN_LIMIT = 5_000
 STEM_FIELDS = ("body", "title")  # counted
 DICTIONARY = "body"  # listed: titles mostly repeat their document's words
+_QUERYABLE = re.compile(r"[a-z0-9]+")  # a stem tantivy's query syntax takes as it is
 
 
 class Speller:
@@ -47,6 +52,39 @@ class Speller:
         self.searcher = searcher
         self.schema = schema
         self.restrict = Query.boolean_query(list(restrict))
+        self._early: dict[tuple[str, tuple[str, ...]], Future[int]] = {}
+
+    def count_early(self, parsed: ParsedQuery, helpers: Executor) -> None:
+        """Start counting, on `helpers`, the visible documents of the words `suggest` would
+        count first (before the search itself has found how few hits it has): for a search
+        narrowed by filters, where few hits are likely. Only the count is early; what
+        `suggest` does with it is unchanged."""
+        for stem, fields in self._words(parsed)[:EARLY_WORDS]:
+            # a word in very many documents would cost much to count, and a search with it
+            # rarely finds few: then it is counted only if needed
+            if SUGGEST_BELOW <= self._documents(stem, fields) <= EARLY_MAX_DOCS:
+                self._early[(stem, tuple(fields))] = helpers.submit(self.visible, stem, fields)
+
+    def _documents(self, stem: str, fields: Sequence[str]) -> int:
+        """Documents with `stem` in each of `fields`, summed (hidden ones included)."""
+        return sum(self.searcher.doc_freq(f, stem) for f in fields)
+
+    def _common(self, stem: str, fields: Sequence[str]) -> bool:
+        """In at least SUGGEST_BELOW documents, hidden ones included."""
+        return self._documents(stem, fields) >= SUGGEST_BELOW
+
+    def _own(self, stem: str, fields: Sequence[str]) -> int:
+        early = self._early.pop((stem, tuple(fields)), None)
+        return early.result() if early is not None else self.visible(stem, fields)
+
+    def _words(self, parsed: ParsedQuery) -> list[tuple[str, Sequence[str]]]:
+        """The (stem, fields) of each word `suggest` may correct, in order."""
+        out: list[tuple[str, Sequence[str]]] = []
+        for term in _correctable(parsed)[:MAX_WORDS]:
+            stems = stem_tokens(term.text)
+            if len(stems) == 1 and term.span is not None:
+                out.append((stems[0], ("title",) if term.field == "title" else STEM_FIELDS))
+        return out
 
     def _stem(self, stem: str, fields: Sequence[str] = STEM_FIELDS) -> Query:
         return should([Query.term_query(self.schema, f, stem) for f in fields])
@@ -59,6 +97,24 @@ class Speller:
         """Visible documents with `stem` in `fields`."""
         query = must(self._stem(stem, fields), self.restrict)
         return match_count(self.searcher.search(query, 1))
+
+    def visible_each(self, stems: Iterable[str], fields: Sequence[str]) -> dict[str, int]:
+        """`visible` of every stem, in one aggregation over the visible documents with any of
+        them (a filter per stem); a stem the query syntax cannot carry as it is, on its own."""
+        wanted = sorted(set(stems))
+        plain = [t for t in wanted if _QUERYABLE.fullmatch(t) and stem_tokens(t) == [t]]
+        out = {t: self.visible(t, fields) for t in wanted if t not in plain}
+        if len(plain) == 1:
+            out[plain[0]] = self.visible(plain[0], fields)
+        elif plain:
+            terms = [Query.term_query(self.schema, f, t) for t in plain for f in fields]
+            request = {
+                f"s{i}": {"filter": " OR ".join(f"{f}:{t}" for f in fields)}
+                for i, t in enumerate(plain)
+            }
+            found = self.searcher.aggregate(must(should(terms), self.restrict), request)
+            out.update({t: int(found[f"s{i}"]["doc_count"]) for i, t in enumerate(plain)})
+        return out
 
     def near(self, stem: str, max_distance: int, restrict: Query | None) -> set[str]:
         """Dictionary stems one edit from `stem` (itself excluded); with `max_distance` 2, also
@@ -90,46 +146,67 @@ class Speller:
 
     # ---------------------------------------------------------------------- did you mean
     def suggest(
-        self, parsed: ParsedQuery, total: int, count_text: Callable[[str], int]
+        self,
+        parsed: ParsedQuery,
+        total: int,
+        count_text: Callable[[str], int],
+        filtered: bool = True,
     ) -> str | None:
-        """A corrected query text that finds more visible documents than `total`, or None."""
+        """A corrected query text that finds more visible documents than `total`, or None.
+        `filtered`: the search has filters besides its text (`count_text` applies them)."""
         if total >= SUGGEST_BELOW:
             return None
         replacements: dict[tuple[int, int], str] = {}
+        found_by = 0  # visible documents with the last correction (in its fields)
+        # a search for one word alone found `total` (< SUGGEST_BELOW) documents with it in these
+        # fields or more: the word is rare, no need to count it first
+        alone = not filtered and _one_word(parsed)
         for term in _correctable(parsed)[:MAX_WORDS]:
             stems = stem_tokens(term.text)
             if len(stems) != 1 or term.span is None:
                 continue
             stem = stems[0]
             fields = ("title",) if term.field == "title" else STEM_FIELDS
-            own = self.visible(stem, fields)
-            if own >= SUGGEST_BELOW:
-                continue
-            options = self.better(stem, own, self.near(stem, 1, None), fields)
+            if alone or not self._common(stem, fields):
+                # rare (or rare even among hidden documents, so among visible ones): the word
+                # and its neighbours (from the dictionary alone) in one count
+                counts = self.visible_each({stem, *self.near(stem, 1, None)}, fields)
+                own = counts.pop(stem)
+            else:  # most such words are found often enough: no neighbours needed
+                own = self._own(stem, fields)
+                if own >= SUGGEST_BELOW:
+                    continue
+                counts = self.visible_each(self.near(stem, 1, None), fields)
+            options = [(c, n) for c, n in counts.items() if n > own]
             if not options:  # two edits away only when nothing one edit away will do
                 options = self.better(stem, own, self.scan(stem, self.restrict), fields)
             if not options:
                 continue
-            best = min(options, key=lambda sn: (distance(stem, sn[0], 2), -sn[1], sn[0]))[0]
+            best, found_by = min(options, key=lambda sn: (distance(stem, sn[0], 2), -sn[1], sn[0]))
             word = self.spelling(best, term.text.lower(), fields)
             if word and word != term.text.lower():
                 replacements[term.span] = match_case(term.text, word)
         if not replacements:
             return None
         corrected = replace_spans(parsed.text, replacements)
+        if alone and found_by > total:
+            # the corrected query is that one word: it finds at least the documents counted
+            # for it (all of them, when it is a title: word), more than `total` already
+            return corrected
         return corrected if count_text(corrected) > total else None
 
     def better(
         self, stem: str, own: int, candidates: set[str], fields: Sequence[str]
     ) -> list[tuple[str, int]]:
         """The candidates found in more visible documents than `stem`, with those counts."""
-        counted = ((c, self.visible(c, fields)) for c in sorted(candidates))
-        return [(c, n) for c, n in counted if n > own]
+        counted = self.visible_each(candidates, fields)
+        return [(c, n) for c, n in sorted(counted.items()) if n > own]
 
     def spelling(self, stem: str, near: str, fields: Sequence[str] = STEM_FIELDS) -> str | None:
         """How visible documents spell `stem` (in `fields`): the form closest to `near`."""
         forms: set[str] = set()
-        found = self.searcher.search(must(self._stem(stem, fields), self.restrict), 3).hits
+        query = must(self._stem(stem, fields), self.restrict)
+        found = self.searcher.search(query, 3, count=False).hits
         for field in fields:
             term = Query.term_query(self.schema, field, stem)
             generator = tantivy.SnippetGenerator.create(self.searcher, term, self.schema, field)
@@ -193,6 +270,18 @@ def snippet_marker(
         return (mark_bytes(snippet.fragment(), ranges),) if ranges else ()
 
     return mark
+
+
+def _one_word(parsed: ParsedQuery) -> bool:
+    """The whole query is one plain word, unfielded or in the title."""
+    node = parsed.node
+    return (
+        isinstance(node, Term)
+        and node.field in (None, "title")
+        and not node.prefix
+        and not node.fuzzy
+        and len(stem_tokens(node.text)) == 1
+    )
 
 
 def _correctable(parsed: ParsedQuery) -> list[Term]:

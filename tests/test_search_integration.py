@@ -103,6 +103,37 @@ def test_a_raised_marking_hides_the_document_at_once(world: World) -> None:
     assert _search(world, "clerk", "Acme") == []
 
 
+def test_a_change_in_a_persons_clearance_or_groups_is_seen_at_the_next_search(
+    world: World,
+) -> None:
+    """The engine keeps compiled visibility filters between searches: a person whose access
+    changed must never be answered from the filter of their old access."""
+    from dataclasses import replace
+
+    from edrm.markings import Marking
+
+    rt = world.runtime
+    clerk = world.people["clerk"]
+    cleared = replace(clerk, clearance=Marking.SECRET)
+    in_hr = replace(clerk, clearance=Marking.OFFICIAL_SENSITIVE, groups=clerk.groups | {"hr"})
+    apply_outbox(rt.sessions, rt.search)
+    for _ in range(2):  # the second time, filters compiled the first time may be reused
+        with rt.uow() as s:
+            for person, text, key in [
+                (clerk, "intrusion", "secret"),
+                (cleared, "intrusion", "secret"),
+                (clerk, "discipline", "discipline"),
+                (in_hr, "discipline", "discipline"),
+                (clerk, "intrusion", "secret"),
+            ]:
+                document = s.get(Document, world.docs[key])
+                assert document is not None
+                expected = [document.id] if may_see_document(person, document) else []
+                found = [h.id for h in search_documents(s, rt, person, text).hits]
+                assert found == expected, (person, text)
+                assert bool(expected) == (person is not clerk)
+
+
 def test_a_crash_between_indexing_and_marking_done_converges(world: World) -> None:
     """The indexer died after the engine's commit, before the rows were marked done."""
     rt = world.runtime

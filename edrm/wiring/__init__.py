@@ -45,7 +45,7 @@ def open_search(settings: Settings) -> SearchBackend:
         return ElasticBackend(settings.elasticsearch_url)
     from search.tantivy_backend import TantivyBackend
 
-    return TantivyBackend(settings.index_dir)
+    return TantivyBackend(settings.index_dir, helper_threads=settings.search_helper_threads)
 
 
 def build_runtime(settings: Settings) -> Runtime:
