@@ -173,7 +173,6 @@ def profile(home: Path, folder: Path, into: str, out: Path) -> None:
     for key, value in environment(home).items():
         os.environ[key] = value
     from edrm.cli import main
-
     from edrm.cli.ingest import ingest
 
     args = ["ingest", str(folder), "--into", into, "--json"]
