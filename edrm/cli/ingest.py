@@ -96,6 +96,12 @@ def _job_line(path: Path, job: Any | None, problem: str | None = None) -> dict[s
     help="A person who contributed to the files; repeat for several.",
 )
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per input file.")
+@click.option(
+    "--processes",
+    type=click.IntRange(1, 256),
+    default=None,
+    help="Worker processes reading the files (default: one per core).",
+)
 @as_option
 @friendly_errors
 def ingest(
@@ -105,13 +111,16 @@ def ingest(
     creators: tuple[str, ...],
     contributors: tuple[str, ...],
     as_json: bool,
+    processes: int | None,
     as_user: str | None,
 ) -> None:
     """Ingest files and folders (recursively) through the pipeline, and wait for them.
 
     Every file is credited to the --creator and --contributor people named (besides any the
-    file's own properties identify, such as its author or an e-mail's sender and recipients)."""
-    from edrm.ingest.worker import Worker  # heavy: loads the format readers and the classifier
+    file's own properties identify, such as its author or an e-mail's sender and recipients).
+    The files are read by --processes worker processes (this one and forked helpers)."""
+    # heavy: loads the format readers and the classifier
+    from edrm.ingest.worker import Helpers, Worker, cores, ocr_share
 
     files = _files_under(paths)
     batch = jobs.new_batch()
@@ -121,9 +130,15 @@ def ingest(
         submitted = _submit(
             rt, files, batch, into=into, marking=marking, as_user=as_user, hints=hints
         )
-        with Worker(rt) as worker:
-            show_progress = not as_json and sys.stderr.isatty()
-            finished = _drain(worker, batch, len(submitted), show_progress=show_progress)
+        queued = sum(1 for _path, job_id, _problem in submitted if job_id is not None)
+        count = max(1, min(processes or cores(), queued))
+        helpers = Helpers(rt.settings, batch, count - 1, ocr_share(count))
+        try:
+            with Worker(rt, ocr_processes=ocr_share(count)) as worker:
+                show_progress = not as_json and sys.stderr.isatty()
+                finished = _drain(worker, batch, len(submitted), show_progress=show_progress)
+        finally:
+            helpers.join()
     lines = _result_lines(submitted, finished)
     if as_json:
         for line in lines:

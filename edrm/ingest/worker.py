@@ -7,6 +7,8 @@
 from __future__ import annotations
 
 import logging
+import multiprocessing as mp
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -26,6 +28,7 @@ from edrm.ingest.ocr import OcrEngine
 from edrm.ingest.pipeline import Action, PipelineContext, finish_group, read_job
 from edrm.ingest.types import load_ingest_config
 from edrm.runtime import Runtime
+from edrm.settings import Settings
 
 log = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 10.0
@@ -252,6 +255,61 @@ class Worker:
             if not worked:
                 self.stop_event.wait(self.poll_seconds)
         log.info("ingest worker %s stopped", self.identity)
+
+
+def cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def ocr_share(processes: int) -> int | None:
+    """Tesseract processes each of `processes` workers may start, so that together they use
+    the cores once (None: one worker, the configuration decides)."""
+    return None if processes <= 1 else max(1, cores() // processes)
+
+
+class Helpers:
+    """Forked helper processes, each a Worker draining one batch beside the caller's own
+    (`edrm ingest --processes N`). They are forked before the caller opens its worker (no
+    thread, OCR pool or reader child is copied) and each opens its own runtime (database
+    connections are never shared across the fork).
+
+    Crash story: a helper is a worker like any other. If it dies, the jobs it claimed are
+    running for a dead process on this machine and go back to the queue when the caller's
+    worker next finds nothing to do; a job is filed only in its worker's transaction that
+    checks the worker still owns it, so no job is filed twice."""
+
+    def __init__(self, settings: Settings, batch: str, count: int, ocr_processes: int | None):
+        context = mp.get_context("fork")
+        self.processes = [
+            context.Process(target=_helper, args=(settings, batch, ocr_processes), daemon=False)
+            for _ in range(max(count, 0))
+        ]
+        for process in self.processes:
+            process.start()
+
+    def join(self, timeout: float = 30.0) -> None:
+        """Wait for the helpers (their batch is done); stop any still running after `timeout`."""
+        deadline = time.monotonic() + timeout
+        for process in self.processes:
+            process.join(max(deadline - time.monotonic(), 0.1))
+            if process.is_alive():
+                process.terminate()
+                process.join(5)
+
+
+def _helper(settings: Settings, batch: str, ocr_processes: int | None) -> None:
+    from edrm.wiring import build_runtime
+
+    runtime = build_runtime(settings)
+    try:
+        with Worker(runtime, ocr_processes=ocr_processes) as worker:
+            worker.drain(batch)
+    finally:
+        runtime.close()
 
 
 def failed(jobs_: list[IngestJob]) -> list[IngestJob]:

@@ -148,6 +148,16 @@ def test_two_workers_take_each_file_of_a_batch_exactly_once(
     _assert_each_exactly_once(runtime, 200)
 
 
+def _group_in_flight(runtime: Runtime) -> bool:
+    """Some jobs are filed, and one worker holds two or more running (a group)."""
+    with runtime.uow() as s:
+        done = s.scalar(select(func.count()).where(IngestJob.status == DONE)) or 0
+        claimed = Counter(
+            s.scalars(select(IngestJob.claimed_by).where(IngestJob.status == RUNNING))
+        )
+    return done >= 1 and max(claimed.values(), default=0) >= 2
+
+
 def test_killing_edrm_ingest_with_a_group_in_flight_loses_nothing_and_files_nothing_twice(
     runtime: Runtime, world_plan: None, tmp_path: Path
 ) -> None:
@@ -164,9 +174,7 @@ def test_killing_edrm_ingest_with_a_group_in_flight_loses_nothing_and_files_noth
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and ingest.poll() is None:
-            with runtime.uow() as s:
-                counts = jobs.counts(s)
-            if counts[DONE] >= 1 and counts[RUNNING] >= 2:
+            if _group_in_flight(runtime):
                 break
             time.sleep(0.01)
         os.killpg(ingest.pid, signal.SIGKILL)
@@ -175,11 +183,8 @@ def test_killing_edrm_ingest_with_a_group_in_flight_loses_nothing_and_files_noth
         _stop(ingest)
     with runtime.uow() as s:
         after_kill = jobs.counts(s)
-        claimed = Counter(
-            s.scalars(select(IngestJob.claimed_by).where(IngestJob.status == RUNNING))
-        )
     # the kill came with a group in flight: jobs one process claimed, still not filed
-    assert max(claimed.values(), default=0) >= 2, (after_kill, log.read_text())
+    assert _group_in_flight(runtime), (after_kill, log.read_text())
     assert after_kill[DONE] < count
     worker = _start_worker(runtime.settings, log)
     try:
@@ -188,3 +193,29 @@ def test_killing_edrm_ingest_with_a_group_in_flight_loses_nothing_and_files_noth
         _stop(worker)
     assert counts[DONE] == count, log.read_text()
     _assert_each_exactly_once(runtime, count)
+
+
+def test_edrm_ingest_with_two_processes_files_each_file_once(
+    runtime: Runtime, world_plan: None, tmp_path: Path
+) -> None:
+    """`edrm ingest --processes 2`: the command and one forked helper drain the batch
+    together; each file is filed exactly once, and both took a share."""
+    folder = tmp_path / "incoming"
+    folder.mkdir()
+    count = 120
+    for n in range(count):
+        (folder / f"note-{n:03d}.txt").write_text(f"Supplier invoice INV-{n}\nAmount £{n}.00\n")
+    log = tmp_path / "ingest.log"
+    args = ("ingest", str(folder), "--into", "FIN-AP-INV", "--processes", "2", "--json")
+    ingest = _start_edrm(runtime.settings, log, *args)
+    try:
+        assert ingest.wait(timeout=240) == 0, log.read_text()
+    finally:
+        _stop(ingest)
+    lines = [line for line in log.read_text().splitlines() if line.startswith("{")]
+    assert len(lines) == count
+    assert all('"status": "filed"' in line for line in lines), log.read_text()[-3000:]
+    _assert_each_exactly_once(runtime, count)
+    with runtime.uow() as s:
+        workers = Counter(s.scalars(select(IngestJob.claimed_by)))
+    assert len(workers) == 2, workers
