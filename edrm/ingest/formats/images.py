@@ -46,7 +46,7 @@ def preview_png(image: Image.Image) -> bytes:
     if small.mode not in ("1", "L", "RGB"):
         small = small.convert("RGB")
     out = io.BytesIO()
-    small.save(out, "PNG", optimize=True)
+    small.save(out, "PNG", compress_level=6)  # no optimize pass: it tries every filter (slow)
     return out.getvalue()
 
 
