@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from edrm import metrics
 from edrm.access import Principal, document_filter, suggestable_codes
+from edrm.db import READS_FIRST
 from edrm.documents.models import Document, DocumentText, DocumentVersion
 from edrm.errors import EdrmError
 from edrm.fileplan.models import FilePlanNode
@@ -243,6 +244,7 @@ def read_job(sessions: Any, job_id: int, ctx: PipelineContext) -> Action | None:
     be a duplicate, or rejected). Returns what its transaction is to do; None if the job is
     gone. Writes only blobs (content-addressed), so a crash here leaves nothing to undo."""
     with sessions() as session:
+        reads_only(session)
         job = session.get(IngestJob, job_id)
         if job is None:
             return None
@@ -257,6 +259,13 @@ def read_job(sessions: Any, job_id: int, ctx: PipelineContext) -> Action | None:
         rejection = exc
         return lambda s, j: mark_failed(s, j, rejection, ctx.blobs, ctx.quarantine_dir)
     return lambda s, j: _file(s, j, reading, ctx)
+
+
+def reads_only(session: Session) -> None:
+    """Begin the session's transaction as one that only reads: on SQLite it then takes no write
+    lock (BEGIN DEFERRED; WAL lets it read beside a writer), so workers reading their next
+    files do not queue behind another's filing transaction. Call before the first query."""
+    session.connection(execution_options=dict.fromkeys([READS_FIRST], True))
 
 
 def process_job(sessions: Any, job_id: int, worker: str, ctx: PipelineContext) -> str:

@@ -25,7 +25,7 @@ from edrm.ingest.classify.rules import load_rules
 from edrm.ingest.metadata import load_metadata_config
 from edrm.ingest.models import FAILED, IngestJob
 from edrm.ingest.ocr import OcrEngine
-from edrm.ingest.pipeline import Action, PipelineContext, finish_group, read_job
+from edrm.ingest.pipeline import Action, PipelineContext, finish_group, read_job, reads_only
 from edrm.ingest.types import load_ingest_config
 from edrm.runtime import Runtime
 from edrm.settings import Settings
@@ -215,7 +215,8 @@ class Worker:
         themselves are loaded once, at the end."""
         while True:
             worked = self.run_one(batch=batch)
-            with self.runtime.uow() as session:
+            with self._sessions() as session:
+                reads_only(session)
                 done, total = jobs.batch_progress(session, batch)
             if progress:
                 progress(done, total)
