@@ -105,9 +105,12 @@ def read_file(
     attachment_names = [item.filename for item in extraction.attachments]
     view = read_for_model(ctx.model, text, job.safe_name, properties, attachment_names)
     suggestions = _suggestions(text, job.safe_name, sender, ctx, view, None)
-    filer = (
-        None if offered is None else _suggestions(text, job.safe_name, sender, ctx, view, offered)
-    )
+    filer = None
+    if offered is not None:  # the same classes weighed give the same suggestions: not twice
+        same = offered == ctx.known_codes
+        filer = (
+            suggestions if same else _suggestions(text, job.safe_name, sender, ctx, view, offered)
+        )
     preview = ctx.blobs.put_bytes(extraction.preview_png) if extraction.preview_png else None
     return Reading(
         sniffed,
