@@ -48,7 +48,7 @@ def preview_png(image: Image.Image) -> bytes:
     if small.mode == "RGB" and _grey(small):
         small = small.convert("L")  # the same pixels, a third of the bytes to compress
     out = io.BytesIO()
-    small.save(out, "PNG", compress_level=6)  # no optimize pass: it tries every filter (slow)
+    small.save(out, "PNG", compress_level=3)  # no optimize pass: it tries every filter (slow)
     return out.getvalue()
 
 
