@@ -29,7 +29,7 @@ from edrm.fileplan.models import FilePlanNode
 from edrm.ingest import jobs
 from edrm.ingest.classify.model import ModelView, TrainedModel
 from edrm.ingest.classify.reasons import plain_reason
-from edrm.ingest.classify.rules import RuleSet
+from edrm.ingest.classify.rules import Evidence, RuleSet, rule_evidence
 from edrm.ingest.classify.suggestions import choose_class, read_for_model, suggest
 from edrm.ingest.extract import extract
 from edrm.ingest.filing import file_reading, filing_actor, mark_duplicate, mark_failed
@@ -104,13 +104,13 @@ def read_file(
     sender = properties.get("sender_email", properties.get("sender", ""))
     attachment_names = [item.filename for item in extraction.attachments]
     view = read_for_model(ctx.model, text, job.safe_name, properties, attachment_names)
-    suggestions = _suggestions(text, job.safe_name, sender, ctx, view, None)
+    found = rule_evidence(text, job.safe_name, sender, ctx.rules)  # once for both sets
+    suggestions = _suggestions(text, job.safe_name, sender, ctx, view, None, found)
     filer = None
     if offered is not None:  # the same classes weighed give the same suggestions: not twice
         same = offered == ctx.known_codes
-        filer = (
-            suggestions if same else _suggestions(text, job.safe_name, sender, ctx, view, offered)
-        )
+        name = job.safe_name
+        filer = suggestions if same else _suggestions(text, name, sender, ctx, view, offered, found)
     preview = ctx.blobs.put_bytes(extraction.preview_png) if extraction.preview_png else None
     return Reading(
         sniffed,
@@ -150,12 +150,24 @@ def _suggestions(
     ctx: PipelineContext,
     view: ModelView | None,
     offered: frozenset[str] | None,
+    evidence: dict[str, Evidence] | None = None,
 ) -> list[Suggestion]:
     """The classifier's best three classes among those the file plan has (and, given
     `offered`, among those only), none less confident than the configured minimum (a 0%
-    suggestion helps no one). Rules for any other class are not weighed."""
+    suggestion helps no one). Rules for any other class are not weighed. `evidence`: the
+    rules' findings in this document, when already made."""
     allowed = offered if offered is not None else (ctx.known_codes or None)
-    found = suggest(text, filename, sender, ctx.rules, ctx.model, top=3, allowed=allowed, view=view)
+    found = suggest(
+        text,
+        filename,
+        sender,
+        ctx.rules,
+        ctx.model,
+        top=3,
+        allowed=allowed,
+        view=view,
+        evidence=evidence,
+    )
     return [s for s in found if s.confidence >= ctx.config.min_confidence]
 
 
