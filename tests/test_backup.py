@@ -199,7 +199,7 @@ def test_a_backup_taken_while_ingest_and_disposal_run_restores_every_document_an
 
     ingest_midway, disposal_midway, go = threading.Event(), threading.Event(), threading.Event()
     monkeypatch.setattr(
-        ingest_worker, "process_job", _gate(ingest_worker, "process_job", 2, ingest_midway, go)
+        ingest_worker, "read_job", _gate(ingest_worker, "read_job", 2, ingest_midway, go)
     )
     monkeypatch.setattr(execution, "db_part", _gate(execution, "db_part", 1, disposal_midway, go))
     errors: list[BaseException] = []

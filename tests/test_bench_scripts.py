@@ -92,3 +92,14 @@ def test_quality_experts_files_a_tiny_dev_set_through_the_cli_and_prints_both_fi
     out = _bench("quality_experts.py", "--data", str(tmp_path))
     assert "MAP (paragraph queries)" in out and "nDCG@10 (title queries)" in out
     assert "TF-IDF profile" in out
+
+
+@pytest.mark.slow
+def test_ingest_cli_times_the_whole_command_beside_the_raw_libraries(tmp_path: Path) -> None:
+    """bench/ingest_cli.py on 8 files: the whole `edrm ingest` and the raw reference."""
+    out = _bench("ingest_cli.py", "--files", "8", "--profile", str(tmp_path / "ingest.prof"))
+    assert "(a) edrm ingest DIR --into FIN-AP-INV: 8 files (8 filed)" in out
+    assert "documents/s" in out and "per core" in out
+    assert "(b) reference, raw libmagic" in out
+    assert "ingest per core / reference" in out
+    assert "Ordered by: cumulative time" in out

@@ -120,9 +120,14 @@ def compute_hash(
 
 
 def _lock_head(session: Session) -> AuditHead:
-    return session.execute(
-        select(AuditHead).where(AuditHead.id == 1).with_for_update()
-    ).scalar_one()
+    """The chain's head, locked. Read without flushing the caller's pending changes first:
+    the head is only ever changed by `record`, which flushes before it returns, so nothing
+    pending can concern it; the caller's changes are flushed with the new entry instead (one
+    flush, not two, for each entry of a busy transaction such as an ingest group)."""
+    with session.no_autoflush:
+        return session.execute(
+            select(AuditHead).where(AuditHead.id == 1).with_for_update()
+        ).scalar_one()
 
 
 def _signing_key(session: Session, head: AuditHead) -> tuple[str, bytes]:

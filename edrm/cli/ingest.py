@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +31,7 @@ from edrm.ingest import jobs
 from edrm.ingest.quarantine import listing
 from edrm.ingest.triage import confirm, triage_items
 from edrm.runtime import Runtime
+from edrm.storage import StoredBlob
 
 if TYPE_CHECKING:
     from edrm.ingest.worker import Worker
@@ -96,6 +98,12 @@ def _job_line(path: Path, job: Any | None, problem: str | None = None) -> dict[s
     help="A person who contributed to the files; repeat for several.",
 )
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per input file.")
+@click.option(
+    "--processes",
+    type=click.IntRange(1, 256),
+    default=None,
+    help="Worker processes reading the files (default: one per core).",
+)
 @as_option
 @friendly_errors
 def ingest(
@@ -105,13 +113,16 @@ def ingest(
     creators: tuple[str, ...],
     contributors: tuple[str, ...],
     as_json: bool,
+    processes: int | None,
     as_user: str | None,
 ) -> None:
     """Ingest files and folders (recursively) through the pipeline, and wait for them.
 
     Every file is credited to the --creator and --contributor people named (besides any the
-    file's own properties identify, such as its author or an e-mail's sender and recipients)."""
-    from edrm.ingest.worker import Worker  # heavy: loads the format readers and the classifier
+    file's own properties identify, such as its author or an e-mail's sender and recipients).
+    The files are read by --processes worker processes (this one and forked helpers)."""
+    # heavy: loads the format readers and the classifier
+    from edrm.ingest.worker import Helpers, Worker, cores, ocr_share
 
     files = _files_under(paths)
     batch = jobs.new_batch()
@@ -121,9 +132,15 @@ def ingest(
         submitted = _submit(
             rt, files, batch, into=into, marking=marking, as_user=as_user, hints=hints
         )
-        with Worker(rt) as worker:
-            show_progress = not as_json and sys.stderr.isatty()
-            finished = _drain(worker, batch, len(submitted), show_progress=show_progress)
+        queued = sum(1 for _path, job_id, _problem in submitted if job_id is not None)
+        count = max(1, min(processes or cores(), queued))
+        helpers = Helpers(rt.settings, batch, count - 1, ocr_share(count))
+        try:
+            with Worker(rt, ocr_processes=ocr_share(count)) as worker:
+                show_progress = not as_json and sys.stderr.isatty()
+                finished = _drain(worker, batch, len(submitted), show_progress=show_progress)
+        finally:
+            helpers.join()
     lines = _result_lines(submitted, finished)
     if as_json:
         for line in lines:
@@ -132,6 +149,10 @@ def ingest(
         _ingest_summary(lines)
     if any(line["status"] == "failed" or line["error"] for line in lines):
         sys.exit(1)  # failed, or not filed where --into said (kept on the triage list)
+
+
+SUBMIT_THREADS = 8  # files copied into the blob store at once (each waits for its fsync)
+SUBMIT_CHUNK = 100  # job rows added per transaction
 
 
 def _submit(
@@ -144,21 +165,31 @@ def _submit(
     as_user: str | None,
     hints: dict[str, Any] | None = None,
 ) -> list[Submitted]:
-    """Submit each readable file as a job of the batch (one unit of work per file); a file
-    that cannot be read is a failed line of its own."""
-    submitted: list[Submitted] = []
+    """Submit each readable file as a job of the batch; a file that cannot be read is a failed
+    line of its own.
+
+    The bytes are copied into the blob store by a few threads at once (most of a small file's
+    copy is the wait for its fsync, which they share), then the job rows are added, up to
+    SUBMIT_CHUNK a transaction. Crash story: the bytes are durable before any row names them;
+    a crash loses only rows not yet committed (their files were not submitted: the command
+    did not finish), never a committed job's bytes."""
     with rt.uow() as session:
         actor = _principal(session, as_user)
-    for path, problem in files:
-        if problem:
-            submitted.append((path, None, problem))
-            continue
-        try:
-            with rt.uow() as session, path.open("rb") as fh:
-                job = jobs.submit(
+    readable = [path for path, problem in files if not problem]
+    with ThreadPoolExecutor(max_workers=SUBMIT_THREADS) as pool:
+        stored = dict(zip(readable, pool.map(lambda p: _store(rt, p), readable), strict=True))
+    submitted: list[Submitted] = []
+    for start in range(0, len(files), SUBMIT_CHUNK):
+        with rt.uow() as session:
+            for path, problem in files[start : start + SUBMIT_CHUNK]:
+                blob = stored.get(path)
+                if problem or not isinstance(blob, StoredBlob):
+                    submitted.append((path, None, problem or str(blob)))
+                    continue
+                job = jobs.submit_stored(
                     session,
-                    rt.blobs,
-                    fh,
+                    blob.sha256,
+                    blob.size,
                     path.name,
                     jobs.Submission(
                         submitted_by=actor.username,
@@ -171,9 +202,16 @@ def _submit(
                     ),
                 )
                 submitted.append((path, job.id, None))
-        except OSError as exc:
-            submitted.append((path, None, f"cannot be read ({exc.strerror or exc})"))
     return submitted
+
+
+def _store(rt: Runtime, path: Path) -> StoredBlob | str:
+    """The file's bytes in the blob store, or why it cannot be read."""
+    try:
+        with path.open("rb") as fh:
+            return rt.blobs.put_stream(fh)
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror or exc})"
 
 
 def _drain(worker: Worker, batch: str, count: int, *, show_progress: bool) -> list[Any]:

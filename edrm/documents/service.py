@@ -11,8 +11,9 @@ from datetime import datetime
 from typing import Any, BinaryIO
 
 import magic
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm.exc import ObjectDeletedError
 
 from edrm import audit, clock
 from edrm.access import (
@@ -68,8 +69,34 @@ def sniff_mime(head: bytes) -> str:
     return magic.from_buffer(head[:SNIFF_BYTES], mime=True) or "application/octet-stream"
 
 
-def _target_node(session: Session, actor: Principal, code: str) -> FilePlanNode:
+_NODES_BY_CODE = "edrm_nodes_by_code"
+
+
+def _node_by_code(session: Session, code: str) -> FilePlanNode | None:
+    """The node with this code, remembered by the session: filing many documents into one
+    class in one transaction (an ingest group) loads it, its parents and their groups once.
+    The remembered object is the session's own (changes made in the session are seen; after a
+    commit or rollback its state is read again); one no longer holding the code, deleted or
+    gone from the session is looked up afresh."""
+    known: dict[str, FilePlanNode] = session.info.setdefault(_NODES_BY_CODE, {})
+    node = known.get(code)
+    if node is not None:
+        state = inspect(node)
+        try:
+            if state.session is session and not state.deleted and node.code == code:
+                return node
+        except ObjectDeletedError:
+            pass
     node = session.scalar(select(FilePlanNode).where(FilePlanNode.code == code))
+    if node is None:
+        known.pop(code, None)
+    else:
+        known[code] = node
+    return node
+
+
+def _target_node(session: Session, actor: Principal, code: str) -> FilePlanNode:
+    node = _node_by_code(session, code)
     if node is None or not may_file_into(actor, node):
         raise NotFoundError(f"file-plan node {code!r} not found")
     if node.is_folder and node.closed:

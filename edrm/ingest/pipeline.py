@@ -22,12 +22,13 @@ from sqlalchemy.orm import Session
 
 from edrm import metrics
 from edrm.access import Principal, document_filter, suggestable_codes
+from edrm.db import READS_FIRST
 from edrm.documents.models import Document, DocumentText, DocumentVersion
 from edrm.errors import EdrmError
 from edrm.fileplan.models import FilePlanNode
 from edrm.ingest import jobs
 from edrm.ingest.classify.reasons import plain_reason
-from edrm.ingest.classify.rules import RuleSet
+from edrm.ingest.classify.rules import Evidence, RuleSet, rule_evidence
 from edrm.ingest.classify.suggestions import (
     Classifier,
     ModelReading,
@@ -108,10 +109,13 @@ def read_file(
     sender = properties.get("sender_email", properties.get("sender", ""))
     attachment_names = [item.filename for item in extraction.attachments]
     view = read_for_model(ctx.model, text, job.safe_name, properties, attachment_names)
-    suggestions = _suggestions(text, job.safe_name, sender, ctx, view, None)
-    filer = (
-        None if offered is None else _suggestions(text, job.safe_name, sender, ctx, view, offered)
-    )
+    found = rule_evidence(text, job.safe_name, sender, ctx.rules)  # once for both sets
+    suggestions = _suggestions(text, job.safe_name, sender, ctx, view, None, found)
+    filer = None
+    if offered is not None:  # the same classes weighed give the same suggestions: not twice
+        same = offered == ctx.known_codes
+        name = job.safe_name
+        filer = suggestions if same else _suggestions(text, name, sender, ctx, view, offered, found)
     preview = ctx.blobs.put_bytes(extraction.preview_png) if extraction.preview_png else None
     return Reading(
         sniffed,
@@ -151,12 +155,24 @@ def _suggestions(
     ctx: PipelineContext,
     view: ModelReading | None,
     offered: frozenset[str] | None,
+    evidence: dict[str, Evidence] | None = None,
 ) -> list[Suggestion]:
     """The classifier's best three classes among those the file plan has (and, given
     `offered`, among those only), none less confident than the configured minimum (a 0%
-    suggestion helps no one). Rules for any other class are not weighed."""
+    suggestion helps no one). Rules for any other class are not weighed. `evidence`: the
+    rules' findings in this document, when already made."""
     allowed = offered if offered is not None else (ctx.known_codes or None)
-    found = suggest(text, filename, sender, ctx.rules, ctx.model, top=3, allowed=allowed, view=view)
+    found = suggest(
+        text,
+        filename,
+        sender,
+        ctx.rules,
+        ctx.model,
+        top=3,
+        allowed=allowed,
+        view=view,
+        evidence=evidence,
+    )
     return [s for s in found if s.confidence >= ctx.config.min_confidence]
 
 
@@ -190,8 +206,12 @@ def _visible_duplicate(session: Session, job: IngestJob) -> int | None:
     """A live document with the same bytes that the submitter may see, if there is one.
 
     Only what they may see: that a document they may not see holds these bytes is not theirs
-    to learn, so their upload is filed as a document of their own (the blob is shared).
+    to learn, so their upload is filed as a document of their own (the blob is shared). The
+    checksum is looked up first (an index): only when some version holds the same bytes is the
+    submitter resolved and access asked.
     """
+    if not _same_bytes_held(session, job.sha256):
+        return None
     try:
         submitter = filing_actor(session, job)
     except EdrmError:
@@ -209,8 +229,23 @@ def _visible_duplicate(session: Session, job: IngestJob) -> int | None:
     )
 
 
+def _same_bytes_held(session: Session, sha256: str) -> bool:
+    """Whether any version of any document holds these bytes (no access asked: nothing about
+    that document is told to anyone, it only decides whether access is asked at all)."""
+    found = session.scalar(
+        select(DocumentVersion.id).where(DocumentVersion.sha256 == sha256).limit(1)
+    )
+    return found is not None
+
+
 def _file(session: Session, job: IngestJob, reading: Reading, ctx: PipelineContext) -> None:
-    """classify's decision (a class, or triage), then the file step."""
+    """classify's decision (a class, or triage), then the file step; a duplicate instead when
+    a document the submitter may see got the same bytes while this one was being read (a job
+    before it in the same group, or another worker)."""
+    existing = _visible_duplicate(session, job)
+    if existing is not None:
+        mark_duplicate(session, job, existing)
+        return
     deciding = (
         reading.suggestions if reading.filer_suggestions is None else reading.filer_suggestions
     )
@@ -220,58 +255,99 @@ def _file(session: Session, job: IngestJob, reading: Reading, ctx: PipelineConte
     file_reading(session, job, reading, code, top)
 
 
-def process_job(sessions: Any, job_id: int, worker: str, ctx: PipelineContext) -> str:
-    """Run one claimed job to its end; returns the job's outcome. `sessions` is a sessionmaker."""
+Action = Callable[[Session, IngestJob], None]
+"""What a job's transaction does to it once its file has been read (file, duplicate, reject)."""
+
+
+def read_job(sessions: Any, job_id: int, ctx: PipelineContext) -> Action | None:
+    """The slow part of one claimed job, outside any transaction: its file read (or found to
+    be a duplicate, or rejected). Returns what its transaction is to do; None if the job is
+    gone. Writes only blobs (content-addressed), so a crash here leaves nothing to undo."""
     with sessions() as session:
+        reads_only(session)
         job = session.get(IngestJob, job_id)
         if job is None:
-            return FAILED
+            return None
         existing = _visible_duplicate(session, job)
         offered = offerable(session, job, ctx) if existing is None else None
         session.expunge(job)
     if existing is not None:
-        return _finish(sessions, job_id, worker, lambda s, j: mark_duplicate(s, j, existing), ctx)
+        return lambda s, j: mark_duplicate(s, j, existing)
     try:
         reading = read_file(job, ctx, offered)
     except RejectedInputError as exc:
         rejection = exc
-    else:
-        return _finish(sessions, job_id, worker, lambda s, j: _file(s, j, reading, ctx), ctx)
-    return _finish(
-        sessions,
-        job_id,
-        worker,
-        lambda s, j: mark_failed(s, j, rejection, ctx.blobs, ctx.quarantine_dir),
-        ctx,
-    )
+        return lambda s, j: mark_failed(s, j, rejection, ctx.blobs, ctx.quarantine_dir)
+    return lambda s, j: _file(s, j, reading, ctx)
 
 
-def _finish(
-    sessions: Any,
-    job_id: int,
-    worker: str,
-    action: Callable[[Session, IngestJob], None],
-    ctx: PipelineContext,
-) -> str:
-    """Apply `action` to the job in one transaction if this worker still owns it."""
+def reads_only(session: Session) -> None:
+    """Begin the session's transaction as one that only reads: on SQLite it then takes no write
+    lock (BEGIN DEFERRED; WAL lets it read beside a writer), so workers reading their next
+    files do not queue behind another's filing transaction. Call before the first query."""
+    session.connection(execution_options=dict.fromkeys([READS_FIRST], True))
+
+
+def process_job(sessions: Any, job_id: int, worker: str, ctx: PipelineContext) -> str:
+    """Run one claimed job to its end; returns the job's outcome. `sessions` is a sessionmaker."""
+    action = read_job(sessions, job_id, ctx)
+    if action is None:
+        return FAILED
+    outcomes, errors = finish_group(sessions, worker, [(job_id, action)], ctx)
+    if job_id in errors:
+        raise errors[job_id]
+    return outcomes[job_id]
+
+
+def finish_group(
+    sessions: Any, worker: str, actions: list[tuple[int, Action]], ctx: PipelineContext
+) -> tuple[dict[int, str], dict[int, Exception]]:
+    """Apply each job's action in ONE transaction, each job in a savepoint of its own, and only
+    to the jobs this worker still owns; returns (outcome per job, error per job not done).
+
+    Crash story: the documents and the jobs' outcomes (done) are committed together, so a crash
+    before the commit leaves every job of the group running for a dead worker (requeued and
+    done again; only content-addressed blobs were written), and after it none is done again. A
+    job whose savepoint fails (an unexpected error) is undone alone and returned in the errors,
+    for the caller to retry; the others are still committed. An error that breaks the whole
+    transaction (the database refuses the commit) is raised: nothing of the group was filed.
+    """
+    outcomes: dict[int, str] = {}
+    errors: dict[int, Exception] = {}
+    finished: list[tuple[str, str | None]] = []
     with sessions() as session, session.begin():
-        job = jobs.lock_own(session, job_id, worker)
-        if job is None:
-            outcome, reason = "lost", None  # another worker took it over: this one seemed dead
-        else:
+        for job_id, action in actions:
             try:
-                with session.begin_nested():
-                    action(session, job)
-            except EdrmError as exc:  # refused while filing, e.g. marking above the clearance
-                error = (
-                    exc
-                    if isinstance(exc, RejectedInputError)
-                    else RejectedInputError("not_allowed", str(exc))
-                )
-                mark_failed(session, job, error, ctx.blobs, ctx.quarantine_dir)
-            outcome, reason = job.outcome or FAILED, job.error_reason
-    metrics.ingest_job_finished(outcome, reason)  # committed
-    return outcome
+                with session.begin_nested():  # this job alone is undone if anything fails
+                    outcome, reason = _finish_one(session, job_id, worker, action, ctx)
+            except Exception as exc:  # transient or a bug: retried by the caller, alone
+                errors[job_id] = exc
+                continue
+            outcomes[job_id] = outcome
+            finished.append((outcome, reason))
+    for outcome, reason in finished:  # committed
+        metrics.ingest_job_finished(outcome, reason)
+    return outcomes, errors
+
+
+def _finish_one(
+    session: Session, job_id: int, worker: str, action: Action, ctx: PipelineContext
+) -> tuple[str, str | None]:
+    """Apply `action` to the job if this worker still owns it (in the caller's transaction)."""
+    job = jobs.lock_own(session, job_id, worker)
+    if job is None:
+        return "lost", None  # another worker took it over: this one seemed dead
+    try:
+        with session.begin_nested():
+            action(session, job)
+    except EdrmError as exc:  # refused while filing, e.g. marking above the clearance
+        error = (
+            exc
+            if isinstance(exc, RejectedInputError)
+            else RejectedInputError("not_allowed", str(exc))
+        )
+        mark_failed(session, job, error, ctx.blobs, ctx.quarantine_dir)
+    return job.outcome or FAILED, job.error_reason
 
 
 def document_ingest_view(session: Session, document: Document, viewer: Principal) -> dict[str, Any]:

@@ -7,6 +7,8 @@
 from __future__ import annotations
 
 import logging
+import multiprocessing as mp
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -23,12 +25,16 @@ from edrm.ingest.classify.rules import load_rules
 from edrm.ingest.metadata import load_metadata_config
 from edrm.ingest.models import FAILED, IngestJob
 from edrm.ingest.ocr import OcrEngine
-from edrm.ingest.pipeline import PipelineContext, process_job
+from edrm.ingest.pipeline import Action, PipelineContext, finish_group, read_job, reads_only
 from edrm.ingest.types import load_ingest_config
 from edrm.runtime import Runtime
+from edrm.settings import Settings
 
 log = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 10.0
+GROUP_JOBS = 16  # most small jobs claimed and filed in one transaction
+QUICK_JOB_SECONDS = 0.1  # jobs read faster than this on average are claimed in growing groups
+GROUP_SECONDS = 1.0  # a group's transaction is written once its files took this long to read
 
 
 def build_context(
@@ -69,6 +75,7 @@ class Worker:
         self.poll_seconds = poll_seconds
         self.stop_event = threading.Event()
         self._current: list[int] = []
+        self._group = 1  # how many jobs the next claim takes (grows while jobs are quick)
         self._sessions: sessionmaker[Session] = runtime.sessions
         with runtime.uow() as session:
             self.ctx = build_context(runtime, session, ocr_processes=ocr_processes)
@@ -131,22 +138,63 @@ class Worker:
         self.ctx.offerable_codes = {}  # who may file where may have changed too
 
     def run_one(self, batch: str | None = None) -> bool:
-        """Claim and run one job; False when there was nothing to do."""
+        """Claim and run a group of jobs (one, or up to GROUP_JOBS while they are quick); False
+        when there was nothing to do.
+
+        Each claimed job's file is read outside any transaction; then the group's jobs are
+        filed in one transaction, a savepoint each (`finish_group`), once all are read or
+        GROUP_SECONDS of reading have passed. Crash story: the claim is committed first (the
+        jobs are this worker's, running); a crash before a group's commit leaves its jobs
+        running for a dead worker, requeued and done again, none of them filed; a job that
+        fails alone is retried alone."""
         with self.runtime.uow() as session:
-            claimed = jobs.claim(session, self.identity, batch=batch)
+            claimed = jobs.claim(session, self.identity, batch=batch, limit=self._group)
             ids = [j.id for j in claimed]
         if not ids:
             return False
-        for job_id in ids:
-            self._current = [job_id]
-            try:
-                process_job(self._sessions, job_id, self.identity, self.ctx)
-            except Exception as exc:  # transient: database busy, disk full, ...
-                log.exception("ingest job %s failed; will retry", job_id)
-                self._retry(job_id, f"{type(exc).__name__}: {exc}")
-            finally:
-                self._current = []
+        self._current = list(ids)
+        started = time.monotonic()
+        try:
+            ready: list[tuple[int, Action]] = []
+            group_started = started
+            for job_id in ids:
+                try:
+                    action = read_job(self._sessions, job_id, self.ctx)
+                except Exception as exc:  # transient: disk full, blob store away, ...
+                    log.exception("ingest job %s failed; will retry", job_id)
+                    self._retry(job_id, f"{type(exc).__name__}: {exc}")
+                    continue
+                if action is not None:
+                    ready.append((job_id, action))
+                if ready and time.monotonic() - group_started >= GROUP_SECONDS:
+                    self._finish(ready)
+                    ready, group_started = [], time.monotonic()
+            if ready:
+                self._finish(ready)
+        finally:
+            self._current = []
+        quick = (time.monotonic() - started) / len(ids) < QUICK_JOB_SECONDS
+        self._group = min(GROUP_JOBS, self._group * 2) if quick else 1
         return True
+
+    def _finish(self, ready: list[tuple[int, Action]]) -> None:
+        """File the read jobs together; if the group's transaction fails as a whole, each
+        alone (so one bad job cannot hold the others back), retrying those that fail."""
+        try:
+            _, errors = finish_group(self._sessions, self.identity, ready, self.ctx)
+        except Exception:
+            log.warning("a group of %d ingest jobs failed; filing each alone", len(ready))
+            errors = {}
+            for job_id, action in ready:
+                try:
+                    errors.update(
+                        finish_group(self._sessions, self.identity, [(job_id, action)], self.ctx)[1]
+                    )
+                except Exception as exc:  # database busy, disk full, ...
+                    errors[job_id] = exc
+        for job_id, error in errors.items():
+            log.error("ingest job %s failed; will retry", job_id, exc_info=error)
+            self._retry(job_id, f"{type(error).__name__}: {error}")
 
     def _retry(self, job_id: int, error: str) -> None:
         try:
@@ -167,7 +215,8 @@ class Worker:
         themselves are loaded once, at the end."""
         while True:
             worked = self.run_one(batch=batch)
-            with self.runtime.uow() as session:
+            with self._sessions() as session:
+                reads_only(session)
                 done, total = jobs.batch_progress(session, batch)
             if progress:
                 progress(done, total)
@@ -207,6 +256,61 @@ class Worker:
             if not worked:
                 self.stop_event.wait(self.poll_seconds)
         log.info("ingest worker %s stopped", self.identity)
+
+
+def cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def ocr_share(processes: int) -> int | None:
+    """Tesseract processes each of `processes` workers may start, so that together they use
+    the cores once (None: one worker, the configuration decides)."""
+    return None if processes <= 1 else max(1, cores() // processes)
+
+
+class Helpers:
+    """Forked helper processes, each a Worker draining one batch beside the caller's own
+    (`edrm ingest --processes N`). They are forked before the caller opens its worker (no
+    thread, OCR pool or reader child is copied) and each opens its own runtime (database
+    connections are never shared across the fork).
+
+    Crash story: a helper is a worker like any other. If it dies, the jobs it claimed are
+    running for a dead process on this machine and go back to the queue when the caller's
+    worker next finds nothing to do; a job is filed only in its worker's transaction that
+    checks the worker still owns it, so no job is filed twice."""
+
+    def __init__(self, settings: Settings, batch: str, count: int, ocr_processes: int | None):
+        context = mp.get_context("fork")
+        self.processes = [
+            context.Process(target=_helper, args=(settings, batch, ocr_processes), daemon=False)
+            for _ in range(max(count, 0))
+        ]
+        for process in self.processes:
+            process.start()
+
+    def join(self, timeout: float = 30.0) -> None:
+        """Wait for the helpers (their batch is done); stop any still running after `timeout`."""
+        deadline = time.monotonic() + timeout
+        for process in self.processes:
+            process.join(max(deadline - time.monotonic(), 0.1))
+            if process.is_alive():
+                process.terminate()
+                process.join(5)
+
+
+def _helper(settings: Settings, batch: str, ocr_processes: int | None) -> None:
+    from edrm.wiring import build_runtime
+
+    runtime = build_runtime(settings)
+    try:
+        with Worker(runtime, ocr_processes=ocr_processes) as worker:
+            worker.drain(batch)
+    finally:
+        runtime.close()
 
 
 def failed(jobs_: list[IngestJob]) -> list[IngestJob]:

@@ -544,3 +544,21 @@ def test_a_type_extract_cannot_read_is_rejected(tmp_path: Path) -> None:
     with pytest.raises(RejectedInputError) as caught:
         extract(path, as_sniffed("application/x-pie-executable"), CONFIG, tmp_path / "work")
     assert caught.value.reason == "not_allowed"
+
+
+def test_a_black_and_white_page_preview_is_a_greyscale_png_of_the_same_page(tmp_path: Path) -> None:
+    """A page of black text is previewed in grey (the same pixels, fewer bytes); a page in
+    colour keeps its colours."""
+    from PIL import Image
+
+    from edrm.ingest.formats.images import preview_png
+
+    page = Image.new("RGB", (300, 400), "white")
+    page.paste((40, 40, 40), (20, 20, 280, 60))
+    grey = Image.open(io.BytesIO(preview_png(page)))
+    assert grey.mode == "L"
+    assert grey.getpixel((30, 30)) == 40 and grey.getpixel((5, 5)) == 255
+    page.paste((200, 30, 30), (20, 100, 280, 140))
+    colour = Image.open(io.BytesIO(preview_png(page)))
+    assert colour.mode == "RGB"
+    assert colour.getpixel((30, 110)) == (200, 30, 30)

@@ -178,3 +178,38 @@ def test_text_libmagic_takes_for_a_plotter_file_is_text_when_named_as_text(
 def test_a_plotter_file_named_as_a_plotter_file_keeps_its_type(tmp_path: Path) -> None:
     error = rejection(tmp_path, b"IN;SP1;PU0,0;PD100,100;\n", "drawing.hpgl")
     assert "Hewlett-Packard Graphics Language" in str(error)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"Hello world\nsecond line\n",
+        "Caf\u00e9 na\u00efve \u00a3 10\n".encode(),
+        "\ufeffHello there\n".encode(),
+        "Caf\u00e9 \u00a3 10\n".encode("latin-1"),
+        b"line,text\n1,hello\n2,world\n3,again\n",
+        b"<!doctype html><html><head><title>x</title></head><body><p>hi</p></body></html>",
+        b"Hello\r\nWorld\r\n",
+        b"#include <stdio.h>\nint main(){}\n",
+        b"From: a@example.org\nTo: b@example.org\nSubject: hi\n\nbody\n",
+        "Hello, UTF-16 text\n".encode("utf-16"),
+    ],
+)
+def test_the_type_read_from_the_description_is_the_one_libmagic_gives(
+    tmp_path: Path, data: bytes
+) -> None:
+    """One libmagic call where the description names the type: the same type as asking."""
+    import magic
+
+    path = fixtures.write(tmp_path, data)
+    sniffed = sniff(path, "notes.txt", CONFIG)
+    asked = magic.from_file(str(path), mime=True)
+    assert sniffed.mime == asked or (sniffed.mime == "text/plain" and asked.startswith("text/"))
+    assert sniffed.description == magic.from_file(str(path))
+
+
+def test_a_born_digital_pdf_is_described_and_typed_by_one_call(tmp_path: Path) -> None:
+    path = fixtures.write(tmp_path, fixtures.born_digital_pdf())
+    sniffed = sniff(path, "letter.pdf", CONFIG)
+    assert sniffed.mime == "application/pdf"
+    assert sniffed.description.startswith("PDF document")

@@ -1,5 +1,6 @@
-"""Workers as real processes: a kill -9 mid-OCR loses nothing and does nothing twice, and two
-workers on one queue take each file exactly once."""
+"""Workers as real processes: a kill -9 mid-OCR, or of `edrm ingest` with a group of jobs in
+flight, loses nothing and does nothing twice, and two workers on one queue take each file
+exactly once."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ from edrm.settings import Settings
 pytestmark = pytest.mark.slow
 
 
-def _start_worker(settings: Settings, log: Path) -> subprocess.Popen[bytes]:
+def _start_edrm(settings: Settings, log: Path, *args: str) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "EDRM_HOME": str(settings.home),
@@ -35,12 +36,16 @@ def _start_worker(settings: Settings, log: Path) -> subprocess.Popen[bytes]:
         "EDRM_SECRET_KEY": "test-secret-key",
     }
     return subprocess.Popen(
-        [sys.executable, "-m", "edrm", "worker"],
+        [sys.executable, "-m", "edrm", *args],
         env=env,
         stdout=log.open("ab"),
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
+
+
+def _start_worker(settings: Settings, log: Path) -> subprocess.Popen[bytes]:
+    return _start_edrm(settings, log, "worker")
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
@@ -141,3 +146,76 @@ def test_two_workers_take_each_file_of_a_batch_exactly_once(
             _stop(w)
     assert counts["done"] == 200, log.read_text()
     _assert_each_exactly_once(runtime, 200)
+
+
+def _group_in_flight(runtime: Runtime) -> bool:
+    """Some jobs are filed, and one worker holds two or more running (a group)."""
+    with runtime.uow() as s:
+        done = s.scalar(select(func.count()).where(IngestJob.status == DONE)) or 0
+        claimed = Counter(
+            s.scalars(select(IngestJob.claimed_by).where(IngestJob.status == RUNNING))
+        )
+    return done >= 1 and max(claimed.values(), default=0) >= 2
+
+
+def test_killing_edrm_ingest_with_a_group_in_flight_loses_nothing_and_files_nothing_twice(
+    runtime: Runtime, world_plan: None, tmp_path: Path
+) -> None:
+    """Small files are claimed and filed in groups, one transaction each: kill -9 the whole
+    `edrm ingest` (its helper processes too) while jobs it claimed are not yet filed; a worker
+    then finishes the batch and every file is filed exactly once."""
+    folder = tmp_path / "incoming"
+    folder.mkdir()
+    count = 160
+    for n in range(count):
+        (folder / f"note-{n:03d}.txt").write_text(f"Supplier invoice INV-{n}\nAmount £{n}.00\n")
+    log = tmp_path / "ingest.log"
+    ingest = _start_edrm(runtime.settings, log, "ingest", str(folder), "--into", "FIN-AP-INV")
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and ingest.poll() is None:
+            if _group_in_flight(runtime):
+                break
+            time.sleep(0.01)
+        os.killpg(ingest.pid, signal.SIGKILL)
+        ingest.wait()
+    finally:
+        _stop(ingest)
+    with runtime.uow() as s:
+        after_kill = jobs.counts(s)
+    # the kill came with a group in flight: jobs one process claimed, still not filed
+    assert _group_in_flight(runtime), (after_kill, log.read_text())
+    assert after_kill[DONE] < count
+    worker = _start_worker(runtime.settings, log)
+    try:
+        counts = _wait_for(runtime, lambda c: c[DONE] + c["failed"] == count, 180)
+    finally:
+        _stop(worker)
+    assert counts[DONE] == count, log.read_text()
+    _assert_each_exactly_once(runtime, count)
+
+
+def test_edrm_ingest_with_two_processes_files_each_file_once(
+    runtime: Runtime, world_plan: None, tmp_path: Path
+) -> None:
+    """`edrm ingest --processes 2`: the command and one forked helper drain the batch
+    together; each file is filed exactly once, and both took a share."""
+    folder = tmp_path / "incoming"
+    folder.mkdir()
+    count = 120
+    for n in range(count):
+        (folder / f"note-{n:03d}.txt").write_text(f"Supplier invoice INV-{n}\nAmount £{n}.00\n")
+    log = tmp_path / "ingest.log"
+    args = ("ingest", str(folder), "--into", "FIN-AP-INV", "--processes", "2", "--json")
+    ingest = _start_edrm(runtime.settings, log, *args)
+    try:
+        assert ingest.wait(timeout=240) == 0, log.read_text()
+    finally:
+        _stop(ingest)
+    lines = [line for line in log.read_text().splitlines() if line.startswith("{")]
+    assert len(lines) == count
+    assert all('"status": "filed"' in line for line in lines), log.read_text()[-3000:]
+    _assert_each_exactly_once(runtime, count)
+    with runtime.uow() as s:
+        workers = Counter(s.scalars(select(IngestJob.claimed_by)))
+    assert len(workers) == 2, workers

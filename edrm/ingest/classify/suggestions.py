@@ -47,15 +47,18 @@ def suggest(
     properties: Mapping[str, str] | None = None,
     attachment_names: Iterable[str] = (),
     view: ModelReading | None = None,
+    evidence: dict[str, Evidence] | None = None,
 ) -> list[Suggestion]:
     """Up to `top` classes, most confident first, each with its confidence and the reason.
 
     `allowed`: the only classes that may be suggested, and the only ones whose rules count
     (None: every class). `properties` and `attachment_names` (an e-mail's headers and its
     attachments' file names, as the extractor gives them) are what the model reads besides
-    the text; `view`, the model's reading already made (`read_for_model`), saves reading twice.
+    the text; `view`, the model's reading already made (`read_for_model`), saves reading twice,
+    and `evidence`, the rules' findings already made (`rule_evidence`), matching them twice.
     """
-    evidence = rule_evidence(text, filename, sender, rules)
+    if evidence is None:
+        evidence = rule_evidence(text, filename, sender, rules)
     if allowed is not None:
         evidence = {code: found for code, found in evidence.items() if code in allowed}
     strength, shares = rule_scores(evidence, rules.evidence_scale)

@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import cast
 
-from PIL import Image, ImageOps
+from PIL import Image, ImageChops, ImageOps
 
 from edrm.ingest.formats.limits import check_pixels, pillow_guard
 from edrm.ingest.types import Extraction, IngestConfig, RejectedInputError
@@ -45,9 +45,20 @@ def preview_png(image: Image.Image) -> bytes:
     small.thumbnail((PREVIEW_WIDTH, PREVIEW_MAX_HEIGHT))
     if small.mode not in ("1", "L", "RGB"):
         small = small.convert("RGB")
+    if small.mode == "RGB" and _grey(small):
+        small = small.convert("L")  # the same pixels, a third of the bytes to compress
     out = io.BytesIO()
-    small.save(out, "PNG", optimize=True)
+    small.save(out, "PNG", compress_level=3)  # no optimize pass: it tries every filter (slow)
     return out.getvalue()
+
+
+def _grey(image: Image.Image) -> bool:
+    """Whether every pixel of an RGB image is a shade of grey (a page of black text)."""
+    red, green, blue = image.split()
+    return (
+        ImageChops.difference(red, green).getbbox() is None
+        and ImageChops.difference(green, blue).getbbox() is None
+    )
 
 
 def for_ocr(image: Image.Image) -> Image.Image:
