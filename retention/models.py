@@ -268,3 +268,23 @@ class VitalRecord(Base):
     review_due: Mapped[date] = mapped_column(Date, index=True)
     reviewed_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class RuleVersion(Base):
+    """One version of a retention rule, kept when the schedule changes: the rule as it became
+    (None once removed), who changed it, why, from which file, and how many records the change
+    re-dated (retention.rule_history)."""
+
+    __tablename__ = "retention_rule_versions"
+    __table_args__ = (UniqueConstraint("code", "version", name="uq_rule_versions_code_version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(100), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    change: Mapped[str] = mapped_column(String(10))  # added | updated | removed
+    rule: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    changed_by: Mapped[str] = mapped_column(String(100))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(String(200), default="")
+    records_redated: Mapped[int] = mapped_column(Integer, default=0)

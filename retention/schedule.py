@@ -34,6 +34,7 @@ from retention.models import (
     RetentionRule,
 )
 from retention.recompute import recompute
+from retention.rule_history import ADDED, REMOVED, UPDATED, note_versions
 from retention.rules import Action, Cutoff, Disposal, RecordDates, Rule, Trigger, decide, due_date
 from retention.stored_rules import rule_from_row, rules_by_code, write_row
 
@@ -186,11 +187,13 @@ def import_schedule(
     source: str = "",
     remove_missing: bool = True,
     recompute_records: bool = True,
+    reason: str = "",
 ) -> ImportResult:
     """Make the database schedule equal to `schedule`: add and update rules by code and (with
     `remove_missing`) remove the rules it no longer lists. A rule still in use cannot be
     removed: the whole import is refused, naming it. Records not yet queued get their due
-    dates recomputed under the new rules. Audited."""
+    dates recomputed under the new rules. Each rule added, changed or removed gets a new version
+    in its history (retention.rule_history), with `reason`. Audited."""
     require_records_manager(actor, "change the retention schedule")
     wanted = schedule.by_code()
     existing = {row.code: row for row in session.scalars(select(RetentionRule))}
@@ -224,6 +227,18 @@ def import_schedule(
             fy_before != schedule.fy_start_month and rule.cutoff is Cutoff.FINANCIAL_YEAR_END
         ):
             recalculate.add(code)
+    versions = note_versions(
+        session,
+        [
+            *((code, ADDED, rule_as_dict(wanted[code])) for code in added),
+            *((code, UPDATED, rule_as_dict(wanted[code])) for code in updated),
+            *((code, REMOVED, None) for code in removed),
+        ],
+        by=actor.username,
+        reason=reason,
+        source=source,
+        at=now,
+    )
     if removed:
         session.execute(delete(RetentionRule).where(RetentionRule.code.in_(removed)))
     set_state(session, FY_STATE_KEY, str(schedule.fy_start_month))
@@ -233,6 +248,9 @@ def import_schedule(
         recomputed = recompute(
             session, fy_start_month=schedule.fy_start_month, rules_changed=recalculate
         )
+        for version in versions:  # the import's records re-dated, on the rules it re-timed
+            if version.change != UPDATED or version.code in recalculate:
+                version.records_redated = recomputed
     result = ImportResult(
         sorted(added),
         sorted(updated),
@@ -267,6 +285,9 @@ def delete_rule(session: Session, code: str, *, actor: Principal) -> None:
     usage = rule_usage(session, code)
     if usage.in_use:
         _refuse_in_use(usage, actor, "deleted")
+    note_versions(
+        session, [(code, REMOVED, None)], by=actor.username, reason="", source="", at=clock.now()
+    )
     session.delete(row)
     session.flush()
     audit.record(

@@ -47,10 +47,15 @@ def _parse_date(value: str | None, what: str) -> date | None:
     is_flag=True,
     help="Keep rules the file does not list (default: the file replaces the schedule).",
 )
+@click.option(
+    "--reason", default="", help="Why the schedule changes (kept in each rule's history)."
+)
 @click.option("--json", "as_json", is_flag=True)
 @as_option
 @friendly_errors
-def retention_import(file: Path, keep_missing: bool, as_json: bool, as_user: str | None) -> None:
+def retention_import(
+    file: Path, keep_missing: bool, reason: str, as_json: bool, as_user: str | None
+) -> None:
     """Load the retention schedule from a .toml or .csv file (rules in use cannot be removed)."""
     if not file.is_file():
         raise CliError(f"{file}: no such file")
@@ -69,6 +74,7 @@ def retention_import(file: Path, keep_missing: bool, as_json: bool, as_user: str
             actor=_principal(session, as_user),
             source=file.name,
             remove_missing=not keep_missing,
+            reason=reason,
         )
     if as_json:
         _json_out(result.as_dict())
@@ -214,3 +220,29 @@ def retention_forecast(months: int, as_json: bool) -> None:
     click.echo(f"{'month':<8} {'class':<20} {'action':<12} {'records':>8}")
     for r in rows:
         click.echo(f"{r.month:<8} {r.class_code:<20} {r.action:<12} {r.count:>8}")
+
+
+@retention.command("history")
+@click.argument("code")
+@click.option("--json", "as_json", is_flag=True)
+@friendly_errors
+def retention_history(code: str, as_json: bool) -> None:
+    """Every version of a retention rule, newest first: what it became, who changed it, when,
+    why, and how many records the change re-dated."""
+    from retention.rule_history import history
+
+    with runtime() as rt, rt.uow() as session:
+        ensure_schedule(session, rt.settings)
+        versions = history(session, code)
+    if not versions:
+        raise CliError(f"no retention rule {code!r} has ever been in the schedule")
+    if as_json:
+        _json_out(versions)
+        return
+    for v in versions:
+        why = f" – {v['reason']}" if v["reason"] else ""
+        what = v["rule"]["describe"] if v["rule"] else "removed"
+        click.echo(
+            f"v{v['version']} {v['changed_at'][:19]} {v['change']} by {v['changed_by']}{why}: "
+            f"{what} ({v['records_redated']} records re-dated)"
+        )

@@ -75,7 +75,13 @@ def apply_schedule() -> Any:
     name = request.form.get("name", "") or "schedule.csv"
     try:
         parsed = loader.parse_schedule_csv(request.form.get("csv", ""), name)
-        result = schedule.import_schedule(session, parsed, actor=principal(), source=name)
+        result = schedule.import_schedule(
+            session,
+            parsed,
+            actor=principal(),
+            source=name,
+            reason=request.form.get("reason", ""),
+        )
     except EdrmError as exc:
         session.rollback()
         form = ScheduleImportForm()
