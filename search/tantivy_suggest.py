@@ -30,6 +30,7 @@ from search.tantivy_schema import plain_tokens, stem_tokens
 
 SUGGEST_BELOW = 3  # offer "did you mean" when a search finds fewer visible documents than this
 MAX_WORDS = 6
+SPELLING_DOCS = 5  # visible documents read to learn how a corrected word is spelt
 EARLY_WORDS = 2  # words of a filtered search counted while it runs
 EARLY_MAX_DOCS = 20_000  # ... when in at most this many documents
 MAX_NEIGHBOURS = 64  # a stem with more dictionary neighbours than this is not corrected
@@ -53,6 +54,8 @@ class Speller:
         self.schema = schema
         self.restrict = Query.boolean_query(list(restrict))
         self._early: dict[tuple[str, tuple[str, ...]], Future[int]] = {}
+        #: (stem, fields) -> ids of a few visible documents with it, noted while counting
+        self._samples: dict[tuple[str, tuple[str, ...]], list[int]] = {}
 
     def count_early(self, parsed: ParsedQuery, helpers: Executor) -> None:
         """Start counting, on `helpers`, the visible documents of the words `suggest` would
@@ -108,12 +111,20 @@ class Speller:
             out[plain[0]] = self.visible(plain[0], fields)
         elif plain:
             terms = [Query.term_query(self.schema, f, t) for t in plain for f in fields]
+            sample = {"terms": {"field": "id", "size": SPELLING_DOCS, "order": {"_key": "asc"}}}
             request = {
-                f"s{i}": {"filter": " OR ".join(f"{f}:{t}" for f in fields)}
+                f"s{i}": {
+                    "filter": " OR ".join(f"{f}:{t}" for f in fields),
+                    "aggs": {"ids": sample},
+                }
                 for i, t in enumerate(plain)
             }
             found = self.searcher.aggregate(must(should(terms), self.restrict), request)
-            out.update({t: int(found[f"s{i}"]["doc_count"]) for i, t in enumerate(plain)})
+            for i, t in enumerate(plain):
+                out[t] = int(found[f"s{i}"]["doc_count"])
+                buckets = found[f"s{i}"].get("ids", {}).get("buckets", [])
+                ids = sorted(int(b["key"]) for b in buckets if int(b["doc_count"]) > 0)
+                self._samples[(t, tuple(fields))] = ids[:SPELLING_DOCS]
         return out
 
     def near(self, stem: str, max_distance: int, restrict: Query | None) -> set[str]:
@@ -205,8 +216,13 @@ class Speller:
     def spelling(self, stem: str, near: str, fields: Sequence[str] = STEM_FIELDS) -> str | None:
         """How visible documents spell `stem` (in `fields`): the form closest to `near`."""
         forms: set[str] = set()
-        query = must(self._stem(stem, fields), self.restrict)
-        found = self.searcher.search(query, 3, count=False).hits
+        sample = self._samples.get((stem, tuple(fields)))
+        if sample:  # visible documents with it, found while counting it: fetched by id
+            ids = Query.term_set_query(self.schema, "id", sample)
+            found = self.searcher.search(ids, len(sample), count=False).hits
+        else:
+            query = must(self._stem(stem, fields), self.restrict)
+            found = self.searcher.search(query, SPELLING_DOCS, count=False).hits
         for field in fields:
             term = Query.term_query(self.schema, field, stem)
             generator = tantivy.SnippetGenerator.create(self.searcher, term, self.schema, field)
