@@ -1,4 +1,4 @@
-"""Numbers from the request, within what the databases can hold.
+"""Numbers and dates from the request, within what the databases can hold.
 
 Every table's ids are 64-bit at most (SQLite's INTEGER, PostgreSQL's BIGINT), so an id beyond
 that cannot name anything: in a route it does not match (404, like any id that does not exist),
@@ -8,11 +8,13 @@ whole number in range is refused with a message naming the parameter (400).
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import request
 from werkzeug.routing import IntegerConverter, Map
 
+from edrm import clock
 from edrm.errors import InvalidInputError
 from edrm.ids import MAX_ID, id_from_text
 
@@ -66,3 +68,16 @@ def optional_int_arg(name: str, *, minimum: int = 1, maximum: int = MAX_ID) -> i
     if raw is None or not raw.strip():
         return None
     return int_arg(name, minimum, minimum=minimum, maximum=maximum)
+
+
+def date_arg(name: str, errors: dict[str, str]) -> date | None:
+    """A day given in the query string as year-month-day (None when empty); a bad one notes
+    its message under `name` in `errors`, for the page to show beside the field."""
+    value = request.args.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        errors[name] = f"Enter the date as year-month-day, for example {clock.now():%Y-%m-%d}"
+        return None

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, render_template, request, url_for
@@ -14,7 +13,7 @@ from flask import Blueprint, Response, render_template, request, url_for
 from edrm import clock
 from edrm.audit.access_report import COLUMNS, AccessQuery, AccessReport, access_report
 from edrm.web.auth import principal
-from edrm.web.params import id_or_none
+from edrm.web.params import date_arg, id_or_none
 from edrm.web.runtime import db, rt
 
 #: Accesses listed on the page; the CSV export has them all.
@@ -36,8 +35,8 @@ def access_page() -> Any:
     query = AccessQuery(
         document_id=document_id,
         person=args.get("person", "").strip(),
-        date_from=_date_arg("from", errors),
-        date_to=_date_arg("to", errors),
+        date_from=date_arg("from", errors),
+        date_to=date_arg("to", errors),
     )
     wants_csv = args.get("format") == "csv"
     if errors:
@@ -73,14 +72,3 @@ def _csv(report: AccessReport) -> Response:
     response.headers["Content-Disposition"] = f'attachment; filename="access-report-{stamp}.csv"'
     response.headers["Cache-Control"] = "private, no-store"
     return response
-
-
-def _date_arg(name: str, errors: dict[str, str]) -> date | None:
-    value = request.args.get(name, "").strip()
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        errors[name] = f"Enter the date as year-month-day, for example {clock.now():%Y-%m-%d}"
-        return None

@@ -3,15 +3,13 @@ entries at a time, newest first; only the entries the person may see (edrm.audit
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask import Blueprint, render_template, request, url_for
 
-from edrm import clock
 from edrm.audit.search import AuditPage, AuditQuery, known_actions, search_audit
 from edrm.web.auth import principal
-from edrm.web.params import id_or_none
+from edrm.web.params import date_arg, id_or_none
 from edrm.web.runtime import db
 from retention.web.audit_details import detail_rows
 
@@ -32,8 +30,8 @@ def audit_search() -> Any:
         action=args.get("action", "").strip(),
         object_type=args.get("object_type", "").strip(),
         object_id=args.get("object_id", "").strip(),
-        date_from=_date_arg("from", errors),
-        date_to=_date_arg("to", errors),
+        date_from=date_arg("from", errors),
+        date_to=date_arg("to", errors),
         before_seq=id_or_none(args.get("before")),
     )
     session = db()
@@ -56,14 +54,3 @@ def audit_search() -> Any:
         ),
         400 if errors else 200,
     )
-
-
-def _date_arg(name: str, errors: dict[str, str]) -> date | None:
-    value = request.args.get(name, "").strip()
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        errors[name] = f"Enter the date as year-month-day, for example {clock.now():%Y-%m-%d}"
-        return None
