@@ -24,6 +24,7 @@ from edrm.audit import AuditEvent
 from edrm.documents.filenames import safe_filename
 from edrm.documents.models import Document
 from edrm.documents.service import document_as_dict
+from retention.closure import Closure, closure_of, tna_cells
 from retention.models import DisposalDecision, DisposalItem, RetentionRule
 
 DC_NS = "http://purl.org/dc/elements/1.1/"
@@ -49,6 +50,9 @@ class BagRecord:
     dublin_core: bytes
     audit_history: list[dict[str, Any]]
     listing: dict[str, Any]
+    #: The record's line of metadata.csv (`edrm transfer export --format tna`): the record's
+    #: latest version and TNA's closure fields (retention.closure.TNA_COLUMNS but file_path).
+    tna: dict[str, str]
 
 
 def snapshot(
@@ -110,9 +114,24 @@ def snapshot(
                     "directory": directory,
                     "versions": len(versions),
                 },
+                tna=_tna_line(document, closure_of(session, document.id)),
             )
         )
     return records
+
+
+def _tna_line(document: Document, closure: Closure) -> dict[str, str]:
+    latest = document.latest
+    return {
+        "file_name": latest.filename,
+        "identifier": document.identifier,
+        "title": document.title,
+        "description": document.description,
+        "language": document.language,
+        "date_last_modified": document.modified_at.date().isoformat(),
+        "checksum_sha256": latest.sha256,
+        **tna_cells(closure),
+    }
 
 
 def _metadata(

@@ -11,6 +11,7 @@ unrecorded bag) directory that nothing in the database refers to.
 
 from __future__ import annotations
 
+import csv
 import json
 import subprocess
 import sys
@@ -26,6 +27,7 @@ from edrm.errors import RefusedError
 from edrm.runtime import Runtime
 from edrm.storage import BlobMissingError
 from retention.bag_records import BagRecord, BagVersion
+from retention.closure import TNA_COLUMNS
 
 #: The one checksum algorithm of our bags (the blob store is SHA-256 addressed too).
 ALGORITHM = "sha256"
@@ -43,9 +45,13 @@ def write_payload(
     bag_id: str,
     now: datetime,
     actor: Principal,
+    *,
+    tna: bool = False,
 ) -> dict[str, str]:
-    """Write every record's content and metadata into `staging` (the future data/ directory).
-    Returns {bag path of each content file: the version's sha256}."""
+    """Write every record's content and metadata into `staging` (the future data/ directory);
+    with `tna`, also metadata.csv in the shape of The National Archives' transfer metadata (a
+    line for each record's latest version, with its closure). Returns {bag path of each content
+    file: the version's sha256}."""
     content: dict[str, str] = {}
     for record in records:
         for version in record.versions:
@@ -74,7 +80,18 @@ def write_payload(
             "records": [r.listing for r in records],
         },
     )
+    if tna:
+        _write_tna_csv(staging / "metadata.csv", records)
     return content
+
+
+def _write_tna_csv(path: Path, records: Sequence[BagRecord]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.DictWriter(out, fieldnames=TNA_COLUMNS)
+        writer.writeheader()
+        for record in records:
+            latest = max(record.versions, key=lambda v: v.number)
+            writer.writerow({"file_path": f"data/{version_path(record, latest)}", **record.tna})
 
 
 def _write_json(path: Path, value: Any) -> None:

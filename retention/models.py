@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Date,
     ForeignKey,
     Index,
@@ -288,3 +289,24 @@ class RuleVersion(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     source: Mapped[str] = mapped_column(String(200), default="")
     records_redated: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class RecordClosure(Base):
+    """A record's closure, as The National Archives' transfer metadata names it: whether it is
+    open or closed to the public once transferred, for how long from when, under which FOI
+    exemption (asserted when), and whether its title and description are closed too (with an
+    alternate title to show instead). No row: the record is open (retention.closure)."""
+
+    __tablename__ = "record_closures"
+
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), primary_key=True)
+    closure_type: Mapped[str] = mapped_column(String(10))  # Open | Closed
+    closure_period: Mapped[int | None] = mapped_column(Integer, nullable=True)  # years
+    closure_start_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    foi_exemption_code: Mapped[str] = mapped_column(String(200), default="")
+    foi_exemption_asserted: Mapped[date | None] = mapped_column(Date, nullable=True)
+    title_closed: Mapped[bool] = mapped_column(Boolean, default=False)
+    description_closed: Mapped[bool] = mapped_column(Boolean, default=False)
+    title_alternate: Mapped[str] = mapped_column(String(500), default="")
+    set_by: Mapped[str] = mapped_column(String(100))
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime)

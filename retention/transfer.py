@@ -75,8 +75,11 @@ def export_transfer(
     actor: Principal,
     item_ids: Iterable[int] | None = None,
     out_dir: Path | None = None,
+    tna: bool = False,
 ) -> Transfer:
-    """Write the approved transfer items' records to a validated bag and record the Transfer.
+    """Write the approved transfer items' records to a validated bag and record the Transfer
+    (with `tna`, the bag also carries metadata.csv in The National Archives' shape, with each
+    record's closure: retention.closure).
 
     Items under a legal hold (or that `actor` may not see) are left approved for a later
     transfer; if nothing can go, nothing is written and the reason is given.
@@ -102,7 +105,7 @@ def export_transfer(
             records = snapshot(session, items, bag_id=bag_id, now=now, actor=actor)
         try:
             staging.mkdir()
-            content = write_payload(rt, staging, records, bag_id, now, actor)
+            content = write_payload(rt, staging, records, bag_id, now, actor, tna=tna)
             make_and_validate_bag(staging, bag_id, now, actor, content, rt.settings.service_name)
             staging.rename(final)
             with rt.uow() as session:

@@ -234,6 +234,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
     "notifications list": ADMIN_ONLY,
     "notifications prefs": EVERYONE,
     "notifications send-due": ADMIN_ONLY,
+    "transfer closure": RM_ONLY,
 }
 ARGS: dict[str, Args] = {
     "audit access": fixed("audit", "access"),
@@ -366,6 +367,13 @@ ARGS: dict[str, Args] = {
     "notifications list": fixed("notifications", "list", "--json"),
     "notifications prefs": fixed("notifications", "prefs", "--digest", "hold_placed", "--json"),
     "notifications send-due": fixed("notifications", "send-due"),
+    "transfer closure": lambda e, who, tmp: [
+        "transfer",
+        "closure",
+        str(_new_document(e, who)),
+        "--type",
+        "Open",
+    ],
 }
 
 
