@@ -160,6 +160,8 @@ class Settings:
     # issue 16: search counts facets on a helper thread while it finds the hits (False: on
     # the searching thread alone; the results are the same).
     search_helper_threads: bool = True
+    # Harvest records and declared skills are reviewed by their owners this many months apart.
+    knowledge_review_months: int = 12
 
     @property
     def db_url(self) -> str:
@@ -267,6 +269,7 @@ def _validate(values: dict[str, Any]) -> None:
         "audit_checkpoint_every",
         "api_idempotency_days",
         "vital_review_months",
+        "knowledge_review_months",
     ):
         if values[key] <= 0:
             raise SettingsError(f"setting {key!r}: must be greater than 0")

@@ -21,3 +21,11 @@ def scheduled_recompute(runtime: Runtime) -> str:
     """Recompute expertise inferred from records, except for people who opted out."""
     with runtime.uow() as session:
         return recompute(session).message
+
+
+def knowledge_freshness(runtime: Runtime) -> str:
+    """Owners for new harvest records and skills, leavers' ones passed on, reminders sent."""
+    from harvest.stewardship import freshness_run
+
+    with runtime.uow() as session:
+        return freshness_run(session, months=runtime.settings.knowledge_review_months).message

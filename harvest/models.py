@@ -165,3 +165,21 @@ class HarvestApproval(Base):
     role: Mapped[str] = mapped_column(String(20))  # leaver | line_manager
     approved_by: Mapped[str] = mapped_column(String(100))
     approved_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Stewardship(Base):
+    """Who keeps a piece of knowledge fresh: a filed harvest record (`harvest_record`, the
+    harvest plan's id) or a declared skill (`expertise`, the skill's id), with its owner and
+    when it is next reviewed (harvest.stewardship)."""
+
+    __tablename__ = "stewardships"
+    __table_args__ = (UniqueConstraint("kind", "item_id", name="uq_stewardships_item"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # harvest_record | expertise
+    item_id: Mapped[int] = mapped_column(Integer)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("profiles.id"), index=True)
+    review_months: Mapped[int] = mapped_column(Integer, default=12)
+    review_due: Mapped[date] = mapped_column(Date, index=True)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    reviewed_by: Mapped[str | None] = mapped_column(String(100), nullable=True)

@@ -50,6 +50,14 @@ def note_versions(
     return made
 
 
+def note_redated(versions: Iterable[RuleVersion], redated: int, *, retimed: set[str]) -> None:
+    """The import's records re-dated, on its versions that could re-date: rules added or
+    removed, and rules whose timing changed (`retimed`); a change of wording re-dates none."""
+    for version in versions:
+        if version.change != UPDATED or version.code in retimed:
+            version.records_redated = redated
+
+
 def history(session: Session, code: str) -> list[dict[str, Any]]:
     """Every version of the rule `code`, newest first (the JSON of `edrm retention history`)."""
     rows = session.scalars(

@@ -34,7 +34,7 @@ from retention.models import (
     RetentionRule,
 )
 from retention.recompute import recompute
-from retention.rule_history import ADDED, REMOVED, UPDATED, note_versions
+from retention.rule_history import ADDED, REMOVED, UPDATED, note_redated, note_versions
 from retention.rules import Action, Cutoff, Disposal, RecordDates, Rule, Trigger, decide, due_date
 from retention.stored_rules import rule_from_row, rules_by_code, write_row
 
@@ -193,7 +193,10 @@ def import_schedule(
     `remove_missing`) remove the rules it no longer lists. A rule still in use cannot be
     removed: the whole import is refused, naming it. Records not yet queued get their due
     dates recomputed under the new rules. Each rule added, changed or removed gets a new version
-    in its history (retention.rule_history), with `reason`. Audited."""
+    in its history (retention.rule_history), with `reason`. Audited.
+
+    Long: one pass over the rules, then the versions, the recomputation and the audit entry,
+    all in the caller's transaction; split, the steps would pass half a schedule between them."""
     require_records_manager(actor, "change the retention schedule")
     wanted = schedule.by_code()
     existing = {row.code: row for row in session.scalars(select(RetentionRule))}
@@ -227,17 +230,13 @@ def import_schedule(
             fy_before != schedule.fy_start_month and rule.cutoff is Cutoff.FINANCIAL_YEAR_END
         ):
             recalculate.add(code)
+    changes = [
+        *((code, ADDED, rule_as_dict(wanted[code])) for code in added),
+        *((code, UPDATED, rule_as_dict(wanted[code])) for code in updated),
+        *((code, REMOVED, None) for code in removed),
+    ]
     versions = note_versions(
-        session,
-        [
-            *((code, ADDED, rule_as_dict(wanted[code])) for code in added),
-            *((code, UPDATED, rule_as_dict(wanted[code])) for code in updated),
-            *((code, REMOVED, None) for code in removed),
-        ],
-        by=actor.username,
-        reason=reason,
-        source=source,
-        at=now,
+        session, changes, by=actor.username, reason=reason, source=source, at=now
     )
     if removed:
         session.execute(delete(RetentionRule).where(RetentionRule.code.in_(removed)))
@@ -248,9 +247,7 @@ def import_schedule(
         recomputed = recompute(
             session, fy_start_month=schedule.fy_start_month, rules_changed=recalculate
         )
-        for version in versions:  # the import's records re-dated, on the rules it re-timed
-            if version.change != UPDATED or version.code in recalculate:
-                version.records_redated = recomputed
+        note_redated(versions, recomputed, retimed=recalculate)
     result = ImportResult(
         sorted(added),
         sorted(updated),

@@ -235,6 +235,9 @@ EXPECTED: dict[str, dict[str, Any]] = {
     "notifications prefs": EVERYONE,
     "notifications send-due": ADMIN_ONLY,
     "transfer closure": RM_ONLY,
+    "knowledge mine": EVERYONE,
+    "knowledge review": {"*": NOT_FOUND},  # no skill of theirs with that number
+    "knowledge risk": HR_ONLY,
 }
 ARGS: dict[str, Args] = {
     "audit access": fixed("audit", "access"),
@@ -374,6 +377,9 @@ ARGS: dict[str, Args] = {
         "--type",
         "Open",
     ],
+    "knowledge mine": fixed("knowledge", "mine"),
+    "knowledge review": fixed("knowledge", "review", "expertise", "999999"),
+    "knowledge risk": fixed("knowledge", "risk"),
 }
 
 

@@ -130,6 +130,9 @@ COMMANDS: tuple[LazyCommand, ...] = (
     ),
     LazyCommand("expert", "experts", "expert", "Find people who know about a topic."),
     LazyCommand("leaver", "leavers", "leaver", "Leavers and the knowledge at risk when they go."),
+    LazyCommand(
+        "knowledge", "knowledge", "knowledge", "Knowledge owners, reviews and knowledge at risk."
+    ),
 )
 
 

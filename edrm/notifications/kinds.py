@@ -13,6 +13,7 @@ INTERVIEW_DUE = "interview_due"
 PLAN_APPROVAL = "plan_approval"
 HOLD_PLACED = "hold_placed"
 VITAL_REVIEW_DUE = "vital_review_due"
+KNOWLEDGE_REVIEW_DUE = "knowledge_review_due"
 #: Not a preference: the daily e-mail that lists a person's digest notifications.
 DAILY_DIGEST = "daily_digest"
 
@@ -72,6 +73,13 @@ KINDS: tuple[Kind, ...] = (
         "Vital records are due for review",
         DIGEST,
         ("records_manager",),
+    ),
+    Kind(
+        KNOWLEDGE_REVIEW_DUE,
+        "Knowledge you own due for review",
+        "Harvest records and skills you keep up to date, when their review comes round",
+        "Knowledge you own is due for review",
+        DIGEST,
     ),
 )
 BY_NAME: dict[str, Kind] = {k.name: k for k in KINDS}
