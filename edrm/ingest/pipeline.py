@@ -10,8 +10,10 @@ So a crash at any point leaves the job to be done again, and never done twice.
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,6 +72,20 @@ class PipelineContext:
     isolated: IsolatedRunner = field(
         default_factory=lambda: IsolatedRunner(memory_bytes=CHILD_MEMORY_BYTES)
     )
+    _scratch: Path | None = None
+
+    def scratch(self) -> Path:
+        """This worker's temporary folder, under which each job that writes page images gets
+        a folder of its own (removed after the job; a killed worker's are left to the system's
+        temporary-file cleaning, as a temporary directory would be)."""
+        if self._scratch is None or not self._scratch.is_dir():
+            self._scratch = Path(tempfile.mkdtemp(prefix="edrm-ingest-"))
+        return self._scratch
+
+    def remove_scratch(self) -> None:
+        if self._scratch is not None:
+            shutil.rmtree(self._scratch, ignore_errors=True)
+            self._scratch = None
 
 
 def read_file(
@@ -86,16 +102,15 @@ def read_file(
     started = time.monotonic()
     limit = float(ctx.config.limits.max_seconds_per_file)
     path = ctx.blobs.path(job.sha256)
+    workdir = ctx.scratch() / f"job-{job.id}-{uuid.uuid4().hex[:8]}"  # made only if needed
     try:
         sniffed = sniff(path, job.original_name, ctx.config)
-        with tempfile.TemporaryDirectory(prefix="edrm-ingest-") as tmp:
-            workdir = Path(tmp)
-            extraction = ctx.isolated.run(
-                extract, path, sniffed, ctx.config, workdir, timeout=limit
-            )
-            pages = _with_ocr(extraction, ctx.ocr, limit - (time.monotonic() - started))
+        extraction = ctx.isolated.run(extract, path, sniffed, ctx.config, workdir, timeout=limit)
+        pages = _with_ocr(extraction, ctx.ocr, limit - (time.monotonic() - started))
     finally:
         ctx.blobs.release(job.sha256)  # a shared store's local copy is not kept
+        if workdir.exists():
+            shutil.rmtree(workdir, ignore_errors=True)
     text = "\n\n".join(p.text for p in pages if p.text.strip())
     properties = extraction.properties
     metadata = extract_metadata(

@@ -91,6 +91,7 @@ class Worker:
         self._closed.set()
         self.ctx.ocr.close()
         self.ctx.isolated.close()
+        self.ctx.remove_scratch()
         self._beat.join(timeout=5)
         try:
             with self.runtime.uow() as session:
