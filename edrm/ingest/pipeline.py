@@ -326,10 +326,11 @@ def finish_group(
     errors: dict[int, Exception] = {}
     finished: list[tuple[str, str | None]] = []
     with sessions() as session, session.begin():
+        owned = jobs.lock_own_many(session, [job_id for job_id, _ in actions], worker)
         for job_id, action in actions:
             try:
                 with session.begin_nested():  # this job alone is undone if anything fails
-                    outcome, reason = _finish_one(session, job_id, worker, action, ctx)
+                    outcome, reason = _finish_one(session, owned.get(job_id), action, ctx)
             except Exception as exc:  # transient or a bug: retried by the caller, alone
                 errors[job_id] = exc
                 continue
@@ -341,10 +342,10 @@ def finish_group(
 
 
 def _finish_one(
-    session: Session, job_id: int, worker: str, action: Action, ctx: PipelineContext
+    session: Session, job: IngestJob | None, action: Action, ctx: PipelineContext
 ) -> tuple[str, str | None]:
-    """Apply `action` to the job if this worker still owns it (in the caller's transaction)."""
-    job = jobs.lock_own(session, job_id, worker)
+    """Apply `action` to the job, None when this worker no longer owns it (in the caller's
+    transaction, the job locked)."""
     if job is None:
         return "lost", None  # another worker took it over: this one seemed dead
     try:
