@@ -123,6 +123,7 @@ def ingest(
     The files are read by --processes worker processes (this one and forked helpers)."""
     # heavy: loads the format readers and the classifier
     from edrm.ingest.worker import Helpers, Worker, cores, ocr_share
+    from edrm.wiring import build_runtime
 
     files = _files_under(paths)
     batch = jobs.new_batch()
@@ -132,7 +133,7 @@ def ingest(
         readable = sum(1 for _path, problem in files if not problem)
         count = max(1, min(processes or cores(), readable))
         # the helpers open their workers while the files are being stored
-        helpers = Helpers(rt.settings, batch, count - 1, ocr_share(count))
+        helpers = Helpers(lambda: build_runtime(rt.settings), batch, count - 1, ocr_share(count))
         try:
             submitted = _submit(
                 rt, files, batch, into=into, marking=marking, as_user=as_user, hints=hints

@@ -29,7 +29,6 @@ from edrm.ingest.ocr import OcrEngine
 from edrm.ingest.pipeline import Action, PipelineContext, finish_group, read_job, reads_only
 from edrm.ingest.types import load_ingest_config
 from edrm.runtime import Runtime
-from edrm.settings import Settings
 
 log = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 10.0
@@ -293,14 +292,21 @@ class Helpers:
     worker next finds nothing to do; a job is filed only in its worker's transaction that
     checks the worker still owns it, so no job is filed twice."""
 
-    def __init__(self, settings: Settings, batch: str, count: int, ocr_processes: int | None):
+    def __init__(
+        self,
+        open_runtime: Callable[[], Runtime],
+        batch: str,
+        count: int,
+        ocr_processes: int | None,
+    ):
+        """`open_runtime`: a new runtime for a helper (the entry point's composition root)."""
         context = mp.get_context("fork")
         self._submitted = context.Event()
         parent = os.getpid()
         self.processes = [
             context.Process(
                 target=_helper,
-                args=(settings, batch, ocr_processes, self._submitted, parent),
+                args=(open_runtime, batch, ocr_processes, self._submitted, parent),
                 daemon=False,
             )
             for _ in range(max(count, 0))
@@ -333,16 +339,19 @@ class Helpers:
 
 
 def _helper(
-    settings: Settings, batch: str, ocr_processes: int | None, submitted: Any, parent: int
+    open_runtime: Callable[[], Runtime],
+    batch: str,
+    ocr_processes: int | None,
+    submitted: Any,
+    parent: int,
 ) -> None:
     """A helper's life: drain the batch once it is all submitted (or the command that forked
     it is gone: then the jobs it did submit are finished, and the helper ends)."""
-    from edrm.wiring import build_runtime
 
     def complete() -> bool:
         return bool(submitted.is_set()) or os.getppid() != parent
 
-    runtime = build_runtime(settings)
+    runtime = open_runtime()
     try:
         with Worker(runtime, ocr_processes=ocr_processes) as worker:
             worker.drain(batch, submitted=complete, collect=False)
