@@ -55,7 +55,12 @@ def environment(home: Path) -> dict[str, str]:
 
 def edrm(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     done = subprocess.run(
-        [sys.executable, "-m", "edrm", *args], env=env, capture_output=True, text=True, check=False
+        [sys.executable, "-m", "edrm", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,  # `python -m` puts the working directory first on the path
     )
     if done.returncode not in (0, 1):  # 1: some file failed or went to triage (counted below)
         raise SystemExit(f"edrm {' '.join(args)} failed: {done.stderr.strip() or done.stdout}")
@@ -142,7 +147,7 @@ def timed_ingest(
         args += ["--processes", str(processes)]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    done = subprocess.run(args, env=env, capture_output=True, text=True, check=False)
+    done = subprocess.run(args, env=env, capture_output=True, text=True, check=False, cwd=ROOT)
     elapsed = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)

@@ -123,24 +123,29 @@ def ingest(
     The files are read by --processes worker processes (this one and forked helpers)."""
     # heavy: loads the format readers and the classifier
     from edrm.ingest.worker import Helpers, Worker, cores, ocr_share
+    from edrm.wiring import build_runtime
 
     files = _files_under(paths)
     batch = jobs.new_batch()
     with runtime() as rt:
         with rt.uow() as session:
             hints = submission_hints(session, creators, contributors)
-        submitted = _submit(
-            rt, files, batch, into=into, marking=marking, as_user=as_user, hints=hints
-        )
-        queued = sum(1 for _path, job_id, _problem in submitted if job_id is not None)
-        count = max(1, min(processes or cores(), queued))
-        helpers = Helpers(rt.settings, batch, count - 1, ocr_share(count))
+        readable = sum(1 for _path, problem in files if not problem)
+        count = max(1, min(processes or cores(), readable))
+        # the helpers open their workers while the files are being stored
+        helpers = Helpers(lambda: build_runtime(rt.settings), batch, count - 1, ocr_share(count))
         try:
+            submitted = _submit(
+                rt, files, batch, into=into, marking=marking, as_user=as_user, hints=hints
+            )
+            helpers.submitted()
             with Worker(rt, ocr_processes=ocr_share(count)) as worker:
                 show_progress = not as_json and sys.stderr.isatty()
                 finished = _drain(worker, batch, len(submitted), show_progress=show_progress)
-        finally:
-            helpers.join()
+        except BaseException:
+            helpers.stop()  # what they claimed goes back to the queue (their process is gone)
+            raise
+        helpers.join()
     lines = _result_lines(submitted, finished)
     if as_json:
         for line in lines:

@@ -29,6 +29,7 @@ Reader = Callable[[Path, IngestConfig, Path], Extraction]
 class Family:
     label: str  # how messages name the format: "the PDF could not be read: …"
     read: Reader
+    uses_workdir: bool = False  # writes page images (or a repaired copy) into the workdir
 
 
 def _reader(module: str, function: str, *extra: Any, workdir: bool = False) -> Reader:
@@ -44,8 +45,8 @@ def _reader(module: str, function: str, *extra: Any, workdir: bool = False) -> R
     return read
 
 
-PDF = Family("the PDF", _reader("pdf", "extract_pdf", workdir=True))
-IMAGE = Family("the image", _reader("images", "extract_image", workdir=True))
+PDF = Family("the PDF", _reader("pdf", "extract_pdf", workdir=True), uses_workdir=True)
+IMAGE = Family("the image", _reader("images", "extract_image", workdir=True), uses_workdir=True)
 WORD = Family("the Word document", _reader("office", "extract_docx"))
 EXCEL = Family("the spreadsheet", _reader("office", "extract_xlsx"))
 OD_TEXT = Family("the OpenDocument text", _reader("office", "extract_odf", False))
@@ -121,9 +122,11 @@ def _finish(result: Extraction, limit: int) -> Extraction:
 
 
 def extract(path: Path, sniffed: Sniffed, config: IngestConfig, workdir: Path) -> Extraction:
-    """Everything in the file at `path` that sniff() described; page images go to `workdir`."""
+    """Everything in the file at `path` that sniff() described; page images go to `workdir`,
+    made here only for a format that writes any (a text file makes no folder)."""
     family = family_for(sniffed)
-    workdir.mkdir(parents=True, exist_ok=True)
+    if family.uses_workdir:
+        workdir.mkdir(parents=True, exist_ok=True)
     try:
         result = family.read(path, config, workdir)
     except RejectedInputError:

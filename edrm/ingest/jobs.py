@@ -141,6 +141,13 @@ def lock_own(session: Session, job_id: int, worker: str) -> IngestJob | None:
     return job
 
 
+def lock_own_many(session: Session, job_ids: Sequence[int], worker: str) -> dict[int, IngestJob]:
+    """`lock_own` for a group of jobs in one query: those still running for this worker."""
+    stmt = select(IngestJob).where(IngestJob.id.in_(list(job_ids))).with_for_update()
+    found = session.scalars(stmt.execution_options(populate_existing=True))
+    return {j.id: j for j in found if j.status == RUNNING and j.claimed_by == worker}
+
+
 def retry_later(job: IngestJob, error: str) -> None:
     """A transient failure: queue again with backoff, or fail for good after MAX_ATTEMPTS."""
     if job.attempts >= MAX_ATTEMPTS:

@@ -10,8 +10,10 @@ So a crash at any point leaves the job to be done again, and never done twice.
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,6 +77,20 @@ class PipelineContext:
     isolated: IsolatedRunner = field(
         default_factory=lambda: IsolatedRunner(memory_bytes=CHILD_MEMORY_BYTES)
     )
+    _scratch: Path | None = None
+
+    def scratch(self) -> Path:
+        """This worker's temporary folder, under which each job that writes page images gets
+        a folder of its own (removed after the job; a killed worker's are left to the system's
+        temporary-file cleaning, as a temporary directory would be)."""
+        if self._scratch is None or not self._scratch.is_dir():
+            self._scratch = Path(tempfile.mkdtemp(prefix="edrm-ingest-"))
+        return self._scratch
+
+    def remove_scratch(self) -> None:
+        if self._scratch is not None:
+            shutil.rmtree(self._scratch, ignore_errors=True)
+            self._scratch = None
 
 
 def read_file(
@@ -91,16 +107,15 @@ def read_file(
     started = time.monotonic()
     limit = float(ctx.config.limits.max_seconds_per_file)
     path = ctx.blobs.path(job.sha256)
+    workdir = ctx.scratch() / f"job-{job.id}-{uuid.uuid4().hex[:8]}"  # made only if needed
     try:
         sniffed = sniff(path, job.original_name, ctx.config)
-        with tempfile.TemporaryDirectory(prefix="edrm-ingest-") as tmp:
-            workdir = Path(tmp)
-            extraction = ctx.isolated.run(
-                extract, path, sniffed, ctx.config, workdir, timeout=limit
-            )
-            pages = _with_ocr(extraction, ctx.ocr, limit - (time.monotonic() - started))
+        extraction = ctx.isolated.run(extract, path, sniffed, ctx.config, workdir, timeout=limit)
+        pages = _with_ocr(extraction, ctx.ocr, limit - (time.monotonic() - started))
     finally:
         ctx.blobs.release(job.sha256)  # a shared store's local copy is not kept
+        if workdir.exists():
+            shutil.rmtree(workdir, ignore_errors=True)
     text = "\n\n".join(p.text for p in pages if p.text.strip())
     properties = extraction.properties
     metadata = extract_metadata(
@@ -316,10 +331,11 @@ def finish_group(
     errors: dict[int, Exception] = {}
     finished: list[tuple[str, str | None]] = []
     with sessions() as session, session.begin():
+        owned = jobs.lock_own_many(session, [job_id for job_id, _ in actions], worker)
         for job_id, action in actions:
             try:
                 with session.begin_nested():  # this job alone is undone if anything fails
-                    outcome, reason = _finish_one(session, job_id, worker, action, ctx)
+                    outcome, reason = _finish_one(session, owned.get(job_id), action, ctx)
             except Exception as exc:  # transient or a bug: retried by the caller, alone
                 errors[job_id] = exc
                 continue
@@ -331,10 +347,10 @@ def finish_group(
 
 
 def _finish_one(
-    session: Session, job_id: int, worker: str, action: Action, ctx: PipelineContext
+    session: Session, job: IngestJob | None, action: Action, ctx: PipelineContext
 ) -> tuple[str, str | None]:
-    """Apply `action` to the job if this worker still owns it (in the caller's transaction)."""
-    job = jobs.lock_own(session, job_id, worker)
+    """Apply `action` to the job, None when this worker no longer owns it (in the caller's
+    transaction, the job locked)."""
     if job is None:
         return "lost", None  # another worker took it over: this one seemed dead
     try:

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -28,7 +29,6 @@ from edrm.ingest.ocr import OcrEngine
 from edrm.ingest.pipeline import Action, PipelineContext, finish_group, read_job, reads_only
 from edrm.ingest.types import load_ingest_config
 from edrm.runtime import Runtime
-from edrm.settings import Settings
 
 log = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 10.0
@@ -91,6 +91,7 @@ class Worker:
         self._closed.set()
         self.ctx.ocr.close()
         self.ctx.isolated.close()
+        self.ctx.remove_scratch()
         self._beat.join(timeout=5)
         try:
             with self.runtime.uow() as session:
@@ -206,22 +207,30 @@ class Worker:
             log.exception("could not record the failure of ingest job %s", job_id)
 
     def drain(
-        self, batch: str, progress: Callable[[int, int], None] | None = None
+        self,
+        batch: str,
+        progress: Callable[[int, int], None] | None = None,
+        *,
+        submitted: Callable[[], bool] | None = None,
+        collect: bool = True,
     ) -> list[IngestJob]:
         """Run this batch's jobs (including attachments it spawns) until all are finished.
 
         After each job only the batch's counts are read (loading every job of a batch of
         thousands after each one made a big `edrm ingest` slow down as it went); the jobs
-        themselves are loaded once, at the end."""
+        themselves are loaded once, at the end (not at all without `collect`). `submitted`:
+        whether the batch is complete (a helper may start while its files are still being
+        submitted); the batch is finished only then."""
         while True:
             worked = self.run_one(batch=batch)
+            complete = submitted is None or submitted()
             with self._sessions() as session:
                 reads_only(session)
                 done, total = jobs.batch_progress(session, batch)
             if progress:
                 progress(done, total)
-            if done == total:
-                return self._batch_jobs(batch)
+            if done == total and complete:
+                return self._batch_jobs(batch) if collect else []
             if not worked:
                 self.requeue_abandoned()
                 if self.stop_event.wait(self.poll_seconds):
@@ -283,14 +292,41 @@ class Helpers:
     worker next finds nothing to do; a job is filed only in its worker's transaction that
     checks the worker still owns it, so no job is filed twice."""
 
-    def __init__(self, settings: Settings, batch: str, count: int, ocr_processes: int | None):
+    def __init__(
+        self,
+        open_runtime: Callable[[], Runtime],
+        batch: str,
+        count: int,
+        ocr_processes: int | None,
+    ):
+        """`open_runtime`: a new runtime for a helper (the entry point's composition root)."""
         context = mp.get_context("fork")
+        self._submitted = context.Event()
+        parent = os.getpid()
         self.processes = [
-            context.Process(target=_helper, args=(settings, batch, ocr_processes), daemon=False)
+            context.Process(
+                target=_helper,
+                args=(open_runtime, batch, ocr_processes, self._submitted, parent),
+                daemon=False,
+            )
             for _ in range(max(count, 0))
         ]
         for process in self.processes:
             process.start()
+
+    def submitted(self) -> None:
+        """Every file of the batch is submitted: the helpers may finish once it is done.
+        (They start before, to open their workers while the files are being stored.)"""
+        self._submitted.set()
+
+    def stop(self) -> None:
+        """Stop the helpers now (the command failed): jobs they claimed are requeued by the
+        next worker, as any dead worker's are."""
+        for process in self.processes:
+            if process.is_alive():
+                process.terminate()
+        for process in self.processes:
+            process.join(5)
 
     def join(self, timeout: float = 30.0) -> None:
         """Wait for the helpers (their batch is done); stop any still running after `timeout`."""
@@ -302,13 +338,23 @@ class Helpers:
                 process.join(5)
 
 
-def _helper(settings: Settings, batch: str, ocr_processes: int | None) -> None:
-    from edrm.wiring import build_runtime
+def _helper(
+    open_runtime: Callable[[], Runtime],
+    batch: str,
+    ocr_processes: int | None,
+    submitted: Any,
+    parent: int,
+) -> None:
+    """A helper's life: drain the batch once it is all submitted (or the command that forked
+    it is gone: then the jobs it did submit are finished, and the helper ends)."""
 
-    runtime = build_runtime(settings)
+    def complete() -> bool:
+        return bool(submitted.is_set()) or os.getppid() != parent
+
+    runtime = open_runtime()
     try:
         with Worker(runtime, ocr_processes=ocr_processes) as worker:
-            worker.drain(batch)
+            worker.drain(batch, submitted=complete, collect=False)
     finally:
         runtime.close()
 

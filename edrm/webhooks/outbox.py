@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import event as sa_event
 from sqlalchemy import insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from edrm import clock
 from edrm.webhooks.models import PENDING, WebhookDelivery, WebhookSubscription
@@ -66,7 +66,14 @@ def forget_subscriptions(session: Session, *_args: Any) -> None:
     session.info.pop(_CACHE_KEY, None)
 
 
-sa_event.listen(Session, "after_commit", forget_subscriptions)
+def _transaction_ended(session: Session, transaction: SessionTransaction) -> None:
+    """The transaction ended (committed or rolled back): forget its copy. A savepoint ending
+    inside it (one job of an ingest group) ends nothing; the copy stays for its next events."""
+    if transaction.parent is None:
+        forget_subscriptions(session)
+
+
+sa_event.listen(Session, "after_transaction_end", _transaction_ended)
 sa_event.listen(Session, "after_rollback", forget_subscriptions)
 
 
