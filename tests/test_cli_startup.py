@@ -113,7 +113,8 @@ def test_ingest_of_one_file_with_no_trained_model_loads_neither_the_model_nor_al
     cli: Cli, world: World, tmp_path: Path
 ) -> None:
     """The one-file path runs every check (schema revision, access, the pipeline's readers)
-    but loads scikit-learn only for a trained model, and alembic only to migrate."""
+    but loads scikit-learn only for a trained model, alembic only to migrate, and
+    prometheus_client only for a scrape."""
     note = tmp_path / "note.txt"
     note.write_text("A note about paying a supplier.\n", encoding="utf-8")
     modules, out = _imported(
@@ -122,6 +123,8 @@ def test_ingest_of_one_file_with_no_trained_model_loads_neither_the_model_nor_al
     line = json.loads(out.splitlines()[0])
     assert (line["status"], line["class_code"]) == ("filed", "FIN-AP-INV")
     assert _heavy(modules, ("sklearn", "scipy", "alembic", "flask", "tantivy")) == []
+    # Nothing is scraped: what the job counted waits in edrm.metrics (tests/test_metrics.py).
+    assert _heavy(modules, ("prometheus_client",)) == []
 
 
 @pytest.mark.sqlite_only
