@@ -180,3 +180,63 @@ def test_the_start_up_bench_prints_each_command_beside_the_interpreter_s_own_sta
     for line in ("python -c pass", "edrm --version", "edrm ingest FILE --into CODE"):
         assert line in done.stdout
     assert "classifier: rules only, no model" in done.stdout
+
+
+_LEAVE_AS_PYTHON_WOULD = """
+import atexit, sys, threading, time
+from pathlib import Path
+from edrm.cli.lean_exit import leave
+out = Path(sys.argv[1])
+def late_thread():
+    time.sleep(0.3)
+    (out / "thread").write_text("finished")
+threading.Thread(target=late_thread).start()
+atexit.register(lambda: (out / "atexit").write_text("ran"))
+sys.stdout.write("x" * 100_000)  # no newline: still in the buffer
+leave(3)
+print("not reached")
+"""
+
+
+def test_the_lean_exit_waits_for_threads_runs_exit_functions_and_flushes(tmp_path: Path) -> None:
+    """What Python's exit does before its tear-down is done, in order, with the same status."""
+    done = subprocess.run(
+        [sys.executable, "-c", _LEAVE_AS_PYTHON_WOULD, str(tmp_path)],
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 3, done.stderr
+    assert done.stdout == "x" * 100_000
+    assert (tmp_path / "thread").read_text() == "finished"
+    assert (tmp_path / "atexit").read_text() == "ran"
+
+
+@pytest.mark.sqlite_only
+def test_ingest_run_as_a_process_ends_with_its_status_its_lines_and_its_documents_kept(
+    cli: Cli, world: World, tmp_path: Path
+) -> None:
+    """`edrm ingest` leaves without the interpreter's tear-down (lean_exit): the exit status
+    says a file failed, every line is printed, and what was filed is in the database."""
+    note = tmp_path / "note.txt"
+    note.write_text("A note about paying a supplier, lean exit.\n", encoding="utf-8")
+    files = [str(note), str(tmp_path / "missing.txt")]
+    done = subprocess.run(
+        [sys.executable, "-m", "edrm", "ingest", *files, "--into", "FIN-AP-INV", "--json"],
+        env={**os.environ, **cli.env, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 1, done.stderr[-3000:]
+    filed, missing = (json.loads(line) for line in done.stdout.splitlines())
+    assert (filed["status"], missing["status"]) == ("filed", "failed")
+    from edrm.documents.models import Document
+
+    with world.runtime.uow() as s:
+        node = s.get_one(Document, filed["document_id"]).node
+        assert node is not None and node.code == "FIN-AP-INV"
+    assert "ingest" in main.lean_exit

@@ -78,11 +78,41 @@ class LazyCommands(MutableMapping[str, click.Command]):
 
 
 class LazyGroup(click.Group):
-    """A click group over a `LazyCommands` table (pass `lazy_commands=` to `click.group`)."""
+    """A click group over a `LazyCommands` table (pass `lazy_commands=` to `click.group`).
 
-    def __init__(self, *args: Any, lazy_commands: Iterable[LazyCommand] = (), **kwargs: Any):
+    The commands named in `lean_exit` end the process at once when they are done, skipping
+    the interpreter's tear-down (`lean_exit.py`), when the group is the process's entry point.
+    """
+
+    def __init__(
+        self,
+        *args: Any,
+        lazy_commands: Iterable[LazyCommand] = (),
+        lean_exit: Iterable[str] = (),
+        **kwargs: Any,
+    ):
         super().__init__(*args, **kwargs)
         self.commands: LazyCommands = LazyCommands(lazy_commands)
+        self.lean_exit = frozenset(lean_exit)
+        self.resolved: str | None = None  # the command this process runs, once looked up
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name, command, rest = super().resolve_command(ctx, args)
+        self.resolved = command.name if command is not None else None
+        return name, command, rest
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """The entry point (console script, `python -m edrm`); click's main always exits."""
+        try:
+            return super().__call__(*args, **kwargs)
+        except SystemExit as exc:
+            if self.resolved in self.lean_exit:
+                from edrm.cli.lean_exit import leave
+
+                leave(exc.code)  # returns only when the normal exit must run
+            raise
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """As click's, but a command not yet imported is listed from its table entry."""
