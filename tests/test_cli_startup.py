@@ -240,3 +240,33 @@ def test_ingest_run_as_a_process_ends_with_its_status_its_lines_and_its_document
         node = s.get_one(Document, filed["document_id"]).node
         assert node is not None and node.code == "FIN-AP-INV"
     assert "ingest" in main.lean_exit
+
+
+def test_a_script_s_header_gives_the_names_the_whole_script_gives(tmp_path: Path) -> None:
+    """head_revision parses only a script's header (up to its first function) unless a name
+    it reads appears later, or the cut falls inside a string: the answer is the whole script's."""
+    import ast
+
+    from edrm.db import MIGRATIONS_DIR, _literal_assignments
+
+    def whole(script: Path) -> dict[str, object]:
+        found: dict[str, object] = {}
+        for node in ast.parse(script.read_bytes()).body:
+            if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
+                target = node.targets[0] if isinstance(node, ast.Assign) else node.target
+                if isinstance(target, ast.Name) and target.id in ("revision", "down_revision"):
+                    found[target.id] = ast.literal_eval(node.value)
+        return found
+
+    odd = {
+        "late.py": 'revision = "a"\ndef upgrade():\n    pass\ndown_revision = "b"\n',
+        "in_string.py": 'revision = "a"\nNOTE = """\ndef not_code\n"""\ndown_revision = None\n',
+        "joined.py": 'revision = "a"\ndef f(): pass\nx = 1; down_revision = "c"\n',
+    }
+    for name, text in odd.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    scripts = [*sorted((MIGRATIONS_DIR / "versions").glob("0*.py")), *sorted(tmp_path.iterdir())]
+    for script in scripts:
+        read = _literal_assignments(script)
+        assert {k: read[k] for k in ("revision", "down_revision") if k in read} == whole(script)
+    assert _literal_assignments(tmp_path / "late.py")["down_revision"] == "b"
