@@ -270,3 +270,25 @@ def test_a_script_s_header_gives_the_names_the_whole_script_gives(tmp_path: Path
         read = _literal_assignments(script)
         assert {k: read[k] for k in ("revision", "down_revision") if k in read} == whole(script)
     assert _literal_assignments(tmp_path / "late.py")["down_revision"] == "b"
+
+
+_LOAD_WITHOUT_COLLECTION = """
+import gc
+from edrm.cli.lean_exit import loading_without_collection
+with loading_without_collection():
+    paused = not gc.isenabled()
+    import edrm.wiring  # every table's model
+print(paused, gc.isenabled(), gc.get_freeze_count() > 1000)
+"""
+
+
+def test_a_one_shot_command_s_modules_load_with_the_collector_paused_then_frozen() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", _LOAD_WITHOUT_COLLECTION],
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert done.stdout.split() == ["True", "True", "True"]
