@@ -7,6 +7,7 @@ and pass its session down; services never commit.
 from __future__ import annotations
 
 import ast
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
@@ -219,8 +220,13 @@ def _simple_head(versions: Path) -> str | None:
 def _literal_assignments(script: Path) -> dict[str, Any]:
     """The module-level `name = literal` (or `name: T = literal`) assignments of a script; a
     value that is not a literal is given as the NOT_LITERAL marker."""
+    source = script.read_bytes()
+    try:
+        tree = ast.parse(_header(source), str(script))
+    except SyntaxError:  # the header cut a string or a bracket: the whole script answers
+        tree = ast.parse(source, str(script))
     found: dict[str, Any] = {}
-    for node in ast.parse(script.read_bytes(), str(script)).body:
+    for node in tree.body:
         if isinstance(node, ast.Assign) and len(node.targets) == 1:
             target, value = node.targets[0], node.value
         elif isinstance(node, ast.AnnAssign) and node.value is not None:
@@ -236,6 +242,21 @@ def _literal_assignments(script: Path) -> dict[str, Any]:
 
 
 _NOT_LITERAL = object()
+#: The first line of a script's functions or classes (where the header of names ends).
+_BODY_STARTS = re.compile(rb"^(?:def|async|class|@)", re.MULTILINE)
+#: The names read from a script; one of them after the header means the whole script is read.
+_READ_NAMES = re.compile(rb"\b(?:revision|down_revision|depends_on)\b")
+
+
+def _header(source: bytes) -> bytes:
+    """A migration script up to its first top-level function or class, when none of the names
+    read from it appears after that point; else the whole script. Parsing the header alone
+    gives the same module-level assignments of those names (a test compares) in a fraction of
+    the time: the functions are most of a script (0.02 s of CPU at every command's start)."""
+    body = _BODY_STARTS.search(source)
+    if body is None or _READ_NAMES.search(source, body.start()):
+        return source
+    return source[: body.start()]
 
 
 def sqlite_path(engine: Engine) -> Path | None:

@@ -113,7 +113,8 @@ def test_ingest_of_one_file_with_no_trained_model_loads_neither_the_model_nor_al
     cli: Cli, world: World, tmp_path: Path
 ) -> None:
     """The one-file path runs every check (schema revision, access, the pipeline's readers)
-    but loads scikit-learn only for a trained model, and alembic only to migrate."""
+    but loads scikit-learn only for a trained model, alembic only to migrate, and
+    prometheus_client only for a scrape."""
     note = tmp_path / "note.txt"
     note.write_text("A note about paying a supplier.\n", encoding="utf-8")
     modules, out = _imported(
@@ -122,6 +123,8 @@ def test_ingest_of_one_file_with_no_trained_model_loads_neither_the_model_nor_al
     line = json.loads(out.splitlines()[0])
     assert (line["status"], line["class_code"]) == ("filed", "FIN-AP-INV")
     assert _heavy(modules, ("sklearn", "scipy", "alembic", "flask", "tantivy")) == []
+    # Nothing is scraped: what the job counted waits in edrm.metrics (tests/test_metrics.py).
+    assert _heavy(modules, ("prometheus_client",)) == []
 
 
 @pytest.mark.sqlite_only
@@ -177,3 +180,115 @@ def test_the_start_up_bench_prints_each_command_beside_the_interpreter_s_own_sta
     for line in ("python -c pass", "edrm --version", "edrm ingest FILE --into CODE"):
         assert line in done.stdout
     assert "classifier: rules only, no model" in done.stdout
+
+
+_LEAVE_AS_PYTHON_WOULD = """
+import atexit, sys, threading, time
+from pathlib import Path
+from edrm.cli.lean_exit import leave
+out = Path(sys.argv[1])
+def late_thread():
+    time.sleep(0.3)
+    (out / "thread").write_text("finished")
+threading.Thread(target=late_thread).start()
+atexit.register(lambda: (out / "atexit").write_text("ran"))
+sys.stdout.write("x" * 100_000)  # no newline: still in the buffer
+leave(3)
+print("not reached")
+"""
+
+
+def test_the_lean_exit_waits_for_threads_runs_exit_functions_and_flushes(tmp_path: Path) -> None:
+    """What Python's exit does before its tear-down is done, in order, with the same status."""
+    done = subprocess.run(
+        [sys.executable, "-c", _LEAVE_AS_PYTHON_WOULD, str(tmp_path)],
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 3, done.stderr
+    assert done.stdout == "x" * 100_000
+    assert (tmp_path / "thread").read_text() == "finished"
+    assert (tmp_path / "atexit").read_text() == "ran"
+
+
+@pytest.mark.sqlite_only
+def test_ingest_run_as_a_process_ends_with_its_status_its_lines_and_its_documents_kept(
+    cli: Cli, world: World, tmp_path: Path
+) -> None:
+    """`edrm ingest` leaves without the interpreter's tear-down (lean_exit): the exit status
+    says a file failed, every line is printed, and what was filed is in the database."""
+    note = tmp_path / "note.txt"
+    note.write_text("A note about paying a supplier, lean exit.\n", encoding="utf-8")
+    files = [str(note), str(tmp_path / "missing.txt")]
+    done = subprocess.run(
+        [sys.executable, "-m", "edrm", "ingest", *files, "--into", "FIN-AP-INV", "--json"],
+        env={**os.environ, **cli.env, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 1, done.stderr[-3000:]
+    filed, missing = (json.loads(line) for line in done.stdout.splitlines())
+    assert (filed["status"], missing["status"]) == ("filed", "failed")
+    from edrm.documents.models import Document
+
+    with world.runtime.uow() as s:
+        node = s.get_one(Document, filed["document_id"]).node
+        assert node is not None and node.code == "FIN-AP-INV"
+    assert "ingest" in main.lean_exit
+
+
+def test_a_script_s_header_gives_the_names_the_whole_script_gives(tmp_path: Path) -> None:
+    """head_revision parses only a script's header (up to its first function) unless a name
+    it reads appears later, or the cut falls inside a string: the answer is the whole script's."""
+    import ast
+
+    from edrm.db import MIGRATIONS_DIR, _literal_assignments
+
+    def whole(script: Path) -> dict[str, object]:
+        found: dict[str, object] = {}
+        for node in ast.parse(script.read_bytes()).body:
+            if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
+                target = node.targets[0] if isinstance(node, ast.Assign) else node.target
+                if isinstance(target, ast.Name) and target.id in ("revision", "down_revision"):
+                    found[target.id] = ast.literal_eval(node.value)
+        return found
+
+    odd = {
+        "late.py": 'revision = "a"\ndef upgrade():\n    pass\ndown_revision = "b"\n',
+        "in_string.py": 'revision = "a"\nNOTE = """\ndef not_code\n"""\ndown_revision = None\n',
+        "joined.py": 'revision = "a"\ndef f(): pass\nx = 1; down_revision = "c"\n',
+    }
+    for name, text in odd.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    scripts = [*sorted((MIGRATIONS_DIR / "versions").glob("0*.py")), *sorted(tmp_path.iterdir())]
+    for script in scripts:
+        read = _literal_assignments(script)
+        assert {k: read[k] for k in ("revision", "down_revision") if k in read} == whole(script)
+    assert _literal_assignments(tmp_path / "late.py")["down_revision"] == "b"
+
+
+_LOAD_WITHOUT_COLLECTION = """
+import gc
+from edrm.cli.lean_exit import loading_without_collection
+with loading_without_collection():
+    paused = not gc.isenabled()
+    import edrm.wiring  # every table's model
+print(paused, gc.isenabled(), gc.get_freeze_count() > 1000)
+"""
+
+
+def test_a_one_shot_command_s_modules_load_with_the_collector_paused_then_frozen() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", _LOAD_WITHOUT_COLLECTION],
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert done.stdout.split() == ["True", "True", "True"]

@@ -186,3 +186,56 @@ def test_with_a_multiprocess_directory_every_process_is_counted(tmp_path: Path) 
     assert value(samples, "edrm_sign_in_failures_total", reason="credentials") == 2
     labels = {"route": "home.index", "method": "GET", "status": "200"}
     assert value(samples, "edrm_http_requests_total", **labels) == 2
+
+
+_COUNT_THEN_SCRAPE = """
+import sys
+from edrm import metrics
+counted = 'prometheus_client' in sys.modules
+for n in range(int(sys.argv[1])):
+    metrics.sign_in_failed('credentials')
+    metrics.http_request('home.index', 'GET', 200, 0.01 * n)
+with metrics.search_timer('text'):
+    pass
+metrics.scheduled_job('outbox', 'ok', 2.0)
+metrics.ingest_job_finished('filed', None)
+print(counted, flush=True)
+sys.stdout.buffer.write(metrics.exposition())
+"""
+
+
+@pytest.mark.parametrize("counts", [1, 300])
+def test_counts_made_before_prometheus_client_is_imported_are_all_scraped(counts: int) -> None:
+    """prometheus_client is imported when first needed (a one-file ingest never needs it);
+    counts kept until then, or past the short list's length, are all in the scrape."""
+    from prometheus_client import CONTENT_TYPE_LATEST
+
+    from edrm import metrics
+
+    assert metrics.CONTENT_TYPE == CONTENT_TYPE_LATEST
+    root = str(Path(__file__).resolve().parent.parent)
+    done = subprocess.run(
+        [sys.executable, "-c", _COUNT_THEN_SCRAPE, str(counts)],
+        env={"PYTHONPATH": root},
+        check=True,
+        capture_output=True,
+    )
+    imported_at_start, text = done.stdout.decode().split("\n", 1)
+    assert imported_at_start == "False"
+    samples = {
+        (s.name, frozenset(s.labels.items())): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
+    assert value(samples, "edrm_sign_in_failures_total", reason="credentials") == counts
+    labels = {"route": "home.index", "method": "GET", "status": "200"}
+    assert value(samples, "edrm_http_requests_total", **labels) == counts
+    assert value(samples, "edrm_http_request_seconds_count", route="home.index") == counts
+    expected_sum = sum(0.01 * n for n in range(counts))
+    assert value(samples, "edrm_http_request_seconds_sum", route="home.index") == pytest.approx(
+        expected_sum
+    )
+    assert value(samples, "edrm_search_seconds_count", kind="text") == 1
+    assert value(samples, "edrm_scheduler_job_seconds_bucket", job="outbox", le="10.0") == 1
+    assert value(samples, "edrm_ingest_jobs_total", outcome="filed", reason="") == 1
+    assert value(samples, "edrm_ocr_pages_total") == 0  # made, though nothing counted it

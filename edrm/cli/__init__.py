@@ -139,6 +139,8 @@ COMMANDS: tuple[LazyCommand, ...] = (
 @click.group(
     cls=LazyGroup,
     lazy_commands=COMMANDS,
+    # Commands that close everything they open: the process then ends without the tear-down.
+    lean_exit=("ingest",),
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 # The version is the package's own (a test keeps it equal to pyproject.toml's): reading it from

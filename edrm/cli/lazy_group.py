@@ -78,11 +78,52 @@ class LazyCommands(MutableMapping[str, click.Command]):
 
 
 class LazyGroup(click.Group):
-    """A click group over a `LazyCommands` table (pass `lazy_commands=` to `click.group`)."""
+    """A click group over a `LazyCommands` table (pass `lazy_commands=` to `click.group`).
 
-    def __init__(self, *args: Any, lazy_commands: Iterable[LazyCommand] = (), **kwargs: Any):
+    The commands named in `lean_exit` are run as one-shot processes when the group is the
+    process's entry point (`lean_exit.py`): their modules are imported with the cyclic garbage
+    collector paused, and the process ends at once when they are done, without the
+    interpreter's tear-down.
+    """
+
+    def __init__(
+        self,
+        *args: Any,
+        lazy_commands: Iterable[LazyCommand] = (),
+        lean_exit: Iterable[str] = (),
+        **kwargs: Any,
+    ):
         super().__init__(*args, **kwargs)
         self.commands: LazyCommands = LazyCommands(lazy_commands)
+        self.lean_exit = frozenset(lean_exit)
+        self.entry_point = False  # set when the process runs the group (its __call__)
+        self.resolved: str | None = None  # the command this process runs, once looked up
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        if self.entry_point and args and args[0] in self.lean_exit:
+            from edrm.cli.lean_exit import loading_without_collection
+
+            with loading_without_collection():
+                name, command, rest = super().resolve_command(ctx, args)
+        else:
+            name, command, rest = super().resolve_command(ctx, args)
+        self.resolved = command.name if command is not None else None
+        return name, command, rest
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """The entry point (console script, `python -m edrm`); click's main always exits.
+        Click's test runner calls `main` instead, so a test process is never ended here."""
+        self.entry_point = True
+        try:
+            return super().__call__(*args, **kwargs)
+        except SystemExit as exc:
+            if self.resolved in self.lean_exit:
+                from edrm.cli.lean_exit import leave
+
+                leave(exc.code)  # returns only when the normal exit must run
+            raise
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """As click's, but a command not yet imported is listed from its table entry."""
