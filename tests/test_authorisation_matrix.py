@@ -118,6 +118,8 @@ GET: dict[str, dict[str, int]] = {
     # Leaver routes ask for lena, whom no matrix person leaves, manages or succeeds: HR only.
     "leavers.approve": HR_ONLY,
     "leavers.dashboard": HR_ONLY,
+    "leavers.knowledge_at_risk": HR_ONLY,
+    "leavers.my_knowledge": EVERYONE,
     "leavers.file_plan": HR_ONLY,
     "leavers.leaver": HR_ONLY,
     "leavers.my_harvests": EVERYONE,
@@ -132,6 +134,7 @@ GET: dict[str, dict[str, int]] = {
     "leavers_api.api_leaver_plan": HR_ONLY_API,
     "leavers_api.api_leaver_risk": HR_ONLY_API,
     "leavers_api.api_leavers": HR_ONLY_API,
+    "retention.access_page": RM_ONLY,
     "retention.audit_search": RM_ONLY,
     # The estate has no finished batch: records managers get the same 404 as for any missing one.
     "retention.batch": {"*": 403, "records_manager": 404, "administrator": 404, ANON: 302},
@@ -151,6 +154,7 @@ GET: dict[str, dict[str, int]] = {
     "retention.schedule_page": RM_ONLY,
     "retention.transfer_page": RM_ONLY,
     "retention.transfers": RM_ONLY,
+    "retention.vital_page": RM_ONLY,
     # Issue 12: the estate's transfer package, downloaded by records managers.
     "retention.package": RM_ONLY,
     "search.page": EVERYONE,
@@ -218,6 +222,7 @@ POST: dict[str, dict[str, int]] = {
     "leavers.file_plan": HR_MAY_FORM,
     "leavers.new_leaver": HR_MAY_FORM,
     "leavers.plan_session": HR_MAY,
+    "leavers.review_knowledge": {"*": 404, ANON: 302},  # no item named: none of theirs
     "leavers.session_follow_ups": HR_MAY,
     "leavers.session_group": HR_MAY,
     "leavers.start_plan": HR_MAY,
@@ -232,6 +237,7 @@ POST: dict[str, dict[str, int]] = {
     "retention.schedule_page": RM_MAY_FORM,  # the empty form: "choose a CSV file"
     # Issue 12: importing the previewed schedule; without the confirmation, back to the page.
     "retention.apply_schedule": RM_MAY,
+    "retention.change_vital": RM_MAY_FORM,  # no action given
     "retention.transfer_page": RM_MAY_FORM,
     "search.delete_saved": {"*": 404, "civil_servant:low": 302, ANON: 302},
     "search.save": SIGNED_IN_MAY,

@@ -378,7 +378,7 @@ ARGS: dict[str, Args] = {
         "Open",
     ],
     "knowledge mine": fixed("knowledge", "mine"),
-    "knowledge review": fixed("knowledge", "review", "expertise", "999999"),
+    "knowledge review": fixed("knowledge", "review", "999999", "--kind", "expertise"),
     "knowledge risk": fixed("knowledge", "risk"),
 }
 

@@ -78,12 +78,18 @@ def knowledge_mine(as_json: bool, as_user: str | None) -> None:
 
 
 @knowledge.command("review")
-@click.argument("kind", type=click.Choice(["harvest_record", "expertise"]))
 @click.argument("item_id", type=ID)
+@click.option(
+    "--kind",
+    type=click.Choice(["expertise", "harvest_record"]),
+    default="expertise",
+    show_default=True,
+    help="A skill (its id) or a harvest record (its harvest plan's id).",
+)
 @click.option("--json", "as_json", is_flag=True)
 @as_option
 @friendly_errors
-def knowledge_review(kind: str, item_id: int, as_json: bool, as_user: str | None) -> None:
+def knowledge_review(item_id: int, kind: str, as_json: bool, as_user: str | None) -> None:
     """Note that a harvest record or skill you own was reviewed (the next is a cycle away)."""
     from harvest.stewardship import review_item
 
