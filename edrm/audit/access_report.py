@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from edrm.access import Principal, require_records_manager, visible_document_ids
 from edrm.audit.chain import AuditEvent
+from edrm.audit.search import AuditQuery, statement_for
 from edrm.documents.models import Document
 
 #: The trail's actions that are accesses, and what the report calls each.
@@ -117,18 +118,14 @@ def access_report(
 
 
 def _accesses(session: Session, query: AccessQuery, viewer: Principal) -> Iterator[Access]:
-    stmt = select(AuditEvent).where(
-        AuditEvent.action.in_(tuple(ACCESSES)), AuditEvent.object_type == "document"
+    trail = AuditQuery(
+        actor=query.person,
+        object_type="document",
+        object_id="" if query.document_id is None else str(query.document_id),
+        date_from=query.date_from,
+        date_to=query.date_to,
     )
-    if query.document_id is not None:
-        stmt = stmt.where(AuditEvent.object_id == str(query.document_id))
-    if query.person:
-        stmt = stmt.where(AuditEvent.actor == query.person)
-    if query.date_from is not None:
-        stmt = stmt.where(AuditEvent.at >= query.date_from.isoformat())
-    if query.date_to is not None:
-        stmt = stmt.where(AuditEvent.at < (query.date_to + timedelta(days=1)).isoformat())
-    stmt = stmt.order_by(AuditEvent.seq.desc())
+    stmt = statement_for(trail).where(AuditEvent.action.in_(tuple(ACCESSES)))
     before: int | None = None
     while True:
         older = stmt if before is None else stmt.where(AuditEvent.seq < before)

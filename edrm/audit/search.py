@@ -59,7 +59,8 @@ class AuditPage:
     older_than: int | None = None
 
 
-def _statement(query: AuditQuery) -> Select[Any]:
+def statement_for(query: AuditQuery) -> Select[Any]:
+    """The trail's entries matching `query`, newest first (not yet trimmed to a viewer)."""
     stmt = select(AuditEvent)
     if query.actor:
         stmt = stmt.where(AuditEvent.actor == query.actor)
@@ -110,7 +111,7 @@ def search_audit(
 ) -> AuditPage:
     """The newest `limit` matching entries the person may see (ask again with `before_seq`
     set to `older_than` for more)."""
-    stmt = _statement(query)
+    stmt = statement_for(query)
     shown: list[AuditEvent] = []
     before, scanned = query.before_seq, 0
     while True:
