@@ -102,7 +102,7 @@ def _job_line(path: Path, job: Any | None, problem: str | None = None) -> dict[s
     "--processes",
     type=click.IntRange(1, 256),
     default=None,
-    help="Worker processes reading the files (default: one per core).",
+    help="Worker processes reading the files (default: one per core, one per 32 files).",
 )
 @as_option
 @friendly_errors
@@ -120,9 +120,11 @@ def ingest(
 
     Every file is credited to the --creator and --contributor people named (besides any the
     file's own properties identify, such as its author or an e-mail's sender and recipients).
-    The files are read by --processes worker processes (this one and forked helpers)."""
+    The files are read by --processes worker processes (this one and forked helpers; by
+    default one per core, but no more than one per 32 files: a helper's start-up costs about
+    what 30 small files take)."""
     # heavy: loads the format readers and the classifier
-    from edrm.ingest.worker import Helpers, Worker, cores, ocr_share
+    from edrm.ingest.worker import Helpers, Worker, default_processes, ocr_share
     from edrm.wiring import build_runtime
 
     files = _files_under(paths)
@@ -131,7 +133,7 @@ def ingest(
         with rt.uow() as session:
             hints = submission_hints(session, creators, contributors)
         readable = sum(1 for _path, problem in files if not problem)
-        count = max(1, min(processes or cores(), readable))
+        count = max(1, min(processes or default_processes(readable), readable))
         # the helpers open their workers while the files are being stored
         helpers = Helpers(lambda: build_runtime(rt.settings), batch, count - 1, ocr_share(count))
         try:

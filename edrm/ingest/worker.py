@@ -275,6 +275,17 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
+#: A forked helper starts in about the time 30 small files take to file: below this many files
+#: each, another process costs more than it saves.
+FILES_PER_PROCESS = 32
+
+
+def default_processes(files: int) -> int:
+    """Worker processes for a batch of `files` when none were asked for: one per core, but
+    no more than one per FILES_PER_PROCESS files."""
+    return max(1, min(cores(), files // FILES_PER_PROCESS))
+
+
 def ocr_share(processes: int) -> int | None:
     """Tesseract processes each of `processes` workers may start, so that together they use
     the cores once (None: one worker, the configuration decides)."""

@@ -219,3 +219,14 @@ def test_edrm_ingest_with_two_processes_files_each_file_once(
     with runtime.uow() as s:
         workers = Counter(s.scalars(select(IngestJob.claimed_by)))
     assert len(workers) == 2, workers
+
+
+def test_a_small_batch_is_read_by_the_command_alone_and_a_large_one_by_every_core() -> None:
+    """Without --processes, a helper is forked only for every 32 files (its start-up costs
+    about what 30 small files take), and never more processes than cores."""
+    from edrm.ingest.worker import FILES_PER_PROCESS, cores, default_processes
+
+    assert default_processes(1) == 1
+    assert default_processes(FILES_PER_PROCESS * 2 - 1) == 1
+    assert default_processes(FILES_PER_PROCESS * 2) == min(2, cores())
+    assert default_processes(100_000) == cores()
