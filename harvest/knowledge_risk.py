@@ -24,7 +24,7 @@ from edrm.access import Principal, document_filter
 from edrm.documents.models import Document, DocumentPerson
 from edrm.fileplan.models import FilePlanNode
 from edrm.people.models import User
-from harvest.leavers import require_hr
+from harvest.leavers import require_hr, username_of
 from harvest.models import HarvestPlan, Leaver, Profile, Stewardship
 from harvest.stewardship import HARVEST_RECORD, add_months, has_left
 
@@ -136,14 +136,8 @@ def orphaned_harvest_records(session: Session, viewer: Principal) -> list[Orphan
             OrphanedRecord(
                 plan_id=item.item_id,
                 document_id=plan.record_document_id if plan else None,
-                leaver=_username(session, leaver.profile_id) if leaver else "",
-                owner=_username(session, item.owner_id),
+                leaver=(username_of(session, leaver.profile_id) or "") if leaver else "",
+                owner=username_of(session, item.owner_id) or "",
             )
         )
     return found
-
-
-def _username(session: Session, profile_id: int) -> str:
-    profile = session.get(Profile, profile_id)
-    user = session.get(User, profile.user_id) if profile else None
-    return user.username if user else ""

@@ -30,6 +30,7 @@ from edrm.errors import NotFoundError
 from edrm.notifications.kinds import KNOWLEDGE_REVIEW_DUE
 from edrm.notifications.outbox import notify
 from edrm.people.models import User
+from harvest.leavers import username_of
 from harvest.models import HarvestPlan, Leaver, Profile, Skill, Stewardship
 
 HARVEST_RECORD, EXPERTISE = "harvest_record", "expertise"
@@ -151,7 +152,7 @@ def pass_on_from_leavers(session: Session, *, today: date) -> int:
                 "knowledge.owner_passed",
                 item.kind,
                 item.item_id,
-                {"from": _username(session, owner), "to": _username(session, heir)},
+                {"from": username_of(session, owner), "to": username_of(session, heir)},
             )
             passed += 1
     session.flush()
@@ -167,7 +168,7 @@ def remind_owners(session: Session, *, today: date) -> int:
         counts[owner] = counts.get(owner, 0) + 1
     told = 0
     for owner, n in sorted(counts.items()):
-        username = _username(session, owner)
+        username = username_of(session, owner)
         if username is None or has_left(session, owner, today):
             continue
         told += notify(
@@ -229,9 +230,3 @@ def items_owned(session: Session, profile_id: int) -> list[Stewardship]:
             .order_by(Stewardship.review_due, Stewardship.kind, Stewardship.item_id)
         )
     )
-
-
-def _username(session: Session, profile_id: int) -> str | None:
-    profile = session.get(Profile, profile_id)
-    user = session.get(User, profile.user_id) if profile else None
-    return user.username if user else None

@@ -52,9 +52,9 @@ def _owner(office: Office, kind: str, item_id: int) -> str:
             select(Stewardship).where(Stewardship.kind == kind, Stewardship.item_id == item_id)
         )
         assert item is not None
-        from harvest.stewardship import _username
+        from harvest.leavers import username_of
 
-        return _username(s, item.owner_id) or ""
+        return username_of(s, item.owner_id) or ""
 
 
 def _after(day: date) -> None:
