@@ -62,6 +62,10 @@ class Document(Base):
     versions: Mapped[list[DocumentVersion]] = relationship(
         back_populates="document", order_by="DocumentVersion.number", lazy="selectin"
     )
+    # The further classes and folders it is filed in besides `node` (multi-filing).
+    links: Mapped[list[RecordLink]] = relationship(
+        order_by="RecordLink.id", lazy="selectin", cascade="all, delete-orphan"
+    )
 
     @property
     def marking(self) -> Marking:
@@ -82,6 +86,34 @@ class Document(Base):
     @property
     def folder_code(self) -> str | None:
         return self.node.code if self.node is not None and self.node.is_folder else None
+
+    @property
+    def linked_nodes(self) -> list[FilePlanNode]:
+        """The further classes and folders it is linked into (not its primary node)."""
+        return [link.node for link in self.links]
+
+    @property
+    def locations(self) -> list[FilePlanNode]:
+        """Every node it is filed in: the primary one first, then the linked ones."""
+        return ([self.node] if self.node is not None else []) + self.linked_nodes
+
+
+class RecordLink(Base):
+    """A record filed in a further class or folder besides its primary node (multi-filing):
+    it appears there, the longest retention of all its locations wins, a hold on any of them
+    covers it and a person must satisfy every location's access rule. Destroying the record
+    deletes its links (the stub stays in the primary node)."""
+
+    __tablename__ = "record_links"
+    __table_args__ = (UniqueConstraint("document_id", "node_id", name="uq_record_links_node"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    node_id: Mapped[int] = mapped_column(ForeignKey("fileplan_nodes.id"), index=True)
+    linked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    linked_by: Mapped[str] = mapped_column(String(100))
+
+    node: Mapped[FilePlanNode] = relationship(lazy="joined")
 
 
 class DocumentVersion(Base):
