@@ -1,7 +1,9 @@
 """Access control: the one place that answers "may this person see / change / administer this".
 
 A person sees a document only if their clearance is at least its marking and the access rule of
-every file-plan node above it admits one of their groups (an empty rule admits all staff).
+every file-plan node above it admits one of their groups (an empty rule admits all staff). A
+record filed in further classes or folders (multi-filing, `RecordLink`) needs the same of every
+one of its locations: the strictest wins.
 Every read path goes through this module; the search engine later receives the same rule as a
 visibility filter.
 """
@@ -16,7 +18,7 @@ from sqlalchemy import ColumnElement, false, select
 from sqlalchemy.orm import Session
 
 from edrm.audit.subjects import AuditSubject
-from edrm.documents.models import Document
+from edrm.documents.models import Document, RecordLink
 from edrm.errors import NotFoundError, RefusedError
 from edrm.fileplan.models import FilePlanNode
 from edrm.ids import is_id
@@ -84,7 +86,9 @@ def may_see_document(principal: Principal, document: Document) -> bool:
         return principal.manages_records or (
             principal.user_id is not None and principal.user_id == document.filed_by_id
         )
-    return may_see_node(principal, document.node)
+    return may_see_node(principal, document.node) and all(
+        may_see_node(principal, node) for node in document.linked_nodes
+    )
 
 
 def may_change_document(principal: Principal, document: Document) -> bool:
@@ -202,7 +206,11 @@ def document_filter(session: Session, principal: Principal) -> ColumnElement[boo
     if principal.is_system:
         return Document.id.is_not(None)
     node_ids = visible_node_ids(session, principal)
-    placed = Document.node_id.in_(node_ids) if node_ids else false()
+    placed: ColumnElement[bool] = Document.node_id.in_(node_ids) if node_ids else false()
+    hidden = _hidden_link_targets(session, node_ids)
+    if hidden:  # linked into a node the person may not see: hidden wherever it is filed
+        barred = select(RecordLink.document_id).where(RecordLink.node_id.in_(hidden))
+        placed = placed & Document.id.not_in(barred)
     in_triage: ColumnElement[bool]
     if principal.manages_records:
         in_triage = Document.node_id.is_(None)
@@ -211,6 +219,13 @@ def document_filter(session: Session, principal: Principal) -> ColumnElement[boo
     else:
         in_triage = false()
     return Document.marking_value.in_(markings_up_to(principal.clearance)) & (placed | in_triage)
+
+
+def _hidden_link_targets(session: Session, visible: AbstractSet[int]) -> list[int]:
+    """The nodes records are linked into that the person may not see (few: one query over the
+    distinct link targets)."""
+    targets = session.scalars(select(RecordLink.node_id).distinct())
+    return sorted(node_id for node_id in targets if node_id not in visible)
 
 
 def get_visible_document(session: Session, principal: Principal, document_id: int) -> Document:
@@ -235,9 +250,16 @@ def visibility_for(session: Session, principal: Principal) -> Visibility:
     triage documents for records managers). Matches `may_see_document` exactly."""
     if principal.is_system:
         return Visibility.everything()
-    keys = {f"node:{node_id}" for node_id in visible_node_ids(session, principal)}
+    node_ids = visible_node_ids(session, principal)
+    keys = {f"node:{node_id}" for node_id in node_ids}
     if principal.manages_records:
         keys.add("triage")
     if principal.user_id is not None:
         keys.add(f"owner:{principal.user_id}")
-    return Visibility(markings=frozenset(markings_up_to(principal.clearance)), keys=frozenset(keys))
+    # a record linked into a node the person may not see is hidden (search_indexer.access_keys)
+    excluded = frozenset(f"link:{node_id}" for node_id in _hidden_link_targets(session, node_ids))
+    return Visibility(
+        markings=frozenset(markings_up_to(principal.clearance)),
+        keys=frozenset(keys),
+        excluded=excluded,
+    )

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from edrm import clock
 from edrm.db import Base, UTCDateTime
-from edrm.documents.models import Document, DocumentText, DocumentVersion
+from edrm.documents.models import Document, DocumentText, DocumentVersion, RecordLink
 
 UPSERT, DELETE = "upsert", "delete"
 
@@ -36,11 +36,16 @@ def _changed_document_ids(session: Session) -> tuple[set[int], set[int]]:
     for obj in list(session.new) + list(session.dirty):
         if isinstance(obj, Document) and obj.id is not None:
             upserts.add(obj.id)
-        elif isinstance(obj, DocumentText | DocumentVersion) and obj.document_id is not None:
+        elif (
+            isinstance(obj, DocumentText | DocumentVersion | RecordLink)
+            and obj.document_id is not None
+        ):
             upserts.add(obj.document_id)
     for obj in session.deleted:
         if isinstance(obj, Document) and obj.id is not None:
             deletes.add(obj.id)
+        elif isinstance(obj, RecordLink) and obj.document_id is not None:
+            upserts.add(obj.document_id)  # unlinked: its places and access keys change
     return upserts - deletes, deletes
 
 

@@ -25,9 +25,12 @@ BODY_CHARS = 1_000_000
 
 def access_keys(document: Document) -> tuple[str, ...]:
     """The keys a person needs one of to see the document (with a high enough clearance):
-    its file-plan node; a document on a triage list belongs to its filer and records managers."""
+    its file-plan node; a document on a triage list belongs to its filer and records managers.
+    A record linked into further nodes also carries `link:<node id>` for each: a person who may
+    not see one of them has that key in `Visibility.excluded` (`edrm.access.visibility_for`)."""
     if document.node_id is not None:
-        return (f"node:{document.node_id}",)
+        links = sorted({f"link:{link.node_id}" for link in document.links})
+        return (f"node:{document.node_id}", *links)
     keys = ["triage"]
     if document.filed_by_id is not None:
         keys.append(f"owner:{document.filed_by_id}")
@@ -49,6 +52,10 @@ def indexed_document(document: Document, text: str) -> IndexedDocument:
         references=(*(extra.get("references") or ()), document.identifier),
         access_keys=access_keys(document),
         status=document.status,
+        also_class_codes=tuple(dict.fromkeys(n.class_node().code for n in document.linked_nodes)),
+        also_folder_codes=tuple(
+            dict.fromkeys(n.code for n in document.linked_nodes if n.is_folder)
+        ),
     )
 
 

@@ -3,9 +3,10 @@ change guards again (retention.destruction_guard: a hold placed since the items 
 puts them back, undestroyed; no hold can be placed until the transaction ends), then write each
 record's residual stub, delete its extracted text and classifier suggestions, reduce the
 transmission of a record filed by e-mail to its receipt (edrm.mailin.erasure), take off its
-vital flag, drop its content-derived metadata (preview, personal-data indicators, properties),
-mark the document `destroyed` and note a search-outbox delete. From then on nothing serves its
-content.
+vital flag, delete its links into further classes and folders (multi-filing: it leaves every
+location but its primary one, where its stub stays), drop its content-derived metadata
+(preview, personal-data indicators, properties), mark the document `destroyed` and note a
+search-outbox delete. From then on nothing serves its content.
 
 Crash story: the part commits together with the items' progress (`db` done, and the preview
 blobs it took off each document, for the blob part). A crash before the commit leaves nothing
@@ -26,7 +27,7 @@ from sqlalchemy.orm import Session
 from edrm import audit, clock
 from edrm.access import Principal
 from edrm.db import table_of
-from edrm.documents.models import Document, DocumentText, DocumentVersion
+from edrm.documents.models import Document, DocumentText, DocumentVersion, RecordLink
 from edrm.errors import RefusedError
 from edrm.fileplan.models import FilePlanNode
 from edrm.ingest.models import DocumentSuggestion
@@ -53,6 +54,7 @@ class _Facts:
     approvers: dict[int, list[dict[str, Any]]]  # item id -> approvals
     shas: dict[int, set[str]]  # document id -> its versions' checksums
     have_stub: set[int]  # documents that have a stub already
+    links: dict[int, list[str]]  # document id -> codes of the nodes it is linked into
 
 
 @dataclass
@@ -152,7 +154,15 @@ def _read_facts(session: Session, todo: list[Row[Any]]) -> _Facts:
             select(ResidualStub.document_id).where(ResidualStub.document_id.in_(doc_ids))
         )
     )
-    return _Facts(docs, nodes, authorities, approvers, shas, have_stub)
+    links: dict[int, list[str]] = {}
+    for doc_id, code in session.execute(
+        select(RecordLink.document_id, FilePlanNode.code)
+        .join(FilePlanNode, FilePlanNode.id == RecordLink.node_id)
+        .where(RecordLink.document_id.in_(doc_ids))
+        .order_by(RecordLink.id)
+    ):
+        links.setdefault(doc_id, []).append(code)
+    return _Facts(docs, nodes, authorities, approvers, shas, have_stub, links)
 
 
 def _plan(
@@ -195,6 +205,7 @@ def _write(session: Session, doc_ids: list[int], plan: _Plan, now: datetime) -> 
     session.execute(delete(DocumentSuggestion).where(DocumentSuggestion.document_id.in_(doc_ids)))
     forget_transmissions(session, plan.ingest_jobs)  # a message's headers go with its record
     session.execute(delete(VitalRecord).where(VitalRecord.document_id.in_(doc_ids)))
+    session.execute(delete(RecordLink).where(RecordLink.document_id.in_(doc_ids)))
     session.execute(
         update(Document)
         .where(Document.id.in_(doc_ids))
@@ -231,6 +242,11 @@ def _audit(
                     "title": facts.docs[row.document_id].title,
                     "rule": row.rule_code,
                     "versions": len(facts.shas.get(row.document_id, ())),
+                    **(
+                        {"unlinked_from": facts.links[row.document_id]}
+                        if row.document_id in facts.links
+                        else {}
+                    ),
                     **({"note": note} if note else {}),
                 },
             )

@@ -27,7 +27,7 @@ from edrm.access import (
     require_records_manager,
     visibility_for,
 )
-from edrm.documents.models import Document
+from edrm.documents.models import Document, RecordLink
 from edrm.errors import AuditNote, InvalidInputError, NotFoundError, RefusedError
 from edrm.fileplan.models import FilePlanNode
 from edrm.ids import id_from_text
@@ -49,6 +49,8 @@ _CHANGE_WORDS = {
     "content": "given new content",
     "metadata": "edited",
     "declare": "declared a record",
+    "link": "linked into further places",
+    "unlink": "unlinked from a place it is filed in",
 }
 
 
@@ -104,12 +106,14 @@ def held_document_ids(session: Session) -> Select[int]:
     if not nodes:
         return cast("Select[int]", direct)  # no NULL: the WHERE leaves those out
     in_nodes = select(Document.id).where(Document.node_id.in_(sorted(nodes)))
-    return select(union(direct, in_nodes).subquery().c[0])
+    linked = select(RecordLink.document_id).where(RecordLink.node_id.in_(sorted(nodes)))
+    return select(union(direct, in_nodes, linked).subquery().c[0])
 
 
 def holds_covering(session: Session, document: Document) -> list[LegalHold]:
-    """The active holds that cover one document (directly or through its node's path)."""
-    path_ids = [n.id for n in document.node.path()] if document.node is not None else []
+    """The active holds that cover one document (directly, or through the path of its node or
+    of any node it is linked into)."""
+    path_ids = sorted({n.id for place in document.locations for n in place.path()})
     item = aliased(LegalHoldItem)
     condition = item.document_id == document.id
     if path_ids:
@@ -154,7 +158,8 @@ def hold_document_ids(session: Session, hold_id: int) -> Select[int]:
     )
     condition: ColumnElement[bool] = Document.id.in_(direct)
     if nodes:
-        condition = or_(condition, Document.node_id.in_(sorted(nodes)))
+        linked = select(RecordLink.document_id).where(RecordLink.node_id.in_(sorted(nodes)))
+        condition = or_(condition, Document.node_id.in_(sorted(nodes)), Document.id.in_(linked))
     return select(Document.id).where(condition, Document.status != "destroyed")
 
 

@@ -8,7 +8,9 @@ so that a million records take seconds.
    copies into a narrow temp table (`tmp_ret_calc`) every filed record whose retention is new or
    may have changed: another rule, action or trigger date than the stored one, or a rule whose
    definition the schedule import changed (`rules_changed`), or no rule any more. Records with a
-   rule or events of their own (few) are decided one by one with `retention.rules.decide`.
+   rule or events of their own, and records linked into further classes or folders
+   (multi-filing: the longest retention of all their locations wins), are few: they are
+   decided one by one with `retention.rules.decide` and `retention.rules.longest`.
    Records in an open queue item are left out.
 3. SQL applies each rule's cutoff (month, year or financial year end: `cutoff_day`, checked against
    `retention.rules.apply_cutoff` by the tests) and Python computes the due date of each
@@ -72,10 +74,20 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from edrm import clock
 from edrm.db import UTCDateTime, table_of
-from edrm.documents.models import Document
+from edrm.documents.models import Document, RecordLink
 from retention.models import RecordRetention, RetentionEvent
 from retention.node_facts import NodeFacts, node_facts, node_rows
-from retention.rules import Action, Cutoff, Disposal, RecordDates, Rule, Trigger, decide, due_date
+from retention.rules import (
+    Action,
+    Cutoff,
+    Disposal,
+    RecordDates,
+    Rule,
+    Trigger,
+    decide,
+    due_date,
+    longest,
+)
 from retention.stored_rules import rules_by_code
 from retention.sweep_phases import phase
 from retention.sweep_sql import (
@@ -194,6 +206,7 @@ def _calculate(conn: Connection, scoped: bool) -> None:
                 candidates,
                 d.c.retention_rule.is_(None),
                 d.c.id.not_in(doc_events),
+                d.c.id.not_in(select(RecordLink.document_id)),
                 or_(and_(n.c.node_id.is_not(None), changed), lost),
             ),
         )
@@ -206,16 +219,19 @@ def _calculate(conn: Connection, scoped: bool) -> None:
 def _decide_special(
     conn: Connection, scoped: bool, facts: dict[int, NodeFacts], rules: dict[str, Rule], fy: int
 ) -> None:
-    """Records with a rule or events of their own (few, found through indexes): decided one by
-    one with `retention.rules.decide` and compared with what is stored."""
+    """Records with a rule or events of their own, or linked into further nodes (few, found
+    through indexes): decided one by one with `retention.rules.decide` and compared with what
+    is stored."""
     rows = _special_records(conn, scoped)
     if not rows:
         return
     events = _own_events(conn, [row.id for row in rows])
+    links = _links(conn, [row.id for row in rows])
 
     def changed() -> Iterator[tuple[Any, ...]]:
         for row in rows:
-            outcome = _decided(row, facts, rules, events.get(row.id, ()), fy)
+            own_events = events.get(row.id, ())
+            outcome = _decided(row, facts, rules, own_events, fy, links.get(row.id, ()))
             present = int(row.stored is not None)
             if outcome is None:
                 if present:
@@ -231,8 +247,8 @@ def _decide_special(
 
 
 def _special_records(conn: Connection, scoped: bool) -> Sequence[Row[Any]]:
-    """The filed records with a rule or events of their own, with their dates (as ISO days)
-    and their stored retention, if any."""
+    """The filed records with a rule or events of their own or links into further nodes, with
+    their dates (as ISO days) and their stored retention, if any."""
     dialect = conn.dialect.name
     d = table_of(Document).alias("d")
     r = table_of(RecordRetention).alias("r")
@@ -241,6 +257,7 @@ def _special_records(conn: Connection, scoped: bool) -> Sequence[Row[Any]]:
         select(RetentionEvent.document_id.label("id")).where(
             RetentionEvent.document_id.is_not(None)
         ),
+        select(RecordLink.document_id.label("id")),
     ).subquery("special")
     condition = and_(d.c.status == "filed", d.c.node_id.is_not(None))
     if scoped:
@@ -287,31 +304,50 @@ def _own_events(conn: Connection, ids: list[int]) -> dict[int, list[tuple[str, d
     return events
 
 
+def _links(conn: Connection, ids: list[int]) -> dict[int, list[int]]:
+    """The further nodes each of these records is linked into (multi-filing)."""
+    found: dict[int, list[int]] = defaultdict(list)
+    for start in range(0, len(ids), CHUNK):
+        for doc_id, node_id in conn.execute(
+            select(RecordLink.document_id, RecordLink.node_id).where(
+                RecordLink.document_id.in_(ids[start : start + CHUNK])
+            )
+        ):
+            found[doc_id].append(node_id)
+    return found
+
+
 def _decided(
     row: Any,
     facts: dict[int, NodeFacts],
     rules: dict[str, Rule],
     own_events: Sequence[tuple[str, date]],
     fy: int,
+    linked: Sequence[int] = (),
 ) -> Disposal | None:
-    """One special record's retention: its class's rule and its own, decided on its dates."""
+    """One special record's retention: in each of its locations (its node, then the nodes it
+    is linked into) that location's rule and its own, decided on its dates and that location's
+    folder closing and events; the longest of all of them wins."""
     fact = facts.get(row.node_id)
     if fact is None:
         return None
-    reaching = [rule for rule in (rules.get(fact.rule_code or ""),) if rule is not None]
     own = rules.get(row.retention_rule or "")
-    if own is not None and own not in reaching:
-        reaching.append(own)
-    if not reaching:
-        return None
-    dates = RecordDates(
-        created=_as_date(row.created),
-        declared=_as_date(row.declared) if row.declared else None,
-        last_modified=_as_date(row.modified),
-        folder_closed=fact.folder_closed,
-        events=(*fact.events.items(), *own_events),
-    )
-    return decide(reaching, dates, fy)
+    outcomes: list[Disposal] = []
+    for place in (fact, *(facts[node_id] for node_id in linked if node_id in facts)):
+        reaching = [rule for rule in (rules.get(place.rule_code or ""),) if rule is not None]
+        if own is not None and own not in reaching:
+            reaching.append(own)
+        if not reaching:
+            continue
+        dates = RecordDates(
+            created=_as_date(row.created),
+            declared=_as_date(row.declared) if row.declared else None,
+            last_modified=_as_date(row.modified),
+            folder_closed=place.folder_closed,
+            events=(*place.events.items(), *own_events),
+        )
+        outcomes.append(decide(reaching, dates, fy))
+    return longest(outcomes) if outcomes else None
 
 
 def _as_date(value: Any) -> date:

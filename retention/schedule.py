@@ -35,7 +35,17 @@ from retention.models import (
 )
 from retention.recompute import recompute
 from retention.rule_history import ADDED, REMOVED, UPDATED, note_redated, note_versions
-from retention.rules import Action, Cutoff, Disposal, RecordDates, Rule, Trigger, decide, due_date
+from retention.rules import (
+    Action,
+    Cutoff,
+    Disposal,
+    RecordDates,
+    Rule,
+    Trigger,
+    decide,
+    due_date,
+    longest,
+)
 from retention.stored_rules import rule_from_row, rules_by_code, write_row
 
 SCHEDULE_FILE = "retention.toml"
@@ -311,13 +321,17 @@ def class_rule(session: Session, node: FilePlanNode) -> tuple[Rule | None, str |
     return None, None
 
 
-def effective_rules(session: Session, document: Document) -> list[Rule]:
-    """The rules that reach a record: its class's (nearest on its path) and its own."""
-    if document.node is None:
+def effective_rules(
+    session: Session, document: Document, place: FilePlanNode | None = None
+) -> list[Rule]:
+    """The rules that reach a record in one of its locations (`place`, its own node unless
+    given): that location's class's (nearest on its path) and its own."""
+    place = place if place is not None else document.node
+    if place is None:
         return []
     rules = rules_by_code(session)
     found: list[Rule] = []
-    for candidate in reversed(document.node.path()):
+    for candidate in reversed(place.path()):
         if candidate.retention_rule:
             if candidate.retention_rule in rules:
                 found.append(rules[candidate.retention_rule])
@@ -337,10 +351,13 @@ def folder_closed_on(node: FilePlanNode | None) -> date | None:
     return None
 
 
-def record_dates(session: Session, document: Document) -> RecordDates:
-    """What the rules need to know about one record, including events recorded for it, its
-    folder or any node above it."""
-    path_ids = [n.id for n in document.node.path()] if document.node is not None else []
+def record_dates(
+    session: Session, document: Document, place: FilePlanNode | None = None
+) -> RecordDates:
+    """What the rules need to know about one record in one of its locations (`place`, its own
+    node unless given), including events recorded for it, its folder or any node above it."""
+    place = place if place is not None else document.node
+    path_ids = [n.id for n in place.path()] if place is not None else []
     condition = RetentionEvent.document_id == document.id
     if path_ids:
         condition = or_(condition, RetentionEvent.node_id.in_(path_ids))
@@ -354,7 +371,7 @@ def record_dates(session: Session, document: Document) -> RecordDates:
         created=document.created_at.date(),
         declared=document.declared_at.date() if document.declared_at else None,
         last_modified=document.modified_at.date(),
-        folder_closed=folder_closed_on(document.node),
+        folder_closed=folder_closed_on(place),
         events=events,
     )
 
@@ -362,12 +379,16 @@ def record_dates(session: Session, document: Document) -> RecordDates:
 def disposal_of(
     session: Session, document: Document, *, fy_start: int | None = None
 ) -> Disposal | None:
-    """The deciding rule and dates for one record, computed now; None if no rule reaches it."""
-    rules = effective_rules(session, document)
-    if not rules:
-        return None
+    """The deciding rule and dates for one record, computed now; None if no rule reaches it.
+    A record linked into further classes or folders is decided in each of its locations and
+    the longest retention wins (as retention.recompute does)."""
     fy = fy_start if fy_start is not None else fy_start_month(session)
-    return decide(rules, record_dates(session, document), fy)
+    outcomes = [
+        decide(rules, record_dates(session, document, place), fy)
+        for place in document.locations
+        if (rules := effective_rules(session, document, place))
+    ]
+    return longest(outcomes) if outcomes else None
 
 
 def _open_item(session: Session, document_id: int) -> DisposalItem | None:
@@ -408,9 +429,15 @@ def retention_of(session: Session, document: Document) -> dict[str, Any]:
     inherited_from: str | None
     if document.retention_rule == rule.code:
         inherited_from = "record"
-    else:
-        _rule, inherited_from = (
-            class_rule(session, document.node) if document.node else (None, None)
+    else:  # the location whose rule won (its own node first)
+        inherited_from = next(
+            (
+                code
+                for place in document.locations
+                for found, code in (class_rule(session, place),)
+                if found is not None and found.code == rule.code
+            ),
+            None,
         )
     stored = session.get(RecordRetention, document.id)
     review_on = stored.review_on if stored is not None else None

@@ -80,6 +80,10 @@ class IndexedDocument:
     references: tuple[str, ...]
     access_keys: tuple[str, ...]
     status: str = "filed"
+    #: further classes and folders the document is filed in (multi-filing): the "class" facet
+    #: and filter and the "folder" filter find it under each of them too; hits name `class_code`.
+    also_class_codes: tuple[str, ...] = ()
+    also_folder_codes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if isinstance(self.id, bool) or not isinstance(self.id, int) or self.id < 0:
@@ -87,12 +91,26 @@ class IndexedDocument:
         object.__setattr__(self, "created", _aware_utc(self.created, "created"))
         object.__setattr__(self, "references", tuple(self.references))
         object.__setattr__(self, "access_keys", tuple(self.access_keys))
+        object.__setattr__(self, "also_class_codes", tuple(self.also_class_codes))
+        object.__setattr__(self, "also_folder_codes", tuple(self.also_folder_codes))
+
+    @property
+    def class_codes(self) -> tuple[str, ...]:
+        """Every class it is filed in, its own first (no repeats)."""
+        return tuple(dict.fromkeys((self.class_code, *self.also_class_codes)))
+
+    @property
+    def folder_codes(self) -> tuple[str, ...]:
+        """Every folder it is filed in, its own first ("" for none; no repeats)."""
+        return tuple(dict.fromkeys((self.folder_code, *self.also_folder_codes)))
 
 
 @dataclass(frozen=True, slots=True)
 class Visibility:
     """What one person may see. A document is visible iff its marking is in `markings` AND
-    (`keys` is None OR the document has at least one of its access keys in `keys`).
+    (`keys` is None OR the document has at least one of its access keys in `keys`) AND it has
+    none of its access keys in `excluded` (a location the person may not see, for documents
+    filed in several: every location must admit them).
 
     Access keys are opaque strings chosen by the application (e.g. "node:12", "owner:5");
     `keys=None` means "no access-key restriction" (the system itself). An empty `markings` or an
@@ -101,9 +119,11 @@ class Visibility:
 
     markings: frozenset[str]
     keys: frozenset[str] | None
+    excluded: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "markings", frozenset(self.markings))
+        object.__setattr__(self, "excluded", frozenset(self.excluded))
         if self.keys is not None:
             object.__setattr__(self, "keys", frozenset(self.keys))
 
@@ -118,7 +138,7 @@ class Visibility:
 
     def allows(self, doc: IndexedDocument) -> bool:
         """The rule above, in Python (the engines apply it in their own query language)."""
-        if doc.marking not in self.markings:
+        if doc.marking not in self.markings or not self.excluded.isdisjoint(doc.access_keys):
             return False
         return self.keys is None or not self.keys.isdisjoint(doc.access_keys)
 

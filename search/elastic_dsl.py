@@ -100,12 +100,16 @@ def has_words(text: str) -> bool:
 
 def visibility_filter(visibility: Visibility) -> list[Query]:
     """The `filter` clauses restricting a search to what `visibility` may see: its markings
-    AND (unless keys is None) at least one of its access keys. Empty sets see nothing."""
+    AND (unless keys is None) at least one of its access keys AND none of the excluded keys.
+    Empty sets see nothing."""
     if visibility.sees_nothing:
         return [MATCH_NONE]
     clauses: list[Query] = [{"terms": {"marking": sorted(visibility.markings)}}]
     if visibility.keys is not None:
         clauses.append({"terms": {"access_keys": sorted(visibility.keys)}})
+    if visibility.excluded:
+        excluded = {"terms": {"access_keys": sorted(visibility.excluded)}}
+        clauses.append({"bool": {"must_not": [excluded]}})
     return clauses
 
 

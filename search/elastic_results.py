@@ -26,6 +26,14 @@ def total_of(response: Response) -> int:
     return int(total or 0)
 
 
+def first_value(value: Any) -> str:
+    """A keyword field's own value: the first of a list (a record filed in several classes
+    lists its own class first), the value itself otherwise."""
+    if isinstance(value, list):
+        value = value[0] if value else ""
+    return str(value or "")
+
+
 def hit_of(raw: Mapping[str, Any], score: float | None, highlights: tuple[str, ...]) -> Hit:
     source = raw.get("_source") or {}
     raw_id = source.get("id", raw.get("_id", 0))
@@ -33,7 +41,7 @@ def hit_of(raw: Mapping[str, Any], score: float | None, highlights: tuple[str, .
         id=int(raw_id),
         score=float(raw.get("_score") or 0.0) if score is None else score,
         title=str(source.get("title") or ""),
-        class_code=str(source.get("class_code") or ""),
+        class_code=first_value(source.get("class_code")),
         doc_type=str(source.get("doc_type") or ""),
         marking=str(source.get("marking") or ""),
         created=source_datetime(source.get("created")),

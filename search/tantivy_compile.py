@@ -77,7 +77,7 @@ def filter_clause(query: Query) -> Query:
     return Query.const_score_query(query, 0.0)
 
 
-VisibilityKey = tuple[frozenset[str], frozenset[str] | None, tuple[str, ...]]
+VisibilityKey = tuple[frozenset[str], frozenset[str] | None, frozenset[str], tuple[str, ...]]
 
 
 class VisibilityCache:
@@ -97,7 +97,7 @@ class VisibilityCache:
         hidden: tuple[str, ...],
         compile_: Callable[[Visibility, Sequence[str]], list[tuple[Occur, Query]]],
     ) -> list[tuple[Occur, Query]]:
-        key = (visibility.markings, visibility.keys, hidden)
+        key = (visibility.markings, visibility.keys, visibility.excluded, hidden)
         with self._lock:
             found = self._entries.get(key)
             if found is not None:
@@ -152,6 +152,10 @@ class Compiler:
         if hidden:  # plain terms: lazy, unlike a term set (which builds a bitset per segment)
             terms = [Query.term_query(self.schema, "marking", m) for m in hidden]
             clauses.append((Occur.MustNot, should(terms)))
+        if visibility.excluded:
+            barred = sorted(visibility.excluded)
+            excluded = [Query.term_query(self.schema, "keys", key) for key in barred]
+            clauses.append((Occur.MustNot, should(excluded)))
         if not clauses or all(occur is Occur.MustNot for occur, _ in clauses):
             clauses.insert(0, (Occur.Must, filter_clause(Query.all_query())))
         return clauses

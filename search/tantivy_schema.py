@@ -14,7 +14,8 @@ from search.base import IndexedDocument
 
 # 2: no separate unstemmed/lower-cased copies (fuzzy, prefix, spelling on stems)
 # 3: folder_code, for the "folder" filter
-SCHEMA_VERSION = 3
+# 4: several class_code and folder_code values (a record filed in further locations)
+SCHEMA_VERSION = 4
 
 # Scoring weights for free text: a word in the title counts three times a word in the body.
 TITLE_BOOST = 3.0
@@ -93,11 +94,13 @@ def to_document(doc: IndexedDocument) -> tantivy.Document:
         out.add_text("refs", ref)
     out.add_text("creator", doc.creator)
     out.add_text("creator_kw", doc.creator)
-    out.add_text("class_code", doc.class_code)
+    for code in doc.class_codes:  # its own class first: hits name the first stored value
+        out.add_text("class_code", code)
     out.add_text("doc_type", doc.doc_type)
     out.add_text("marking", doc.marking)  # exactly one term per document, even ""
     out.add_text("status", doc.status)
-    out.add_text("folder_code", doc.folder_code)
+    for code in doc.folder_codes:
+        out.add_text("folder_code", code)
     for key in doc.access_keys:
         out.add_text("keys", key)
     out.add_unsigned("year", doc.created.year)
