@@ -1,14 +1,17 @@
 """`edrm doc`: documents filed directly (add), and what a person may do with one: show its
-metadata and retention, declare it a record, move it, fetch a version's content."""
+metadata and retention, declare it a record, move it, link it into further classes or folders
+(and unlink it), fetch a version's content."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
 from edrm.access import get_visible_document
 from edrm.cli.common import ID, CliError, _json_out, _principal, as_option, friendly_errors, runtime
+from edrm.documents.links import link_document, links_as_list, unlink_document
 from edrm.documents.service import (
     NewDocument,
     add_document,
@@ -97,12 +100,15 @@ def doc_show(document_id: int, as_json: bool, as_user: str | None) -> None:
         ensure_schedule(session, rt.settings)
         data["retention"] = retention_of(session, document)
         data.update(vital_as_dict(vital_of(session, document.id)))
+        data["also_filed_in"] = links_as_list(document)
     if as_json:
         _json_out(data)
         return
     click.echo(f"{data['id']}: {data['title']}")
     click.echo(f"  class {data['class_code']}  folder {data['folder_code'] or '-'}")
     click.echo(f"  marking {data['marking']}  record {'yes' if data['is_record'] else 'no'}")
+    if data["also_filed_in"]:
+        click.echo(f"  also filed in {', '.join(p['code'] for p in data['also_filed_in'])}")
     kept = data["retention"]
     if kept["rule"]:
         due = kept["due"] or ("never" if kept["state"] == "permanent" else "when triggered")
@@ -133,6 +139,46 @@ def doc_move(document_id: int, to: str, as_user: str | None) -> None:
     with runtime() as rt, rt.uow() as session:
         move_document(session, document_id, to, actor=_principal(session, as_user))
     click.echo(f"edrm: document {document_id} moved to {to}")
+
+
+def _placed(document_id: int, changed: bool, data: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        _json_out({"id": document_id, "changed": changed, **data})
+        return
+    places = ", ".join(p["code"] for p in data["also_filed_in"]) or "no further place"
+    click.echo(f"edrm: document {document_id} is filed in {data['class_code']} and {places}")
+
+
+@doc.command("link")
+@click.argument("document_id", type=ID)
+@click.option("--to", "to", required=True, help="The further class or folder code.")
+@click.option("--json", "as_json", is_flag=True)
+@as_option
+@friendly_errors
+def doc_link(document_id: int, to: str, as_json: bool, as_user: str | None) -> None:
+    """File a record in a further class or folder too (it appears in each of its places)."""
+    with runtime() as rt, rt.uow() as session:
+        document, changed = link_document(
+            session, document_id, to, actor=_principal(session, as_user)
+        )
+        data = {"class_code": document.class_code, "also_filed_in": links_as_list(document)}
+    _placed(document_id, changed, data, as_json)
+
+
+@doc.command("unlink")
+@click.argument("document_id", type=ID)
+@click.option("--from", "from_code", required=True, help="The class or folder it is linked into.")
+@click.option("--json", "as_json", is_flag=True)
+@as_option
+@friendly_errors
+def doc_unlink(document_id: int, from_code: str, as_json: bool, as_user: str | None) -> None:
+    """Take a record out of a further class or folder it is linked into."""
+    with runtime() as rt, rt.uow() as session:
+        document, changed = unlink_document(
+            session, document_id, from_code, actor=_principal(session, as_user)
+        )
+        data = {"class_code": document.class_code, "also_filed_in": links_as_list(document)}
+    _placed(document_id, changed, data, as_json)
 
 
 @doc.command("get")

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from edrm import audit, clock
@@ -40,6 +40,12 @@ from edrm.documents.models import Document, RecordLink
 from edrm.errors import InvalidInputError, NotFoundError, RefusedError
 from edrm.fileplan.models import FilePlanNode
 from edrm.markings import Marking
+
+
+def filed_in(node: FilePlanNode) -> ColumnElement[bool]:
+    """A condition on Document: filed directly in `node`, or linked into it."""
+    linked = select(RecordLink.document_id).where(RecordLink.node_id == node.id)
+    return (Document.node_id == node.id) | Document.id.in_(linked)
 
 
 def _node(session: Session, actor: Principal, code: str) -> FilePlanNode:

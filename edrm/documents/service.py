@@ -27,6 +27,7 @@ from edrm.access import (
 from edrm.documents import guards
 from edrm.documents.contributors import people_of
 from edrm.documents.filenames import safe_filename, title_from_filename
+from edrm.documents.links import filed_in
 from edrm.documents.models import Document, DocumentVersion
 from edrm.documents.notices import tell_filer_of_triage
 from edrm.errors import GoneError, InvalidInputError, NotFoundError, RefusedError
@@ -536,8 +537,8 @@ def note_view(
 def list_in_node(
     session: Session, node: FilePlanNode, actor: Principal, *, page: int = 1, per_page: int = 50
 ) -> tuple[list[Document], int]:
-    """The documents filed directly in a node that the person may see, and their total."""
-    condition = (Document.node_id == node.id) & document_filter(session, actor)
+    """The documents filed or linked directly in a node that the person may see; their total."""
+    condition = filed_in(node) & document_filter(session, actor)
     total = session.scalar(select(func.count()).select_from(Document).where(condition)) or 0
     docs = session.scalars(
         select(Document)

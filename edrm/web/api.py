@@ -17,6 +17,7 @@ from wtforms import ValidationError
 
 from edrm.access import Principal, get_visible_document
 from edrm.documents.contributors import submission_hints
+from edrm.documents.links import links_as_list
 from edrm.documents.service import document_as_dict
 from edrm.errors import EdrmError, InvalidInputError, NotFoundError
 from edrm.ingest import jobs
@@ -199,6 +200,7 @@ def document_view(document_id: int) -> dict[str, Any]:
     document = get_visible_document(db(), g.principal, document_id)
     data = document_as_dict(document)
     data.update(document_ingest_view(db(), document, g.principal))
+    data["also_filed_in"] = links_as_list(document)
     if document.status == "destroyed":
         from retention.stubs import stub_as_dict, stub_for
 

@@ -14,6 +14,7 @@ from spectree import Response as Responses
 
 from edrm.access import get_visible_document
 from edrm.documents import service
+from edrm.documents.links import link_document, unlink_document
 from edrm.errors import GoneError, InvalidInputError, NotFoundError
 from edrm.web import api_models as m
 from edrm.web.api import ERRORS, document_view, json_api_blueprint
@@ -83,6 +84,24 @@ def move(document_id: int) -> Any:
     get_visible_document(db(), g.principal, document_id)  # 404 before anything is read
     wanted = json_body(m.Move)
     service.move_document(db(), document_id, wanted.to, actor=g.principal, reason=wanted.reason)
+    return _answer(document_id)
+
+
+@api.post("/documents/<int:document_id>/links")
+@spec.validate(json=m.Place, resp=Responses(HTTP_200=m.Document, **ERRORS), tags=["documents"])
+def link(document_id: int) -> Any:
+    """File the record in a further class or folder too (multi-filing; repeating it is harmless)"""
+    get_visible_document(db(), g.principal, document_id)  # 404 before anything is read
+    wanted = json_body(m.Place)
+    link_document(db(), document_id, wanted.code, actor=g.principal)
+    return _answer(document_id)
+
+
+@api.delete("/documents/<int:document_id>/links/<path:code>")
+@spec.validate(resp=Responses(HTTP_200=m.Document, **ERRORS), tags=["documents"])
+def unlink(document_id: int, code: str) -> Any:
+    """Take the record out of a further class or folder it is filed in"""
+    unlink_document(db(), document_id, code, actor=g.principal)
     return _answer(document_id)
 
 

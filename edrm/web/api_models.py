@@ -84,6 +84,17 @@ class NewVersionHeaders(BaseModel):
     )
 
 
+class Location(Answer):
+    """A further class or folder a record is filed in (multi-filing)."""
+
+    code: str
+    title: str
+    kind: str
+    class_code: str
+    linked_at: str
+    linked_by: str
+
+
 class Document(Answer):
     """A document (or record): where it is filed, its marking, versions and metadata."""
 
@@ -101,6 +112,9 @@ class Document(Answer):
     creators: list[str] = Field(default_factory=list, description="usernames of its creators")
     contributors: list[str] = Field(
         default_factory=list, description="usernames of the people who contributed to it"
+    )
+    also_filed_in: list[Location] = Field(
+        default_factory=list, description="further classes and folders it is filed in"
     )
 
 
@@ -121,6 +135,10 @@ class MetadataChange(Request):
 class Move(Request):
     to: str = Field(min_length=1, max_length=100, description="the class or folder code")
     reason: str = Field("", max_length=500)
+
+
+class Place(Request):
+    code: str = Field(min_length=1, max_length=100, description="the class or folder code")
 
 
 class Relation(Answer):

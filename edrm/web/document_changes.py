@@ -51,6 +51,8 @@ DOING = {
     "file": "file",
     "content": "upload a new version of",
     "declare": "declare",
+    "link": "file in further places",
+    "unlink": "take out of a place it is filed in",
 }
 
 

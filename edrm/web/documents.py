@@ -16,7 +16,7 @@ from edrm.documents.service import declare_record, note_view, open_content
 from edrm.errors import GoneError, RefusedError
 from edrm.ingest.pipeline import document_ingest_view
 from edrm.mailin.view import attached_to, sent_by_email
-from edrm.web import document_changes
+from edrm.web import document_changes, record_links
 from edrm.web.auth import login_required, principal
 from edrm.web.forms import ActionForm
 from edrm.web.record_holds import WHILE_HELD, holds_on
@@ -24,6 +24,7 @@ from edrm.web.runtime import db, keep_refused_change_audit, rt, send_version
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
 document_changes.register(bp)
+record_links.register(bp)
 
 
 @bp.route("/<int:document_id>")
@@ -59,6 +60,7 @@ def show(document_id: int) -> str:
         and bool(needs_folder)
         and bool(open_folders(session, who, document.node)),
         classes=filing_classes(session, who) if can_change and document.in_triage else [],
+        link_choices=record_links.link_choices(session, who, document) if can_change else [],
         form=ActionForm(),
     )
 

@@ -35,7 +35,7 @@ def holds_on(session: Session, document: Document) -> list[HoldNotice]:
     above it), oldest first."""
     if document.status == "destroyed":
         return []
-    titles = {n.code: n.title for n in document.node.path()} if document.node else {}
+    titles = {n.code: n.title for place in document.locations for n in place.path()}
     notices = []
     for hold in holds_covering(session, document):
         covers = "this record"
