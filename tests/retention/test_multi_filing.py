@@ -22,7 +22,7 @@ from edrm.errors import RefusedError
 from edrm.fileplan.io import parse_csv
 from edrm.fileplan.service import get_node, import_rows
 from edrm.runtime import Runtime
-from retention.holds import hold_document_ids, held, holds_covering, place_hold, refuse_if_held
+from retention.holds import held, hold_document_ids, holds_covering, place_hold, refuse_if_held
 from retention.loader import Schedule
 from retention.models import DisposalItem, RecordRetention
 from retention.rules import Action, Period, Rule
@@ -97,7 +97,7 @@ def test_the_latest_disposal_date_of_all_locations_wins_in_the_sweep(plan: Runti
     assert _stored(rt, linked) == ("LONG", "scheduled", date(2030, 1, 15))
     assert _queued(rt) == {alone}
     with rt.uow() as s:
-        shown = retention_of(s, s.get(Document, linked))
+        shown = retention_of(s, s.get_one(Document, linked))
     assert (shown["rule"], shown["due"], shown["inherited_from"]) == (
         "LONG",
         "2030-01-15",
@@ -137,7 +137,7 @@ def test_a_hold_on_any_location_covers_the_record(plan: Runtime) -> None:
     with rt.uow() as s:
         assert held(s, [claim, other]) == {claim}
         assert set(s.scalars(hold_document_ids(s, hold_id))) == {claim}
-        assert [h.id for h in holds_covering(s, s.get(Document, claim))] == [hold_id]
+        assert [h.id for h in holds_covering(s, s.get_one(Document, claim))] == [hold_id]
     assert _sweep(rt) == (1, 1)
     assert _queued(rt) == {other}
     with pytest.raises(RefusedError, match="under"), rt.uow() as s:
