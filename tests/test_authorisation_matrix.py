@@ -215,6 +215,9 @@ POST: dict[str, dict[str, int]] = {
     "documents.move": SECRET_RECORD_HELD,
     "documents.move_place": SECRET_RECORD_HELD,
     "documents.new_version": SECRET_RECORD_HELD,
+    # Issue 17 part 3: linking the held SECRET record into further places (or unlinking it).
+    "documents.link": SECRET_RECORD_HELD,
+    "documents.unlink": SECRET_RECORD_HELD,
     # No class chosen: the triage page again, with the error (400).
     "ingest.file_item": {"*": 400, ANON: 302},
     "leavers.approve": HR_MAY,
@@ -250,6 +253,7 @@ POST: dict[str, dict[str, int]] = {
     # Issue 13 part 3: the SECRET record (held: 403 where it is found), HR-CASE-DIS (a class).
     "documents_api.declare": {"*": 404, "high": 403, ANON: 401},
     "documents_api.move": MAY_API,
+    "documents_api.link": MAY_API,
     "documents_api.new_version": {"*": 404, "high": 428, ANON: 401},  # found, no If-Match
     "fileplan_api.new_folder": MAY_API,
     "fileplan_api.close": {"*": 404, "hr": 400, ANON: 401},
@@ -274,6 +278,15 @@ PATCH: dict[str, dict[str, int]] = {
     "documents_api.patch_document": MAY_API,
 }
 DELETE: dict[str, dict[str, int]] = {
+    # Issue 17 part 3: unlinking the SECRET record: not found below SECRET; at SECRET refused to
+    # those who may not change it, and the code sent names no place for those who may.
+    "documents_api.unlink": {
+        "*": 404,
+        "high": 403,
+        "records_manager:high": 404,
+        "administrator:high": 404,
+        ANON: 401,
+    },
     "fileplan_api.delete_saved": {"*": 404, ANON: 401},
     "directory_api.api_remove_skill": {"*": 404, ANON: 401},
 }

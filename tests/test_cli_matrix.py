@@ -180,6 +180,9 @@ EXPECTED: dict[str, dict[str, Any]] = {
     "doc declare": {**RM_ONLY, "*": "you may not declare document"},
     "doc get": SECRET_RECORD,
     "doc move": {**RM_ONLY, "*": "you may not move document"},
+    # Issue 17 part 3: filing in further places, and out of them, likewise.
+    "doc link": {**RM_ONLY, "*": "you may not link document"},
+    "doc unlink": {**RM_ONLY, "*": "you may not unlink document"},
     "doc show": SECRET_RECORD,
     "doc vital": RM_ONLY,
     "doc vital-records": RM_ONLY,
@@ -275,6 +278,20 @@ ARGS: dict[str, Args] = {
         str(_new_document(e, who)),
         "--to",
         "FIN-AP-INV",
+    ],
+    "doc link": lambda e, who, tmp: [
+        "doc",
+        "link",
+        str(_new_document(e, who)),
+        "--to",
+        "FIN-AP-INV-2024",
+    ],
+    "doc unlink": lambda e, who, tmp: [
+        "doc",
+        "unlink",
+        str(_new_document(e, who)),
+        "--from",
+        "FIN-AP-INV-2024",
     ],
     "doc show": fixed("doc", "show", "{document_id}"),
     "doc vital": lambda e, who, tmp: [

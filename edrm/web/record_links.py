@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from edrm.access import Principal, get_visible_document, may_be_offered, may_change_document
+from edrm.documents import guards
 from edrm.documents.filing import FILING_KINDS
 from edrm.documents.links import has_retention_rule, link_document, unlink_document
 from edrm.documents.models import Document
@@ -64,6 +65,10 @@ def _change(document_id: int, change: str) -> Response | tuple[str, int]:
         return back
     if not may_change_document(who, document):
         return document_changes.refusal_page(document, change)
+    held = guards.refusals(session, [document], change, who).get(document.id)
+    if held is not None:  # a hold: named on the refusal page, the refusal audited
+        keep_refused_change_audit(held)
+        return document_changes.refusal_page(get_visible_document(db(), who, document_id), change)
     code = (request.form.get("code") or "").strip()
     if not code:
         flash("Choose a class or folder.", "error")
