@@ -66,9 +66,10 @@ def _change(document_id: int, change: str) -> Response | tuple[str, int]:
     if not may_change_document(who, document):
         return document_changes.refusal_page(document, change)
     held = guards.refusals(session, [document], change, who).get(document.id)
-    if held is not None:  # a hold: named on the refusal page, the refusal audited
+    if held is not None:  # a hold (named on the refusal page, audited), or an open item
         keep_refused_change_audit(held)
-        return document_changes.refusal_page(get_visible_document(db(), who, document_id), change)
+        document = get_visible_document(db(), who, document_id)
+        return document_changes.refusal_page(document, change, fallback=str(held))
     code = (request.form.get("code") or "").strip()
     if not code:
         flash("Choose a class or folder.", "error")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from edrm.documents import filing, guards
 from retention.folder_rules import needs_folder
 from retention.holds import refuse_held, refuse_if_held
+from retention.queued_guard import refuse_link_if_queued
 from retention.stubs import refuse_if_destroyed
 
 
@@ -17,5 +18,7 @@ def install_guards() -> None:
     guards.register(refuse_if_held, many=refuse_held)
     # A destroyed record is a residual stub: nothing about it may change any more.
     guards.register(refuse_if_destroyed)
+    # A record an open disposal item holds is decided first, then filed in further places.
+    guards.register(refuse_link_if_queued)
     # A class whose rule counts from a folder's closing takes records only in its folders.
     filing.register_folder_rule(needs_folder)

@@ -189,3 +189,17 @@ def test_destruction_removes_the_record_from_every_location(plan: Runtime) -> No
         assert linked == []
         entry = s.scalar(select(AuditEvent).where(AuditEvent.action == "disposal.destroy"))
         assert entry is not None and entry.details_dict["unlinked_from"] == ["FIN-AP-EXP"]
+
+
+def test_a_record_queued_for_disposal_is_decided_before_it_is_linked(plan: Runtime) -> None:
+    from retention.queued_guard import refuse_link_if_queued
+
+    rt = plan
+    guards.register(refuse_link_if_queued)  # as the composition root does
+    doc_id = _file(rt, "FIN-AP-INV", "Invoice 5 from Acme")
+    assert _sweep(rt) == (1, 0)  # due under its own class's short rule: queued
+
+    with pytest.raises(RefusedError, match="queued for disposal"), rt.uow() as s:
+        link_document(s, doc_id, "LEG-CON", actor=SYSTEM)
+    with rt.uow() as s:
+        assert s.scalar(select(func.count()).select_from(RecordLink)) == 0
