@@ -255,3 +255,18 @@ def test_the_record_page_links_and_unlinks(legal: World, client: FlaskClient) ->
     )
     page = client.get(f"/documents/{invoice}").text
     assert "No longer filed in LEGAL-ADV." in page and 'id="links"' not in page
+
+
+def test_moving_a_record_into_a_place_it_is_linked_into_leaves_it_filed_there_once(
+    legal: World, cli: Cli
+) -> None:
+    invoice = legal.docs["invoice"]
+    cli("doc", "link", str(invoice), "--to", "LEGAL-ADV", "--as", "clerk")
+
+    moved = cli("doc", "move", str(invoice), "--to", "LEGAL-ADV", "--as", "clerk")
+
+    assert moved.exit_code == 0, moved.output
+    shown = json.loads(cli("doc", "show", str(invoice), "--as", "clerk", "--json").output)
+    assert (shown["class_code"], shown["also_filed_in"]) == ("LEGAL-ADV", [])
+    with legal.runtime.uow() as s:
+        assert list_in_node(s, get_node(s, "LEGAL-ADV"), SYSTEM)[1] == 1

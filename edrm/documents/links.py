@@ -150,6 +150,12 @@ def unlink_document(
     return document, True
 
 
+def drop_link_to(document: Document, node_id: int) -> None:
+    """Take away the record's link into `node_id`, if any: it is being moved there, which
+    makes that place its primary one (the move's own audit entry says so)."""
+    document.links[:] = [link for link in document.links if link.node_id != node_id]
+
+
 def links_as_list(document: Document) -> list[dict[str, Any]]:
     """The `also_filed_in` of `edrm doc show --json` and the API."""
     return [

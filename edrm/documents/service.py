@@ -27,7 +27,7 @@ from edrm.access import (
 from edrm.documents import guards
 from edrm.documents.contributors import people_of
 from edrm.documents.filenames import safe_filename, title_from_filename
-from edrm.documents.links import filed_in
+from edrm.documents.links import drop_link_to, filed_in
 from edrm.documents.models import Document, DocumentVersion
 from edrm.documents.notices import tell_filer_of_triage
 from edrm.errors import GoneError, InvalidInputError, NotFoundError, RefusedError
@@ -408,6 +408,7 @@ def move_document(
         )
     source = document.node.code if document.node is not None else None
     document.node_id = target.id
+    drop_link_to(document, target.id)  # moved into a place it was linked into: one place
     document.modified_at = clock.now()
     session.flush()
     session.expire(document, ["node"])
