@@ -270,3 +270,14 @@ def test_moving_a_record_into_a_place_it_is_linked_into_leaves_it_filed_there_on
     assert (shown["class_code"], shown["also_filed_in"]) == ("LEGAL-ADV", [])
     with legal.runtime.uow() as s:
         assert list_in_node(s, get_node(s, "LEGAL-ADV"), SYSTEM)[1] == 1
+
+
+def test_an_audit_entry_of_a_link_names_the_places_so_only_those_who_see_them_see_it() -> None:
+    from edrm.audit.subjects import subject_of
+
+    linked = subject_of("document.link", "document", "7", {"to": "LEGAL-CON", "primary": "F-1"})
+    unlinked = subject_of("document.unlink", "document", "7", {"from": "LEGAL-CON"})
+    destroyed = subject_of("disposal.destroy", "document", "7", {"unlinked_from": ["LEGAL-CON"]})
+
+    assert linked.nodes == {"LEGAL-CON", "F-1"} and linked.documents == {7}
+    assert unlinked.nodes == destroyed.nodes == {"LEGAL-CON"}
