@@ -73,3 +73,21 @@ def test_an_excluded_key_hides_the_document_everywhere(backend: SearchBackend) -
     assert not barred.allows(LINKED) and CIVIL_SERVANT.allows(LINKED)
     unrelated = replace(CIVIL_SERVANT, excluded=frozenset({"link:7"}))
     assert backend.search(SearchQuery("contract", unrelated)).total == 1
+
+
+def test_elasticsearch_gets_the_excluded_keys_and_every_class_and_folder() -> None:
+    """The Elasticsearch side, without a cluster: its filter and its document source."""
+    from search import elastic_dsl as dsl
+    from search.elastic_results import first_value
+    from search.elastic_schema import to_source
+
+    barred = replace(CIVIL_SERVANT, excluded=frozenset({"link:9", "link:3"}))
+    assert dsl.visibility_filter(barred)[-1] == {
+        "bool": {"must_not": [{"terms": {"access_keys": ["link:3", "link:9"]}}]}
+    }
+    assert len(dsl.visibility_filter(CIVIL_SERVANT)) == 2  # nothing excluded: no clause
+    source = to_source(LINKED)
+    assert source["class_code"] == ["FIN-AP", "LEGAL-CON"]
+    assert source["folder_code"] == ["F-1", "CON-2024"]
+    assert to_source(DOCS[1])["class_code"] == "FIN-AP"
+    assert first_value(source["class_code"]) == "FIN-AP" and first_value("X") == "X"
