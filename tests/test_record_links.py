@@ -281,3 +281,16 @@ def test_an_audit_entry_of_a_link_names_the_places_so_only_those_who_see_them_se
 
     assert linked.nodes == {"LEGAL-CON", "F-1"} and linked.documents == {7}
     assert unlinked.nodes == destroyed.nodes == {"LEGAL-CON"}
+
+
+def test_a_place_records_are_linked_into_keeps_its_kind(legal: World) -> None:
+    from edrm.errors import InvalidInputError
+
+    header = LEGAL.splitlines()[0]
+    row = "LEGAL-ADV-OP,LEGAL-ADV,{kind},Opinions,Counsel's opinions,OFFICIAL,,Legal,,false"
+    with legal.runtime.uow() as s:
+        import_rows(s, parse_csv(f"{header}\n{row.format(kind='transaction')}\n"))
+        link_document(s, legal.docs["invoice"], "LEGAL-ADV-OP", actor=SYSTEM)
+
+    with pytest.raises(InvalidInputError, match="cannot change the kind"), legal.runtime.uow() as s:
+        import_rows(s, parse_csv(f"{header}\n{row.format(kind='folder')}\n"))

@@ -17,7 +17,7 @@ from edrm.access import (
     may_file_into,
     visible_node_ids,
 )
-from edrm.documents.models import Document
+from edrm.documents.models import Document, RecordLink
 from edrm.errors import InvalidInputError, NotFoundError, RefusedError
 from edrm.fileplan.io import NodeRow
 from edrm.fileplan.models import CLASS_PARENT, FilePlanNode, NodeKind
@@ -230,7 +230,10 @@ def _has_contents(session: Session, node: FilePlanNode) -> bool:
     docs = session.scalar(
         select(func.count()).select_from(Document).where(Document.node_id == node.id)
     )
-    return bool(children or docs)
+    linked = session.scalar(  # records filed here besides their own place (multi-filing)
+        select(func.count()).select_from(RecordLink).where(RecordLink.node_id == node.id)
+    )
+    return bool(children or docs or linked)
 
 
 def _node_row(node: FilePlanNode) -> NodeRow:
