@@ -66,7 +66,27 @@ MAY_API = {"*": 422, ANON: 401}
 #: HR-CASE-DIS, for the hr group (as fileplan.node).
 HR_NODE_API = {"*": 404, "hr": 200, ANON: 401}
 
+#: Information requests (issue 18): officers, records managers and administrators; 404 to others.
+REQUESTS = {
+    "*": 404,
+    "information_rights_officer": 200,
+    "records_manager": 200,
+    "administrator": 200,
+    ANON: 302,
+}
+#: Their actions, posted with no fields: back to the request page with what is missing.
+REQUESTS_MAY = {**REQUESTS, "information_rights_officer": 302, "records_manager": 302,
+                "administrator": 302}  # fmt: skip
+REQUESTS_MAY_FORM = {**REQUESTS, "information_rights_officer": 400, "records_manager": 400,
+                     "administrator": 400}  # fmt: skip
+
+REQUEST_ACTIONS = ("clarify", "extend", "status", "close", "records", "search", "add_hits", "time")
+REQUEST_ACTIONS += ("take",)
+
 GET: dict[str, dict[str, int]] = {
+    "requests.dashboard": REQUESTS,
+    "requests.new_request": REQUESTS,
+    "requests.show": REQUESTS,
     "api.get_content": SECRET_RECORD_API,
     "api.get_document": SECRET_RECORD_API,
     # civil_servant_low's job: theirs, and records managers'; 404 for everyone else.
@@ -199,6 +219,8 @@ HR_MAY_FORM = {"*": 404, "hr": 400, ANON: 302}
 SIGNED_IN_MAY = {"*": 302, ANON: 302}
 
 POST: dict[str, dict[str, int]] = {
+    "requests.new_request": REQUESTS_MAY_FORM,
+    **{f"requests.action_{name}": REQUESTS_MAY for name in REQUEST_ACTIONS},
     "api.post_documents": {"*": 400, ANON: 401},  # no files sent
     "auth.sign_in": PUBLIC,  # the empty form again
     "auth.sign_out": SIGNED_IN_MAY,

@@ -17,7 +17,7 @@ from datetime import timedelta
 from typing import Any
 
 from edrm import clock
-from edrm.access import Principal
+from edrm.access import SYSTEM, Principal
 from edrm.people.roles import Role
 from edrm.runtime import Runtime
 from tests.conftest import World, add_person
@@ -106,6 +106,21 @@ def build_estate(world: World) -> Estate:
             actor=people["hr_high"],
         )
         values.update(job_id=job.id, saved_id=saved.id, skill_id=skill.id, bag_id=transfer.bag_id)
+        # Issue 18: an open information request, its case officer information_rights_officer_high.
+        from disclosure.loader import DisclosureConfig
+        from disclosure.requests import open_request
+
+        info_request = open_request(
+            s,
+            SYSTEM,
+            kind="foi",
+            received=clock.now().date() - timedelta(days=2),
+            requester="Rita Requester",
+            summary="Invoices from Acme",
+            case_officer=person_name(Role.INFORMATION_RIGHTS_OFFICER, "high"),
+            config=DisclosureConfig(),
+        )
+        values["request_id"] = info_request.id
         values["key"] = skill.name
         # Issue 13 part 2: an API token of civil_servant_low's (the tokens page revokes it).
         from edrm.people.tokens import TokenPolicy, create_token
