@@ -1,10 +1,11 @@
 """Which change guards the document services and disposal ask (legal holds and destroyed
-records), and which folder rules filing asks (classes whose retention needs a folder)."""
+records), and what filing asks the retention schedule (which rule reaches a class, and
+whether it takes records only in its folders)."""
 
 from __future__ import annotations
 
 from edrm.documents import filing, guards
-from retention.folder_rules import needs_folder
+from retention.folder_rules import SCHEDULE_FACTS
 from retention.holds import refuse_held, refuse_if_held
 from retention.stubs import refuse_if_destroyed
 
@@ -17,5 +18,7 @@ def install_guards() -> None:
     guards.register(refuse_if_held, many=refuse_held)
     # A destroyed record is a residual stub: nothing about it may change any more.
     guards.register(refuse_if_destroyed)
-    # A class whose rule counts from a folder's closing takes records only in its folders.
-    filing.register_folder_rule(needs_folder)
+    # Class determines destiny: filing asks the schedule which rule reaches a class (none: it
+    # takes no records) and whether its rule counts from a folder's closing (then it takes
+    # records only in its folders).
+    filing.register_retention(SCHEDULE_FACTS)
