@@ -158,7 +158,7 @@ HR-CASE,HR,activity,Employee relations,Casework,OFFICIAL-SENSITIVE,hr,HR,EMPLOYE
 HR-CASE-DIS,HR-CASE,transaction,Discipline cases,Discipline,OFFICIAL-SENSITIVE,,HR,,false
 SEC,,function,Security,Protective security,OFFICIAL,,Security,,false
 SEC-OPS,SEC,activity,Security operations,Operations,OFFICIAL,,Security,,false
-SEC-OPS-INC,SEC-OPS,transaction,Security incidents,Incidents,OFFICIAL,,Security,DESTROY-2Y,false
+SEC-OPS-INC,SEC-OPS,transaction,Security incidents,Incidents,OFFICIAL,,Security,RETAIN-PERMANENT,false
 """
 
 
