@@ -25,6 +25,7 @@ from edrm.fileplan.models import FilePlanNode
 from edrm.fileplan.service import create_folder, import_rows
 from retention.schedule import ensure_schedule
 from tests.conftest import Cli, World, file_text, sign_in
+from tests.ingest.test_filing import INVOICE_TEXT
 from tests.test_api_style import bearer
 from tests.test_document_edits import _csrf
 
@@ -95,7 +96,8 @@ def test_filing_into_a_class_with_no_retention_rule_is_refused_naming_the_class(
     assert _no_rule_reason(str(refused.value)) and "Visitor logs" in str(refused.value)
     with places.runtime.uow() as s:
         node = s.scalar(select(FilePlanNode).where(FilePlanNode.code == NO_RULE))
-        assert node is not None and not node.documents
+        assert node is not None
+        assert s.scalars(select(Document).where(Document.node_id == node.id)).all() == []
 
 
 def test_a_folder_of_a_class_with_no_rule_cannot_receive_records_either(places: World) -> None:
@@ -282,3 +284,25 @@ def test_the_triage_page_asks_for_a_folder_where_the_class_needs_one(
     assert "counts from the day its folder is closed" in page
     assert "Grievance 2026/1" in page and "Not in a folder" not in page
     assert _status(places, waiting) == ("triage", None)
+
+
+def test_a_class_the_classifier_chose_that_needs_a_folder_leaves_the_file_on_triage(
+    places: World, cli: Cli, tmp_path: Path
+) -> None:
+    """Issue 17 part 2: a confident classifier does not file into the class itself either:
+    the file waits on the triage list (its folder chosen there). That is not the person's
+    error: no `error`, exit 0."""
+    with places.runtime.uow() as s:
+        invoices = s.scalar(select(FilePlanNode).where(FilePlanNode.code == "FIN-AP-INV"))
+        assert invoices is not None
+        invoices.retention_rule = "DESTROY-6Y-CLOSED"
+    invoice = tmp_path / "invoice.txt"
+    invoice.write_text(INVOICE_TEXT, encoding="utf-8")
+    result = cli("ingest", str(invoice), "--as", "clerk", "--json")
+    assert result.exit_code == 0, result.output
+    line = json.loads(result.stdout.splitlines()[0])
+    assert (line["status"], line["error"]) == ("triage", None)
+    with places.runtime.uow() as s:
+        document = s.get(Document, line["document_id"])
+        assert document is not None and document.status == "triage"
+        assert "Choose a folder in Supplier invoices" in document.extra["filing_refused"]
