@@ -157,8 +157,8 @@ HR,,function,Human resources,People,OFFICIAL,,HR,,false
 HR-CASE,HR,activity,Employee relations,Casework,OFFICIAL-SENSITIVE,hr,HR,EMPLOYEE-LEFT-6Y,false
 HR-CASE-DIS,HR-CASE,transaction,Discipline cases,Discipline,OFFICIAL-SENSITIVE,,HR,,false
 SEC,,function,Security,Protective security,OFFICIAL,,Security,,false
-SEC-OPS,SEC,activity,Security operations,Operations,OFFICIAL,,Security,,false
-SEC-OPS-INC,SEC-OPS,transaction,Security incidents,Incidents,OFFICIAL,,Security,RETAIN-PERMANENT,false
+SEC-OPS,SEC,activity,Security operations,Operations,OFFICIAL,,Security,RETAIN-PERMANENT,false
+SEC-OPS-INC,SEC-OPS,transaction,Security incidents,Incidents,OFFICIAL,,Security,,false
 """
 
 
