@@ -67,18 +67,13 @@ def _named_rule(node: FilePlanNode) -> str | None:
     return next((n.retention_rule for n in reversed(node.path()) if n.retention_rule), None)
 
 
-def _place_name(node: FilePlanNode) -> str:
-    kind = "folder" if node.is_folder else "class"
-    return f"{kind} {node.title!r} ({node.code})"
-
-
 def refuse_without_rule(session: Session, node: FilePlanNode) -> None:
     """Refuse (`NoDestinyError`) a class or folder that no retention rule reaches, its own or
     inherited: a record filed there would have no destiny."""
     rule = _facts[0].rule_reaching(session, node) if _facts else _named_rule(node)
     if rule is None:
         raise NoDestinyError(
-            f"{_place_name(node)} has no retention rule, its own or inherited, so it cannot "
+            f"{node.title} ({node.code}) has no retention rule, its own or inherited, so it cannot "
             "receive records: choose another class, or ask a records manager to give it one",
             field="class_code",
         )
