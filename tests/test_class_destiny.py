@@ -307,3 +307,33 @@ def test_a_class_the_classifier_chose_that_needs_a_folder_leaves_the_file_on_tri
         document = s.get(Document, line["document_id"])
         assert document is not None and document.status == "triage"
         assert "Choose a folder in Supplier invoices" in document.extra["filing_refused"]
+
+
+def test_the_move_page_refuses_a_class_with_no_rule_at_its_first_step(
+    places: World, client: FlaskClient
+) -> None:
+    """Issue 17 part 2: moving (or filing) on the document's pages: the class step answers
+    400 with the reason beside the class field; the record stays where it was."""
+    invoice = places.docs["invoice"]
+    sign_in(client, "recman")
+    answer = client.post(
+        f"/documents/{invoice}/move",
+        data={"class_code": NO_RULE, "csrf_token": _csrf(client, f"/documents/{invoice}/move")},
+    )
+    assert answer.status_code == 400
+    assert _no_rule_reason(answer.text) and 'href="#class_code"' in answer.text
+    assert _status(places, invoice) == ("filed", "FIN-AP-INV")
+
+
+def test_the_api_refuses_to_move_a_record_into_a_class_with_no_rule(
+    places: World, client: FlaskClient
+) -> None:
+    """Issue 17 part 2: the API's move answers a 400 problem with the reason."""
+    invoice = places.docs["invoice"]
+    auth = bearer(places, "recman", "read", "write")
+    answer = client.post(
+        f"/api/v1/documents/{invoice}/move", json={"to": NO_RULE, "reason": "x"}, headers=auth
+    )
+    assert answer.status_code == 400, answer.text
+    assert _no_rule_reason(answer.text)
+    assert _status(places, invoice) == ("filed", "FIN-AP-INV")
