@@ -29,10 +29,11 @@ from tests.ingest.test_filing import INVOICE_TEXT
 from tests.test_api_style import bearer
 from tests.test_document_edits import _csrf
 
-NO_RULE = "FIN-AP-PAY"  # Payment runs: no rule on it, nor on Accounts payable or Finance
+NO_RULE = "FIN-GRT-ALL"  # Grant allocations: no rule on it, nor on Grants or Finance
 NEEDS_FOLDER = "HR-CASE-GRV"  # Grievance cases: destroyed six years after its folder closes
 EXTRA_PLAN = """code,parent,kind,title,description,marking,access,owner_unit,retention,closed
-FIN-AP-PAY,FIN-AP,transaction,Payment runs,Payments made,OFFICIAL,,Finance,,false
+FIN-GRT,FIN,activity,Grants,Grants given,OFFICIAL,,Finance,,false
+FIN-GRT-ALL,FIN-GRT,transaction,Grant allocations,Grants given,OFFICIAL,,Finance,,false
 HR-CASE-GRV,HR-CASE,transaction,Grievance cases,Grievances,OFFICIAL,,HR,DESTROY-6Y-CLOSED,false
 """
 
@@ -44,7 +45,7 @@ def places(world: World) -> World:
     with world.runtime.uow() as s:
         ensure_schedule(s, world.runtime.settings)
         import_rows(s, parse_csv(EXTRA_PLAN))
-        create_folder(s, "FIN-AP-PAY-001", NO_RULE, "Payment runs 2026")
+        create_folder(s, "FIN-GRT-ALL-001", NO_RULE, "Grant allocations 2026")
         create_folder(s, "HR-CASE-GRV-001", NEEDS_FOLDER, "Grievance 2026/1")
     return world
 
@@ -93,7 +94,7 @@ def test_filing_into_a_class_with_no_retention_rule_is_refused_naming_the_class(
     with a reason naming the class and saying it has no retention rule; nothing is filed."""
     with pytest.raises(NoDestinyError) as refused:
         _file(places, NO_RULE)
-    assert _no_rule_reason(str(refused.value)) and "Payment runs" in str(refused.value)
+    assert _no_rule_reason(str(refused.value)) and "Grant allocations" in str(refused.value)
     with places.runtime.uow() as s:
         node = s.scalar(select(FilePlanNode).where(FilePlanNode.code == NO_RULE))
         assert node is not None
@@ -103,8 +104,8 @@ def test_filing_into_a_class_with_no_retention_rule_is_refused_naming_the_class(
 def test_a_folder_of_a_class_with_no_rule_cannot_receive_records_either(places: World) -> None:
     """Issue 17 part 2: a folder inherits its class's (missing) rule: refused, naming it."""
     with pytest.raises(NoDestinyError) as refused:
-        _file(places, "FIN-AP-PAY-001")
-    assert _no_rule_reason(str(refused.value), "FIN-AP-PAY-001")
+        _file(places, "FIN-GRT-ALL-001")
+    assert _no_rule_reason(str(refused.value), "FIN-GRT-ALL-001")
 
 
 def test_a_rule_inherited_from_a_class_above_is_the_class_own(places: World) -> None:
