@@ -358,7 +358,7 @@ def test_retention_show_explains_a_class_and_a_rule(cli: Cli, world_plan: None) 
     assert shown["rule"]["describe"] == "destroy 7 years after it was created"
 
     text = cli("retention", "show", "DESTROY-7Y")
-    assert "used by    FIN-AP-INV" in text.output
+    assert "used by    FIN-AP, FIN-AP-INV" in text.output
     assert cli("retention", "show", "NOPE").exit_code == 1
 
 
