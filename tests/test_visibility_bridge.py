@@ -63,7 +63,15 @@ def test_the_engine_filter_admits_exactly_what_the_access_module_does(
         import_rows(
             session,
             [
-                NodeRow(f"row {i}", code, codes[i - 1] if i else "", kind, code, access=tuple(r))
+                NodeRow(
+                    f"row {i}",
+                    code,
+                    codes[i - 1] if i else "",
+                    kind,
+                    code,
+                    access=tuple(r),
+                    retention="DESTROY-7Y" if kind == "activity" else "",
+                )
                 for i, (code, kind, r) in enumerate(zip(codes, kinds, rules, strict=True))
             ],
         )
