@@ -7,7 +7,8 @@ folder is closed takes records only in its folders (in the class itself a record
 fall due for disposal). `refuse_without_destiny` is the one check; every filing path (the
 document services' filing, triage filing and moving, so the web, the API, the CLI and
 `edrm ingest --into`) asks it. The core cannot read the retention schedule, so it asks the
-`RetentionFacts` that the composition root registers (retention's).
+`RetentionFacts` that the composition root registers (retention's); with none registered (no
+runtime built) only a rule named on the node's path counts, and no class needs a folder.
 """
 
 from __future__ import annotations
