@@ -15,9 +15,10 @@ read the schedule itself.
 
 from __future__ import annotations
 
-from sqlalchemy import exists, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from edrm.documents.filing import Destiny
 from edrm.fileplan.models import FilePlanNode
 from retention.models import RetentionRule
 from retention.rules import Trigger
@@ -29,40 +30,29 @@ def _named(node: FilePlanNode) -> str | None:
     return next((n.retention_rule for n in reversed(node.path()) if n.retention_rule), None)
 
 
-def _row(session: Session, code: str) -> RetentionRule | None:
-    return session.scalar(select(RetentionRule).where(RetentionRule.code == code))
-
-
 class ScheduleFacts:
-    """The retention schedule's answers to filing (one query for each answer)."""
+    """The retention schedule's answers to filing: one query for each filing."""
 
-    def rule_reaching(self, session: Session, node: FilePlanNode) -> str | None:
-        """The code of the rule records filed in `node` get (own or inherited), or None when
-        no node on its path names one, or the one named is not in the (loaded) schedule."""
+    def destiny(self, session: Session, node: FilePlanNode) -> Destiny:
         code = _named(node)
-        if code is None or _row(session, code) is not None:
-            return code
-        loaded = session.scalar(select(exists().select_from(RetentionRule)))
-        return None if loaded else code
-
-    def folder_needed(self, session: Session, node: FilePlanNode) -> str | None:
-        return needs_folder(session, node)
+        if code is None:
+            return Destiny(None)
+        # The named rule's row first, else any row (the schedule is loaded but lacks it),
+        # else none (the schedule is not loaded yet).
+        row = session.scalar(
+            select(RetentionRule).order_by((RetentionRule.code == code).desc()).limit(1)
+        )
+        if row is None:
+            return Destiny(code)
+        if row.code != code:
+            return Destiny(None)
+        return Destiny(code, None if node.is_folder else _why_folder(row))
 
 
 SCHEDULE_FACTS = ScheduleFacts()
 
 
-def needs_folder(session: Session, node: FilePlanNode) -> str | None:
-    """Why a record filed in this class itself must go in one of its folders (its rule, own
-    or inherited, counts from a folder's closing), or None."""
-    if node.is_folder:
-        return None
-    code = _named(node)
-    if code is None:
-        return None
-    row = _row(session, code)
-    if row is None:
-        return None
+def _why_folder(row: RetentionRule) -> str | None:
     rule = rule_from_row(row)
     if rule.trigger_kind is not Trigger.FOLDER_CLOSED:
         return None

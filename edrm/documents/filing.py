@@ -7,8 +7,7 @@ folder is closed takes records only in its folders (in the class itself a record
 fall due for disposal). `refuse_without_destiny` is the one check; every filing path (the
 document services' filing, triage filing and moving, so the web, the API, the CLI and
 `edrm ingest --into`) asks it. The core cannot read the retention schedule, so it asks the
-`RetentionFacts` that the composition root registers (retention's); with none registered (no
-runtime built) only a rule named on the node's path counts, and no class needs a folder.
+`RetentionFacts` that the composition root registers (retention's).
 """
 
 from __future__ import annotations
@@ -25,15 +24,21 @@ from edrm.fileplan.models import FilePlanNode
 from edrm.fileplan.service import create_folder
 
 
+@dataclass(frozen=True)
+class Destiny:
+    """What the retention schedule says of records filed in a class or folder."""
+
+    rule: str | None  # the code of the rule they get (own or inherited); None: no rule
+    folder_needed: str | None = None  # why they must go in one of its folders (a class only)
+
+
 class RetentionFacts(Protocol):
     """What filing asks the retention schedule about a class or folder."""
 
-    def rule_reaching(self, session: Session, node: FilePlanNode) -> str | None:
-        """The code of the retention rule that records filed in `node` get (its own or the
-        nearest one above it, and one the schedule has), or None."""
-
-    def folder_needed(self, session: Session, node: FilePlanNode) -> str | None:
-        """Why a record filed in this class itself must go in one of its folders, or None."""
+    def destiny(self, session: Session, node: FilePlanNode) -> Destiny:
+        """The rule that records filed in `node` get (its own or the nearest one above it,
+        and one the schedule has) and, for a class whose rule counts from a folder's closing,
+        why they must go in one of its folders."""
 
 
 _facts: list[RetentionFacts] = []
@@ -51,43 +56,48 @@ def register_retention(facts: RetentionFacts) -> None:
     _facts[:] = [facts]
 
 
+def destiny_of(session: Session, node: FilePlanNode) -> Destiny:
+    """The destiny of records filed in `node`, as the registered facts say (with none, only
+    a rule named on the node's path counts, and no class needs a folder)."""
+    if _facts:
+        return _facts[0].destiny(session, node)
+    named = next((n.retention_rule for n in reversed(node.path()) if n.retention_rule), None)
+    return Destiny(named)
+
+
 def folder_needed(session: Session, node: FilePlanNode) -> str | None:
     """Why a record filed directly in `node` (a class) must go in one of its folders, or None
     (also for a folder: it is one)."""
-    if node.is_folder:
-        return None
-    for facts in _facts:
-        why = facts.folder_needed(session, node)
-        if why:
-            return why
-    return None
+    return None if node.is_folder else destiny_of(session, node).folder_needed
 
 
-def _named_rule(node: FilePlanNode) -> str | None:
-    """The rule named on the node's path (nearest first): all the core can see alone."""
-    return next((n.retention_rule for n in reversed(node.path()) if n.retention_rule), None)
+def _no_rule(node: FilePlanNode) -> NoDestinyError:
+    return NoDestinyError(
+        f"{node.title} ({node.code}) has no retention rule, its own or inherited, so it cannot "
+        "receive records: choose another class, or ask a records manager to give it one",
+        field="class_code",
+    )
 
 
 def refuse_without_rule(session: Session, node: FilePlanNode) -> None:
     """Refuse (`NoDestinyError`) a class or folder that no retention rule reaches, its own or
     inherited: a record filed there would have no destiny."""
-    rule = _facts[0].rule_reaching(session, node) if _facts else _named_rule(node)
-    if rule is None:
-        raise NoDestinyError(
-            f"{node.title} ({node.code}) has no retention rule, its own or inherited, so it cannot "
-            "receive records: choose another class, or ask a records manager to give it one",
-            field="class_code",
-        )
+    if destiny_of(session, node).rule is None:
+        raise _no_rule(node)
 
 
 def refuse_without_destiny(session: Session, node: FilePlanNode) -> None:
     """Refuse (`NoDestinyError`) to file a record where it would have no destiny: a class or
     folder with no retention rule, own or inherited (`refuse_without_rule`), and a class
-    whose rule counts from its folder's closing (the record must go in one of its folders)."""
-    refuse_without_rule(session, node)
-    why = folder_needed(session, node)
-    if why:
-        raise NoDestinyError(f"Choose a folder in {node.title}: {why}", field="folder_code")
+    whose rule counts from its folder's closing (the record must go in one of its folders).
+    One question to the schedule."""
+    destiny = destiny_of(session, node)
+    if destiny.rule is None:
+        raise _no_rule(node)
+    if destiny.folder_needed and not node.is_folder:
+        raise NoDestinyError(
+            f"Choose a folder in {node.title}: {destiny.folder_needed}", field="folder_code"
+        )
 
 
 class PlaceError(InvalidInputError):
