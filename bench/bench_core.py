@@ -27,10 +27,10 @@ from edrm.people.service import add_user
 from edrm.settings import ensure_home, load_settings
 from edrm.wiring import build_runtime
 
-PLAN = """code,parent,kind,title
-FIN,,function,Finance
-FIN-AP,FIN,activity,Accounts payable
-FIN-AP-INV,FIN-AP,transaction,Supplier invoices
+PLAN = """code,parent,kind,title,retention
+FIN,,function,Finance,
+FIN-AP,FIN,activity,Accounts payable,
+FIN-AP-INV,FIN-AP,transaction,Supplier invoices,DESTROY-7Y
 """
 
 

@@ -470,7 +470,7 @@ def _plan(codes: list[str]) -> str:
     rows = [
         "code,parent,kind,title,description,marking,access,owner_unit,retention,closed",
         "QB,,function,Quality bench,,OFFICIAL,,Records,,false",
-        "QB-ALL,QB,activity,Every class,,OFFICIAL,,Records,,false",
+        "QB-ALL,QB,activity,Every class,,OFFICIAL,,Records,DESTROY-7Y,false",
     ]
     rows += [
         f"{code},QB-ALL,transaction,{code.title()},,OFFICIAL,,Records,,false" for code in codes

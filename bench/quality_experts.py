@@ -78,6 +78,7 @@ description = "Published papers and their abstracts."
 marking = "OFFICIAL"
 access = []
 owner_unit = "Research"
+retention = "REVIEW-10Y"
 """
 
 

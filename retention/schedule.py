@@ -491,7 +491,7 @@ def _pending_phrase(rule: Rule) -> str:
 def consequence_of(rule: Rule | None, *, filed_on: date, fy_start: int) -> str:
     """What filing a record under `rule` on `filed_on` means, in plain words."""
     if rule is None:
-        return "no retention rule applies yet: kept until the records manager sets one"
+        return "no retention rule reaches it, so nothing can be filed here"
     if rule.permanent:
         return "kept permanently"
     outcome = ACTION_OUTCOME[rule.action]

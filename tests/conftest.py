@@ -151,13 +151,13 @@ def session(runtime: Runtime) -> Iterator[Session]:
 
 SMALL_PLAN_CSV = """code,parent,kind,title,description,marking,access,owner_unit,retention,closed
 FIN,,function,Finance,Managing money,OFFICIAL,,Finance,,false
-FIN-AP,FIN,activity,Accounts payable,Paying suppliers,OFFICIAL,,Finance,,false
+FIN-AP,FIN,activity,Accounts payable,Paying suppliers,OFFICIAL,,Finance,DESTROY-7Y,false
 FIN-AP-INV,FIN-AP,transaction,Supplier invoices,From suppliers,OFFICIAL,,Finance,DESTROY-7Y,false
 HR,,function,Human resources,People,OFFICIAL,,HR,,false
-HR-CASE,HR,activity,Employee relations,Casework,OFFICIAL-SENSITIVE,hr,HR,,false
+HR-CASE,HR,activity,Employee relations,Casework,OFFICIAL-SENSITIVE,hr,HR,EMPLOYEE-LEFT-6Y,false
 HR-CASE-DIS,HR-CASE,transaction,Discipline cases,Discipline,OFFICIAL-SENSITIVE,,HR,,false
 SEC,,function,Security,Protective security,OFFICIAL,,Security,,false
-SEC-OPS,SEC,activity,Security operations,Operations,OFFICIAL,,Security,,false
+SEC-OPS,SEC,activity,Security operations,Operations,OFFICIAL,,Security,RETAIN-PERMANENT,false
 SEC-OPS-INC,SEC-OPS,transaction,Security incidents,Incidents,OFFICIAL,,Security,,false
 """
 

@@ -24,6 +24,7 @@ from edrm.documents.service import NewDocument, create_document, declare_record
 from edrm.fileplan.models import FilePlanNode
 from retention.holds import place_hold
 from retention.models import RetentionRule
+from retention.schedule import ensure_schedule
 from tests.conftest import World, file_text, sign_in
 
 pytestmark = pytest.mark.sqlite_only  # pages over services tested on both databases
@@ -80,8 +81,10 @@ def _hold(world: World, document_id: int, reason: str = "Tribunal claim 2025/88"
 
 
 def _folders_needed_in_invoices(world: World) -> None:
-    """Give Supplier invoices a rule that counts from the day its folder is closed."""
+    """Give Supplier invoices a rule that counts from the day its folder is closed (the
+    configured schedule loaded first, so the other classes keep their rules)."""
     with world.runtime.uow() as s:
+        ensure_schedule(s, world.runtime.settings)
         s.add(
             RetentionRule(
                 code="CLOSED-6Y",

@@ -67,7 +67,15 @@ def test_the_engine_filter_admits_exactly_what_the_access_module_does(
         import_rows(
             session,
             [
-                NodeRow(f"row {i}", code, up, kind, code, access=tuple(r), retention="KEEP")
+                NodeRow(
+                    f"row {i}",
+                    code,
+                    up,
+                    kind,
+                    code,
+                    access=tuple(r),
+                    retention="DESTROY-7Y" if kind == "activity" else "",
+                )
                 for i, (code, up, kind, r) in enumerate(
                     zip(codes, parents, kinds, rules, strict=True)
                 )

@@ -72,8 +72,11 @@ def _plan(session: Any, run: int, drawn: list[set[str]]) -> list[str]:
     import_rows(
         session,
         [
-            NodeRow(f"row {i}", code, parent, kind, code, access=tuple(sorted(rule)))
+            NodeRow(
+                f"row {i}", code, parent, kind, code, access=tuple(sorted(rule)), retention=keep
+            )
             for i, (code, parent, kind, rule) in enumerate(rows)
+            for keep in ["DESTROY-7Y" if kind == "activity" else ""]
         ],
     )
     return [f"{f}-A-T", f"{f}-B-T"]

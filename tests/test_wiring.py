@@ -34,7 +34,8 @@ SCRIPT = textwrap.dedent(
     ensure_home(settings)
     runtime = build_runtime(settings)
     migrate(runtime.engine)
-    plan = "code,parent,kind,title\\nFIN,,function,Finance\\nFIN-AP,FIN,activity,Payables\\n"
+    plan = "code,parent,kind,title,retention\\nFIN,,function,Finance,\\n"
+    plan += "FIN-AP,FIN,activity,Payables,DESTROY-7Y\\n"
     with runtime.uow() as s:
         import_rows(s, parse_csv(plan))
         held = add_document(s, runtime.blobs, io.BytesIO(b"held"), NewDocument("a.txt", "FIN-AP"))

@@ -1,17 +1,19 @@
 """Where a person may file or move a document: the classes they may file in (by name), a
 class's open folders, and the place they chose, checked.
 
-Some classes need a folder: a record filed in the class itself would never fall due for
-disposal, because its class's retention rule counts from the day its folder is closed. The core
-cannot know a retention rule, so it asks the folder rules that the composition root registers
-(retention's, which reads the schedule): each answers, for a class, why a record there must go
-in one of its folders, or None.
+Class determines destiny: every place a record is filed must give it a retention rule, its
+own or one inherited from a class above it, and a class whose rule counts from the day its
+folder is closed takes records only in its folders (in the class itself a record would never
+fall due for disposal). `refuse_without_destiny` is the one check; every filing path (the
+document services' filing, triage filing and moving, so the web, the API, the CLI and
+`edrm ingest --into`) asks it. The core cannot read the retention schedule, so it asks the
+`RetentionFacts` that the composition root registers (retention's).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,9 +23,25 @@ from edrm.errors import InvalidInputError
 from edrm.fileplan.models import FilePlanNode
 from edrm.fileplan.service import create_folder
 
-#: Why a record filed in this class must go in one of its folders (None: it need not).
-FolderRule = Callable[[Session, FilePlanNode], str | None]
-_folder_rules: list[FolderRule] = []
+
+@dataclass(frozen=True)
+class Destiny:
+    """What the retention schedule says of records filed in a class or folder."""
+
+    rule: str | None  # the code of the rule they get (own or inherited); None: no rule
+    folder_needed: str | None = None  # why they must go in one of its folders (a class only)
+
+
+class RetentionFacts(Protocol):
+    """What filing asks the retention schedule about a class or folder."""
+
+    def destiny(self, session: Session, node: FilePlanNode) -> Destiny:
+        """The rule that records filed in `node` get (its own or the nearest one above it,
+        and one the schedule has) and, for a class whose rule counts from a folder's closing,
+        why they must go in one of its folders."""
+
+
+_facts: list[RetentionFacts] = []
 
 #: The kinds of class a person files into (a function only groups activities).
 FILING_KINDS = ("activity", "transaction")
@@ -32,22 +50,54 @@ NEW_FOLDER = "new"
 FOLDER_TITLE_MAX = 300
 
 
-def register_folder_rule(rule: FolderRule) -> None:
-    """Register a folder rule (idempotent). Called by the composition root."""
-    if rule not in _folder_rules:
-        _folder_rules.append(rule)
+def register_retention(facts: RetentionFacts) -> None:
+    """Register what the retention schedule says (replacing any earlier registration). Called
+    by the composition root."""
+    _facts[:] = [facts]
+
+
+def destiny_of(session: Session, node: FilePlanNode) -> Destiny:
+    """The destiny of records filed in `node`, as the registered facts say (with none, only
+    a rule named on the node's path counts, and no class needs a folder)."""
+    if _facts:
+        return _facts[0].destiny(session, node)
+    named = next((n.retention_rule for n in reversed(node.path()) if n.retention_rule), None)
+    return Destiny(named)
 
 
 def folder_needed(session: Session, node: FilePlanNode) -> str | None:
     """Why a record filed directly in `node` (a class) must go in one of its folders, or None
     (also for a folder: it is one)."""
-    if node.is_folder:
-        return None
-    for rule in _folder_rules:
-        why = rule(session, node)
-        if why:
-            return why
-    return None
+    return None if node.is_folder else destiny_of(session, node).folder_needed
+
+
+def _no_rule(node: FilePlanNode) -> NoDestinyError:
+    return NoDestinyError(
+        f"{node.title} ({node.code}) has no retention rule, its own or inherited, so it cannot "
+        "receive records: choose another class, or ask a records manager to give it one",
+        field="class_code",
+    )
+
+
+def refuse_without_rule(session: Session, node: FilePlanNode) -> None:
+    """Refuse (`NoDestinyError`) a class or folder that no retention rule reaches, its own or
+    inherited: a record filed there would have no destiny."""
+    if destiny_of(session, node).rule is None:
+        raise _no_rule(node)
+
+
+def refuse_without_destiny(session: Session, node: FilePlanNode) -> None:
+    """Refuse (`NoDestinyError`) to file a record where it would have no destiny: a class or
+    folder with no retention rule, own or inherited (`refuse_without_rule`), and a class
+    whose rule counts from its folder's closing (the record must go in one of its folders).
+    One question to the schedule."""
+    destiny = destiny_of(session, node)
+    if destiny.rule is None:
+        raise _no_rule(node)
+    if destiny.folder_needed and not node.is_folder:
+        raise NoDestinyError(
+            f"Choose a folder in {node.title}: {destiny.folder_needed}", field="folder_code"
+        )
 
 
 class PlaceError(InvalidInputError):
@@ -57,6 +107,11 @@ class PlaceError(InvalidInputError):
     def __init__(self, message: str, *, field: str) -> None:
         super().__init__(message)
         self.field = field
+
+
+class NoDestinyError(PlaceError):
+    """A class or folder that cannot receive records (no retention rule reaches them there,
+    or the class takes them only in its folders); `field` names the form field at fault."""
 
 
 @dataclass(frozen=True)
@@ -127,21 +182,20 @@ def chosen_place(
     """Where a document goes: the chosen class, the chosen open folder in it, or a new folder
     in it (`folder_code` NEW_FOLDER, titled `new_folder`, opened now: audited). Refused
     (`PlaceError`, naming the field) for a class the person may not file in, a folder not
-    open in that class, and no folder where the class needs one."""
+    open in that class, and a place with no destiny (`refuse_without_destiny`)."""
     node = chosen_class(session, actor, class_code)
+    refuse_without_rule(session, node)  # before opening a folder in it
     code = (folder_code or "").strip()
     if code == NEW_FOLDER:
         return open_new_folder(session, actor, node, new_folder)
-    folders = open_folders(session, actor, node)
     if code:
-        for folder in folders:
+        for folder in open_folders(session, actor, node):
             if folder.code == code:
+                refuse_without_rule(session, folder)  # a folder may name a rule of its own
                 return folder
         raise PlaceError(f"Choose one of the open folders of {node.title}", field="folder_code")
-    why = folder_needed(session, node)
-    if why is None:
-        return node
-    raise PlaceError(f"Choose a folder in {node.title}: {why}", field="folder_code")
+    refuse_without_destiny(session, node)
+    return node
 
 
 def open_new_folder(

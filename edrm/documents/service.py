@@ -27,6 +27,7 @@ from edrm.access import (
 from edrm.documents import guards
 from edrm.documents.contributors import people_of
 from edrm.documents.filenames import safe_filename, title_from_filename
+from edrm.documents.filing import refuse_without_destiny
 from edrm.documents.links import drop_link_to, filed_in
 from edrm.documents.models import Document, DocumentVersion
 from edrm.documents.notices import tell_filer_of_triage
@@ -106,6 +107,7 @@ def _target_node(session: Session, actor: Principal, code: str) -> FilePlanNode:
         raise InvalidInputError(
             f"{code!r} is a function; file into an activity, transaction or folder"
         )
+    refuse_without_destiny(session, node)  # class determines destiny
     return node
 
 

@@ -110,7 +110,7 @@ def _create(
     refuses it (unless the placement forbids that).
 
     Returns the document, the code it was filed into (None when it went to triage) and, when
-    the destination refused it, why (in words naming the code).
+    the destination the submitter named (`--into`) refused it, why (in words naming the code).
     """
     code = placement.code
     new = _new_document(job, reading.metadata, code, placement.marking)
@@ -134,8 +134,10 @@ def _create(
     except EdrmError as exc:
         if code is None or not placement.triage_if_refused:
             raise
-        # The destination refused it (closed, unknown, marking): the filer's triage list instead.
-        why = refusal_reason(code, exc)
+        # The destination refused it (closed, unknown, marking, no retention rule, or a class
+        # that takes records only in its folders): the filer's triage list instead. Only a
+        # place the submitter named is an error of theirs; the classifier's choice is not.
+        why = refusal_reason(code, exc) if job.into_code else None
         return create(True, {**extra, "filing_refused": str(exc)}), None, why
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from edrm.documents.filing import folder_needed
+from edrm.documents.filing import PlaceError, folder_needed
 from edrm.errors import EdrmError
 from edrm.fileplan.models import FilePlanNode
 from edrm.fileplan.service import tree
@@ -68,8 +68,9 @@ def triage() -> str:
 @login_required
 def file_item(document_id: int) -> Any:
     """File the document in the class chosen; with none chosen, the page again with an error
-    summary linked to that document's class list (400). Where the class's retention rule needs
-    a folder, the document's folder step asks for one instead of filing it outside any."""
+    summary linked to that document's class list (400), as for a class no retention rule
+    reaches. Where the class's retention rule needs a folder, the document's folder step asks
+    for one instead of filing it outside any."""
     form = ActionForm()
     code = (request.form.get("class_code") or "").strip()
     if not form.validate_on_submit():
@@ -82,6 +83,9 @@ def file_item(document_id: int) -> Any:
         return redirect(url_for("documents.move_place", **step_two))
     try:
         document = confirm(db(), document_id, code, actor=principal())
+    except PlaceError as exc:  # no retention rule reaches the class: said beside its list
+        db().rollback()
+        return _triage_page({document_id: str(exc)}), 400
     except EdrmError as exc:
         db().rollback()
         flash(str(exc), "error")

@@ -1,11 +1,12 @@
 """Which change guards the document services and disposal ask (legal holds and destroyed
-records), and which folder rules filing asks (classes whose retention needs a folder)."""
+records), and what filing asks the retention schedule (which rule reaches a class, and
+whether it takes records only in its folders)."""
 
 from __future__ import annotations
 
 from disclosure import request_holds
 from edrm.documents import filing, guards
-from retention.folder_rules import needs_folder
+from retention.folder_rules import SCHEDULE_FACTS
 from retention.holds import refuse_held, refuse_if_held
 from retention.queued_guard import refuse_link_if_queued
 from retention.request_holds import RetentionRequestHolds
@@ -22,7 +23,9 @@ def install_guards() -> None:
     guards.register(refuse_if_destroyed)
     # A record an open disposal item holds is decided first, then filed in further places.
     guards.register(refuse_link_if_queued)
-    # A class whose rule counts from a folder's closing takes records only in its folders.
-    filing.register_folder_rule(needs_folder)
+    # Class determines destiny: filing asks the schedule which rule reaches a class (none: it
+    # takes no records) and whether its rule counts from a folder's closing (then it takes
+    # records only in its folders).
+    filing.register_retention(SCHEDULE_FACTS)
     # Information requests hold their records through retention's legal holds.
     request_holds.install(RetentionRequestHolds())

@@ -25,13 +25,21 @@ from tests.conftest import World, add_person
 RM_PLAN = """code,parent,kind,title,description,marking,access,owner_unit,retention,closed
 INFO,,function,Information management,Information,OFFICIAL,,KIM,,false
 INFO-IM,INFO,activity,Records management,Records,OFFICIAL,,KIM,,false
-INFO-IM-DSP,INFO-IM,transaction,Disposal records,Certificates,OFFICIAL,,KIM,,false
+INFO-IM-DSP,INFO-IM,transaction,Disposal records,Certificates,OFFICIAL,,KIM,RETAIN-PERMANENT,false
 """
+
+#: The rules the small plan's other classes name (the certificates' class keeps its records).
+OTHER_RULES = (
+    ("RETAIN-PERMANENT", "created", 0, "retain_permanently"),
+    ("EMPLOYEE-LEFT-6Y", "event:employee_left", 6, "destroy"),
+)
 
 
 def with_records_management(world: World) -> World:
     """The small world plus the records-management class where certificates are filed, the
-    invoice rule with its authority, and a second records manager for second stages."""
+    invoice rule with its authority (and the rules of the other classes, which would otherwise
+    take no records: class determines destiny), and a second records manager for second
+    stages."""
     from edrm.fileplan.io import parse_csv
     from edrm.fileplan.service import import_rows
 
@@ -49,6 +57,19 @@ def with_records_management(world: World) -> World:
                 updated_at=clock.now(),
             )
         )
+        for code, trigger, years, action in OTHER_RULES:
+            s.add(
+                RetentionRule(
+                    code=code,
+                    title=code.title(),
+                    trigger=trigger,
+                    period_years=years,
+                    action=action,
+                    authority="Business need",
+                    review_stages=1,
+                    updated_at=clock.now(),
+                )
+            )
         world.people["recman2"] = add_person(s, "recman2", "records_manager", "SECRET", ("hr",))
     return world
 

@@ -16,6 +16,7 @@ from sqlalchemy import delete, select
 from edrm.access import SYSTEM
 from edrm.documents.models import Document
 from edrm.fileplan.io import parse_csv
+from edrm.fileplan.models import FilePlanNode
 from edrm.fileplan.service import close_folder, create_folder, import_rows
 from edrm.runtime import Runtime
 from retention.events import record_event
@@ -56,8 +57,13 @@ def varied(runtime: Runtime) -> Iterator[Runtime]:
             into = rng.choice(
                 ["FIN-AP-INV-2020", "FIN-AP-INV-2021", "FIN-AP-EXP", "GOV-BRD-MIN", "FIN-AP-INV"]
             )
-            doc_id = file_text(s, runtime, into, f"Record {n}")
+            # Invoices takes new records only in its folders (its rule counts from a folder's
+            # closing); those in the class itself were filed before it had that rule.
+            filed_in = "FIN-AP-INV-2021" if into == "FIN-AP-INV" else into
+            doc_id = file_text(s, runtime, filed_in, f"Record {n}")
             doc = s.get_one(Document, doc_id)
+            if into == "FIN-AP-INV":
+                doc.node = s.get_one(FilePlanNode, doc.node.parent_id)
             doc.created_at = datetime(2010, 1, 1, tzinfo=UTC) + timedelta(days=rng.randint(0, 5000))
             doc.modified_at = doc.created_at + timedelta(days=rng.randint(0, 400), hours=23)
             doc.is_record = rng.random() < 0.5
