@@ -37,6 +37,7 @@ LEGAL = """code,parent,kind,title,description,marking,access,owner_unit,retentio
 LEGAL,,function,Legal services,Law,OFFICIAL,,Legal,,false
 LEGAL-CON,LEGAL,activity,Contracts,Contracts under seal,OFFICIAL,legal,Legal,DESTROY-7Y,false
 LEGAL-ADV,LEGAL,activity,Legal advice,Advice given,OFFICIAL,,Legal,DESTROY-7Y,false
+LEGAL-MISC,LEGAL,activity,Miscellaneous,Nothing retains it,OFFICIAL,,Legal,,false
 """
 
 
@@ -129,7 +130,7 @@ def test_unlinking_takes_the_record_out_of_that_location_only(legal: World, cli:
 @pytest.mark.parametrize(
     ("code", "reason"),
     [
-        ("SEC-OPS-INC", "'SEC-OPS-INC' has no retention rule"),  # a class nothing retains
+        ("LEGAL-MISC", "(LEGAL-MISC) has no retention rule"),  # a class nothing retains
         ("FIN-AP-INV-2019", "is closed"),
         ("FIN", "is a function"),
         ("NO-SUCH-CLASS", "not found"),
@@ -216,9 +217,9 @@ def test_the_api_links_and_unlinks(legal: World, client: FlaskClient) -> None:
     assert linked.status_code == 200, linked.get_json()
     assert [p["code"] for p in linked.get_json()["also_filed_in"]] == ["LEGAL-ADV"]
     refused = client.post(
-        f"/api/v1/documents/{invoice}/links", json={"code": "SEC-OPS-INC"}, headers=auth
+        f"/api/v1/documents/{invoice}/links", json={"code": "LEGAL-MISC"}, headers=auth
     )
-    assert refused.status_code == 403
+    assert refused.status_code == 400
     assert "no retention rule" in refused.get_json()["detail"]
     unlinked = client.delete(f"/api/v1/documents/{invoice}/links/LEGAL-ADV", headers=auth)
     assert unlinked.status_code == 200
@@ -233,7 +234,7 @@ def test_the_record_page_links_and_unlinks(legal: World, client: FlaskClient) ->
     assert token is not None
     assert '<option value="LEGAL-ADV">' in page
     assert 'value="LEGAL-CON"' not in page  # not hers to file into
-    assert 'value="SEC-OPS-INC"' not in page  # no retention rule
+    assert 'value="LEGAL-MISC"' not in page  # no retention rule
 
     linked = client.post(
         f"/documents/{invoice}/links", data={"code": "LEGAL-ADV", "csrf_token": token.group(1)}
@@ -244,7 +245,7 @@ def test_the_record_page_links_and_unlinks(legal: World, client: FlaskClient) ->
     assert re.search(r'id="links".*Legal advice', page, re.S)
 
     refused = client.post(
-        f"/documents/{invoice}/links", data={"code": "SEC-OPS-INC", "csrf_token": token.group(1)}
+        f"/documents/{invoice}/links", data={"code": "LEGAL-MISC", "csrf_token": token.group(1)}
     )
     assert refused.status_code == 302
     assert "has no retention rule" in client.get(f"/documents/{invoice}").text

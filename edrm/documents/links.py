@@ -36,6 +36,7 @@ from edrm.access import (
     may_see_node,
 )
 from edrm.documents import guards
+from edrm.documents.filing import refuse_without_destiny
 from edrm.documents.models import Document, RecordLink
 from edrm.errors import InvalidInputError, NotFoundError, RefusedError
 from edrm.fileplan.models import FilePlanNode
@@ -55,12 +56,9 @@ def _node(session: Session, actor: Principal, code: str) -> FilePlanNode:
     return node
 
 
-def has_retention_rule(node: FilePlanNode) -> bool:
-    """Whether a retention rule reaches the node: its own or one above it."""
-    return any(n.retention_rule for n in node.path())
-
-
-def _refuse_target(document: Document, node: FilePlanNode, actor: Principal) -> None:
+def _refuse_target(
+    session: Session, document: Document, node: FilePlanNode, actor: Principal
+) -> None:
     """Why a record may not be linked into `node`, raised; nothing when it may."""
     code = node.code
     if not may_file_into(actor, node):
@@ -71,10 +69,9 @@ def _refuse_target(document: Document, node: FilePlanNode, actor: Principal) -> 
         )
     if node.is_folder and node.closed:
         raise RefusedError(f"folder {code!r} is closed; nothing new can be filed in it")
-    if not has_retention_rule(node):
-        raise RefusedError(
-            f"{code!r} has no retention rule (own or inherited): it cannot receive records"
-        )
+    # Class determines destiny: the same question filing asks (a rule must reach the place,
+    # and a class whose rule counts from a folder's closing takes records only in folders).
+    refuse_without_destiny(session, node)
     if node.id == document.node_id:
         raise InvalidInputError(f"document {document.id} is filed in {code!r} already")
     floor = Marking.highest(*(n.marking for n in node.path()))
@@ -108,7 +105,7 @@ def link_document(
     node = _node(session, actor, to_code)
     if any(link.node_id == node.id for link in document.links):
         return document, False
-    _refuse_target(document, node, actor)
+    _refuse_target(session, document, node, actor)
     guards.check(session, document, "link", actor)
     document.links.append(
         RecordLink(node_id=node.id, linked_at=clock.now(), linked_by=actor.username)

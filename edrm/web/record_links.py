@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 from edrm.access import Principal, get_visible_document, may_be_offered, may_change_document
 from edrm.documents import guards
 from edrm.documents.filing import FILING_KINDS
-from edrm.documents.links import has_retention_rule, link_document, unlink_document
+from edrm.documents.links import link_document, unlink_document
 from edrm.documents.models import Document
 from edrm.errors import InvalidInputError, NotFoundError, RefusedError
 from edrm.fileplan.models import FilePlanNode
@@ -41,7 +41,7 @@ def link_choices(session: Session, who: Principal, document: Document) -> list[P
     for node in session.scalars(select(FilePlanNode).order_by(FilePlanNode.code)):
         if node.id in here or not (node.kind_value in FILING_KINDS or node.is_folder):
             continue
-        if not may_be_offered(who, node) or not has_retention_rule(node):
+        if not may_be_offered(who, node) or not _rule_named_above(node):
             continue
         owner = node.class_node()
         trail = " › ".join(p.title for p in owner.path()[:-1])
@@ -103,3 +103,9 @@ def link(document_id: int) -> Response | tuple[str, int]:
 def unlink(document_id: int) -> Response | tuple[str, int]:
     """Take the record out of a class or folder it is linked into (form field `code`)."""
     return _change(document_id, "unlink")
+
+
+def _rule_named_above(node: FilePlanNode) -> bool:
+    """Whether a retention rule is named on the node or above it: enough to offer the place
+    (linking asks the schedule itself and says why when it refuses)."""
+    return any(n.retention_rule for n in node.path())
