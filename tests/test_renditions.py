@@ -149,3 +149,43 @@ def test_every_rendition_is_counted_once(runtime: Runtime, worker: Worker) -> No
     ingest(runtime, worker, {"a.png": scan_png(), "b.tiff": fx.tiff(pages=2)})
     with runtime.uow() as s:
         assert s.scalar(select(func.count()).select_from(Rendition)) == 2
+
+
+def test_doc_show_json_lists_renditions_and_doc_get_writes_one(
+    runtime: Runtime, worker: Worker, cli: Cli, tmp_path: Path
+) -> None:
+    job = ingest(runtime, worker, {"invoice.png": scan_png()})["invoice.png"]
+    (rendition,) = renditions_of(runtime, job.document_id)
+    shown = json.loads(cli("doc", "show", str(job.document_id), "--json").output)
+    assert shown["renditions"] == [
+        {
+            "kind": "pdfa",
+            "sha256": rendition.sha256,
+            "size": rendition.size,
+            "created": rendition.created_at.isoformat(),
+        }
+    ]
+    assert "rendition pdfa" in cli("doc", "show", str(job.document_id)).output
+    target = tmp_path / "invoice.pdf"
+    result = cli("doc", "get", str(job.document_id), "--rendition", "pdfa", "-o", str(target))
+    assert result.exit_code == 0, result.output
+    assert target.read_bytes() == runtime.blobs.read_bytes(rendition.sha256)
+    original = tmp_path / "invoice.png"  # the existing options still fetch the original
+    assert cli("doc", "get", str(job.document_id), "-o", str(original)).exit_code == 0
+    assert original.read_bytes() == scan_png()
+    with runtime.uow() as s:
+        from edrm.audit import AuditEvent
+
+        details = [e.details for e in s.scalars(select(AuditEvent).where(
+            AuditEvent.action == "document.download"))]
+    assert any(json.loads(d).get("rendition") == "pdfa" for d in details)
+
+
+def test_doc_get_rendition_of_a_document_without_one_is_refused(
+    runtime: Runtime, worker: Worker, cli: Cli, tmp_path: Path
+) -> None:
+    job = ingest(runtime, worker, {"note.txt": fx.utf8_txt()})["note.txt"]
+    target = tmp_path / "x.pdf"
+    result = cli("doc", "get", str(job.document_id), "--rendition", "pdfa", "-o", str(target))
+    assert result.exit_code != 0 and "no pdfa rendition" in result.output
+    assert not target.exists()

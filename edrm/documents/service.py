@@ -32,6 +32,7 @@ from edrm.documents.notices import tell_filer_of_triage
 from edrm.errors import GoneError, InvalidInputError, NotFoundError, RefusedError
 from edrm.fileplan.models import FilePlanNode
 from edrm.markings import Marking
+from edrm.renditions.service import described
 from edrm.storage import BlobStore
 from edrm.webhooks.outbox import DOCUMENT_FILED, RECORD_DECLARED, enqueue
 
@@ -595,4 +596,5 @@ def document_as_dict(document: Document) -> dict[str, Any]:
         },
         "creators": people.get("creators", []),
         "contributors": people.get("contributors", []),
+        "renditions": described(session, document.id) if session is not None else [],
     }
