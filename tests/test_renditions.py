@@ -83,8 +83,9 @@ def test_a_scanned_image_gets_a_searchable_pdfa_rendition_from_the_ocr_already_d
     words = " ".join(text_layer(data).split())
     assert "Supplier invoice INV-4471" in words and "Amount due" in words
     with runtime.uow() as s:  # not a version: the original is still the only one
-        versions = list(s.scalars(select(DocumentVersion).where(
-            DocumentVersion.document_id == job.document_id)))
+        versions = list(
+            s.scalars(select(DocumentVersion).where(DocumentVersion.document_id == job.document_id))
+        )
         assert [v.sha256 for v in versions] == [job.sha256] != [rendition.sha256]
         assert rendition.version_id == versions[0].id
 
@@ -119,7 +120,9 @@ def test_an_office_file_without_libreoffice_says_no_converter(
     assert shown["renditions"] == [] and shown["rendition_note"] == NO_CONVERTER
 
 
-@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
+@pytest.mark.skipif(
+    shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed"
+)
 def test_an_office_file_gets_a_pdf_rendition_when_libreoffice_is_installed(
     runtime: Runtime, worker: Worker
 ) -> None:
@@ -176,8 +179,10 @@ def test_doc_show_json_lists_renditions_and_doc_get_writes_one(
     with runtime.uow() as s:
         from edrm.audit import AuditEvent
 
-        details = [e.details for e in s.scalars(select(AuditEvent).where(
-            AuditEvent.action == "document.download"))]
+        details = [
+            e.details
+            for e in s.scalars(select(AuditEvent).where(AuditEvent.action == "document.download"))
+        ]
     assert any(json.loads(d).get("rendition") == "pdfa" for d in details)
 
 

@@ -102,11 +102,11 @@ def read_file(
 ) -> Reading:
     """Everything but the filing: may take long; writes only blobs (content-addressed).
 
-    sniff → extract (in the isolated child) → OCR → rendition (a scan's searchable PDF/A from
-    the page images and the words OCR read, while the images are still in the work folder) →
-    metadata → classify, extract and OCR together within the file's time limit. Two sets of suggestions: those kept for every
-    reader (classes of the plan; rules naming any other class are not weighed) and, with
-    `offered` (the classes the submitter may be offered), the submitter's own, which only
+    sniff → extract (in the isolated child) → OCR → rendition (a scan's searchable PDF/A from the
+    page images and the words OCR read, while the images are still in the work folder) → metadata →
+    classify, extract and OCR together within the file's time limit. Two sets of suggestions: those
+    kept for every reader (classes of the plan; rules naming any other class are not weighed) and,
+    with `offered` (the classes the submitter may be offered), the submitter's own, which only
     weigh rules for those classes and decide whether the document is filed automatically.
     """
     started = time.monotonic()

@@ -86,9 +86,7 @@ def _scan_pdfa(
         if result is None or result.size == (0, 0):  # a blank page: the image, no words
             pages.append(RenditionPage(image, dpi=default_dpi))
             continue
-        pages.append(
-            RenditionPage(image, result.rotation, result.size, result.dpi, result.words)
-        )
+        pages.append(RenditionPage(image, result.rotation, result.size, result.dpi, result.words))
     title = extraction.properties.get("title") or name
     return searchable_pdfa(pages, title, created)
 

@@ -194,7 +194,7 @@ def pdfa_facts(data: bytes) -> PdfaFacts:
         intent = "/OutputIntents" in pdf.Root and len(pdf.Root.OutputIntents) > 0
         fonts: dict[str, bool] = {}
         for page in pdf.pages:
-            resources = page.obj.get("/Resources", {})
+            resources: Any = page.obj.get("/Resources", {})
             for font in dict(resources.get("/Font", {})).values():
                 for each in [font, *list(font.get("/DescendantFonts", []))]:
                     descriptor = each.get("/FontDescriptor")
@@ -203,7 +203,9 @@ def pdfa_facts(data: bytes) -> PdfaFacts:
                             continue  # a Type0 font: its descendant holds the file
                         fonts[str(each.get("/BaseFont"))] = False
                         continue
-                    embedded = any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+                    embedded = any(
+                        k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")
+                    )
                     fonts[str(each.get("/BaseFont"))] = embedded
     return PdfaFacts(
         str(part) if part is not None else None,
