@@ -84,6 +84,15 @@ class NewVersionHeaders(BaseModel):
     )
 
 
+class RenditionFacts(Answer):
+    """A rendition of a version (a scan's searchable PDF/A): not a version, its own checksum."""
+
+    kind: str
+    sha256: str
+    size: int
+    created: str
+
+
 class Document(Answer):
     """A document (or record): where it is filed, its marking, versions and metadata."""
 
@@ -101,6 +110,9 @@ class Document(Answer):
     creators: list[str] = Field(default_factory=list, description="usernames of its creators")
     contributors: list[str] = Field(
         default_factory=list, description="usernames of the people who contributed to it"
+    )
+    renditions: list[RenditionFacts] = Field(
+        default_factory=list, description="derived copies (a scan's searchable PDF/A)"
     )
 
 
@@ -137,6 +149,9 @@ class Rendition(Answer):
     kind: str
     mime: str
     url: str
+    sha256: str | None = None
+    size: int | None = None
+    created: str | None = None
 
 
 class Renditions(Answer):
