@@ -8,6 +8,8 @@ from __future__ import annotations
 import io
 import json
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -132,20 +134,30 @@ def test_an_office_file_gets_a_pdf_rendition_when_libreoffice_is_installed(
     assert runtime.blobs.read_bytes(rendition.sha256).startswith(b"%PDF")
 
 
-def test_the_same_reading_makes_the_same_rendition_bytes(tmp_path: Path) -> None:
-    """A job done again after a crash stores the very same blob (no orphan, no second copy)."""
-    from datetime import UTC, datetime
-
-    from edrm.ingest.types import OcrWord
-    from edrm.renditions.pdfa import RenditionPage, searchable_pdfa
-
+def test_the_same_reading_makes_the_same_rendition_bytes_in_another_process(
+    tmp_path: Path,
+) -> None:
+    """A job done again after a crash (another worker process) stores the very same blob: no
+    orphan, no second copy. Nothing in the PDF is of the moment: not the dates, nor the ICC
+    profile's header."""
     image = tmp_path / "page.png"
     image.write_bytes(scan_png())
-    page = RenditionPage(image, 0, (850, 1100), 100, (OcrWord("Supplier", 70, 90, 120, 20),))
-    when = datetime(2026, 3, 1, tzinfo=UTC)
-    first = searchable_pdfa([page], "scan", when)
-    assert first == searchable_pdfa([page], "scan", when)
-    assert "Supplier" in text_layer(first)
+    program = (
+        "import sys; from datetime import UTC, datetime; from pathlib import Path\n"
+        "from edrm.ingest.types import OcrWord\n"
+        "from edrm.renditions.pdfa import RenditionPage, searchable_pdfa\n"
+        "page = RenditionPage(Path(sys.argv[1]), 0, (850, 1100), 100,"
+        " (OcrWord('Supplier', 70, 90, 120, 20),))\n"
+        "data = searchable_pdfa([page], 'scan', datetime(2026, 3, 1, tzinfo=UTC))\n"
+        "Path(sys.argv[2]).write_bytes(data)\n"
+    )
+    made = []
+    for n in range(2):
+        target = tmp_path / f"made-{n}.pdf"
+        subprocess.run([sys.executable, "-c", program, str(image), str(target)], check=True)
+        made.append(target.read_bytes())
+    assert made[0] == made[1]
+    assert "Supplier" in text_layer(made[0])
 
 
 def test_every_rendition_is_counted_once(runtime: Runtime, worker: Worker) -> None:

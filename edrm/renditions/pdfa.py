@@ -63,9 +63,15 @@ def text_font() -> Path:
 
 @cache
 def srgb_profile() -> bytes:
+    """Little CMS's sRGB profile, its header's creation date (bytes 24-35) made a fixed one:
+    otherwise every process would make different bytes, and so a different rendition."""
+    import struct
+
     from PIL import ImageCms
 
-    return bytes(ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes())
+    made = bytearray(ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes())
+    made[24:36] = struct.pack(">6H", 2000, 1, 1, 0, 0, 0)
+    return bytes(made)
 
 
 def new_pdfa(cls: Any = None, **options: Any) -> Any:
