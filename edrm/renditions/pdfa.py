@@ -10,6 +10,7 @@ after a crash makes the very same blob.
 from __future__ import annotations
 
 import io
+import struct
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -138,7 +139,7 @@ def searchable_pdfa(pages: list[RenditionPage], title: str, created: datetime) -
     pdf.add_font("OcrText", "", str(text_font()))
     identify(pdf, title, created)
     for page in pages:
-        image, (width_px, height_px) = _page_image(page)
+        image, (width_px, height_px) = _page_image(pdf, page)
         scale = 72.0 / (page.dpi or 300)
         width, height = width_px * scale, height_px * scale
         pdf.add_page(format=(width, height))
@@ -155,11 +156,13 @@ def searchable_pdfa(pages: list[RenditionPage], title: str, created: datetime) -
     return bytes(pdf.output())
 
 
-def _page_image(page: RenditionPage) -> tuple[Any, tuple[int, int]]:
-    """The image as fpdf2 takes it (the file itself when not turned) and its size in pixels."""
+def _page_image(pdf: Any, page: RenditionPage) -> tuple[Any, tuple[int, int]]:
+    """The image as fpdf2 takes it (the file itself when not turned: a plain PNG's compressed
+    rows go into the PDF as they are) and its size in pixels."""
     from PIL import Image
 
     if not page.rotation and page.size != (0, 0):
+        _png_as_is(pdf, page.image)
         return str(page.image), page.size
     with Image.open(page.image) as source:
         source.load()
@@ -172,6 +175,61 @@ def _page_image(page: RenditionPage) -> tuple[Any, tuple[int, int]]:
         }
         image = image.transpose(turn[page.rotation])
     return image, image.size
+
+
+def _png_as_is(pdf: Any, path: Path) -> None:
+    """Put a non-interlaced 8-bit grey or RGB PNG's image data (zlib-compressed rows with PNG
+    filters, what PDF's FlateDecode with /Predictor 15 reads) in fpdf2's image cache, so that
+    fpdf2 neither decodes nor compresses it again: the page images the pipeline wrote for OCR
+    are such PNGs, and recompressing a 300 dpi scan costs about as long as a quarter of its OCR.
+    Anything else is left to fpdf2."""
+    from fpdf.image_datastructures import RasterImageInfo
+
+    cache = pdf.image_cache.images
+    if str(path) in cache:
+        return
+    with path.open("rb") as source:
+        data = source.read()
+    if data[:8] != b"\x89PNG\r\n\x1a\n":
+        return
+    position, parts = 8, []
+    width = height = channels = 0
+    while position + 8 <= len(data):
+        length, kind = struct.unpack(">I4s", data[position : position + 8])
+        body = data[position + 8 : position + 8 + length]
+        position += 12 + length
+        if kind == b"IHDR":
+            width, height, depth, colour, _, _, interlace = struct.unpack(">IIBBBBB", body)
+            channels = {0: 1, 2: 3}.get(colour, 0) if depth == 8 and not interlace else 0
+            if not channels:
+                return
+        elif kind in (b"tRNS", b"iCCP"):
+            return  # transparency or a profile of its own: fpdf2 knows what to do
+        elif kind == b"IDAT":
+            parts.append(body)
+        elif kind == b"IEND":
+            break
+    if not (width and height and parts):
+        return
+    info = RasterImageInfo()
+    info.update(
+        {
+            "data": b"".join(parts),
+            "w": width,
+            "h": height,
+            "cs": "DeviceGray" if channels == 1 else "DeviceRGB",
+            "iccp": None,
+            "bpc": 8,
+            "dpn": channels,
+            "f": "FlateDecode",
+            "inverted": False,
+            "dp": f"/Predictor 15 /Colors {channels} /Columns {width}",
+            "i": len(cache) + 1,
+            "usages": 0,  # fpdf2 counts the use that image() makes
+            "iccp_i": None,
+        }
+    )
+    cache[str(path)] = info
 
 
 def _word(pdf: Any, word: OcrWord, scale: float, spaced: bool) -> None:
