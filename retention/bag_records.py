@@ -1,8 +1,8 @@
-"""What each record puts in a transfer bag, read in one transaction before any byte is copied:
-its versions (where their bytes go), its metadata (metadata.json: the record, its versions,
-retention and the review decisions), its Dublin Core (dublin_core.xml, oai_dc) and its audit
-history (audit_history.json, oldest first, with the chain's hashes), and its line in the bag's
-listing (data/transfer.json).
+"""What each record puts in a transfer bag, read in one transaction before any byte is copied: its
+versions (where their bytes go) and renditions (beside them), its metadata (metadata.json: the
+record, its versions, retention and the review decisions), its Dublin Core (dublin_core.xml,
+oai_dc) and its audit history (audit_history.json, oldest first, with the chain's hashes), and its
+line in the bag's listing (data/transfer.json).
 
 Read-only: it writes nothing; retention.bags writes what it read.
 """
@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import PurePosixPath
 from typing import Any
 from xml.etree import ElementTree as ET
 
@@ -23,7 +24,8 @@ from edrm.access import Principal
 from edrm.audit import AuditEvent
 from edrm.documents.filenames import safe_filename
 from edrm.documents.models import Document
-from edrm.documents.service import document_as_dict
+from edrm.documents.representation import document_as_dict
+from edrm.renditions.models import Rendition
 from retention.closure import Closure, closure_of, tna_cells
 from retention.models import DisposalDecision, DisposalItem, RetentionRule
 
@@ -36,6 +38,17 @@ class BagVersion:
     number: int
     filename: str
     sha256: str
+
+
+@dataclass(frozen=True)
+class BagRendition:
+    """A rendition that goes in the bag beside the original (a scan's searchable PDF/A)."""
+
+    version: int
+    kind: str
+    filename: str
+    sha256: str
+    size: int
 
 
 @dataclass(frozen=True)
@@ -53,6 +66,7 @@ class BagRecord:
     #: The record's line of metadata.csv (`edrm transfer export --format tna`): the record's
     #: latest version and TNA's closure fields (retention.closure.TNA_COLUMNS but file_path).
     tna: dict[str, str]
+    renditions: list[BagRendition] = field(default_factory=list)
 
 
 def snapshot(
@@ -84,6 +98,7 @@ def snapshot(
     ):
         decisions.setdefault(d.item_id, []).append(d)
     histories = _audit_histories(session, list(documents))
+    derivatives = _renditions(session, documents)
     exported = {"bag_id": bag_id, "exported_at": now.isoformat(), "exported_by": actor.username}
     records = []
     used: set[str] = set()
@@ -94,6 +109,7 @@ def snapshot(
             directory = f"{directory}-{document.id}"
         used.add(directory.casefold())
         versions = [BagVersion(v.number, v.filename, v.sha256) for v in document.versions]
+        derived = derivatives.get(document.id, [])
         rule = rules.get(item.rule_code)
         records.append(
             BagRecord(
@@ -101,7 +117,10 @@ def snapshot(
                 document_id=document.id,
                 directory=directory,
                 versions=versions,
-                metadata=_metadata(document, item, rule, decisions.get(item.id, []), exported),
+                metadata={
+                    **_metadata(document, item, rule, decisions.get(item.id, []), exported),
+                    "renditions": [_rendition_entry(r) for r in derived],
+                },
                 dublin_core=_dublin_core(document, rule),
                 audit_history=histories[document.id],
                 listing={
@@ -115,9 +134,42 @@ def snapshot(
                     "versions": len(versions),
                 },
                 tna=_tna_line(document, closure_of(session, document.id)),
+                renditions=derived,
             )
         )
     return records
+
+
+def rendition_file(rendition: BagRendition) -> str:
+    """Where a rendition goes, relative to its record's directory."""
+    return f"renditions/v{rendition.version}/{rendition.filename}"
+
+
+def _rendition_entry(rendition: BagRendition) -> dict[str, Any]:
+    return {
+        "kind": rendition.kind,
+        "of_version": rendition.version,
+        "file": rendition_file(rendition),
+        "sha256": rendition.sha256,
+        "size": rendition.size,
+    }
+
+
+def _renditions(session: Session, documents: dict[int, Document]) -> dict[int, list[BagRendition]]:
+    """Each document's renditions, named after the version they render ("scan.pdfa.pdf")."""
+    numbers = {v.id: v for d in documents.values() for v in d.versions}
+    found: dict[int, list[BagRendition]] = {}
+    for r in session.scalars(
+        select(Rendition)
+        .where(Rendition.document_id.in_(list(documents)))
+        .order_by(Rendition.version_id, Rendition.kind)
+    ):
+        version = numbers[r.version_id]
+        name = f"{PurePosixPath(version.filename).stem or 'document'}.{r.kind}.pdf"
+        found.setdefault(r.document_id, []).append(
+            BagRendition(version.number, r.kind, name, r.sha256, r.size)
+        )
+    return found
 
 
 def _tna_line(document: Document, closure: Closure) -> dict[str, str]:

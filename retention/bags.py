@@ -1,7 +1,8 @@
-"""Writing a transfer bag (BagIt): each record's content and metadata files into a staging
-directory (the future data/), then bagit makes the bag (bagit.txt, bag-info.txt,
-manifest-sha256.txt, tagmanifest-sha256.txt) and the bag is fully validated, each content
-file's manifest checksum compared with the version's SHA-256 in the database.
+"""Writing a transfer bag (BagIt): each record's content (every version, and every rendition beside
+it) and metadata files into a staging directory (the future data/), then bagit makes the bag
+(bagit.txt, bag-info.txt, manifest-sha256.txt, tagmanifest-sha256.txt) and the bag is fully
+validated, each content file's manifest checksum compared with the version's SHA-256 in the
+database.
 
 Crash story: all of it happens in the staging directory, outside any transaction; the export
 (retention.transfer) removes it on any failure, and records the Transfer only after the bag is
@@ -26,7 +27,7 @@ from edrm.access import Principal
 from edrm.errors import RefusedError
 from edrm.runtime import Runtime
 from edrm.storage import BlobMissingError
-from retention.bag_records import BagRecord, BagVersion
+from retention.bag_records import BagRecord, BagVersion, rendition_file
 from retention.closure import TNA_COLUMNS
 
 #: The one checksum algorithm of our bags (the blob store is SHA-256 addressed too).
@@ -66,6 +67,10 @@ def write_payload(
                     f"version {version.number}: {exc}"
                 ) from None
             content[f"data/{relative}"] = version.sha256
+        for rendition in record.renditions:  # beside the original: a scan's searchable PDF/A
+            relative = PurePosixPath(record.directory, rendition_file(rendition))
+            _copy(rt, rendition.sha256, staging / relative, record, f"its {rendition.kind}")
+            content[f"data/{relative}"] = rendition.sha256
         record_dir = staging / record.directory
         _write_json(record_dir / "metadata.json", record.metadata)
         (record_dir / "dublin_core.xml").write_bytes(record.dublin_core)
@@ -83,6 +88,16 @@ def write_payload(
     if tna:
         _write_tna_csv(staging / "metadata.csv", records)
     return content
+
+
+def _copy(rt: Runtime, sha256: str, target: Path, record: BagRecord, what: str) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        rt.blobs.copy_to(sha256, target)
+    except BlobMissingError as exc:
+        raise RefusedError(
+            f"document {record.document_id} cannot be transferred: {what} rendition: {exc}"
+        ) from None
 
 
 def _write_tna_csv(path: Path, records: Sequence[BagRecord]) -> None:

@@ -74,8 +74,8 @@ class Certificate:
         n = len(self.stubs)
         records = f"{n} record{'s' * (n != 1)}"
         removed = (
-            "the content of every version, the extracted text, the previews and the search "
-            "index entries of each record were removed"
+            "the content of every version, every rendition, the extracted text, the previews "
+            "and the search index entries of each record were removed"
         )
         if self.transfer is not None:
             t = self.transfer

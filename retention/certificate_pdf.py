@@ -1,4 +1,5 @@
-"""A certificate of destruction (or transfer receipt) as a PDF: a formal A4 document in a
+"""A certificate of destruction (or transfer receipt) as a PDF/A-2b (when DejaVu is installed,
+so that every font is embedded; else a plain PDF in the core fonts): a formal A4 document in a
 proportional typeface (DejaVu Sans when installed, all of Unicode; else Helvetica), with the
 statement, the batch's facts, the authority of every rule and one block per record: its full
 title (wrapped, never cut), class, marking and dates, the rule, each approval with its reason,
@@ -10,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from edrm.renditions.pdfa import identify, new_pdfa
 from retention.certificate_content import (
     Certificate,
     approvals,
@@ -26,9 +28,8 @@ SECONDARY = (80, 90, 95)
 RULE = (177, 180, 182)
 
 
-def _fonts(pdf: Any) -> tuple[str, str, bool]:
-    """(text family, monospaced family, Unicode?): DejaVu when installed, else the PDF core
-    fonts (Latin-1 only)."""
+def _font_files() -> dict[tuple[str, str], Path] | None:
+    """DejaVu's files when installed (then the certificate is PDF/A: its fonts are embedded)."""
     for directory in FONT_DIRS:
         files = {
             ("DejaVu", ""): directory / "DejaVuSans.ttf",
@@ -36,9 +37,18 @@ def _fonts(pdf: Any) -> tuple[str, str, bool]:
             ("DejaVuMono", ""): directory / "DejaVuSansMono.ttf",
         }
         if all(path.is_file() for path in files.values()):
-            for (family, style), path in files.items():
-                pdf.add_font(family, style, str(path))
-            return "DejaVu", "DejaVuMono", True
+            return files
+    return None
+
+
+def _fonts(pdf: Any) -> tuple[str, str, bool]:
+    """(text family, monospaced family, Unicode?): DejaVu when installed, else the PDF core
+    fonts (Latin-1 only)."""
+    files = _font_files()
+    if files is not None:
+        for (family, style), path in files.items():
+            pdf.add_font(family, style, str(path))
+        return "DejaVu", "DejaVuMono", True
     return "Helvetica", "Courier", False
 
 
@@ -166,10 +176,14 @@ def render_pdf(cert: Certificate) -> bytes:
             self.cell(0, 5, f"Page {self.page_no()} of {{nb}}", align="R")
             self.set_text_color(*INK)
 
-    pdf = _Document(orientation="P", unit="mm", format="A4")
+    archival = _font_files() is not None  # PDF/A needs every font embedded: not the core ones
+    options: dict[str, Any] = {"orientation": "P", "unit": "mm", "format": "A4"}
+    pdf = new_pdfa(_Document, **options) if archival else _Document(**options)
     pdf.set_margins(MARGIN, 14, MARGIN)
     pdf.set_auto_page_break(auto=True, margin=18)
     writer = _Writer(pdf, cert)
+    if archival:  # PDF/A-2b: XMP identification, sRGB OutputIntent, dated when completed
+        identify(pdf, writer.text(cert.title), cert.completed_at)
     pdf.set_title(writer.text(cert.title))
     pdf.set_creator("edrm")
     pdf.alias_nb_pages()

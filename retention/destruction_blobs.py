@@ -1,5 +1,6 @@
-"""Destruction, part 2 of 3 (`blobs`): delete the blob of every version of the chunk's records
-and their previews, unless a live document (or a pending ingest job) still uses the same bytes
+"""Destruction, part 2 of 3 (`blobs`): delete the blob of every version of the chunk's records,
+their previews and their renditions, unless a live document (or a pending ingest job) still
+uses the same bytes
 (the store is content-addressed: equal bytes are kept once).
 
 It runs only for items whose database part is done (their documents are no longer live), in
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from edrm.documents.models import Document, DocumentVersion
 from edrm.ingest.models import DONE, FAILED, IngestJob
+from edrm.renditions.models import Rendition
 from edrm.runtime import Runtime
 
 #: Blob deletions run side by side: each waits on the disk or the bucket, not the CPU.
@@ -37,12 +39,18 @@ def version_shas(rt: Runtime, document_ids: list[int]) -> list[str]:
         )
 
 
-def delete_blobs(rt: Runtime, shas: Iterable[str], *, previews: Iterable[str] = ()) -> None:
-    """Delete these blobs (versions' content and previews) except those that a live document's
-    version or preview, or an unfinished ingest job, still uses (the store keeps equal bytes
-    once)."""
+def delete_blobs(
+    rt: Runtime,
+    shas: Iterable[str],
+    *,
+    previews: Iterable[str] = (),
+    renditions: Iterable[str] = (),
+) -> None:
+    """Delete these blobs (versions' content, previews and renditions) except those that a live
+    document's version, preview or rendition, or an unfinished ingest job, still uses (the
+    store keeps equal bytes once; the destroyed records' rendition rows are gone already)."""
     preview_set = set(previews)
-    wanted = sorted(set(shas) | preview_set)
+    wanted = sorted(set(shas) | preview_set | set(renditions))
     if not wanted:
         return
     keep: set[str] = set()
@@ -55,6 +63,11 @@ def delete_blobs(rt: Runtime, shas: Iterable[str], *, previews: Iterable[str] = 
                     .join(Document, Document.id == DocumentVersion.document_id)
                     .where(DocumentVersion.sha256.in_(part), Document.status != "destroyed")
                     .distinct()
+                )
+            )
+            keep.update(
+                session.scalars(
+                    select(Rendition.sha256).where(Rendition.sha256.in_(part)).distinct()
                 )
             )
             keep.update(

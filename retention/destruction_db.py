@@ -1,19 +1,18 @@
 """Destruction, part 1 of 3 (`db`): for a chunk of claimed items, in one transaction, ask the
 change guards again (retention.destruction_guard: a hold placed since the items were claimed
 puts them back, undestroyed; no hold can be placed until the transaction ends), then write each
-record's residual stub, delete its extracted text and classifier suggestions, reduce the
-transmission of a record filed by e-mail to its receipt (edrm.mailin.erasure), take off its
-vital flag, delete its links into further classes and folders (multi-filing: it leaves every
-location but its primary one, where its stub stays), drop its content-derived metadata
-(preview, personal-data indicators, properties), mark the document `destroyed` and note a
-search-outbox delete. From then on nothing serves its content.
+record's residual stub, delete its extracted text, classifier suggestions and renditions (their
+blobs go in the blob part), reduce the transmission of a record filed by e-mail to its receipt
+(edrm.mailin.erasure), take off its vital flag, delete its links into further classes and
+folders (multi-filing: it leaves every location but its primary one, where its stub stays), drop
+its content-derived metadata (preview, personal-data indicators, properties), mark the document
+`destroyed` and note a search-outbox delete. From then on nothing serves its content.
 
-Crash story: the part commits together with the items' progress (`db` done, and the preview
-blobs it took off each document, for the blob part). A crash before the commit leaves nothing
-done and the next run does the part again; after it, the next run skips it (items whose `db`
-part is done are left out) and goes on with the blobs (retention.destruction_blobs) and the
-index (retention.destruction_index). A stub is never written twice for one record.
-"""
+Crash story: the part commits together with the items' progress (`db` done, and the preview and
+rendition blobs it took off each document, for the blob part). A crash before the commit leaves
+nothing done and the next run does the part again; after it, the next run skips it (items whose
+`db` part is done are left out) and goes on with the blobs (retention.destruction_blobs) and the
+index (retention.destruction_index). A stub is never written twice for one record."""
 
 from __future__ import annotations
 
@@ -33,6 +32,7 @@ from edrm.fileplan.models import FilePlanNode
 from edrm.ingest.models import DocumentSuggestion
 from edrm.mailin.erasure import forget_transmissions
 from edrm.outbox import DELETE, OutboxEntry
+from edrm.renditions.models import Rendition
 from edrm.runtime import Runtime
 from retention.destruction_guard import refuse_guarded
 from retention.holds import lock_out_new_holds
@@ -55,6 +55,7 @@ class _Facts:
     shas: dict[int, set[str]]  # document id -> its versions' checksums
     have_stub: set[int]  # documents that have a stub already
     links: dict[int, list[str]]  # document id -> codes of the nodes it is linked into
+    renditions: dict[int, set[str]]  # document id -> its renditions' checksums
 
 
 @dataclass
@@ -162,7 +163,12 @@ def _read_facts(session: Session, todo: list[Row[Any]]) -> _Facts:
         .order_by(RecordLink.id)
     ):
         links.setdefault(doc_id, []).append(code)
-    return _Facts(docs, nodes, authorities, approvers, shas, have_stub, links)
+    renditions: dict[int, set[str]] = {}
+    for doc_id, sha in session.execute(
+        select(Rendition.document_id, Rendition.sha256).where(Rendition.document_id.in_(doc_ids))
+    ):
+        renditions.setdefault(doc_id, set()).add(sha)
+    return _Facts(docs, nodes, authorities, approvers, shas, have_stub, links, renditions)
 
 
 def _plan(
@@ -195,6 +201,8 @@ def _plan(
         plan.progress[row.id] = {**(row.progress or {}), "db": True}
         if previews:
             plan.progress[row.id]["previews"] = previews
+        if facts.renditions.get(doc.id):
+            plan.progress[row.id]["renditions"] = sorted(facts.renditions[doc.id])
     return plan
 
 
@@ -203,6 +211,7 @@ def _write(session: Session, doc_ids: list[int], plan: _Plan, now: datetime) -> 
         session.execute(insert(table_of(ResidualStub)), plan.stubs)
     session.execute(delete(DocumentText).where(DocumentText.document_id.in_(doc_ids)))
     session.execute(delete(DocumentSuggestion).where(DocumentSuggestion.document_id.in_(doc_ids)))
+    session.execute(delete(Rendition).where(Rendition.document_id.in_(doc_ids)))
     forget_transmissions(session, plan.ingest_jobs)  # a message's headers go with its record
     session.execute(delete(VitalRecord).where(VitalRecord.document_id.in_(doc_ids)))
     session.execute(delete(RecordLink).where(RecordLink.document_id.in_(doc_ids)))
@@ -242,6 +251,7 @@ def _audit(
                     "title": facts.docs[row.document_id].title,
                     "rule": row.rule_code,
                     "versions": len(facts.shas.get(row.document_id, ())),
+                    "renditions": len(facts.renditions.get(row.document_id, ())),
                     **(
                         {"unlinked_from": facts.links[row.document_id]}
                         if row.document_id in facts.links

@@ -164,7 +164,8 @@ def _start_chunk(
     if blob_items:
         shas = version_shas(rt, [items[i].document_id for i in blob_items])
         previews = [s for i in blob_items for s in progress[i].get("previews", [])]
-        blobs = background.submit(delete_blobs, rt, shas, previews=previews)
+        derived = [s for i in blob_items for s in progress[i].get("renditions", [])]
+        blobs = background.submit(delete_blobs, rt, shas, previews=previews, renditions=derived)
     chunk = _Chunk(items, progress, {}, blob_items, blobs, refused)
     index_items = [i for i, p in progress.items() if p.get("db") and not p.get("index")]
     if index_items:

@@ -118,6 +118,7 @@ GET: dict[str, dict[str, int]] = {
     "documents.new_version": SECRET_RECORD_HELD,
     # Found at a high clearance, but no preview was rendered for a text file.
     "documents.preview": {"*": 404, ANON: 302},
+    "documents.download_rendition": {"*": 404, ANON: 302},  # no PDF/A of the text record
     "documents.show": SECRET_RECORD,
     "fileplan.index": EVERYONE,
     # HR-CASE-DIS, for the hr group: found by HR (a class's marking is its records' default,
@@ -194,6 +195,7 @@ GET: dict[str, dict[str, int]] = {
     "documents_api.relations": SECRET_RECORD_API,
     "documents_api.renditions": SECRET_RECORD_API,
     "documents_api.preview": {"*": 404, ANON: 401},  # found high, but no preview of a text
+    "documents_api.rendition": {"*": 404, ANON: 401},  # found high, but no PDF/A of a text
     "fileplan_api.plan": EVERYONE_API,
     "fileplan_api.node": HR_NODE_API,
     "fileplan_api.documents": HR_NODE_API,
@@ -318,6 +320,8 @@ TABLES = (("GET", GET), ("POST", POST), ("PATCH", PATCH), ("DELETE", DELETE))
 PARAMETERS: dict[str, dict[str, Any]] = {
     "directory.endorse_skill": {"username": "civil_servant_high"},
     "directory.withdraw": {"username": "civil_servant_high"},
+    "documents.download_rendition": {"kind": "pdfa"},
+    "documents_api.rendition": {"kind": "pdfa"},
 }
 #: A query string an endpoint needs to do its work rather than ask for it.
 QUERIES: dict[str, str] = {

@@ -103,3 +103,12 @@ def test_ingest_cli_times_the_whole_command_beside_the_raw_libraries(tmp_path: P
     assert "(b) reference, raw libmagic" in out
     assert "ingest per core / reference" in out
     assert "Ordered by: cumulative time" in out
+
+
+@pytest.mark.slow
+def test_renditions_bench_prints_the_build_beside_the_ocr_it_follows() -> None:
+    """bench/renditions.py on 2 pages: the PDF/A build per page beside OcrEngine's (reference)."""
+    out = _bench("renditions.py", "--count", "2", "--rounds", "1")
+    assert "(a) reference: OcrEngine" in out and "(b) rendition build:" in out
+    assert "(b) / (a) per page on one core:" in out
+    assert "PDF/A: pdfaid part 2 conformance B" in out and "fonts embedded True" in out

@@ -12,12 +12,12 @@ from sqlalchemy.orm import Session
 from edrm import audit
 from edrm.access import SYSTEM, Principal
 from edrm.documents.models import Document
+from edrm.documents.representation import document_as_dict
 from edrm.documents.service import (
     NewDocument,
     add_document,
     add_version,
     declare_record,
-    document_as_dict,
     move_document,
     open_content,
     update_metadata,

@@ -24,6 +24,7 @@ from edrm.backup.manifest import BackupError
 from edrm.db import normalise_url, sqlite_path, table_of
 from edrm.documents.models import Document, DocumentVersion
 from edrm.ingest.models import DONE, FAILED, IngestJob
+from edrm.renditions.models import Rendition
 
 SQLITE_FILE = "database/edrm.db"
 PG_FILE = "database/edrm.pgdump"
@@ -43,8 +44,8 @@ class DatabaseSnapshot:
 
 
 def referenced_blobs(conn: Connection) -> set[str]:
-    """Every blob the database needs: the versions and previews of documents not destroyed,
-    and the content of ingest jobs not yet finished."""
+    """Every blob the database needs: the versions, previews and renditions of documents not
+    destroyed, and the content of ingest jobs not yet finished."""
     versions, documents, jobs = (table_of(m) for m in (DocumentVersion, Document, IngestJob))
     live = documents.c.status != "destroyed"
     found: set[str] = set(
@@ -60,6 +61,8 @@ def referenced_blobs(conn: Connection) -> set[str]:
         conn.scalars(select(preview).where(live, preview.is_not(None)).distinct())
     )
     found.update(p for p in previews if p)
+    renditions = table_of(Rendition)  # only live documents have any (destruction deletes them)
+    found.update(conn.scalars(select(renditions.c.sha256).distinct()))
     found.update(
         conn.scalars(select(jobs.c.sha256).where(jobs.c.status.not_in((DONE, FAILED))).distinct())
     )

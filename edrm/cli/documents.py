@@ -12,11 +12,11 @@ import click
 from edrm.access import get_visible_document
 from edrm.cli.common import ID, CliError, _json_out, _principal, as_option, friendly_errors, runtime
 from edrm.documents.links import link_document, links_as_list, unlink_document
+from edrm.documents.representation import document_as_dict
 from edrm.documents.service import (
     NewDocument,
     add_document,
     declare_record,
-    document_as_dict,
     move_document,
     note_view,
     open_content,
@@ -101,6 +101,7 @@ def doc_show(document_id: int, as_json: bool, as_user: str | None) -> None:
         data["retention"] = retention_of(session, document)
         data.update(vital_as_dict(vital_of(session, document.id)))
         data["also_filed_in"] = links_as_list(document)
+        data["rendition_note"] = (document.extra or {}).get("rendition_note")
     if as_json:
         _json_out(data)
         return
@@ -116,6 +117,10 @@ def doc_show(document_id: int, as_json: bool, as_user: str | None) -> None:
         click.echo(f"  retention {kept['rule']}: {kept['action']} {due}{held}")
     for v in data["versions"]:
         click.echo(f"  v{v['number']} {v['filename']} {v['size']} bytes {v['sha256'][:12]}")
+    for r in data["renditions"]:
+        click.echo(f"  rendition {r['kind']} {r['size']} bytes {r['sha256'][:12]} {r['created']}")
+    if data["rendition_note"]:
+        click.echo(f"  rendition: {data['rendition_note']}")
 
 
 @doc.command("declare")
@@ -185,16 +190,40 @@ def doc_unlink(document_id: int, from_code: str, as_json: bool, as_user: str | N
 @click.argument("document_id", type=ID)
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True)
 @click.option("--version", "version", type=ID, default=None, help="Version number (latest).")
+@click.option(
+    "--rendition",
+    "rendition",
+    type=click.Choice(["pdfa", "pdf"]),
+    default=None,
+    help="A rendition of the latest version instead (pdfa: a scan's searchable PDF/A).",
+)
 @as_option
 @friendly_errors
-def doc_get(document_id: int, output: Path, version: int | None, as_user: str | None) -> None:
-    """Write a document's content to a file."""
+def doc_get(
+    document_id: int, output: Path, version: int | None, rendition: str | None, as_user: str | None
+) -> None:
+    """Write a document's content (or a rendition of it) to a file."""
+    if rendition is not None:
+        if version is not None:
+            raise CliError("--rendition is of the latest version: leave out --version")
+        _get_rendition(document_id, output, rendition, as_user)
+        return
     with runtime() as rt, rt.uow() as session:
         _doc, chosen = open_content(
             session, rt.blobs, document_id, actor=_principal(session, as_user), version=version
         )
         rt.blobs.copy_to(chosen.sha256, output)
     click.echo(f"edrm: wrote version {chosen.number} ({chosen.size} bytes) to {output}")
+
+
+def _get_rendition(document_id: int, output: Path, kind: str, as_user: str | None) -> None:
+    from edrm.renditions.service import open_rendition
+
+    with runtime() as rt, rt.uow() as session:
+        actor = _principal(session, as_user)
+        _doc, found = open_rendition(session, rt.blobs, document_id, kind, actor)
+        rt.blobs.copy_to(found.sha256, output)
+    click.echo(f"edrm: wrote the {kind} rendition ({found.size} bytes) to {output}")
 
 
 @doc.command("vital")

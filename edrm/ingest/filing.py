@@ -1,6 +1,7 @@
 """The file step: what one job's transaction writes once its file has been read.
 
-Filed (or put on the filer's triage list): the document, its text, the classifier's suggestions,
+Filed (or put on the filer's triage list): the document, its text, its renditions (their
+blobs made while reading), the classifier's suggestions,
 a child job for each attachment, the job's outcome and an audit entry. A duplicate or a rejected
 file ends its job here too. Nothing here commits: the pipeline runs these in one transaction
 that first checks that the worker still owns the job, so a crash before the commit leaves the
@@ -36,6 +37,7 @@ from edrm.ingest.models import (
 from edrm.ingest.types import DocumentMetadata, Reading, RejectedInputError, Suggestion
 from edrm.markings import Marking
 from edrm.people.service import principal_for
+from edrm.renditions.models import Rendition
 from edrm.storage import BlobStore
 
 
@@ -55,6 +57,7 @@ def file_reading(
     if job.parent_document_id:
         document.relations = [{"type": "attachment_of", "document_id": job.parent_document_id}]
     _keep_text(session, document, reading)
+    _keep_renditions(session, document, reading)
     _keep_suggestions(session, document, reading.suggestions)
     _submit_attachments(session, job, reading.attachments, document)
     _close_filed(session, job, reading, document, code, top, actor)
@@ -204,6 +207,8 @@ def _document_extra(job: IngestJob, reading: Reading) -> dict[str, Any]:
         extra["original_filename"] = job.original_name
     if reading.preview_sha256:
         extra["preview_sha256"] = reading.preview_sha256
+    if reading.rendition_note:
+        extra["rendition_note"] = reading.rendition_note
     if not reading.text.strip():
         extra["no_text_found"] = True
     return extra
@@ -221,6 +226,25 @@ def _keep_text(session: Session, document: Document, reading: Reading) -> None:
             extracted_at=clock.now(),
         )
     )
+
+
+def _keep_renditions(session: Session, document: Document, reading: Reading) -> None:
+    """The renditions made while reading (their blobs already stored), of the first version."""
+    if not reading.renditions:
+        return
+    session.flush()  # the version's id
+    for made in reading.renditions:
+        session.add(
+            Rendition(
+                document_id=document.id,
+                version_id=document.latest.id,
+                kind=made.kind,
+                sha256=made.sha256,
+                size=made.size,
+                mime=made.mime,
+                created_at=clock.now(),
+            )
+        )
 
 
 def _keep_suggestions(session: Session, document: Document, suggestions: list[Suggestion]) -> None:

@@ -72,7 +72,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Final
 
 from edrm.errors import EdrmError
-from edrm.ingest.types import OcrResult, OcrSettings, RejectedInputError
+from edrm.ingest.types import OcrResult, OcrSettings, OcrWord, RejectedInputError
 
 # numpy, Pillow and pytesseract (with the page analysis and the lexicon that use them) are
 # imported when a page is read, not with this module: the worker makes an engine in every
@@ -402,19 +402,22 @@ class OcrEngine:
         recognise it with page segmentation mode `psm`."""
         import numpy as np
 
-        from edrm.ingest.page_image import shear
+        from edrm.ingest.page_image import shear, unshear_boxes
 
         if rotation:
             image = _turned(image, rotation)
         pixels = np.asarray(image)
         if skew:
             pixels = shear(pixels, skew)
-        text, confidence, words, per_line = self._recognise(batch, pixels, dpi, psm)
+        text, confidence, words, per_line, boxes = self._recognise(batch, pixels, dpi, psm)
         result = OcrResult(
             text=text,
             confidence=confidence,
             rotation=rotation,
             deskew_angle=round(-skew, 2) + 0.0,  # the page's counter-clockwise tilt, corrected
+            words=tuple(unshear_boxes(boxes, image.width, skew)) if skew else tuple(boxes),
+            size=(image.width, image.height),
+            dpi=dpi,
         )
         return _Reading(result, words, per_line, psm)
 
@@ -429,9 +432,9 @@ class OcrEngine:
 
     def _recognise(
         self, batch: _Batch, pixels: np.ndarray, dpi: int, psm: int = 3
-    ) -> tuple[str, float, list[tuple[str, float]], float]:
+    ) -> tuple[str, float, list[tuple[str, float]], float, list[OcrWord]]:
         """One Tesseract run: text, mean word confidence (or -1), the words with their
-        confidences, and the median number of words in a line."""
+        confidences, the median number of words in a line, and the words' boxes."""
         from edrm.ingest.page_image import write_tiff
 
         base = self._workdir / uuid.uuid4().hex
@@ -451,12 +454,12 @@ class OcrEngine:
         finally:
             for suffix in (".tif", ".txt", ".tsv"):
                 base.with_suffix(suffix).unlink(missing_ok=True)
-        words, per_line = _words(tsv)
+        words, per_line, boxes = _words(tsv)
         text = text.replace("\f", "").strip()
         if not words or not text:
-            return "", -1.0, [], 0.0
+            return "", -1.0, [], 0.0, []
         mean = min(100.0, max(0.0, sum(c for _, c in words) / len(words)))
-        return text, round(mean, 2), words, per_line
+        return text, round(mean, 2), words, per_line, boxes
 
     def _osd(self, batch: _Batch, image: Image.Image, dpi: int) -> int | None:
         """Tesseract's orientation detection: degrees to turn the page clockwise, None if unsure.
@@ -542,10 +545,11 @@ class OcrEngine:
         self._checked = True
 
 
-def _words(tsv: str) -> tuple[list[tuple[str, float]], float]:
-    """The words in Tesseract's TSV (level 5 rows with text) with their confidences, and the
-    median number of words in a line."""
+def _words(tsv: str) -> tuple[list[tuple[str, float]], float, list[OcrWord]]:
+    """The words in Tesseract's TSV (level 5 rows with text) with their confidences, the
+    median number of words in a line, and each word's box."""
     words = []
+    boxes = []
     lines: Counter[tuple[str, ...]] = Counter()
     for line in tsv.splitlines()[1:]:
         cells = line.split("\t")
@@ -557,8 +561,10 @@ def _words(tsv: str) -> tuple[list[tuple[str, float]], float]:
             if confidence >= 0:
                 words.append((cells[11].strip(), confidence))
                 lines[tuple(cells[1:5])] += 1  # page, block, paragraph, line
+                left, top, width, height = (int(v) for v in cells[6:10])
+                boxes.append(OcrWord(cells[11].strip(), left, top, width, height))
     per_line = float(statistics.median(lines.values())) if lines else 0.0
-    return words, per_line
+    return words, per_line, boxes
 
 
 def _tail(err: bytes) -> str:

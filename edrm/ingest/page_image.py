@@ -13,7 +13,7 @@ from typing import Final
 import numpy as np
 from PIL import Image
 
-from edrm.ingest.types import RejectedInputError
+from edrm.ingest.types import OcrWord, RejectedInputError
 
 # Deskew only text lines sloping by more than this (degrees) ...
 MIN_SKEW_DEGREES: Final = 0.3
@@ -180,6 +180,20 @@ def shear(pixels: np.ndarray, angle: float) -> np.ndarray:
         top = pad - int(shifts[start])
         out[top : top + height, start:end] = pixels[:, start:end]
     return out
+
+
+def unshear_boxes(boxes: list[OcrWord], width: int, angle: float) -> list[OcrWord]:
+    """Word boxes found on `shear(pixels, angle)` placed back on the page before the shear
+    (each box moved by its centre column's shift)."""
+    slope = math.tan(math.radians(angle))
+    shifts = np.rint((np.arange(width) - width / 2) * slope).astype(int)
+    pad = int(np.abs(shifts).max()) if width else 0
+    placed = []
+    for box in boxes:
+        centre = min(max(box.left + box.width // 2, 0), width - 1)
+        top = box.top - pad + int(shifts[centre])
+        placed.append(OcrWord(box.text, box.left, top, box.width, box.height))
+    return placed
 
 
 def write_tiff(path: Path, pixels: np.ndarray, dpi: int) -> None:

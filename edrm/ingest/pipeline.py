@@ -1,7 +1,9 @@
-"""The pipeline for one job: sniff → extract → OCR → metadata → classify → file (or triage).
+"""The pipeline for one job: sniff → extract → OCR → rendition → metadata → classify → file
+(or triage).
 
 Each step is a module of its own beside this one (`sniff`, `extract` with the readers in
-`formats/`, `ocr`, `metadata`, `classify`, `filing`); this module runs them in order. The slow
+`formats/`, `ocr`, `renditions`, `metadata`, `classify`, `filing`); this module runs them in
+order. The slow
 part (reading the file, OCR) runs outside any transaction, the parser in an isolated child
 process; then one short transaction files the document, its text, suggestions, child jobs for
 attachments and the job's outcome together, after checking that this worker still owns the job.
@@ -43,11 +45,13 @@ from edrm.ingest.filing import file_reading, filing_actor, mark_duplicate, mark_
 from edrm.ingest.isolation import IsolatedRunner
 from edrm.ingest.metadata import ReferencePattern, extract_metadata
 from edrm.ingest.models import FAILED, DocumentSuggestion, IngestJob
+from edrm.ingest.renditions import make_renditions
 from edrm.ingest.sniff import sniff
 from edrm.ingest.types import (
     ExtractedPage,
     Extraction,
     IngestConfig,
+    OcrResult,
     Reading,
     RejectedInputError,
     Suggestion,
@@ -98,10 +102,11 @@ def read_file(
 ) -> Reading:
     """Everything but the filing: may take long; writes only blobs (content-addressed).
 
-    sniff → extract (in the isolated child) → OCR → metadata → classify, extract and OCR
-    together within the file's time limit. Two sets of suggestions: those kept for every
-    reader (classes of the plan; rules naming any other class are not weighed) and, with
-    `offered` (the classes the submitter may be offered), the submitter's own, which only
+    sniff → extract (in the isolated child) → OCR → rendition (a scan's searchable PDF/A from the
+    page images and the words OCR read, while the images are still in the work folder) → metadata →
+    classify, extract and OCR together within the file's time limit. Two sets of suggestions: those
+    kept for every reader (classes of the plan; rules naming any other class are not weighed) and,
+    with `offered` (the classes the submitter may be offered), the submitter's own, which only
     weigh rules for those classes and decide whether the document is filed automatically.
     """
     started = time.monotonic()
@@ -111,7 +116,18 @@ def read_file(
     try:
         sniffed = sniff(path, job.original_name, ctx.config)
         extraction = ctx.isolated.run(extract, path, sniffed, ctx.config, workdir, timeout=limit)
-        pages = _with_ocr(extraction, ctx.ocr, limit - (time.monotonic() - started))
+        left = limit - (time.monotonic() - started)
+        pages, results = _with_ocr(extraction, ctx.ocr, left)
+        made, note = make_renditions(
+            path,
+            job.safe_name,
+            sniffed,
+            extraction,
+            results,
+            ctx.blobs,
+            job.created_at,
+            ctx.config.ocr.dpi,
+        )
     finally:
         ctx.blobs.release(job.sha256)  # a shared store's local copy is not kept
         if workdir.exists():
@@ -142,15 +158,21 @@ def read_file(
         preview.sha256 if preview else None,
         _store_attachments(extraction, ctx.blobs),
         filer,
+        made,
+        note,
     )
 
 
-def _with_ocr(extraction: Extraction, ocr: OcrEngine, seconds_left: float) -> list[ExtractedPage]:
-    """The pages read from the file and those recognised from its page images, in order.
+def _with_ocr(
+    extraction: Extraction, ocr: OcrEngine, seconds_left: float
+) -> tuple[list[ExtractedPage], dict[int, OcrResult]]:
+    """The pages read from the file and those recognised from its page images, in order, and
+    what OCR found on each page image (its words and their boxes: the rendition's text layer).
 
     OCR gets what is left of the file's time limit (at least a second).
     """
     pages = list(extraction.pages)
+    found: dict[int, OcrResult] = {}
     if extraction.ocr_images:
         numbers = sorted(extraction.ocr_images)
         remaining = max(seconds_left, 1.0)
@@ -159,8 +181,9 @@ def _with_ocr(extraction: Extraction, ocr: OcrEngine, seconds_left: float) -> li
         for number, result in zip(numbers, results, strict=True):
             source: Literal["ocr", "none"] = "ocr" if result.text.strip() else "none"
             pages.append(ExtractedPage(number, result.text, source, result.confidence))
+            found[number] = result
     pages.sort(key=lambda p: p.number)
-    return pages
+    return pages, found
 
 
 def _suggestions(

@@ -268,11 +268,27 @@ class Extraction:
 
 
 @dataclass(frozen=True)
+class OcrWord:
+    """A word Tesseract read and where: pixels of the page turned upright (`OcrResult.size`)."""
+
+    text: str
+    left: int
+    top: int
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
 class OcrResult:
     text: str
     confidence: float  # mean word confidence 0-100 (-1 when no words were found)
     rotation: int = 0  # degrees the page was turned before recognition
     deskew_angle: float = 0.0  # degrees of skew corrected (0 when deskewing did not help)
+    # the words with their boxes from the same Tesseract run (the rendition's text layer), in
+    # the page turned by `rotation` (not deskewed), `size` pixels (width, height) at `dpi`
+    words: tuple[OcrWord, ...] = ()
+    size: tuple[int, int] = (0, 0)
+    dpi: int = 0
 
 
 @dataclass(frozen=True)
@@ -294,6 +310,16 @@ class Suggestion:
     reason: str  # e.g. "rule: keyword 'invoice'; model: terms invoice, vat, supplier"
 
 
+@dataclass(frozen=True)
+class MadeRendition:
+    """A rendition made while the file was read, its bytes already in the blob store."""
+
+    kind: str  # "pdfa" (a scan's searchable PDF/A-2b) or "pdf" (an office file's)
+    sha256: str
+    size: int
+    mime: str = "application/pdf"
+
+
 @dataclass
 class Reading:
     """Everything learned from one job's file before anything is written (the file step's input)."""
@@ -309,3 +335,5 @@ class Reading:
     # the suggestions among the classes the submitter may file into, with only those classes'
     # rules weighed: what decides whether it is filed automatically (None: the same as above)
     filer_suggestions: list[Suggestion] | None = None
+    renditions: list[MadeRendition] = field(default_factory=list)
+    rendition_note: str | None = None  # why a rendition it should have was not made

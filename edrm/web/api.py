@@ -18,7 +18,7 @@ from wtforms import ValidationError
 from edrm.access import Principal, get_visible_document
 from edrm.documents.contributors import submission_hints
 from edrm.documents.links import links_as_list
-from edrm.documents.service import document_as_dict
+from edrm.documents.representation import document_as_dict
 from edrm.errors import EdrmError, InvalidInputError, NotFoundError
 from edrm.ingest import jobs
 from edrm.ingest.models import IngestJob

@@ -16,6 +16,7 @@ from edrm.access import get_visible_document
 from edrm.documents import service
 from edrm.documents.links import link_document, unlink_document
 from edrm.errors import GoneError, InvalidInputError, NotFoundError
+from edrm.renditions.service import open_rendition, renditions_of
 from edrm.web import api_models as m
 from edrm.web.api import ERRORS, document_view, json_api_blueprint
 from edrm.web.api_idempotency import idempotent
@@ -30,7 +31,7 @@ from edrm.web.api_style import (
     streamed,
     tagged,
 )
-from edrm.web.runtime import db, rt
+from edrm.web.runtime import db, rt, send_rendition
 
 api = json_api_blueprint("documents_api", __name__)
 CHANGE_ERRORS = {**ERRORS, "HTTP_412": Problem, "HTTP_428": Problem, "HTTP_422": Problem}
@@ -180,12 +181,30 @@ def _preview_sha(document_id: int) -> str | None:
     resp=Responses(HTTP_200=m.Renditions, HTTP_410=Problem, **ERRORS), tags=["documents"]
 )
 def renditions(document_id: int) -> Any:
-    """The renditions made at ingest (today: the first-page preview, when there is one)"""
-    items = []
+    """The renditions made at ingest: the first-page preview, when there is one, and a scan's
+    searchable PDF/A (an office file's PDF where LibreOffice is installed), with their checksums"""
+    items: list[dict[str, Any]] = []
+    base = request.base_url.rstrip("/")
     if _preview_sha(document_id):
-        url = f"{request.base_url.rstrip('/')}/preview"
-        items.append({"kind": "preview", "mime": "image/png", "url": url})
+        items.append({"kind": "preview", "mime": "image/png", "url": f"{base}/preview"})
+    latest = get_visible_document(db(), g.principal, document_id).latest.id
+    for found in renditions_of(db(), document_id):
+        if found.version_id == latest:
+            url = f"{base}/{found.kind}"
+            items.append({**found.describe(), "mime": found.mime, "url": url})
     return {"items": items}
+
+
+@api.get("/documents/<int:document_id>/renditions/<kind>")
+@streamed(
+    resp=Responses(HTTP_200=None, HTTP_410=Problem, **ERRORS),
+    tags=["documents"],
+)
+def rendition(document_id: int, kind: str) -> Any:
+    """A rendition of the latest version (`pdfa`: a scan's searchable PDF/A-2b), audited as a
+    download"""
+    document, found = open_rendition(db(), rt().blobs, document_id, kind, g.principal)
+    return send_rendition(document, found)
 
 
 @api.get("/documents/<int:document_id>/renditions/preview")

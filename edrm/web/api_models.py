@@ -95,6 +95,15 @@ class Location(Answer):
     linked_by: str
 
 
+class RenditionFacts(Answer):
+    """A rendition of a version (a scan's searchable PDF/A): not a version, its own checksum."""
+
+    kind: str
+    sha256: str
+    size: int
+    created: str
+
+
 class Document(Answer):
     """A document (or record): where it is filed, its marking, versions and metadata."""
 
@@ -115,6 +124,9 @@ class Document(Answer):
     )
     also_filed_in: list[Location] = Field(
         default_factory=list, description="further classes and folders it is filed in"
+    )
+    renditions: list[RenditionFacts] = Field(
+        default_factory=list, description="derived copies (a scan's searchable PDF/A)"
     )
 
 
@@ -155,6 +167,9 @@ class Rendition(Answer):
     kind: str
     mime: str
     url: str
+    sha256: str | None = None
+    size: int | None = None
+    created: str | None = None
 
 
 class Renditions(Answer):

@@ -1,5 +1,6 @@
-"""The document page (metadata, versions, history, the legal holds on it and what its filer
-may do with it) and downloads; the pages that correct a record are in document_changes."""
+"""The document page (metadata, versions, renditions, history, the legal holds on it and what
+its filer may do with it) and downloads; the pages that correct a record are in
+document_changes."""
 
 from __future__ import annotations
 
@@ -16,11 +17,12 @@ from edrm.documents.service import declare_record, note_view, open_content
 from edrm.errors import GoneError, RefusedError
 from edrm.ingest.pipeline import document_ingest_view
 from edrm.mailin.view import attached_to, sent_by_email
+from edrm.renditions.service import open_rendition, renditions_of
 from edrm.web import document_changes, record_links
 from edrm.web.auth import login_required, principal
 from edrm.web.forms import ActionForm
 from edrm.web.record_holds import WHILE_HELD, holds_on
-from edrm.web.runtime import db, keep_refused_change_audit, rt, send_version
+from edrm.web.runtime import db, keep_refused_change_audit, rt, send_rendition, send_version
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
 document_changes.register(bp)
@@ -61,6 +63,8 @@ def show(document_id: int) -> str:
         and bool(open_folders(session, who, document.node)),
         classes=filing_classes(session, who) if can_change and document.in_triage else [],
         link_choices=record_links.link_choices(session, who, document) if can_change else [],
+        renditions=renditions_of(session, document.id),
+        rendition_note=(document.extra or {}).get("rendition_note"),
         form=ActionForm(),
     )
 
@@ -74,6 +78,15 @@ def download(document_id: int, version: int | None = None) -> Any:
         db(), runtime.blobs, document_id, actor=principal(), version=version
     )
     return send_version(chosen)
+
+
+@bp.route("/<int:document_id>/renditions/<kind>/download")
+@login_required
+def download_rendition(document_id: int, kind: str) -> Any:
+    """A rendition of the latest version (asked of the access module, audited as a download)."""
+    runtime = rt()
+    document, found = open_rendition(db(), runtime.blobs, document_id, kind, principal())
+    return send_rendition(document, found)
 
 
 @bp.route("/<int:document_id>/declare", methods=["POST"])

@@ -6,6 +6,8 @@ page, never a false success) and rolled back for error responses.
 
 from __future__ import annotations
 
+from pathlib import PurePosixPath
+
 from flask import Flask, current_app, g, has_request_context, request, send_file
 from flask.wrappers import Response as FlaskResponse
 from sqlalchemy.orm import Session
@@ -13,7 +15,8 @@ from werkzeug.wrappers import Response
 
 from edrm.audit import keep_refusal
 from edrm.db import READS_FIRST, StaleReadError
-from edrm.documents.models import DocumentVersion
+from edrm.documents.models import Document, DocumentVersion
+from edrm.renditions.models import Rendition
 from edrm.runtime import Runtime
 
 
@@ -94,6 +97,22 @@ def send_version(version: DocumentVersion) -> Response:
         as_attachment=True,
         download_name=version.filename,
         etag=version.sha256,
+        max_age=0,
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def send_rendition(document: Document, rendition: Rendition) -> Response:
+    """A rendition's bytes as a private, uncached attachment named after the version it
+    renders ("scan.pdfa.pdf")."""
+    stem = PurePosixPath(document.latest.filename).stem or "document"
+    response = send_file(
+        rt().blobs.path(rendition.sha256),
+        mimetype=rendition.mime,
+        as_attachment=True,
+        download_name=f"{stem}.{rendition.kind}.pdf",
+        etag=rendition.sha256,
         max_age=0,
     )
     response.headers["Cache-Control"] = "private, no-store"

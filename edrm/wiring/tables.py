@@ -31,6 +31,7 @@ from edrm.people.models import Group, OidcIdentity, User
 from edrm.people.sessions import SignInSession
 from edrm.people.throttle import SignInFailure, SignInLock
 from edrm.people.tokens import ApiToken
+from edrm.renditions.models import Rendition
 from edrm.saved_searches import SavedSearch
 from edrm.system_state import SystemState
 from edrm.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
@@ -96,6 +97,7 @@ __all__ = [
     "OutboxEntry",
     "Profile",
     "RecordRetention",
+    "Rendition",
     "RequestEvent",
     "RequestSearch",
     "ResidualStub",

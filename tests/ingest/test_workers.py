@@ -22,6 +22,7 @@ from edrm.demo.scans import scan_as_png
 from edrm.documents.models import Document, DocumentVersion
 from edrm.ingest import jobs
 from edrm.ingest.models import DONE, RUNNING, IngestJob
+from edrm.renditions.models import Rendition
 from edrm.runtime import Runtime
 from edrm.settings import Settings
 
@@ -99,6 +100,7 @@ def _assert_each_exactly_once(runtime: Runtime, expected: int) -> None:
         for doc in s.scalars(select(Document)):
             if (doc.extra or {}).get("preview_sha256"):
                 referenced.add(doc.extra["preview_sha256"])
+        referenced.update(s.scalars(select(Rendition.sha256)))  # a scan's searchable PDF/A
     stored = {p.name for p in runtime.blobs.root.glob("??/??/*")}
     assert stored == referenced, "orphan or missing blobs"
 

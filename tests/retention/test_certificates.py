@@ -148,3 +148,18 @@ def test_the_batch_page_gives_each_records_reasons_checksum_and_the_audit_range(
     assert "recman" in records and "past its retention period" in records
     assert f"{sha[:12]}…" in records and sha in records
     assert re.search(r"Entries \d+ to \d+</a> of the audit trail", page)
+
+
+def test_the_certificate_of_destruction_is_itself_pdfa_2b(
+    destroyed: tuple[World, int, str],
+) -> None:
+    """Issue 17 part 1: the certificate is PDF/A (fpdf2's compliance mode): its XMP says
+    pdfaid part 2 conformance B, it has an sRGB OutputIntent and every font is embedded."""
+    from edrm.renditions.pdfa import pdfa_facts
+
+    rm, batch_id, _ = destroyed
+    pdf, _ = _certificate(rm, batch_id)
+    facts = pdfa_facts(pdf)
+    assert (facts.part, facts.conformance) == ("2", "B")
+    assert facts.output_intent and facts.fonts and facts.fonts_embedded
+    assert "Certified by Recman (recman)" in _pdf_text(pdf)

@@ -14,7 +14,7 @@ from alembic import op
 import edrm.db
 
 revision: str = "0021_record_links"
-down_revision: str | None = "0019_stewardships"
+down_revision: str | None = "0020_renditions"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
