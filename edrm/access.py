@@ -139,6 +139,15 @@ def may_know_hr_matters(principal: Principal) -> bool:
     return principal.is_system or principal.role is Role.HR
 
 
+def may_handle_requests(principal: Principal) -> bool:
+    """Information requests (FOI, EIR, SAR) are seen only by information-rights officers,
+    records managers and administrators (and the system itself); to everyone else they do not
+    exist."""
+    return principal.is_system or (
+        principal.role is not None and principal.role.handles_information_requests
+    )
+
+
 def may_see_audit_event(
     principal: Principal,
     subject: AuditSubject,

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("edrm", "retention", "search", "harvest")
+PACKAGES = ("edrm", "retention", "search", "harvest", "disclosure")
 
 
 def _imports(path: Path) -> set[str]:
@@ -37,6 +37,7 @@ def _top(name: str) -> str:
         "retention",
         "search",
         "harvest",
+        "disclosure",
         "config",
         "tests",
         "bench",
@@ -59,8 +60,12 @@ def test_search_imports_nothing_else_from_the_project() -> None:
         assert not bad, f"{module.relative_to(ROOT)} imports {bad}"
 
 
+AREAS = ("retention", "harvest", "disclosure")
+
+
 def test_retention_and_harvest_never_import_each_other() -> None:
-    for package, other in (("retention", "harvest"), ("harvest", "retention")):
+    pairs = [(package, other) for package in AREAS for other in AREAS if package != other]
+    for package, other in pairs:
         for module in _modules(package):
             bad = {n for n in _imports(module) if _top(n) == other}
             assert not bad, f"{module.relative_to(ROOT)} imports {bad}"
@@ -97,13 +102,13 @@ def test_the_core_does_not_import_retention_or_harvest() -> None:
     for module in _modules("edrm"):
         if module.relative_to(ROOT).as_posix().startswith(OUTER):
             continue
-        bad = {n for n in _imports(module) if _top(n) in ("retention", "harvest")}
+        bad = {n for n in _imports(module) if _top(n) in AREAS}
         assert not bad, f"{module.relative_to(ROOT)} imports {bad}"
 
 
 def _is_area_web_module(module: Path) -> bool:
     """retention/web/queue.py, harvest/web/directory.py …: an area's pages (DESIGN.md §5)."""
-    return module.parent.name == "web" and module.parent.parent.name in ("retention", "harvest")
+    return module.parent.name == "web" and module.parent.parent.name in AREAS
 
 
 def test_only_web_modules_import_flask() -> None:

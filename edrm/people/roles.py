@@ -10,6 +10,7 @@ class Role(StrEnum):
     RECORDS_MANAGER = "records_manager"
     HR = "hr"
     ADMINISTRATOR = "administrator"
+    INFORMATION_RIGHTS_OFFICER = "information_rights_officer"
 
     @classmethod
     def parse(cls, value: str) -> Role:
@@ -28,3 +29,9 @@ class Role(StrEnum):
     def manages_records(self) -> bool:
         """Records managers and administrators maintain the file plan and see audit history."""
         return self in (Role.RECORDS_MANAGER, Role.ADMINISTRATOR)
+
+    @property
+    def handles_information_requests(self) -> bool:
+        """Information-rights officers answer FOI, EIR and subject access requests; records
+        managers and administrators may see and work them too."""
+        return self is Role.INFORMATION_RIGHTS_OFFICER or self.manages_records

@@ -4,6 +4,14 @@ Like bootstrap, this is part of the composition root: it may name the retention 
 packages.
 """
 
+from disclosure.models import (
+    BundleItem,
+    Clarification,
+    InformationRequest,
+    RequestEvent,
+    RequestSearch,
+    TimeEntry,
+)
 from edrm.audit import AuditEvent, AuditHead
 from edrm.db import Base
 from edrm.documents.models import Document, DocumentText, DocumentVersion
@@ -56,6 +64,8 @@ __all__ = [
     "AuditEvent",
     "AuditHead",
     "Base",
+    "BundleItem",
+    "Clarification",
     "ClassCriticality",
     "ClassificationCorrection",
     "DisposalBatch",
@@ -73,6 +83,7 @@ __all__ = [
     "HarvestSession",
     "IdempotencyKey",
     "InferredExpertise",
+    "InformationRequest",
     "IngestJob",
     "JobLock",
     "LeaderLease",
@@ -85,6 +96,8 @@ __all__ = [
     "OutboxEntry",
     "Profile",
     "RecordRetention",
+    "RequestEvent",
+    "RequestSearch",
     "ResidualStub",
     "RetentionEvent",
     "RetentionRule",
@@ -94,6 +107,7 @@ __all__ = [
     "SignInSession",
     "Skill",
     "SystemState",
+    "TimeEntry",
     "Transfer",
     "TransferItem",
     "Transmission",
