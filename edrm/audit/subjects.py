@@ -23,6 +23,8 @@ HR_ONLY_OBJECT_TYPES = frozenset({"leaver", "harvest_plan"})
 DOCUMENT_DETAILS = {
     "transfer.export": ("documents",),
     "disposal.certificate": ("records", "certificate", "schedule"),
+    "request.export": ("documents", "skipped"),
+    "request.respond": ("letter", "bundle"),
 }
 #: Detail keys that hold file-plan codes, by action.
 NODE_DETAILS = {
