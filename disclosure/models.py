@@ -64,8 +64,9 @@ class InformationRequest(Base):
     case_officer_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id"), nullable=True, index=True
     )
-    # The statutory date now (recomputed on every change that moves it).
-    due_on: Mapped[date] = mapped_column(Date, index=True)
+    # The statutory date now (recomputed on every change that moves it); None while the clock
+    # is stopped (a FOI or EIR request awaiting clarification).
+    due_on: Mapped[date | None] = mapped_column(Date, nullable=True, index=True)
     # An extension: the new date, why, and (EIR) whether it is the public-interest extension.
     extended_to: Mapped[date | None] = mapped_column(Date, nullable=True)
     extension_reason: Mapped[str | None] = mapped_column(Text, nullable=True)

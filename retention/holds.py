@@ -37,6 +37,9 @@ from retention.models import LegalHold, LegalHoldItem
 from retention.notices import tell_owners_of_hold
 from search.base import MAX_PAGE_DEPTH, MAX_PER_PAGE, SearchBackend, SearchQuery
 
+#: The scope of the holds information requests place (retention.request_holds): they lift by
+#: themselves after the request closes, never by hand.
+REQUEST_SCOPE = "request"
 #: How a query hold names a saved search instead of words: "saved:<id or name>".
 SAVED_PREFIX = "saved:"
 _CHUNK = 900  # ids per IN (…) list, well under every engine's bound-parameter limit
@@ -411,6 +414,11 @@ def lift_hold(session: Session, hold_id: int, *, reason: str, actor: Principal) 
     require_records_manager(actor, "lift legal holds")
     reason = _required(reason, "reason for lifting")
     hold = get_hold(session, hold_id)
+    if hold.scope == REQUEST_SCOPE and hold.lifted_at is None:
+        raise RefusedError(
+            f"legal hold {hold_id} is the request hold of information request {hold.target}: "
+            "it lifts by itself once the request has been closed for the configured time"
+        )
     if hold.lifted_at is not None:
         raise RefusedError(
             f"legal hold {hold_id} was already lifted on {hold.lifted_at:%Y-%m-%d} "
@@ -442,7 +450,10 @@ def list_holds(session: Session, *, active_only: bool = False) -> list[LegalHold
 
 def deletion_refusal(session: Session, hold: LegalHold) -> str | None:
     """Why deleting this hold would be refused (it is in force and covers at least one
-    record), or None when it may be deleted (lifted, or covering nothing)."""
+    record), or None when it may be deleted (lifted, or covering nothing). A request hold is
+    never deleted: the request names it."""
+    if hold.scope == REQUEST_SCOPE:
+        return f"legal hold {hold.id} belongs to information request {hold.target}"
     if hold.lifted_at is not None:
         return None
     count = covered_count(session, hold.id)

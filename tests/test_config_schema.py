@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 import pytest
 
+from disclosure.loader import load_config as load_disclosure_config
 from disclosure.redaction_config import load_redaction_config
 from edrm.configfile import ConfigError, ConfigModel, parse_toml, validate
 from edrm.errors import InvalidInputError
@@ -35,6 +36,7 @@ Reader = Callable[[Path], Any]
 READERS: dict[str, tuple[Reader, str]] = {
     "classification.toml": (lambda d: load_rules(d / "classification.toml"), "evidence_scale"),
     "disposal.toml": (lambda d: load_disposal_config(Settings(config_dir=d)), "chunk_size"),
+    "disclosure.toml": (lambda d: load_disclosure_config(Settings(config_dir=d)), "hourly_rate"),
     "edrm.toml": (lambda d: load_settings({"config_dir": d}, environ={}), "port"),
     "fileplan.toml": (lambda d: read_file(d / "fileplan.toml"), "title"),
     "harvest.toml": (load_harvest_config, "threshold"),

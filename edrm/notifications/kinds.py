@@ -14,6 +14,7 @@ PLAN_APPROVAL = "plan_approval"
 HOLD_PLACED = "hold_placed"
 VITAL_REVIEW_DUE = "vital_review_due"
 KNOWLEDGE_REVIEW_DUE = "knowledge_review_due"
+REQUEST_DUE = "request_due"
 #: Not a preference: the daily e-mail that lists a person's digest notifications.
 DAILY_DIGEST = "daily_digest"
 
@@ -80,6 +81,14 @@ KINDS: tuple[Kind, ...] = (
         "Harvest records and skills you keep up to date, when their review comes round",
         "Knowledge you own is due for review",
         DIGEST,
+    ),
+    Kind(
+        REQUEST_DUE,
+        "Information requests falling due",
+        "FOI, EIR and subject access requests you handle, as their statutory date nears or passes",
+        "An information request is falling due",
+        IMMEDIATE,
+        ("information_rights_officer", "records_manager", "administrator"),
     ),
 )
 BY_NAME: dict[str, Kind] = {k.name: k for k in KINDS}

@@ -3,9 +3,11 @@ records), and which folder rules filing asks (classes whose retention needs a fo
 
 from __future__ import annotations
 
+from disclosure import request_holds
 from edrm.documents import filing, guards
 from retention.folder_rules import needs_folder
 from retention.holds import refuse_held, refuse_if_held
+from retention.request_holds import RetentionRequestHolds
 from retention.stubs import refuse_if_destroyed
 
 
@@ -19,3 +21,5 @@ def install_guards() -> None:
     guards.register(refuse_if_destroyed)
     # A class whose rule counts from a folder's closing takes records only in its folders.
     filing.register_folder_rule(needs_folder)
+    # Information requests hold their records through retention's legal holds.
+    request_holds.install(RetentionRequestHolds())

@@ -31,7 +31,7 @@ def upgrade() -> None:
         sa.Column("summary", sa.Text(), nullable=False),
         sa.Column("status", sa.String(length=30), nullable=False),
         sa.Column("case_officer_id", sa.Integer(), nullable=True),
-        sa.Column("due_on", sa.Date(), nullable=False),
+        sa.Column("due_on", sa.Date(), nullable=True),
         sa.Column("extended_to", sa.Date(), nullable=True),
         sa.Column("extension_reason", sa.Text(), nullable=True),
         sa.Column("requester_name", sa.String(length=300), nullable=False),
