@@ -25,6 +25,7 @@ from disclosure.models import BundleItem, InformationRequest
 from disclosure.page_sources import Box
 from disclosure.redaction_config import RedactionConfig
 from disclosure.redaction_models import Redaction
+from disclosure.requests import get_request
 from edrm import audit, clock
 from edrm.access import Principal, get_visible_document, may_handle_requests
 from edrm.errors import InvalidInputError, NotFoundError, RefusedError
@@ -74,12 +75,10 @@ class Area:
         return box
 
 
-def request_for(session: Session, actor: Principal, request_id: int) -> InformationRequest:
-    """The request, or NotFoundError for a person who may not handle requests."""
-    found = session.get(InformationRequest, request_id) if is_id(request_id) else None
-    if found is None or not may_handle_requests(actor):
-        raise NotFoundError(f"request {request_id} not found")
-    return found
+def request_for(session: Session, actor: Principal, request_id: int | str) -> InformationRequest:
+    """The request (by id or reference), or NotFoundError for a person who may not handle
+    requests."""
+    return get_request(session, actor, request_id)
 
 
 def _in_bundle(session: Session, request_id: int, document_id: int) -> bool:
@@ -91,7 +90,7 @@ def propose(
     config: RedactionConfig,
     *,
     actor: Principal,
-    request_id: int,
+    request_id: int | str,
     document_id: int,
     exemption: str,
     term: str | None = None,
@@ -185,7 +184,7 @@ def reject(session: Session, actor: Principal, redaction_id: int, reason: str) -
 def redactions_for(
     session: Session,
     actor: Principal,
-    request_id: int,
+    request_id: int | str,
     *,
     document_id: int | None = None,
     status: str | None = None,

@@ -238,6 +238,12 @@ EXPECTED: dict[str, dict[str, Any]] = {
     "knowledge mine": EVERYONE,
     "knowledge review": {"*": NOT_FOUND},  # no skill of theirs with that number
     "knowledge risk": HR_ONLY,
+    # Issue 18 part 3: no request 999999 exists, and to people who do not handle requests none
+    # exists at all; tests/disclosure/test_redaction_cli.py runs these on a real request.
+    "redact approve": {"*": NOT_FOUND},
+    "redact list": {"*": NOT_FOUND},
+    "redact propose": {"*": NOT_FOUND},
+    "redact reject": {"*": NOT_FOUND},
 }
 ARGS: dict[str, Args] = {
     "audit access": fixed("audit", "access"),
@@ -379,6 +385,20 @@ ARGS: dict[str, Args] = {
     ],
     "knowledge mine": fixed("knowledge", "mine"),
     "knowledge review": fixed("knowledge", "review", "999999", "--kind", "expertise"),
+    "redact approve": fixed("redact", "approve", "999999"),
+    "redact list": fixed("redact", "list", "999999"),
+    "redact propose": fixed(
+        "redact",
+        "propose",
+        "{document_id}",
+        "--request",
+        "999999",
+        "--term",
+        "x",
+        "--exemption",
+        "s40",
+    ),
+    "redact reject": fixed("redact", "reject", "999999", "--reason", "not exempt"),
     "knowledge risk": fixed("knowledge", "risk"),
 }
 

@@ -133,6 +133,13 @@ COMMANDS: tuple[LazyCommand, ...] = (
     LazyCommand(
         "knowledge", "knowledge", "knowledge", "Knowledge owners, reviews and knowledge at risk."
     ),
+    # information rights: redaction (the requests themselves: `request`)
+    LazyCommand(
+        "redact",
+        "redactions",
+        "redact",
+        "Redactions on a request's records: propose, approve (a second person), reject, list.",
+    ),
 )
 
 

@@ -7,8 +7,9 @@ import datetime as dt
 import io
 from dataclasses import dataclass
 
-from disclosure.models import BundleItem, InformationRequest
-from edrm import clock
+from disclosure import requests
+from disclosure.bundles import add_records
+from disclosure.loader import load_config
 from edrm.access import Principal
 from edrm.documents.service import NewDocument, add_document
 from edrm.fileplan.io import parse_csv
@@ -16,8 +17,6 @@ from edrm.fileplan.service import import_rows
 from edrm.runtime import Runtime
 from tests.conftest import SMALL_PLAN_CSV, add_person
 from tests.disclosure.redaction_samples import born_digital_pdf, scan_png
-
-RESPONSES_CSV = "INFO,,function,Information,Information,OFFICIAL,,IM,,false\n"
 
 
 @dataclass
@@ -28,39 +27,24 @@ class RedactionWorld:
     docs: dict[str, int]
 
 
-def open_request(rt: Runtime, officer: Principal, kind: str = "foi", number: int = 1) -> int:
-    now = clock.now()
+def open_request(rt: Runtime, officer: Principal, kind: str = "foi") -> int:
     with rt.uow() as s:
-        request = InformationRequest(
+        request = requests.open_request(
+            s,
+            officer,
             kind=kind,
-            year=2026,
-            number=number,
-            reference=f"{kind.upper()}-2026-{number:04d}",
-            received_on=dt.date(2026, 11, 2),
+            received=dt.date(2026, 11, 2),
+            requester="A. Requester",
+            email="requester@example.org",
             summary="Minutes of the contract renewal meetings",
-            status="open",
-            case_officer_id=officer.user_id,
-            due_on=dt.date(2026, 11, 30),
-            requester_name="A. Requester",
-            requester_email="requester@example.org",
-            requester_address="",
-            aggregated=False,
-            created_at=now,
-            created_by=officer.username,
-            updated_at=now,
+            config=load_config(rt.settings),
         )
-        s.add(request)
-        s.flush()
         return request.id
 
 
-def add_to_request(rt: Runtime, request_id: int, document_id: int, by: str) -> None:
+def add_to_request(rt: Runtime, request_id: int, document_id: int, by: Principal) -> None:
     with rt.uow() as s:
-        s.add(
-            BundleItem(
-                request_id=request_id, document_id=document_id, added_at=clock.now(), added_by=by
-            )
-        )
+        add_records(s, by, request_id, [document_id])
 
 
 def make_world(rt: Runtime) -> RedactionWorld:
@@ -85,5 +69,5 @@ def make_world(rt: Runtime) -> RedactionWorld:
             ).id
     request_id = open_request(rt, people["officer"])
     for document_id in docs.values():
-        add_to_request(rt, request_id, document_id, "officer")
+        add_to_request(rt, request_id, document_id, people["officer"])
     return RedactionWorld(rt, people, request_id, docs)
