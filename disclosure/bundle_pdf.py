@@ -70,6 +70,7 @@ class BundlePart:
 
 @dataclass
 class BundleReport:
+    records: int = 0
     pages: int = 0
     boxes: int = 0
     by_code: dict[str, int] = field(default_factory=dict)
@@ -218,6 +219,7 @@ def build_bundle(
         _cover(pdf, title, cover)
     report = BundleReport()
     for part in parts:
+        report.records += 1
         with open_pages(part.content, part.mime, part.text) as pages:
             for page in pages:
                 image = page.render(dpi)

@@ -47,9 +47,16 @@ def add_to_request(rt: Runtime, request_id: int, document_id: int, by: Principal
         add_records(s, by, request_id, [document_id])
 
 
+#: Where responses are filed (config/redaction.toml's response_class).
+RESPONSES_CSV = """INFO,,function,Information management,Managing information,OFFICIAL,,IM,,false
+INFO-IM,INFO,activity,Information rights,Requests,OFFICIAL,,IM,,false
+INFO-IM-FOI,INFO-IM,transaction,Freedom of information requests,FOI,OFFICIAL,,IM,DESTROY-7Y,false
+"""
+
+
 def make_world(rt: Runtime) -> RedactionWorld:
     with rt.uow() as s:
-        import_rows(s, parse_csv(SMALL_PLAN_CSV))
+        import_rows(s, parse_csv(SMALL_PLAN_CSV + RESPONSES_CSV))
         people = {
             "officer": add_person(s, "officer", "information_rights_officer", "SECRET"),
             "second": add_person(s, "second", "information_rights_officer", "SECRET"),
