@@ -1,0 +1,1 @@
+"""The information-rights pages (redaction, bundle export, response and the disclosure log)."""
