@@ -172,9 +172,9 @@ def approve(session: Session, actor: Principal, redaction_id: int) -> Redaction:
 
 def reject(session: Session, actor: Principal, redaction_id: int, reason: str) -> Redaction:
     """Reject a proposed redaction, saying why (the proposer may withdraw their own)."""
+    redaction = get_redaction(session, actor, redaction_id)
     if not reason.strip():
         raise InvalidInputError("give the reason for rejecting the redaction")
-    redaction = get_redaction(session, actor, redaction_id)
     _decide(session, actor, redaction, "rejected")
     redaction.reason = reason.strip()
     _audit(session, actor, "redaction.reject", redaction)

@@ -132,6 +132,7 @@ def build_estate(world: World) -> Estate:
             s, "lena", actor=people["hr_high"], answers={"unique_knowledge.only_you": "April."}
         )
         values["session_id"] = interview.id
+    values.update(_information_request(world, people, docs["secret"]))
     values.update(
         document_id=docs["secret"],
         version=1,
@@ -143,6 +144,47 @@ def build_estate(world: World) -> Estate:
         group=1,  # an interview's first question group
     )
     return Estate(world, people, values)
+
+
+def _information_request(world: World, people: dict[str, Principal], secret: int) -> dict[str, Any]:
+    """Issue 18: a FOI request holding the SECRET record, with an approved redaction on it."""
+    from datetime import date
+
+    from disclosure.bundles import add_records
+    from disclosure.loader import load_config
+    from disclosure.redaction_config import load_redaction_config
+    from disclosure.redactions import approve as approve_redaction
+    from disclosure.redactions import propose
+    from disclosure.requests import open_request
+
+    rt = world.runtime
+    recman = world.people["recman"]
+    with rt.uow() as s:
+        request = open_request(
+            s,
+            recman,
+            kind="foi",
+            received=date(2026, 11, 2),
+            requester="A. Requester",
+            config=load_config(rt.settings),
+        )
+        add_records(s, recman, request.id, [secret])
+        redaction = propose(
+            s,
+            load_redaction_config(rt.settings),
+            actor=recman,
+            request_id=request.id,
+            document_id=secret,
+            exemption="s31",
+            term="intrusion",
+        )
+        approve_redaction(s, people["administrator_high"], redaction.id)
+        return {
+            "request_id": request.id,
+            "redaction_id": redaction.id,
+            "number": 1,
+            "reference": request.reference,
+        }
 
 
 def _queue_item(s: Any, document_id: int, class_code: str, action: str) -> int:
