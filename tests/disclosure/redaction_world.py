@@ -54,15 +54,22 @@ INFO-IM-FOI,INFO-IM,transaction,Freedom of information requests,FOI,OFFICIAL,,IM
 """
 
 
-def make_world(rt: Runtime) -> RedactionWorld:
+def make_world(rt: Runtime, *, on_top_of_world: bool = False) -> RedactionWorld:
+    """The redaction world; `on_top_of_world`: added to conftest's `world` (its plan and
+    people, recman and clerk among them, are there already)."""
+    header = "code,parent,kind,title,description,marking,access,owner_unit,retention,closed\n"
     with rt.uow() as s:
-        import_rows(s, parse_csv(SMALL_PLAN_CSV + RESPONSES_CSV))
-        people = {
-            "officer": add_person(s, "officer", "information_rights_officer", "SECRET"),
-            "second": add_person(s, "second", "information_rights_officer", "SECRET"),
-            "recman": add_person(s, "recman", "records_manager", "SECRET", ("hr",)),
-            "clerk": add_person(s, "clerk", "civil_servant", "OFFICIAL"),
-        }
+        if on_top_of_world:
+            import_rows(s, parse_csv(header + RESPONSES_CSV))
+            people = {}
+        else:
+            import_rows(s, parse_csv(SMALL_PLAN_CSV + RESPONSES_CSV))
+            people = {
+                "recman": add_person(s, "recman", "records_manager", "SECRET", ("hr",)),
+                "clerk": add_person(s, "clerk", "civil_servant", "OFFICIAL"),
+            }
+        people["officer"] = add_person(s, "officer", "information_rights_officer", "SECRET")
+        people["second"] = add_person(s, "second", "information_rights_officer", "SECRET")
         docs = {}
         for name, content, filename in (
             ("pdf", born_digital_pdf(), "note.pdf"),
