@@ -56,11 +56,8 @@ def _live_documents(session: Session, ids: Sequence[int]) -> dict[int, str]:
     found: dict[int, str] = {}
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start : start + _CHUNK]
-        found.update(
-            session.execute(select(Document.id, Document.status).where(Document.id.in_(chunk)))
-            .tuples()
-            .all()
-        )
+        rows = session.execute(select(Document.id, Document.status).where(Document.id.in_(chunk)))
+        found.update((row[0], row[1]) for row in rows)
     return found
 
 

@@ -14,12 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from disclosure.clocks import corresponding_date
 from disclosure.loader import DisclosureConfig
-from disclosure.models import InformationRequest
+from disclosure.models import InformationRequest, RequestSearch
 from disclosure.request_events import record_event
 from disclosure.request_holds import request_holds
 from edrm import clock
@@ -97,10 +97,15 @@ def erase_requesters(session: Session, config: DisclosureConfig) -> list[str]:
 
 
 def erase_requester(session: Session, request: InformationRequest, actor: str) -> None:
-    """Blank the requester's name, e-mail address and address (the event names no one)."""
+    """Blank the requester's name, e-mail address and address, and a subject access request's
+    saved search words (they name the data subject). The event names no one."""
     request.requester_name = ERASED
     request.requester_email = ""
     request.requester_address = ""
+    if request.kind == "sar":
+        session.execute(
+            update(RequestSearch).where(RequestSearch.request_id == request.id).values(query=ERASED)
+        )
     request.requester_erased_at = clock.now()
     record_event(session, request, "requester.erased", actor, {})
 

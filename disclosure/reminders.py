@@ -53,7 +53,7 @@ def send_reminders(session: Session, config: DisclosureConfig) -> str:
             .order_by(InformationRequest.due_on, InformationRequest.id)
         )
     )
-    usernames = dict(session.execute(select(User.id, User.username)).tuples().all())
+    usernames = {row[0]: row[1] for row in session.execute(select(User.id, User.username))}
     sent = 0
     everyone: list[str] | None = None
     for request in due:

@@ -128,6 +128,24 @@ def holds_covering(session: Session, document: Document) -> list[LegalHold]:
     )
 
 
+def hold_label(hold: LegalHold) -> str:
+    """How a hold is named where it blocks something ("legal hold 3: Litigation …", "request
+    hold 7: information request FOI-2026-0001")."""
+    if hold.scope == REQUEST_SCOPE:
+        return f"request hold {hold.id}: information request {hold.target}"
+    return f"legal hold {hold.id}: {hold.reason}"
+
+
+def blocking_holds(session: Session, document_ids: Iterable[int]) -> dict[int, list[str]]:
+    """{document id: the labels of the active holds that block it} for the held ones among
+    `document_ids` (the disposal queue shows why an item cannot be destroyed)."""
+    covered = held(session, document_ids)
+    out: dict[int, list[str]] = {}
+    for document in session.scalars(select(Document).where(Document.id.in_(sorted(covered)))):
+        out[document.id] = [hold_label(h) for h in holds_covering(session, document)]
+    return out
+
+
 def held(session: Session, document_ids: Iterable[int]) -> set[int]:
     """Which of these documents at least one active hold covers now."""
     wanted = sorted(set(document_ids))

@@ -23,6 +23,7 @@ from edrm import audit, clock
 from edrm.access import WITHHELD, Principal, visible_document_ids
 from edrm.documents.models import Document
 from edrm.errors import AuditNote, EdrmError, InvalidInputError, NotFoundError, RefusedError
+from retention.holds import blocking_holds
 from retention.models import DisposalDecision, DisposalItem, RecordRetention
 
 DECISIONS = ("approve", "reject", "extend", "refer")
@@ -152,11 +153,13 @@ def items_as_dicts(
         if visible
         else {}
     )
+    blocks = blocking_holds(session, visible)
     out = []
     for i in items:
         withheld = i.document_id not in visible
         data = item_as_dict(i, title=WITHHELD if withheld else titles.get(i.document_id, ""))
         data["withheld"] = withheld
+        data["blocked_by"] = blocks.get(i.document_id, [])
         out.append(data)
     return out
 

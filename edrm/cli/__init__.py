@@ -133,7 +133,13 @@ COMMANDS: tuple[LazyCommand, ...] = (
     LazyCommand(
         "knowledge", "knowledge", "knowledge", "Knowledge owners, reviews and knowledge at risk."
     ),
-    # information rights: redaction (the requests themselves: `request`)
+    # information rights
+    LazyCommand(
+        "request",
+        "requests",
+        "request_group",
+        "Information requests (FOI, EIR, SAR): open, track the clock, add records, close.",
+    ),
     LazyCommand(
         "redact",
         "redactions",

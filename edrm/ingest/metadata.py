@@ -23,6 +23,7 @@ from edrm.errors import InvalidInputError
 from edrm.ingest import language
 from edrm.ingest.types import DocumentMetadata
 from edrm.markings import Marking
+from edrm.personal_data import POSTCODE_PATTERN, count_pii
 
 # How much of the text each search looks at: dates, titles and authors live near the top;
 # markings, references and personal data are searched further, up to a bound that keeps a
@@ -235,7 +236,7 @@ def _heading_like(line: str) -> bool:
         return False
     if _FIELD_LINE.match(text) or _NOT_A_HEADING.match(text) or _STREET.match(text):
         return False
-    if _POSTCODE.search(text) or _is_marking_line(text):
+    if POSTCODE_PATTERN.search(text) or _is_marking_line(text):
         return False
     return not _only_date(text)
 
@@ -487,51 +488,3 @@ def _is_marking_line(line: str) -> bool:
         return True
     descriptor = re.fullmatch(r"[:\-–/]+\s*[A-Z][A-Z ]{0,30}", rest)
     return bool(descriptor) and match.group(0).isupper()
-
-
-# --- personal data ----------------------------------------------------------------------------
-
-# National Insurance numbers as HMRC allocates them: the first letter is not D, F, I, Q, U or V;
-# the second is not D, F, I, O, Q, U or V; BG, GB, KN, NK, NT, TN and ZZ are never used; the
-# suffix is A-D. Written in capitals, with or without spaces. QQ is also counted: it is the
-# prefix HMRC keeps for examples and test data (the demo corpus uses it), and a QQ number in a
-# document still shows that someone put NI-shaped personal data there.
-_NI = re.compile(
-    r"\b([A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]|QQ) ?(\d{2}) ?(\d{2}) ?(\d{2}) ?([A-D])\b"
-)
-_NI_NEVER = {"BG", "GB", "KN", "NK", "NT", "TN", "ZZ"}
-_EMAIL = re.compile(r"\b[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")
-# +44 or 0, then the rest of a UK number with spaces or hyphens between digit groups;
-# the digits are checked afterwards (10 or 11 digits with the 0, a real number range).
-_PHONE = re.compile(r"(?<![\w+])(?:\+44[ ]?(?:\(0\)[ ]?)?|\(?0)(?:\d[ \-)]?){8,9}\d(?!\w)")
-# Full postcodes, in capitals: outward code (A9, A99, A9A, AA9, AA99, AA9A or GIR) and inward code.
-_POSTCODE = re.compile(
-    r"\b(?:[A-PR-UWYZ](?:\d[A-HJKPSTUW\d]?|[A-HK-Y]\d[ABEHMNPRVWXY\d]?)|GIR)"
-    r" ?\d[ABD-HJLNP-UW-Z]{2}\b"
-)
-
-
-def count_pii(text: str) -> dict[str, int]:
-    """How many distinct NI numbers, e-mail addresses, UK phone numbers and postcodes."""
-    sample = text[:SCAN_CHARS]
-    ni = {"".join(m.groups()) for m in _NI.finditer(sample) if m.group(1) not in _NI_NEVER}
-    emails = {m.group(0).lower() for m in _EMAIL.finditer(sample)}
-    phones = {n for n in (_uk_phone(m.group(0)) for m in _PHONE.finditer(sample)) if n}
-    postcodes = {m.group(0).replace(" ", "") for m in _POSTCODE.finditer(sample)}
-    return {
-        "ni_number": len(ni),
-        "email": len(emails),
-        "uk_phone": len(phones),
-        "postcode": len(postcodes),
-    }
-
-
-def _uk_phone(candidate: str) -> str:
-    """The national form (0...) of a UK phone number, or "" when it is not one."""
-    digits = re.sub(r"\D", "", candidate)
-    if candidate.startswith("+44"):
-        digits = digits[2:].removeprefix("0")
-        digits = "0" + digits
-    if len(digits) not in (10, 11) or digits[1] not in "123578":
-        return ""
-    return digits

@@ -36,6 +36,7 @@ from edrm.web.forms import ActionForm
 from edrm.web.params import id_or_none, ids_from
 from edrm.web.runtime import db
 from retention import review, stored_rules, sweep
+from retention.holds import blocking_holds
 from retention.models import DisposalDecision, DisposalItem, ResidualStub
 from retention.web.forms import DecisionForm
 from retention.web.labels import DECISION_DONE, STATUS_LABELS, count_words, item_status, ordinal
@@ -163,6 +164,7 @@ def _item_rows(
     ids = [i.id for i in items]
     mine = _decided_by(session, ids, principal())
     last = _last_decisions(session, [i.id for i in items if i.stage > 1])
+    blocks = blocking_holds(session, docs)
     return [
         {
             "item": found,
@@ -170,6 +172,7 @@ def _item_rows(
             "visible": found.document_id in docs,
             "class_visible": found.class_code in codes,
             "mine": found.id in mine,  # the person reviewed it already: another must decide
+            "blocked_by": blocks.get(found.document_id, []),  # the holds that keep it
             "status_words": item_status(
                 found.status, found.stage, found.stages, last.get(found.id)
             ),

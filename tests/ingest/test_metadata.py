@@ -272,8 +272,8 @@ def test_no_marking_is_none() -> None:
 # --- personal data ----------------------------------------------------------------------------
 
 
-def test_pii_keys_are_exactly_the_four() -> None:
-    assert set(count_pii("")) == {"ni_number", "email", "uk_phone", "postcode"}
+def test_pii_keys_are_exactly_the_five() -> None:
+    assert set(count_pii("")) == {"ni_number", "email", "uk_phone", "postcode", "nhs_number"}
 
 
 def test_ni_numbers_follow_hmrc_prefix_rules_but_count_qq() -> None:
@@ -325,5 +325,5 @@ def test_extract_metadata_on_a_personnel_form(patterns: list[ReferencePattern]) 
         language="en",
         page_count=1,
         marking_found="OFFICIAL-SENSITIVE",
-        pii={"ni_number": 1, "email": 1, "uk_phone": 1, "postcode": 1},
+        pii={"ni_number": 1, "email": 1, "uk_phone": 1, "postcode": 1, "nhs_number": 0},
     )
