@@ -5,11 +5,13 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from edrm.runtime import Runtime
 from tests.conftest import Cli
+from tests.disclosure.bundle_checks import assert_absent
 from tests.disclosure.redaction_samples import SECRET
 from tests.disclosure.redaction_world import RedactionWorld, make_world
 
@@ -101,3 +103,24 @@ def test_the_redact_commands_tell_others_nothing(rw: RedactionWorld, cli: Cli) -
         "clerk",
     )
     assert done.exit_code == 1 and "not found" in done.output
+
+
+def test_request_export_writes_the_bundle_with_the_approved_redactions(
+    rw: RedactionWorld, cli: Cli, tmp_path: Path
+) -> None:
+    target = tmp_path / "FOI-2026-0001.pdf"
+    pdf_term = _propose(cli, rw, "--term", SECRET, "--exemption", "s40")
+    refused = cli("request", "export", str(rw.request_id), "-o", str(target), "--as", "officer")
+    assert refused.exit_code == 1 and "proposed redaction(s) not yet approved" in refused.output
+    assert not target.exists()
+    scan_term = _propose(cli, rw, "--term", SECRET, "--exemption", "s40", doc="scan")
+    for rid in (pdf_term, scan_term):
+        assert cli("redact", "approve", str(rid), "--as", "second").exit_code == 0
+    done = cli(
+        "request", "export", str(rw.request_id), "-o", str(target), "--as", "second", "--json"
+    )
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.stdout)["pages"] == 2
+    assert_absent(target.read_bytes(), SECRET)
+    hidden = cli("request", "export", str(rw.request_id), "-o", str(target), "--as", "clerk")
+    assert hidden.exit_code == 1 and "not found" in hidden.output
