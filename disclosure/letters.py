@@ -86,6 +86,11 @@ class LetterFacts:
     records: int = 0
 
 
+def _sentence(text: str) -> str:
+    text = text.strip() or "(see your request)"
+    return text if text[-1] in ".!?)" else f"{text}."
+
+
 def letter_text(facts: LetterFacts) -> list[str]:
     """The letter's paragraphs, in order."""
     chosen = _OPENING[facts.letter]
@@ -95,7 +100,7 @@ def letter_text(facts: LetterFacts) -> list[str]:
         f"Our reference: {facts.reference}",
         f"Dear {facts.addressee or 'requester'},",
         f"Thank you for your request of {facts.received.strftime('%-d %B %Y')}, which we have "
-        f"handled under {_LAW[facts.kind]}. You asked for: {facts.summary or '(see your request)'}",
+        f"handled under {_LAW[facts.kind]}. You asked for: {_sentence(facts.summary)}",
         opening,
     ]
     if facts.letter in ("granted", "part") and facts.records:
