@@ -65,7 +65,7 @@ def send_reminders(session: Session, config: DisclosureConfig) -> str:
             when = "is due today"
         else:
             days = f"{left} working day{'s' if left != 1 else ''}"
-            when = f"is due on {request.due_on:%d %B %Y} ({days})"
+            when = f"is due on {request.due_on:%-d %B %Y} ({days})"
         if request.case_officer_id is not None and request.case_officer_id in usernames:
             recipients = [usernames[request.case_officer_id]]
         else:

@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from disclosure.aggregation import flag_aggregation
 from disclosure.clocks import ClarificationSpan, due_date, extension_refusal
 from disclosure.loader import DisclosureConfig
 from disclosure.models import (
@@ -28,10 +29,12 @@ from disclosure.models import (
     LIVE_STATUSES,
     OUTCOMES,
     STATUSES,
+    BundleItem,
     Clarification,
     InformationRequest,
 )
 from disclosure.request_events import record_event
+from disclosure.request_holds import request_holds
 from edrm import clock
 from edrm.access import Principal, may_handle_requests
 from edrm.errors import InvalidInputError, NotFoundError, RefusedError
@@ -203,8 +206,6 @@ def open_request(
             "case_officer": officer.username if officer is not None else None,
         },
     )
-    from disclosure.costs import flag_aggregation  # the cost module uses this one
-
     flag_aggregation(session, request, config, actor.username)
     return request
 
@@ -345,8 +346,7 @@ def set_status(
     session: Session, actor: Principal, ref: int | str, status: str, *, note: str = ""
 ) -> InformationRequest:
     """Set a status by hand: open, on hold, responded, or reopen a closed request for an
-    internal review or an ICO complaint (its hold is put back in force by the bundle module
-    when records are added, and by `reopen_hold` here)."""
+    internal review or an ICO complaint (its hold is put back in force: `reopen_hold`)."""
     request = get_request(session, actor, ref)
     status = (status or "").strip().lower().replace("-", "_").replace(" ", "_")
     if status not in SETTABLE:
@@ -378,13 +378,11 @@ def reopen_hold(session: Session, request: InformationRequest, actor: str) -> No
     """Put a lifted request hold back in force (a reopened request protects its records)."""
     if request.hold_id is None or request.hold_lifted_at is None:
         return
-    from disclosure.bundles import bundle_document_ids
-    from disclosure.request_holds import request_holds
-
+    ids = session.scalars(select(BundleItem.document_id).where(BundleItem.request_id == request.id))
     request_holds().hold(
         session,
         reference=request.reference,
-        document_ids=bundle_document_ids(session, request.id),
+        document_ids=list(ids),
         actor=actor,
         hold_id=request.hold_id,
     )

@@ -66,6 +66,23 @@ MAY_API = {"*": 422, ANON: 401}
 #: HR-CASE-DIS, for the hr group (as fileplan.node).
 HR_NODE_API = {"*": 404, "hr": 200, ANON: 401}
 
+#: Information requests (issue 18): officers, records managers and administrators; 404 to others.
+REQUESTS = {
+    "*": 404,
+    "information_rights_officer": 200,
+    "records_manager": 200,
+    "administrator": 200,
+    ANON: 302,
+}
+#: Their actions, posted with no fields: back to the request page with what is missing.
+REQUESTS_MAY = {**REQUESTS, "information_rights_officer": 302, "records_manager": 302,
+                "administrator": 302}  # fmt: skip
+REQUESTS_MAY_FORM = {**REQUESTS, "information_rights_officer": 400, "records_manager": 400,
+                     "administrator": 400}  # fmt: skip
+
+REQUEST_ACTIONS = ("clarify", "extend", "status", "close", "records", "search", "add_hits", "time")
+REQUEST_ACTIONS += ("take",)
+
 #: Issue 18: requests exist only for information-rights officers and records managers (and
 #: administrators); the estate's request holds the SECRET record, which a low clearance
 #: cannot see (so its redaction page, page images and redactions are not found there).
@@ -74,6 +91,9 @@ REQUEST_PAGE = {"*": 404, **{h: 200 for h in HANDLERS}, ANON: 302}
 REQUEST_RECORD = {"*": 404, **{f"{h}:high": 200 for h in HANDLERS}, ANON: 302}
 
 GET: dict[str, dict[str, int]] = {
+    "requests.dashboard": REQUESTS,
+    "requests.new_request": REQUESTS,
+    "requests.show": REQUESTS,
     "redaction.request_redactions": REQUEST_PAGE,
     "redaction.record_redaction": REQUEST_RECORD,
     "redaction.page_image": REQUEST_RECORD,
@@ -212,6 +232,8 @@ HR_MAY_FORM = {"*": 404, "hr": 400, ANON: 302}
 SIGNED_IN_MAY = {"*": 302, ANON: 302}
 
 POST: dict[str, dict[str, int]] = {
+    "requests.new_request": REQUESTS_MAY_FORM,
+    **{f"requests.action_{name}": REQUESTS_MAY for name in REQUEST_ACTIONS},
     # Issue 18: the estate's redaction is approved already (403 where it is found); the empty
     # forms are refused (400); the bundle of a record beyond a low clearance is empty (400).
     "redaction.approve_redaction": {"*": 404, **{f"{h}:high": 403 for h in HANDLERS}, ANON: 302},

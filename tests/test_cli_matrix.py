@@ -167,7 +167,75 @@ WEBHOOK_URL = "http://127.0.0.1:9/hook"
 #: A SECRET record: not found below that clearance.
 SECRET_RECORD = {"*": "document {document_id} not found", "high": RUNS}
 
+#: Information requests (issue 18): officers, records managers and administrators handle them;
+#: to everyone else they do not exist.
+REQUESTS = {
+    "*": "information requests not found",
+    "information_rights_officer": RUNS,
+    "records_manager": RUNS,
+    "administrator": RUNS,
+}
+HANDLER_ROLES = ("information_rights_officer", "records_manager", "administrator")
+
+
+def _new_request(estate: Estate, who: str, kind: str = "foi") -> int:
+    """A request received two days ago, whose case officer is `who` when they may be one."""
+    from datetime import timedelta
+
+    from disclosure.loader import DisclosureConfig
+    from disclosure.requests import open_request
+    from edrm import clock
+    from edrm.access import SYSTEM
+
+    officer = who if who.rsplit("_", 1)[0] in HANDLER_ROLES else None
+    with estate.runtime.uow() as s:
+        return open_request(
+            s,
+            SYSTEM,
+            kind=kind,
+            received=clock.now().date() - timedelta(days=2),
+            requester=f"Requester for {who}",
+            case_officer=officer,
+            config=DisclosureConfig(),
+        ).id
+
+
+def _extend_args(estate: Estate, who: str) -> list[str]:
+    from datetime import timedelta
+
+    from disclosure.models import InformationRequest
+
+    request_id = _new_request(estate, who, "sar")
+    with estate.runtime.uow() as s:
+        due = s.get_one(InformationRequest, request_id).due_on
+        assert due is not None
+    later = (due + timedelta(days=7)).isoformat()
+    return ["request", "extend", str(request_id), "--to", later, "--reason", "Complex"]
+
+
+def _today() -> str:
+    from edrm import clock
+
+    return clock.now().date().isoformat()
+
+
+HANDLERS = ("information_rights_officer", "records_manager", "administrator")
+
 EXPECTED: dict[str, dict[str, Any]] = {
+    "request add": REQUESTS,
+    "request clarify": REQUESTS,
+    "request close": REQUESTS,
+    "request export": {  # `request add` has run: records every handler may see
+        "*": NOT_FOUND,
+        **{r: RUNS for r in HANDLERS},
+    },
+    "request extend": REQUESTS,
+    "request list": REQUESTS,
+    "request open": REQUESTS,
+    "request search": REQUESTS,
+    "request show": REQUESTS,
+    "request status": REQUESTS,
+    "request time": REQUESTS,
     "audit access": RM_ONLY,
     "audit log": RM_ONLY,
     "disposal certificates": RM_ONLY,
@@ -246,6 +314,63 @@ EXPECTED: dict[str, dict[str, Any]] = {
     "redact reject": {"*": NOT_FOUND},
 }
 ARGS: dict[str, Args] = {
+    "request add": lambda e, who, tmp: [
+        "request",
+        "add",
+        str(e.values["request_id"]),
+        "--doc",
+        str(_new_document(e, who)),
+    ],
+    "request clarify": lambda e, who, tmp: [
+        "request",
+        "clarify",
+        str(_new_request(e, who)),
+        "--asked",
+        _today(),
+    ],
+    "request close": lambda e, who, tmp: [
+        "request",
+        "close",
+        str(_new_request(e, who)),
+        "--outcome",
+        "granted",
+    ],
+    "request extend": lambda e, who, tmp: _extend_args(e, who),
+    "request export": lambda e, who, tmp: [
+        "request",
+        "export",
+        str(e.values["request_id"]),
+        "-o",
+        str(tmp / f"{who}.pdf"),
+    ],
+    "request list": fixed("request", "list", "--json"),
+    "request open": lambda e, who, tmp: [
+        "request",
+        "open",
+        "--type",
+        "eir",
+        "--received",
+        _today(),
+        "--requester",
+        f"Someone asking {who}",
+        "--json",
+    ],
+    "request search": lambda e, who, tmp: [
+        "request",
+        "search",
+        str(_new_request(e, who)),
+        "--query",
+        "invoice",
+    ],
+    "request show": fixed("request", "show", "{request_id}", "--json"),
+    "request status": lambda e, who, tmp: [
+        "request",
+        "status",
+        str(_new_request(e, who)),
+        "--to",
+        "on-hold",
+    ],
+    "request time": fixed("request", "time", "{request_id}", "--minutes", "30"),
     "audit access": fixed("audit", "access"),
     "audit log": fixed("audit", "log"),
     "disposal certificates": fixed("disposal", "certificates"),

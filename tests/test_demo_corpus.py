@@ -54,7 +54,7 @@ def test_the_same_seed_gives_the_same_documents_and_another_seed_others() -> Non
 
 def test_the_demo_has_the_expected_people_folders_and_documents() -> None:
     users, folders = demo_users(), demo_folders()
-    assert len(users) == 13
+    assert len(users) == 14
     assert [u.username for u in users[:3]] == ["asmith", "rmanager", "admin"]
     assert users[10].groups == ("legal", "legal-advisers-office")
     assert collections.Counter(f.parent_code for f in folders)["FIN-AP-INV"] == 9

@@ -52,6 +52,7 @@ ROLES = {  # the demo's person for each role
     "records-manager": "rmanager",
     "administrator": "admin",
     "hr": "hpatel",
+    "information-rights-officer": "ioakes",
 }
 WIDTHS = (1280, 390)
 PAGES_PER_ROLE = int(os.environ.get("EDRM_TEST_CRAWL_PAGES", "28"))

@@ -17,7 +17,7 @@ from datetime import timedelta
 from typing import Any
 
 from edrm import clock
-from edrm.access import Principal
+from edrm.access import SYSTEM, Principal
 from edrm.people.roles import Role
 from edrm.runtime import Runtime
 from tests.conftest import World, add_person
@@ -106,6 +106,21 @@ def build_estate(world: World) -> Estate:
             actor=people["hr_high"],
         )
         values.update(job_id=job.id, saved_id=saved.id, skill_id=skill.id, bag_id=transfer.bag_id)
+        # Issue 18: an open information request, its case officer information_rights_officer_high.
+        from disclosure.loader import DisclosureConfig
+        from disclosure.requests import open_request
+
+        info_request = open_request(
+            s,
+            SYSTEM,
+            kind="foi",
+            received=clock.now().date() - timedelta(days=2),
+            requester="Rita Requester",
+            summary="Invoices from Acme",
+            case_officer=person_name(Role.INFORMATION_RIGHTS_OFFICER, "high"),
+            config=DisclosureConfig(),
+        )
+        values["request_id"] = info_request.id
         values["key"] = skill.name
         # Issue 13 part 2: an API token of civil_servant_low's (the tokens page revokes it).
         from edrm.people.tokens import TokenPolicy, create_token
@@ -132,7 +147,7 @@ def build_estate(world: World) -> Estate:
             s, "lena", actor=people["hr_high"], answers={"unique_knowledge.only_you": "April."}
         )
         values["session_id"] = interview.id
-    values.update(_information_request(world, people, docs["secret"]))
+    values.update(_information_request(world, people, docs["secret"], values["request_id"]))
     values.update(
         document_id=docs["secret"],
         version=1,
@@ -146,45 +161,33 @@ def build_estate(world: World) -> Estate:
     return Estate(world, people, values)
 
 
-def _information_request(world: World, people: dict[str, Principal], secret: int) -> dict[str, Any]:
-    """Issue 18: a FOI request holding the SECRET record, with an approved redaction on it."""
-    from datetime import date
-
+def _information_request(
+    world: World, people: dict[str, Principal], secret: int, request_id: int
+) -> dict[str, Any]:
+    """Issue 18 part 3: the estate's request holds the SECRET record, with an approved
+    redaction on it."""
     from disclosure.bundles import add_records
-    from disclosure.loader import load_config
     from disclosure.redaction_config import load_redaction_config
     from disclosure.redactions import approve as approve_redaction
     from disclosure.redactions import propose
-    from disclosure.requests import open_request
+    from disclosure.requests import get_request
 
     rt = world.runtime
     recman = world.people["recman"]
     with rt.uow() as s:
-        request = open_request(
-            s,
-            recman,
-            kind="foi",
-            received=date(2026, 11, 2),
-            requester="A. Requester",
-            config=load_config(rt.settings),
-        )
-        add_records(s, recman, request.id, [secret])
+        add_records(s, recman, request_id, [secret])
         redaction = propose(
             s,
             load_redaction_config(rt.settings),
             actor=recman,
-            request_id=request.id,
+            request_id=request_id,
             document_id=secret,
             exemption="s31",
             term="intrusion",
         )
         approve_redaction(s, people["administrator_high"], redaction.id)
-        return {
-            "request_id": request.id,
-            "redaction_id": redaction.id,
-            "number": 1,
-            "reference": request.reference,
-        }
+        reference = get_request(s, recman, request_id).reference
+        return {"redaction_id": redaction.id, "number": 1, "reference": reference}
 
 
 def _queue_item(s: Any, document_id: int, class_code: str, action: str) -> int:

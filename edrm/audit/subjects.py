@@ -22,6 +22,7 @@ HR_ONLY_OBJECT_TYPES = frozenset({"leaver", "harvest_plan"})
 #: for every action.
 DOCUMENT_DETAILS = {
     "transfer.export": ("documents",),
+    "request.add": ("documents",),
     "disposal.certificate": ("records", "certificate", "schedule"),
     "request.export": ("documents", "skipped"),
     "request.respond": ("letter", "bundle"),

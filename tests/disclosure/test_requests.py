@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from disclosure.costs import cost_summary, log_time
 from disclosure.models import InformationRequest, RequestEvent
@@ -208,3 +208,23 @@ def test_time_logged_counts_against_the_cost_limit_of_aggregated_requests(office
     assert summary["pounds"] == 225.0 and summary["aggregate_pounds"] == 475.0
     assert summary["limit"] == 450 and summary["limit_hours"] == 18.0
     assert summary["over_limit"] is True and summary["aggregated_with"] == ["FOI-2026-0001"]
+
+
+def test_requests_and_their_requesters_never_reach_search_or_the_directory(office: World) -> None:
+    """Requests are not documents: nothing of them enters the search outbox, so neither the
+    search, nor expert evidence, nor communities (all built from indexed records) can show a
+    requester."""
+    from edrm.access import SYSTEM
+    from edrm.outbox import OutboxEntry
+    from edrm.search_service import catch_up, search_documents
+
+    rt = office.runtime
+    with rt.uow() as s:
+        before = s.scalar(select(func.count()).select_from(OutboxEntry))
+    with today_is(date(2026, 12, 1)):
+        _open(office, requester="Zebedee Quillfeather", summary="Quillfeather's tax affairs")
+    with rt.uow() as s:
+        assert s.scalar(select(func.count()).select_from(OutboxEntry)) == before
+    catch_up(rt)
+    with rt.uow() as s:
+        assert search_documents(s, rt, SYSTEM, "Quillfeather").total == 0
