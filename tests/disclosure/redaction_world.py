@@ -54,7 +54,9 @@ INFO-IM-FOI,INFO-IM,transaction,Freedom of information requests,FOI,OFFICIAL,,IM
 """
 
 
-def make_world(rt: Runtime, *, on_top_of_world: bool = False) -> RedactionWorld:
+def make_world(
+    rt: Runtime, *, on_top_of_world: bool = False, with_request: bool = True
+) -> RedactionWorld:
     """The redaction world; `on_top_of_world`: added to conftest's `world` (its plan and
     people, recman and clerk among them, are there already)."""
     header = "code,parent,kind,title,description,marking,access,owner_unit,retention,closed\n"
@@ -81,6 +83,8 @@ def make_world(rt: Runtime, *, on_top_of_world: bool = False) -> RedactionWorld:
                 io.BytesIO(content),
                 NewDocument(filename=filename, into_code="FIN-AP-INV", title=f"Meeting {name}"),
             ).id
+    if not with_request:
+        return RedactionWorld(rt, people, 0, docs)
     request_id = open_request(rt, people["officer"])
     for document_id in docs.values():
         add_to_request(rt, request_id, document_id, people["officer"])

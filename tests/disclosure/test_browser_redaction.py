@@ -23,7 +23,7 @@ __all__ = ["live_server", "page"]
 
 @pytest.fixture
 def rw(world: World) -> RedactionWorld:
-    return make_world(world.runtime, on_top_of_world=True)
+    return make_world(world.runtime, on_top_of_world=True, with_request=False)
 
 
 def pages_text(pdf: bytes) -> list[str]:
@@ -34,13 +34,26 @@ def _sign_out(page: Any) -> None:
     page.click("button:has-text('Sign out'), a:has-text('Sign out')")
 
 
-def test_draw_a_redaction_approve_it_as_a_second_person_and_export_the_bundle(
+def test_open_search_add_draw_approve_as_a_second_person_export_and_close(
     rw: RedactionWorld, live_server: str, page: Any, tmp_path: Path
 ) -> None:
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     _sign_in(page, live_server, "officer")
-    page.goto(f"{live_server}/requests/{rw.request_id}/redactions")
+    page.click("nav >> text=Information requests")
+    page.goto(f"{live_server}/requests/new")
+    page.fill("#received", "2026-11-02")
+    page.fill("#requester", "A. Requester")
+    page.fill("#summary", "Minutes of the contract renewal meetings")
+    page.click("button:has-text('Open request')")
+    page.wait_for_selector("text=FOI-2026-0001")
+    request_id = int(page.url.rstrip("/").rsplit("/", 1)[1])
+    page.fill("#query", "Meeting")
+    page.click("#search button:has-text('Search'), form:has(#query) button:has-text('Search')")
+    page.click("[data-add-all]")
+    page.wait_for_selector("[data-bundle] >> text=Meeting scan")
+    page.click("#redact-link")
+    page.wait_for_url(f"{live_server}/requests/{request_id}/redactions")
     page.click("#records >> text=Meeting scan")
     page.wait_for_selector("#page-1 img")
     image = page.locator("#page-1 img")
@@ -65,19 +78,19 @@ def test_draw_a_redaction_approve_it_as_a_second_person_and_export_the_bundle(
     page.wait_for_selector("text=a second person must approve it")
     assert page.locator(".edrm-redact-box--proposed").count() == 1
     for record in ("Meeting scan", "Meeting pdf"):  # and the name wherever it is
-        page.goto(f"{live_server}/requests/{rw.request_id}/redactions")
+        page.goto(f"{live_server}/requests/{request_id}/redactions")
         page.click(f"#records >> text={record}")
         page.check("#kind-term")
         page.fill("#term", SECRET)
         page.select_option("#exemption", "s40")
         page.click("#propose-button")
         page.wait_for_selector("text=a second person must approve it")
-    page.goto(f"{live_server}/requests/{rw.request_id}/redactions")
+    page.goto(f"{live_server}/requests/{request_id}/redactions")
     assert page.content().count("Waiting for a second person") == 3
     _sign_out(page)
 
     _sign_in(page, live_server, "second")
-    page.goto(f"{live_server}/requests/{rw.request_id}/redactions")
+    page.goto(f"{live_server}/requests/{request_id}/redactions")
     for _ in range(3):
         page.click("#redactions button:has-text('Approve') >> nth=0")
         page.wait_for_selector("text=approved.")
@@ -100,4 +113,9 @@ def test_draw_a_redaction_approve_it_as_a_second_person_and_export_the_bundle(
     assert "Published" in page.locator("#response").inner_text()
     page.goto(f"{live_server}/disclosure-log")
     assert "FOI-2026-0001" in page.locator("#disclosure-log").inner_text()
+
+    page.goto(f"{live_server}/requests/{request_id}")
+    page.check("#outcome-part")
+    page.click("button:has-text('Close request')")
+    page.wait_for_selector("text=Closed")
     assert errors == []
