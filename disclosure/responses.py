@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from disclosure.bundle_export import bundle_for
 from disclosure.letters import LetterFacts, letter_pdf, letter_text
+from disclosure.models import InformationRequest
 from disclosure.redaction_config import Exemption, RedactionConfig
 from disclosure.redaction_models import LETTERS, RequestResponse
 from disclosure.redactions import redactions_for, request_for
@@ -87,6 +88,77 @@ def _cited(
     return sorted((config.exemption(c) for c in codes), key=lambda e: e.code)
 
 
+def _refuse_unless_complete(
+    kind: str, letter: str, cited: list[Exemption], public_interest: str, publish: bool
+) -> None:
+    if letter in ("part", "refused") and not cited:
+        raise InvalidInputError("a refusal cites at least one exemption")
+    qualified = any(e.qualified for e in cited)
+    if letter in ("part", "refused") and qualified and not public_interest.strip():
+        raise InvalidInputError("a qualified exemption is cited: set out the public interest test")
+    if publish and (letter not in RELEASING or kind == "sar"):
+        raise InvalidInputError("only a FOI or EIR bundle that releases information is published")
+
+
+def _file_bundle(
+    session: Session,
+    blobs: BlobStore,
+    config: RedactionConfig,
+    actor: Principal,
+    request: InformationRequest,
+) -> tuple[Document, int]:
+    """The bundle filed as a record, and how many records it holds."""
+    data, report = bundle_for(session, blobs, config, actor=actor, request_id=request.id)
+    document = _file(
+        session,
+        blobs,
+        config,
+        data,
+        filename=f"{request.reference}-bundle.pdf",
+        title=f"{request.reference}: disclosure bundle",
+        doc_type="Disclosure bundle",
+        creator=actor.username,
+        extra={"info_request": request.id, "disclosure_bundle": True},
+    )
+    return document, report.records
+
+
+def _file_letter(
+    session: Session,
+    blobs: BlobStore,
+    config: RedactionConfig,
+    actor: Principal,
+    request: InformationRequest,
+    letter: str,
+    cited: list[Exemption],
+    public_interest: str,
+    records: int,
+) -> Document:
+    facts = LetterFacts(
+        letter=letter,
+        kind=request.kind,
+        reference=request.reference,
+        received=request.received_on,
+        sent=clock.now().date(),
+        summary=request.summary,
+        addressee=request.requester_name,
+        exemptions=cited,
+        public_interest=public_interest,
+        records=records,
+    )
+    return _file(
+        session,
+        blobs,
+        config,
+        letter_pdf(letter_text(facts), f"{request.reference} response"),
+        filename=f"{request.reference}-response.pdf",
+        title=f"{request.reference}: response ({letter})",
+        doc_type="Response letter",
+        creator=actor.username,
+        extra={"info_request": request.id, "response_letter": letter},
+    )
+
+
 def respond(
     session: Session,
     blobs: BlobStore,
@@ -107,52 +179,13 @@ def respond(
     if session.get(RequestResponse, request.id) is not None:
         raise RefusedError(f"request {request.reference} has already been answered")
     cited = _cited(session, actor, config, request.id, exemptions or [])
-    if letter in ("part", "refused") and not cited:
-        raise InvalidInputError("a refusal cites at least one exemption")
-    qualified = any(e.qualified for e in cited)
-    if letter in ("part", "refused") and qualified and not public_interest.strip():
-        raise InvalidInputError("a qualified exemption is cited: set out the public interest test")
-    if publish and (letter not in RELEASING or request.kind == "sar"):
-        raise InvalidInputError("only a FOI or EIR bundle that releases information is published")
-    bundle_doc = None
-    records = 0
+    _refuse_unless_complete(request.kind, letter, cited, public_interest, publish)
+    bundle_doc, records = None, 0
     if letter in RELEASING:
-        data, report = bundle_for(session, blobs, config, actor=actor, request_id=request.id)
-        records = report.records
-        bundle_doc = _file(
-            session,
-            blobs,
-            config,
-            data,
-            filename=f"{request.reference}-bundle.pdf",
-            title=f"{request.reference}: disclosure bundle",
-            doc_type="Disclosure bundle",
-            creator=actor.username,
-            extra={"info_request": request.id, "disclosure_bundle": True},
-        )
+        bundle_doc, records = _file_bundle(session, blobs, config, actor, request)
     sent = clock.now()
-    facts = LetterFacts(
-        letter=letter,
-        kind=request.kind,
-        reference=request.reference,
-        received=request.received_on,
-        sent=sent.date(),
-        summary=request.summary,
-        addressee=request.requester_name,
-        exemptions=cited,
-        public_interest=public_interest,
-        records=records,
-    )
-    letter_doc = _file(
-        session,
-        blobs,
-        config,
-        letter_pdf(letter_text(facts), f"{request.reference} response"),
-        filename=f"{request.reference}-response.pdf",
-        title=f"{request.reference}: response ({letter})",
-        doc_type="Response letter",
-        creator=actor.username,
-        extra={"info_request": request.id, "response_letter": letter},
+    letter_doc = _file_letter(
+        session, blobs, config, actor, request, letter, cited, public_interest, records
     )
     if bundle_doc is not None:
         letter_doc.relations = [{"type": "has_part", "document_id": bundle_doc.id}]
