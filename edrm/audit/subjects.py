@@ -26,6 +26,8 @@ DOCUMENT_DETAILS = {
     "disposal.certificate": ("records", "certificate", "schedule"),
     "request.export": ("documents", "skipped"),
     "request.respond": ("letter", "bundle"),
+    "request.publish": ("bundle",),
+    "request.unpublish": ("bundle",),
 }
 #: Detail keys that hold file-plan codes, by action.
 NODE_DETAILS = {
