@@ -361,6 +361,10 @@ def set_status(
         reopen_hold(session, request, actor.username)
     elif request.status not in LIVE_STATUSES and request.status != "responded":
         raise RefusedError(f"request {request.reference} is closed")
+    elif any(c.answered_on is None for c in clarifications_of(session, request.id)):
+        raise RefusedError(
+            f"request {request.reference} awaits clarification: record the answer first"
+        )
     if status == "responded" and request.responded_on is None:
         request.responded_on = clock.now().date()
     request.status = status

@@ -98,6 +98,8 @@ def test_the_wheel_installs_into_a_fresh_environment_and_starts_from_another_fol
     for name in (
         "edrm/defaults/edrm.toml",
         "edrm/defaults/fileplan.toml",
+        "edrm/defaults/disclosure.toml",
+        "edrm/web/templates/disclosure/request.html",
         "edrm/migrations/env.py",
         "edrm/migrations/script.py.mako",
         "edrm/web/templates/base.html",
@@ -131,8 +133,9 @@ def test_the_wheel_installs_into_a_fresh_environment_and_starts_from_another_fol
         [
             python,
             "-c",
-            "import sys, edrm, retention, harvest, search; print(edrm.__file__);"
+            "import sys, edrm, retention, harvest, search, disclosure; print(edrm.__file__);"
             "print(retention.__file__); print(harvest.__file__); print(search.__file__);"
+            "print(disclosure.__file__);"
             "print(*sys.path, sep='\\n')",
         ],
         cwd=elsewhere,
@@ -140,7 +143,7 @@ def test_the_wheel_installs_into_a_fresh_environment_and_starts_from_another_fol
         timeout=60,
     )
     assert str(ROOT) not in where, f"the installed package can see the checkout:\n{where}"
-    for line in where.splitlines()[:4]:
+    for line in where.splitlines()[:5]:
         assert Path(line).is_relative_to(venv), line
 
     edrm = venv / "bin" / "edrm"

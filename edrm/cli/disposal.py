@@ -84,6 +84,8 @@ def disposal_list(
             f"stage {r['stage']}/{r['stages']}  {r['status']:<10} {r['class_code']:<14} "
             f"{r['title']}" + (" (needs a cleared reviewer)" if r["withheld"] else "")
         )
+        for why in r.get("blocked_by", ()):
+            click.echo(f"        blocked by {why}")
 
 
 @disposal.command("show")

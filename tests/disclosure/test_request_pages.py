@@ -138,3 +138,25 @@ def test_bad_input_on_the_form_says_what_is_wrong(client: FlaskClient, office: W
     assert answer.status_code == 400 and "must be a real date" in answer.text
     with office.runtime.uow() as s:
         assert s.scalars(select(InformationRequest)).all() == []
+
+
+def test_the_disposal_queue_page_says_which_request_hold_blocks_an_item(
+    client: FlaskClient, office: World
+) -> None:
+    from disclosure.bundles import add_records
+    from disclosure.requests import open_request
+    from tests.disclosure.helpers import CONFIG, today_is
+    from tests.retention.disposal_helpers import queue, with_records_management
+
+    with_records_management(office)
+    with today_is(date(2026, 12, 1)), office.runtime.uow() as s:
+        made = open_request(
+            s, office.people["iro"], kind="sar", received=date(2026, 11, 30), requester="A",
+            config=CONFIG,
+        )  # fmt: skip
+        add_records(s, office.people["iro"], made.id, [office.docs["invoice"]])
+    queue(office.runtime, office.docs["invoice"])
+    sign_in(client, "recman")
+    page = client.get("/records-management/queue")
+    assert page.status_code == 200
+    assert "Blocked by request hold" in page.text and "SAR-2026-0001" in page.text
