@@ -83,10 +83,23 @@ REQUESTS_MAY_FORM = {**REQUESTS, "information_rights_officer": 400, "records_man
 REQUEST_ACTIONS = ("clarify", "extend", "status", "close", "records", "search", "add_hits", "time")
 REQUEST_ACTIONS += ("take",)
 
+#: Issue 18: requests exist only for information-rights officers and records managers (and
+#: administrators); the estate's request holds the SECRET record, which a low clearance
+#: cannot see (so its redaction page, page images and redactions are not found there).
+HANDLERS = ("information_rights_officer", "records_manager", "administrator")
+REQUEST_PAGE = {"*": 404, **{h: 200 for h in HANDLERS}, ANON: 302}
+REQUEST_RECORD = {"*": 404, **{f"{h}:high": 200 for h in HANDLERS}, ANON: 302}
+
 GET: dict[str, dict[str, int]] = {
     "requests.dashboard": REQUESTS,
     "requests.new_request": REQUESTS,
     "requests.show": REQUESTS,
+    "redaction.request_redactions": REQUEST_PAGE,
+    "redaction.record_redaction": REQUEST_RECORD,
+    "redaction.page_image": REQUEST_RECORD,
+    "redaction.disclosure_log": EVERYONE,
+    "redaction.disclosure_log_csv": EVERYONE,
+    "redaction.published": {"*": 404, ANON: 302},  # the estate's request is not answered
     "api.get_content": SECRET_RECORD_API,
     "api.get_document": SECRET_RECORD_API,
     # civil_servant_low's job: theirs, and records managers'; 404 for everyone else.
@@ -223,6 +236,18 @@ SIGNED_IN_MAY = {"*": 302, ANON: 302}
 POST: dict[str, dict[str, int]] = {
     "requests.new_request": REQUESTS_MAY_FORM,
     **{f"requests.action_{name}": REQUESTS_MAY for name in REQUEST_ACTIONS},
+    # Issue 18: the estate's redaction is approved already (403 where it is found); the empty
+    # forms are refused (400); the bundle of a record beyond a low clearance is empty (400).
+    "redaction.approve_redaction": {"*": 404, **{f"{h}:high": 403 for h in HANDLERS}, ANON: 302},
+    "redaction.reject_redaction": {"*": 404, **{f"{h}:high": 400 for h in HANDLERS}, ANON: 302},
+    "redaction.record_redaction": {"*": 404, **{f"{h}:high": 400 for h in HANDLERS}, ANON: 302},
+    "redaction.export_bundle": {
+        "*": 404,
+        **{h: 400 for h in HANDLERS},
+        **{f"{h}:high": 200 for h in HANDLERS},
+        ANON: 302,
+    },
+    "redaction.send_response": {"*": 404, **{h: 302 for h in HANDLERS}, ANON: 302},
     "api.post_documents": {"*": 400, ANON: 401},  # no files sent
     "auth.sign_in": PUBLIC,  # the empty form again
     "auth.sign_out": SIGNED_IN_MAY,

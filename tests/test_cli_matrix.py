@@ -219,10 +219,16 @@ def _today() -> str:
     return clock.now().date().isoformat()
 
 
+HANDLERS = ("information_rights_officer", "records_manager", "administrator")
+
 EXPECTED: dict[str, dict[str, Any]] = {
     "request add": REQUESTS,
     "request clarify": REQUESTS,
     "request close": REQUESTS,
+    "request export": {  # `request add` has run: records every handler may see
+        "*": NOT_FOUND,
+        **{r: RUNS for r in HANDLERS},
+    },
     "request extend": REQUESTS,
     "request list": REQUESTS,
     "request open": REQUESTS,
@@ -303,6 +309,12 @@ EXPECTED: dict[str, dict[str, Any]] = {
     "knowledge mine": EVERYONE,
     "knowledge review": {"*": NOT_FOUND},  # no skill of theirs with that number
     "knowledge risk": HR_ONLY,
+    # Issue 18 part 3: no request 999999 exists, and to people who do not handle requests none
+    # exists at all; tests/disclosure/test_redaction_cli.py runs these on a real request.
+    "redact approve": {"*": NOT_FOUND},
+    "redact list": {"*": NOT_FOUND},
+    "redact propose": {"*": NOT_FOUND},
+    "redact reject": {"*": NOT_FOUND},
 }
 ARGS: dict[str, Args] = {
     "request add": lambda e, who, tmp: [
@@ -327,6 +339,13 @@ ARGS: dict[str, Args] = {
         "granted",
     ],
     "request extend": lambda e, who, tmp: _extend_args(e, who),
+    "request export": lambda e, who, tmp: [
+        "request",
+        "export",
+        str(e.values["request_id"]),
+        "-o",
+        str(tmp / f"{who}.pdf"),
+    ],
     "request list": fixed("request", "list", "--json"),
     "request open": lambda e, who, tmp: [
         "request",
@@ -508,6 +527,20 @@ ARGS: dict[str, Args] = {
     ],
     "knowledge mine": fixed("knowledge", "mine"),
     "knowledge review": fixed("knowledge", "review", "999999", "--kind", "expertise"),
+    "redact approve": fixed("redact", "approve", "999999"),
+    "redact list": fixed("redact", "list", "999999"),
+    "redact propose": fixed(
+        "redact",
+        "propose",
+        "{document_id}",
+        "--request",
+        "999999",
+        "--term",
+        "x",
+        "--exemption",
+        "s40",
+    ),
+    "redact reject": fixed("redact", "reject", "999999", "--reason", "not exempt"),
     "knowledge risk": fixed("knowledge", "risk"),
 }
 

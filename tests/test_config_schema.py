@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 import pytest
 
 from disclosure.loader import load_config as load_disclosure_config
+from disclosure.redaction_config import load_redaction_config
 from edrm.configfile import ConfigError, ConfigModel, parse_toml, validate
 from edrm.errors import InvalidInputError
 from edrm.fileplan.io import read_file
@@ -43,6 +44,7 @@ READERS: dict[str, tuple[Reader, str]] = {
     "interviews.toml": (load_question_banks, "title"),
     "jobs.toml": (lambda d: load_definitions(d / "jobs.toml"), "cron"),
     "metadata.toml": (lambda d: load_metadata_config(d / "metadata.toml"), "regex"),
+    "redaction.toml": (lambda d: load_redaction_config(Settings(config_dir=d)), "bundle_dpi"),
     "retention.toml": (lambda d: load_schedule(d / "retention.toml"), "years"),
     "skills.toml": (lambda d: load_taxonomy(d / "skills.toml"), "title"),
     "webhooks.toml": (lambda d: load_webhook_config(Settings(config_dir=d)), "max_attempts"),

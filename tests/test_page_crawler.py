@@ -74,6 +74,9 @@ SKIP_ENDPOINTS = {
     "api_docs.openapi",  # the API's document (JSON); its reference page is crawled
     "health.readyz",
     "metrics.metrics_page",
+    "redaction.page_image",  # a record's page as a PNG (its redaction page is crawled)
+    "redaction.disclosure_log_csv",
+    "redaction.published",  # a published bundle (PDF)
 }
 SKIP_BLUEPRINTS = (
     "api",

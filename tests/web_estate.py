@@ -147,6 +147,7 @@ def build_estate(world: World) -> Estate:
             s, "lena", actor=people["hr_high"], answers={"unique_knowledge.only_you": "April."}
         )
         values["session_id"] = interview.id
+    values.update(_information_request(world, people, docs["secret"], values["request_id"]))
     values.update(
         document_id=docs["secret"],
         version=1,
@@ -158,6 +159,35 @@ def build_estate(world: World) -> Estate:
         group=1,  # an interview's first question group
     )
     return Estate(world, people, values)
+
+
+def _information_request(
+    world: World, people: dict[str, Principal], secret: int, request_id: int
+) -> dict[str, Any]:
+    """Issue 18 part 3: the estate's request holds the SECRET record, with an approved
+    redaction on it."""
+    from disclosure.bundles import add_records
+    from disclosure.redaction_config import load_redaction_config
+    from disclosure.redactions import approve as approve_redaction
+    from disclosure.redactions import propose
+    from disclosure.requests import get_request
+
+    rt = world.runtime
+    recman = world.people["recman"]
+    with rt.uow() as s:
+        add_records(s, recman, request_id, [secret])
+        redaction = propose(
+            s,
+            load_redaction_config(rt.settings),
+            actor=recman,
+            request_id=request_id,
+            document_id=secret,
+            exemption="s31",
+            term="intrusion",
+        )
+        approve_redaction(s, people["administrator_high"], redaction.id)
+        reference = get_request(s, recman, request_id).reference
+        return {"redaction_id": redaction.id, "number": 1, "reference": reference}
 
 
 def _queue_item(s: Any, document_id: int, class_code: str, action: str) -> int:

@@ -24,6 +24,10 @@ DOCUMENT_DETAILS = {
     "transfer.export": ("documents",),
     "request.add": ("documents",),
     "disposal.certificate": ("records", "certificate", "schedule"),
+    "request.export": ("documents", "skipped"),
+    "request.respond": ("letter", "bundle"),
+    "request.publish": ("bundle",),
+    "request.unpublish": ("bundle",),
 }
 #: Detail keys that hold file-plan codes, by action.
 NODE_DETAILS = {

@@ -140,6 +140,12 @@ COMMANDS: tuple[LazyCommand, ...] = (
         "request_group",
         "Information requests (FOI, EIR, SAR): open, track the clock, add records, close.",
     ),
+    LazyCommand(
+        "redact",
+        "redactions",
+        "redact",
+        "Redactions on a request's records: propose, approve (a second person), reject, list.",
+    ),
 )
 
 

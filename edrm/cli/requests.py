@@ -376,3 +376,9 @@ def request_time(request_id: int, minutes: int, activity: str, as_user: str | No
             cost = cost_summary(session, get_request(session, actor, request_id), config)
     limit = f" of the £{cost['limit']} limit" if cost["limit"] is not None else ""
     click.echo(f"edrm: logged {minutes} min; £{cost['aggregate_pounds']:.2f}{limit} so far")
+
+
+# `edrm request export` (the disclosure bundle) lives with the redaction commands.
+from edrm.cli.redactions import request_export  # noqa: E402  (after the group it joins)
+
+request_group.add_command(request_export)

@@ -309,6 +309,7 @@ def _iso(value: Any) -> str | None:
 def _load_demo_areas(rt: Runtime) -> None:
     """The demo's retention (schedule, a hold, a first sweep) and knowledge (directory
     profiles, leavers); each is idempotent."""
+    from disclosure.demo import load_demo_requests
     from harvest.demo import (
         load_demo_directory,  # heavy: demo data, as above
         load_demo_leavers,
@@ -318,4 +319,5 @@ def _load_demo_areas(rt: Runtime) -> None:
     click.echo(f"edrm: demo: retention: {load_demo_retention(rt)}")
     click.echo(f"edrm: demo: directory: {load_demo_directory(rt)}")
     click.echo(f"edrm: demo: leavers: {load_demo_leavers(rt)} registered")
+    click.echo(f"edrm: demo: information requests: {load_demo_requests(rt)}")
     catch_up(rt)

@@ -14,6 +14,7 @@ from jinja2.bccache import Bucket
 from werkzeug.wrappers import Response
 
 from disclosure import web as disclosure_web
+from disclosure.web import redaction as disclosure_redaction_web
 from edrm.people.passwords import use_hash_slots
 from edrm.settings import load_settings, secret_key
 from edrm.web import (
@@ -54,7 +55,13 @@ from retention import web as retention_web
 
 csrf = CSRFProtect()
 #: The areas' web packages and modules: each has a blueprint `bp` and may have a JSON `api`.
-AREA_WEB = (web_directory, web_leavers, retention_web, disclosure_web)
+AREA_WEB = (
+    web_directory,
+    web_leavers,
+    retention_web,
+    disclosure_web,
+    disclosure_redaction_web,
+)
 
 
 class _MemoryBytecodeCache(BytecodeCache):

@@ -12,6 +12,7 @@ from disclosure.models import (
     RequestSearch,
     TimeEntry,
 )
+from disclosure.redaction_models import Redaction, RequestResponse
 from edrm.audit import AuditEvent, AuditHead
 from edrm.db import Base
 from edrm.documents.models import Document, DocumentText, DocumentVersion
@@ -97,8 +98,10 @@ __all__ = [
     "OutboxEntry",
     "Profile",
     "RecordRetention",
+    "Redaction",
     "Rendition",
     "RequestEvent",
+    "RequestResponse",
     "RequestSearch",
     "ResidualStub",
     "RetentionEvent",
