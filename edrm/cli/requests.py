@@ -143,7 +143,11 @@ def request_show(request_id: int, as_json: bool, as_user: str | None) -> None:
         _json_out(data)
         return
     clock = data["clock"]
-    if clock["stopped"]:
+    if not clock["live"]:
+        when = f"was due {data['due']}" + (
+            f", responded {data['responded_on']}" if data.get("responded_on") else ""
+        )
+    elif clock["stopped"]:
         when = "clock stopped (awaiting clarification)"
     elif clock["overdue"]:
         when = f"due {data['due']}, OVERDUE by {-clock['working_days_left']} working day(s)"

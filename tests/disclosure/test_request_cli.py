@@ -63,7 +63,8 @@ def test_the_request_commands_keep_their_contract(cli: Cli, office: World) -> No
         closed = cli("request", "close", rid, "--outcome", "not-held", "--as", "iro")
         assert closed.exit_code == 0 and "closed FOI-2026-0001" in closed.output
         text = cli("request", "show", rid, "--as", "iro")
-        assert "FOI-2026-0001  Closed" in text.output
+        assert "FOI-2026-0001  Closed  was due 2027-01-05" in text.output
+        assert "left" not in text.output  # a closed request's clock no longer runs
 
 
 @pytest.mark.parametrize(
