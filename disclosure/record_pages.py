@@ -1,6 +1,8 @@
 """A request's record as pages: its content read for redaction (through the document service,
 so every read is access-checked and audited), its page count, and a page image for the
-redaction page.
+redaction page. A scan is read from its searchable PDF/A rendition when it has one (the same page
+images, with the words OCR already found as its text layer), so a bundle is built from what the
+record page shows as the scan's PDF/A.
 
 Reading writes nothing but the audit entry of the read (`document.download`).
 """
@@ -10,12 +12,14 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from disclosure.page_sources import open_pages
 from edrm.access import Principal
 from edrm.documents.models import DocumentText
 from edrm.documents.service import open_content
+from edrm.renditions.models import PDFA, Rendition
 from edrm.storage import BlobStore
 
 #: The page image the redaction page draws on is this wide (pixels); boxes are fractions, so
@@ -40,12 +44,18 @@ def record_content(
     see the record; GoneError if it has been destroyed)."""
     document, version = open_content(session, blobs, document_id, actor=actor)
     text = session.get(DocumentText, document.id)
+    sha, mime = version.sha256, version.mime
+    rendition = session.scalar(
+        select(Rendition).where(Rendition.version_id == version.id, Rendition.kind == PDFA)
+    )
+    if rendition is not None and blobs.exists(rendition.sha256):
+        sha, mime = rendition.sha256, "application/pdf"
     return RecordContent(
         document.id,
         document.identifier,
         document.title,
-        blobs.read_bytes(version.sha256),
-        version.mime,
+        blobs.read_bytes(sha),
+        mime,
         text.text if text is not None else "",
     )
 

@@ -137,3 +137,32 @@ def test_the_exported_bundle_keeps_no_trace_and_the_records_are_unchanged(
         export = s.scalars(select(AuditEvent).where(AuditEvent.action == "request.export")).one()
         assert export.details_dict["sha256"] == hashlib.sha256(data).hexdigest()
         assert sorted(export.details_dict["documents"]) == sorted(rw.docs.values())
+
+
+def test_a_scan_is_redacted_from_its_searchable_pdfa_rendition(rw: RedactionWorld) -> None:
+    from disclosure.record_pages import record_content
+    from edrm import clock
+    from edrm.renditions.models import PDFA, Rendition
+    from tests.disclosure.redaction_samples import born_digital_pdf
+
+    rt, pdf = rw.runtime, born_digital_pdf()
+    with rt.uow() as s:
+        scan = s.get(Document, rw.docs["scan"])
+        assert scan is not None
+        original = record_content(s, rt.blobs, rw.people["officer"], scan.id)
+        assert original.mime == "image/png"
+        stored = rt.blobs.put_bytes(pdf)
+        s.add(
+            Rendition(
+                document_id=scan.id,
+                version_id=scan.latest.id,
+                kind=PDFA,
+                sha256=stored.sha256,
+                size=stored.size,
+                created_at=clock.now(),
+            )
+        )
+    with rt.uow() as s:
+        read = record_content(s, rt.blobs, rw.people["officer"], rw.docs["scan"])
+
+    assert (read.mime, read.content) == ("application/pdf", pdf)
