@@ -14,7 +14,15 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextInput,
 )
 from sqlalchemy.orm import Session
-from wtforms import BooleanField, DateField, IntegerField, RadioField, StringField, SubmitField
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    StringField,
+    SubmitField,
+)
 from wtforms.validators import InputRequired, Length, Optional
 
 from retention.closure import CLOSED, OPEN, Closure, closure_of, problems
@@ -38,7 +46,10 @@ class ClosureForm(FlaskForm):
 
     closure_type = RadioField(
         "Closure type (closure_type)",
-        choices=[(OPEN, "Open: the archive may show it"), (CLOSED, "Closed under the FOI Act")],
+        choices=[
+            SelectChoice(OPEN, "Open: the archive may show it"),
+            SelectChoice(CLOSED, "Closed under the FOI Act"),
+        ],
         widget=GovRadioInput(),
         validators=[InputRequired(message="Choose Open or Closed")],
     )
@@ -74,7 +85,7 @@ class ClosureForm(FlaskForm):
         "Alternate title (title_alternate)",
         description="Needed when the title is closed: the title the archive shows instead.",
         widget=GovTextInput(),
-        validators=[Length(max=1000)],
+        validators=[Length(max=500)],
     )
     description_closed = BooleanField(
         "The description is closed too (description_closed)", widget=GovCheckboxInput()
