@@ -7,14 +7,19 @@ refused, and a record with no closure transfers as Open."""
 from __future__ import annotations
 
 import csv
+import os
 import re
+import signal
+import subprocess
+import sys
+import time
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from edrm import clock
 from edrm.audit import AuditEvent
@@ -182,3 +187,57 @@ def test_a_transfer_with_no_closure_is_approved_and_transfers_as_open(
     with open(Path(exported.path) / "data" / "metadata.csv", encoding="utf-8") as fh:
         (row,) = list(csv.DictReader(fh))
     assert row["closure_type"] == "Open" and row["closure_period"] == ""
+
+
+SAVE_IN_CHILD = """
+import sys, time
+from datetime import date
+from pathlib import Path
+from edrm.cli.common import _principal, runtime
+from retention.closure import Closure, set_closure
+
+document_id, marker = int(sys.argv[1]), Path(sys.argv[2])
+closure = Closure("Closed", 20, date(2024, 3, 31), "40(2)")
+with runtime() as rt, rt.uow() as s:
+    set_closure(s, document_id, closure, actor=_principal(s, "recman"))
+    if marker.name != "none":
+        marker.write_text("flushed")  # the row and its audit entry written, not committed
+        time.sleep(600)
+"""
+
+
+@pytest.mark.slow
+def test_a_kill_9_while_a_closure_is_saved_keeps_nothing_and_saving_again_keeps_it_once(
+    world: World, tmp_path: Path
+) -> None:
+    """The page's save is set_closure in one unit of work: killed before the commit, neither
+    the row nor its audit entry is kept; saved again, the record has exactly one closure."""
+    settings = world.runtime.settings
+    env = {
+        **os.environ,
+        "EDRM_HOME": str(settings.home),
+        "EDRM_DATABASE_URL": settings.database_url,
+        "EDRM_SECRET_KEY": "test-secret-key",
+    }
+    old, marker = str(world.docs["old"]), tmp_path / "flushed"
+    child = subprocess.Popen(
+        [sys.executable, "-c", SAVE_IN_CHILD, old, str(marker)], env=env, start_new_session=True
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not marker.exists() and child.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert marker.exists(), "the child never reached its save"
+        os.killpg(child.pid, signal.SIGKILL)
+    finally:
+        child.wait()
+    with world.runtime.uow() as s:
+        assert s.get(RecordClosure, world.docs["old"]) is None
+    assert _closure_audits(world, world.docs["old"]) == 0
+
+    done = subprocess.run([sys.executable, "-c", SAVE_IN_CHILD, old, "none"], env=env, check=False)
+    assert done.returncode == 0
+    with world.runtime.uow() as s:
+        assert closure_of(s, world.docs["old"]).foi_exemption_code == "40(2)"
+        count = s.scalar(select(func.count()).select_from(RecordClosure))
+    assert count == 1 and _closure_audits(world, world.docs["old"]) == 1
