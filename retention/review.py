@@ -2,7 +2,9 @@
 
 Decisions (always with a reason, only by records managers, each stage by a different person):
 - approve: at a stage before the last, the item moves to the next stage (nothing is destroyed);
-  at the last stage it is `approved` and retention.execution carries it out.
+  at the last stage it is `approved` and retention.execution carries it out. A transfer whose
+  record is marked Closed with a closure the archive would refuse (retention.closure) is not
+  approved; one with no closure transfers as Open.
 - refer: pass it to a further reviewer (one more stage).
 - reject: the record is kept; the item is closed (`rejected`) and the record gets a new review
   date (the one given, or a year from today), when the sweep queues it again.
@@ -23,6 +25,7 @@ from edrm import audit, clock
 from edrm.access import WITHHELD, Principal, visible_document_ids
 from edrm.documents.models import Document
 from edrm.errors import AuditNote, EdrmError, InvalidInputError, NotFoundError, RefusedError
+from retention import closure
 from retention.holds import blocking_holds
 from retention.models import DisposalDecision, DisposalItem, RecordRetention
 
@@ -230,6 +233,8 @@ def decide(
     if item is None:
         raise NotFoundError(f"disposal item {item_id} not found")
     _check_reviewer(session, item, actor)
+    if decision == "approve" and item.action == "transfer":
+        _check_closure(session, item, actor)
     today = clock.now().date()
     if decision == "extend" and new_date is None:
         raise InvalidInputError(f"an extension needs the new date (item {item_id})")
@@ -295,6 +300,19 @@ def _check_reviewer(session: Session, item: DisposalItem, actor: Principal) -> N
             item,
             f"you decided stage {earlier} of disposal item {item.id}; "
             f"stage {item.stage} needs a different reviewer",
+        )
+
+
+def _check_closure(session: Session, item: DisposalItem, actor: Principal) -> None:
+    """A transfer is approved only with a closure the archive accepts: a record marked Closed
+    whose closure breaks the rules is refused, naming them (one with none transfers as Open)."""
+    wrong = closure.problems(closure.closure_of(session, item.document_id))
+    if wrong:
+        raise _refuse(
+            actor,
+            item,
+            f"disposal item {item.id} cannot be approved for transfer: its record's closure is "
+            f"not complete ({'; '.join(wrong)}); correct it on the item's page first",
         )
 
 

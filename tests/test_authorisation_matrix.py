@@ -290,6 +290,13 @@ POST: dict[str, dict[str, int]] = {
     # Issue 12: importing the previewed schedule; without the confirmation, back to the page.
     "retention.apply_schedule": RM_MAY,
     "retention.change_vital": RM_MAY_FORM,  # no action given
+    # Issue 17 part 5: a transfer item's closure. The estate's item is not a transfer (400 for
+    # records managers cleared for its record); withheld from those at low clearance (404).
+    "retention.save_closure": {
+        **RM_MAY_FORM,
+        "records_manager:low": 404,
+        "administrator:low": 404,
+    },
     "retention.transfer_page": RM_MAY_FORM,
     "search.delete_saved": {"*": 404, "civil_servant:low": 302, ANON: 302},
     "search.save": SIGNED_IN_MAY,

@@ -3,10 +3,10 @@ holds, certificates, transfers, events, audit search, the access report and vita
 for everyone signed in, each record's rule and due date and the consequence of filing in a class.
 
 This package builds the one blueprint (`retention`, under /records-management) and lets each
-page group add its routes: overview, schedule, forecast, queue, certificates, holds, transfers,
-events, audit, access, vital, consequence. Each view turns a request into a service call (the
-services never commit; the request's unit of work does). Execution and transfer run their own
-transactions through the runtime.
+page group add its routes: overview, schedule, forecast, queue, closure (a transfer's closure
+for the archive), certificates, holds, transfers, events, audit, access, vital, consequence.
+Each view turns a request into a service call (the services never commit; the request's unit
+of work does). Execution and transfer run their own transactions through the runtime.
 
 The page modules share names with the services (schedule, holds, events …) and a package's
 globals are its attributes, so this file takes services' functions by name, never their modules.
@@ -26,6 +26,7 @@ from retention.web import (
     access,
     audit,
     certificates,
+    closure,
     consequence,
     events,
     execution,
@@ -49,6 +50,7 @@ PAGE_GROUPS = (
     schedule,
     forecast,
     queue,
+    closure,
     execution,
     certificates,
     holds,

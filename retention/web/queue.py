@@ -38,11 +38,13 @@ from edrm.web.runtime import db
 from retention import review, stored_rules, sweep
 from retention.holds import blocking_holds
 from retention.models import DisposalDecision, DisposalItem, ResidualStub
+from retention.web.closure_form import ClosureForm, prefilled
 from retention.web.forms import DecisionForm
 from retention.web.labels import DECISION_DONE, STATUS_LABELS, count_words, item_status, ordinal
 
 QUEUE_PAGE_SIZE = 200
 SHOWN_PROBLEMS = 5  # refusals named in the banner
+CLOSABLE = ("pending", "approved")  # a transfer's closure may change until it is carried out
 
 
 def register(bp: Blueprint) -> None:
@@ -185,11 +187,20 @@ def _item_rows(
 
 
 def item(item_id: int) -> Any:
-    return _render_item(item_id, DecisionForm())
+    return render_item(item_id)
 
 
-def _render_item(item_id: int, form: DecisionForm, *, status_code: int = 200) -> Any:
+def render_item(
+    item_id: int,
+    form: DecisionForm | None = None,
+    *,
+    closure_form: ClosureForm | None = None,
+    status_code: int = 200,
+) -> Any:
+    """The item's page; for a transfer whose record the person sees, with the "Closure for
+    transfer" form (as posted, with its errors, or prefilled from the record's closure)."""
     session = db()
+    form = DecisionForm() if form is None else form
     found = session.get(DisposalItem, item_id)
     if found is None:
         raise NotFoundError(f"queue item {item_id} not found")
@@ -197,6 +208,9 @@ def _render_item(item_id: int, form: DecisionForm, *, status_code: int = 200) ->
     row = _item_rows(session, [found], visible_node_codes(session, principal()))[0]
     rules = stored_rules.rules_by_code(session)
     stub = session.get(ResidualStub, found.document_id) if row["visible"] else None
+    closable = row["visible"] and found.action == "transfer" and found.status in CLOSABLE
+    if closable and closure_form is None:
+        closure_form = prefilled(session, found.document_id)
     html = render_template(
         "retention/item.html",
         row=row,
@@ -213,6 +227,7 @@ def _render_item(item_id: int, form: DecisionForm, *, status_code: int = 200) ->
         mine=bool(_decided_by(session, [found.id], principal())),
         stub=stub,
         form=form,
+        closure_form=closure_form if closable else None,
     )
     return html, status_code
 
@@ -234,7 +249,7 @@ def decide() -> Any:
         if not ids:
             form.form_errors.append("Choose at least one item in the queue")
         if back is not None:
-            return _render_item(back, form, status_code=400)
+            return render_item(back, form, status_code=400)
         return _render_queue(form, status_code=400)
     result = review.decide_items(
         session,
