@@ -27,6 +27,7 @@ from edrm.fileplan.service import import_rows
 from edrm.outbox import OutboxEntry
 from edrm.runtime import Runtime
 from tests.conftest import Cli, World
+from tests.kill_points import KILL_HOOKS
 
 pytestmark = pytest.mark.slow  # each case runs real processes to their kill point
 
@@ -36,35 +37,10 @@ LEGAL,,function,Legal services,Law,OFFICIAL,,Legal,,false
 LEGAL-ADV,LEGAL,activity,Legal advice,Advice given,OFFICIAL,,Legal,DESTROY-7Y,false
 """
 
-CHILD = r"""
-import importlib, os, signal, sys
-
-from sqlalchemy import event
-from sqlalchemy.orm import Session
-
+CHILD = (
+    KILL_HOOKS
+    + r"""
 point, command = sys.argv[1], sys.argv[2:]
-
-
-def die():
-    os.kill(os.getpid(), signal.SIGKILL)
-
-
-def wrap(name, *, then_commit):
-    module, function = name.rsplit(".", 1)
-    owner = importlib.import_module(module)
-    real = getattr(owner, function)
-    returned = []
-
-    def hooked(*args, **kwargs):
-        result = real(*args, **kwargs)
-        if not then_commit:
-            die()
-        returned.append(True)
-        return result
-
-    if then_commit:
-        event.listen(Session, "after_commit", lambda session: returned and die())
-    setattr(owner, function, hooked)
 
 
 service, when = point.rsplit(":", 1)
@@ -75,6 +51,7 @@ from edrm.cli import main
 
 main(command, prog_name="edrm")
 """
+)
 
 
 def run_edrm(rt: Runtime, point: str, *command: str) -> subprocess.CompletedProcess[str]:

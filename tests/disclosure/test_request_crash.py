@@ -38,54 +38,27 @@ from retention.holds import held
 from retention.models import LegalHold, LegalHoldItem
 from tests.conftest import Cli, World
 from tests.disclosure.helpers import with_officers
+from tests.kill_points import KILL_HOOKS
 
 pytestmark = pytest.mark.slow  # each case runs a real process to its kill point
 
 ROOT = Path(__file__).resolve().parents[2]
 
-CHILD = r"""
-import importlib, os, signal, sys
-
-from sqlalchemy import event
-from sqlalchemy.orm import Session
-
+CHILD = (
+    KILL_HOOKS
+    + r"""
 point, command = sys.argv[1], sys.argv[2:]
-
-
-def die():
-    os.kill(os.getpid(), signal.SIGKILL)
-
-
-def wrap(name, *, then_commit=False):
-    # Kill the process as soon as `module.function` returns, or at the next commit after it.
-    module, function = name.rsplit(".", 1)
-    owner = importlib.import_module(module)
-    real = getattr(owner, function)
-    returned = []
-
-    def hooked(*args, **kwargs):
-        result = real(*args, **kwargs)
-        if not then_commit:
-            die()
-        returned.append(True)
-        return result
-
-    if then_commit:
-        event.listen(Session, "after_commit", lambda session: returned and die())
-    setattr(owner, function, hooked)
-    # the modules that took the function by name before the hook see it too
-    for other in list(sys.modules.values()):
-        if getattr(other, function, None) is real and other is not owner:
-            setattr(other, function, hooked)
 
 
 import disclosure.bundles, disclosure.closure, disclosure.requests  # noqa: E401
 
 POINTS = {
-    "open-before-commit": lambda: wrap("disclosure.aggregation.flag_aggregation"),
-    "add-before-commit": lambda: wrap("disclosure.bundles.protect"),
-    "add-after-commit": lambda: wrap("disclosure.bundles.protect", then_commit=True),
-    "closure-before-commit": lambda: wrap("disclosure.closure.lift_expired_holds"),
+    "open-before-commit": lambda: wrap("disclosure.aggregation.flag_aggregation", everywhere=True),
+    "add-before-commit": lambda: wrap("disclosure.bundles.protect", everywhere=True),
+    "add-after-commit": lambda: wrap(
+        "disclosure.bundles.protect", then_commit=True, everywhere=True
+    ),
+    "closure-before-commit": lambda: wrap("disclosure.closure.lift_expired_holds", everywhere=True),
 }
 if point != "none":
     POINTS[point]()
@@ -94,6 +67,7 @@ from edrm.cli import main
 
 main(command, prog_name="edrm")
 """
+)
 
 
 @pytest.fixture

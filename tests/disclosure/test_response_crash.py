@@ -27,41 +27,19 @@ from edrm.documents.models import Document
 from edrm.runtime import Runtime
 from tests.disclosure.redaction_samples import SECRET
 from tests.disclosure.redaction_world import RedactionWorld, make_world
+from tests.kill_points import KILL_HOOKS
 
 pytestmark = pytest.mark.slow  # each case runs a real process to its kill point
 
 ROOT = Path(__file__).resolve().parents[2]
 
-CHILD = r"""
-import importlib, os, signal, sys
+CHILD = (
+    KILL_HOOKS
+    + r"""
 from pathlib import Path
 
-from sqlalchemy import event
-from sqlalchemy.orm import Session
 
 point, step, request_id, target = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
-
-
-def die():
-    os.kill(os.getpid(), signal.SIGKILL)
-
-
-def wrap(name, *, then_commit=False):
-    module, function = name.rsplit(".", 1)
-    owner = importlib.import_module(module)
-    real = getattr(owner, function)
-    returned = []
-
-    def hooked(*args, **kwargs):
-        result = real(*args, **kwargs)
-        if not then_commit:
-            die()
-        returned.append(True)
-        return result
-
-    if then_commit:
-        event.listen(Session, "after_commit", lambda session: returned and die())
-    setattr(owner, function, hooked)
 
 
 def before_rename():
@@ -102,6 +80,7 @@ with rt.uow() as s:
         write_file(Path(target), data)
 rt.close()
 """
+)
 
 
 def run_child(rt: Runtime, point: str, step: str, request_id: int, target: str = "-") -> None:

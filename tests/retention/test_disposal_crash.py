@@ -51,6 +51,7 @@ from retention.recompute import recompute
 from retention.schedule import fy_start_month
 from retention.transfer import transfers_dir
 from tests.conftest import Cli, World, file_text
+from tests.kill_points import KILL_HOOKS
 from tests.retention.disposal_helpers import (
     approve,
     config_dir_with,
@@ -66,39 +67,10 @@ pytestmark = pytest.mark.slow  # each case runs a real process to its kill point
 ROOT = Path(__file__).resolve().parents[2]
 
 # The child: argv is the crash point, then the `edrm` command line to run.
-CHILD = r"""
-import importlib, os, signal, sys
-
-from sqlalchemy import event
-from sqlalchemy.orm import Session
-
+CHILD = (
+    KILL_HOOKS
+    + r"""
 point, command = sys.argv[1], sys.argv[2:]
-
-
-def die():
-    os.kill(os.getpid(), signal.SIGKILL)
-
-
-def wrap(name, *, before=False, then_commit=False):
-    # Kill the process before `module.function` runs, as soon as it returns, or at the first
-    # commit after it has returned.
-    module, function = name.rsplit(".", 1)
-    owner = importlib.import_module(module)
-    real = getattr(owner, function)
-    returned = []
-
-    def hooked(*args, **kwargs):
-        if before:
-            die()
-        result = real(*args, **kwargs)
-        if not then_commit:
-            die()
-        returned.append(True)
-        return result
-
-    if then_commit:
-        event.listen(Session, "after_commit", lambda session: returned and die())
-    setattr(owner, function, hooked)
 
 
 def on_sql(prefix):
@@ -131,6 +103,7 @@ from edrm.cli import main
 
 main(command, prog_name="edrm")
 """
+)
 
 
 @pytest.fixture
