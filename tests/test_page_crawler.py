@@ -69,6 +69,7 @@ SKIP_ENDPOINTS = {
     "auth.sign_out",
     "documents.download",
     "documents.preview",
+    "documents.download_rendition",  # a scan's PDF/A (its record page is crawled)
     "retention.schedule_csv",
     "health.healthz",
     "api_docs.openapi",  # the API's document (JSON); its reference page is crawled
